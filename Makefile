@@ -1,0 +1,61 @@
+# A thin wrapper over CMake. The two commands of the README:
+#   make demo   build, then watch two weir stacks talk (build/weir demo)
+#   make test   install what the tests need, build, run every test plainly and under ASan+UBSan
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
+
+.PHONY: all demo test test-plain test-asan deps fuzz fuzz-smoke tidy format check-layers clean
+
+all: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
+
+$(BUILD)/Makefile:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+
+$(ASAN_BUILD)/Makefile:
+	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWEIR_SANITIZE=ON \
+	    $(CMAKE_FLAGS) >/dev/null
+
+demo: all
+	@./$(BUILD)/weir demo
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-plain
+	@$(MAKE) --no-print-directory test-asan
+	@scripts/check-layers.sh
+	@echo "make test: all suites passed (plain and ASan+UBSan)"
+
+test-plain: all
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: $(ASAN_BUILD)/Makefile
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) -- --no-print-directory -s
+	@cd $(ASAN_BUILD) && WEIR_FUZZ_SMOKE=1 ctest --output-on-failure -j $(JOBS)
+
+$(FUZZ_BUILD)/Makefile:
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWEIR_FUZZ=ON \
+	    -DWEIR_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+
+# Long fuzzing: every target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=3600).
+fuzz: deps $(FUZZ_BUILD)/Makefile
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) -- --no-print-directory -s
+	@scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+tidy: all
+	@scripts/run-tidy.sh $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-layers:
+	@scripts/check-layers.sh
+
+clean:
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,35 @@
+/* weir/config.h — compile-time options: features and static table sizes only.
+ *
+ * Everything that does not change memory layout is a run-time setting (weir_stack_config). Each
+ * option can be overridden with -D; bad combinations stop the build here, not at run time. */
+#ifndef WEIR_CONFIG_H
+#define WEIR_CONFIG_H
+
+/* Interfaces one stack can carry. */
+#ifndef WEIR_MAX_NETIFS
+#define WEIR_MAX_NETIFS 4
+#endif
+
+/* Out-of-order data is kept inside the receive window; this bounds how many separate byte ranges
+ * (holes + islands) the reassembler tracks per connection. Segments that would need more are
+ * dropped and counted (TCP_OOO_FULL); the sender retransmits them. */
+#ifndef WEIR_TCP_OOO_RANGES
+#define WEIR_TCP_OOO_RANGES 8
+#endif
+
+/* Largest listen backlog accepted by weir_tcp_listen(). */
+#ifndef WEIR_TCP_MAX_BACKLOG
+#define WEIR_TCP_MAX_BACKLOG 1024
+#endif
+
+#if WEIR_MAX_NETIFS < 1 || WEIR_MAX_NETIFS > 64
+#error "WEIR_MAX_NETIFS must be between 1 and 64"
+#endif
+#if WEIR_TCP_OOO_RANGES < 1 || WEIR_TCP_OOO_RANGES > 64
+#error "WEIR_TCP_OOO_RANGES must be between 1 and 64"
+#endif
+#if WEIR_TCP_MAX_BACKLOG < 1
+#error "WEIR_TCP_MAX_BACKLOG must be positive"
+#endif
+
+#endif

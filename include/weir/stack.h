@@ -1,0 +1,114 @@
+/* weir/stack.h — a stack instance: create, feed with time, drain events, read counters.
+ *
+ * The stack never reads a clock, never sleeps and never starts a thread. The embedder calls
+ * weir_stack_poll(stack, now) when weir_stack_next_deadline() says so (and after handing it frames);
+ * the stack does everything due at `now` and queues readiness events for the application.
+ * Randomness comes from the embedder's callback. Two stacks in one process share nothing. */
+#ifndef WEIR_STACK_H
+#define WEIR_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weir/err.h"
+#include "weir/stats.h"
+#include "weir/tcp.h"
+#include "weir/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct weir_stack weir_stack;
+
+/* Pluggable memory. `free` gets the size that was asked of `alloc`. */
+typedef struct weir_allocator {
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+    void *ctx;
+} weir_allocator;
+
+/* Fill `buf` with `len` unpredictable bytes (getrandom in a hosted program, a seeded generator in
+ * tests). Required. */
+typedef void (*weir_random_fn)(void *ctx, void *buf, size_t len);
+
+/* Run-time TCP settings. weir_stack_config_init() fills the defaults shown. */
+typedef struct weir_tcp_config {
+    uint32_t send_buffer;      /* bytes per connection (65536) */
+    uint32_t recv_buffer;      /* bytes per connection, the largest window offered (65535) */
+    uint16_t mss;              /* MSS to advertise; 0 = from the interface MTU */
+    uint32_t rto_initial_us;   /* RFC 6298 (2.1): 1 s */
+    uint32_t rto_min_us;       /* RFC 6298 (2.4) says 1 s; Linux and we use 200 ms */
+    uint32_t rto_max_us;       /* upper bound of the backed-off RTO (60 s) */
+    uint8_t syn_retries;       /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
+                                  with the RTO cap, RFC 9293 MUST-20) */
+    uint8_t max_retries;       /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
+    uint64_t msl_us;           /* maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s) */
+    uint32_t delayed_ack_us;   /* delayed-ACK timer, 0 = ACK every segment at once (40 ms) */
+    uint32_t keepalive_idle_us;     /* idle time before the first keepalive probe (2 h) */
+    uint32_t keepalive_interval_us; /* between probes (75 s) */
+    uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */
+    bool nagle;                /* RFC 9293 §3.7.4 Nagle algorithm (true) */
+    bool rfc5961;              /* RFC 5961 challenge ACKs for RST/SYN and the ACK check (true) */
+    uint32_t isn_tick_ns;      /* ISN clock period; RFC 9293 §3.4.1 says 4 µs (4000) */
+} weir_tcp_config;
+
+typedef struct weir_stack_config {
+    weir_random_fn random;      /* required */
+    void *random_ctx;
+    const weir_allocator *allocator; /* NULL: the C library's malloc/free */
+    weir_trace_fn trace;        /* optional */
+    void *trace_ctx;
+    uint32_t max_sockets;       /* size of the socket handle table (256) */
+    uint32_t max_connections;   /* connection records of any kind, including those no handle
+                                   refers to any more (1024) */
+    uint16_t ephemeral_lo, ephemeral_hi; /* local port range for connect (49152..65535) */
+    uint8_t ip_ttl;             /* TTL of packets we send (64) */
+    weir_tcp_config tcp;
+} weir_stack_config;
+
+void weir_stack_config_init(weir_stack_config *cfg);
+
+/* Create a stack. Returns 0 and sets *out, or WEIR_EINVAL (bad config) / WEIR_ENOMEM. */
+int weir_stack_create(const weir_stack_config *cfg, weir_stack **out);
+/* Free everything, open connections included (nothing is sent). NULL is allowed. */
+void weir_stack_destroy(weir_stack *s);
+
+/* Do everything due at `now_us` (timers). Time must not go backwards; an earlier value is
+ * treated as the last one seen. */
+void weir_stack_poll(weir_stack *s, uint64_t now_us);
+/* When weir_stack_poll should next be called; UINT64_MAX when nothing is scheduled. */
+uint64_t weir_stack_next_deadline(const weir_stack *s);
+/* The latest time the stack has seen. */
+uint64_t weir_stack_now(const weir_stack *s);
+
+/* Readiness events. Events for one socket are coalesced, so the queue never grows beyond the
+ * socket table. */
+typedef enum weir_event_type {
+    WEIR_EV_CONNECTED = 1, /* active open completed: ESTABLISHED */
+    WEIR_EV_ACCEPTABLE,    /* a listener has a connection ready for weir_tcp_accept */
+    WEIR_EV_READABLE,      /* data (or end of stream) ready for weir_tcp_recv */
+    WEIR_EV_WRITABLE,      /* send buffer space became available */
+    WEIR_EV_PEER_CLOSED,   /* the peer sent FIN: after the data already queued, recv returns 0 */
+    WEIR_EV_CLOSED,        /* the connection reached CLOSED normally */
+    WEIR_EV_ERROR,         /* the connection failed; `err` says why (refused, reset, timed out) */
+} weir_event_type;
+const char *weir_event_name(weir_event_type t);
+
+typedef struct weir_event {
+    weir_event_type type;
+    int sock;
+    int err; /* WEIR_EV_ERROR: negative WEIR_E* code */
+} weir_event;
+
+/* Take the next event. Returns true and fills *ev, or false when none is pending. */
+bool weir_stack_next_event(weir_stack *s, weir_event *ev);
+
+/* Copy out the counters. */
+void weir_stats_get(const weir_stack *s, weir_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,100 @@
+/* weir/tcp.h — TCP sockets.
+ *
+ * Sockets are small integer handles (slot + generation), so a handle kept after close returns
+ * WEIR_EBADF instead of reaching a reused slot. Every call is non-blocking; readiness arrives as
+ * events from weir_stack_next_event() (see stack.h). Addresses and ports are in host byte order.
+ * Read RFC 9293 §3.10 (event processing) for the semantics of each user call. */
+#ifndef WEIR_TCP_H
+#define WEIR_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct weir_stack weir_stack;
+
+/* RFC 9293 §3.3.2 states, in RFC order so that ranges mean something:
+ * state >= WEIR_TCP_ESTABLISHED  <=>  the connection is synchronized. */
+typedef enum weir_tcp_state {
+    WEIR_TCP_CLOSED = 0,
+    WEIR_TCP_LISTEN,
+    WEIR_TCP_SYN_SENT,
+    WEIR_TCP_SYN_RECEIVED,
+    WEIR_TCP_ESTABLISHED,
+    WEIR_TCP_FIN_WAIT_1,
+    WEIR_TCP_FIN_WAIT_2,
+    WEIR_TCP_CLOSE_WAIT,
+    WEIR_TCP_CLOSING,
+    WEIR_TCP_LAST_ACK,
+    WEIR_TCP_TIME_WAIT,
+    WEIR_TCP_STATE_COUNT
+} weir_tcp_state;
+
+/* "SYN-RECEIVED", spelled as in RFC 9293. */
+const char *weir_tcp_state_name(weir_tcp_state s);
+
+typedef struct weir_endpoint {
+    uint32_t ip; /* IPv4 address, host order; 0 = any (bind only) */
+    uint16_t port;
+} weir_endpoint;
+
+/* Open a new socket (CLOSED). Returns a handle >= 0 or a negative WEIR_E* code. */
+int weir_tcp_socket(weir_stack *s);
+/* Choose the local address/port. Port 0 picks an ephemeral port. */
+int weir_tcp_bind(weir_stack *s, int sock, weir_endpoint local);
+/* Passive open (RFC 9293 §3.10.1). backlog bounds connections waiting for accept, counting those
+ * still in SYN-RECEIVED. */
+int weir_tcp_listen(weir_stack *s, int sock, int backlog);
+/* Take an established connection from a listener's accept queue: a new handle, or WEIR_EAGAIN. */
+int weir_tcp_accept(weir_stack *s, int listener, weir_endpoint *peer);
+/* Active open: sends SYN. Completion is reported by WEIR_EV_CONNECTED or WEIR_EV_ERROR. */
+int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote);
+/* Queue data for sending. Returns bytes accepted (may be fewer than len, 0 < len), WEIR_EAGAIN when
+ * the send buffer is full, or an error. Data may be queued in SYN-SENT/SYN-RECEIVED (§3.10.2). */
+int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len);
+/* Take received bytes. Returns the count, 0 at end of stream (the peer's FIN and every byte before
+ * it have been read), WEIR_EAGAIN when nothing is ready, or the connection's error. */
+int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap);
+/* Half-close: no more sending; a FIN follows the queued data. Receiving continues. */
+int weir_tcp_shutdown(weir_stack *s, int sock);
+/* Close and release the handle. Queued data is still delivered and the connection closes
+ * gracefully — unless received data was left unread, in which case the peer is reset (RFC 1122
+ * §4.2.2.13). The stack finishes the close on its own; the handle is invalid on return. */
+int weir_tcp_close(weir_stack *s, int sock);
+/* Abort (RFC 9293 §3.10.5): send RST if synchronized, drop everything, release the handle. */
+int weir_tcp_abort(weir_stack *s, int sock);
+
+typedef enum weir_tcp_option {
+    WEIR_TCP_OPT_NODELAY = 1,   /* 1 disables Nagle's algorithm */
+    WEIR_TCP_OPT_KEEPALIVE = 2, /* 1 enables keepalive probes (RFC 9293 §3.8.4) */
+} weir_tcp_option;
+int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value);
+
+/* Snapshot of one connection, comparable to Linux tcp_info. Times in microseconds. */
+typedef struct weir_tcp_info {
+    weir_tcp_state state;
+    weir_endpoint local, remote;
+    uint32_t iss, irs;
+    uint32_t snd_una, snd_nxt, snd_wnd;
+    uint32_t rcv_nxt, rcv_wnd;
+    uint16_t snd_mss, rcv_mss;
+    uint32_t srtt_us, rttvar_us, rto_us;
+    uint32_t cwnd, ssthresh;
+    uint32_t backoff;      /* consecutive retransmissions of the current segment */
+    uint64_t retransmits;  /* segments retransmitted over the connection's life */
+    uint64_t bytes_sent;   /* bytes acknowledged by the peer */
+    uint64_t bytes_received;
+    uint64_t segs_in, segs_out;
+    uint32_t send_queued;  /* bytes in the send buffer (unsent + unacknowledged) */
+    uint32_t recv_queued;  /* bytes ready for weir_tcp_recv */
+    int error;             /* pending connection error, 0 if none */
+} weir_tcp_info;
+int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
