@@ -1,0 +1,95 @@
+/* core.h — the stack instance as the layers below see it.
+ *
+ * struct weir_stack is the only place state lives: interfaces, the socket handle table, the
+ * connection table, the event queue, counters, the allocator, the trace hook and the cached
+ * clock. The core is the only layer that sees all of them; src/ip and src/tcp reach each other
+ * through the small functions declared here and in their own headers. */
+#ifndef WEIR_CORE_H
+#define WEIR_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weir/config.h"
+#include "weir/netif.h"
+#include "weir/stack.h"
+
+struct tcp_conn;
+struct tcp_table;
+
+typedef struct weir_netif_slot {
+    bool used;
+    char name[16];
+    weir_medium medium;
+    uint16_t mtu;
+    uint32_t ip;
+    uint8_t prefix_len;
+    weir_transmit_fn transmit;
+    void *transmit_ctx;
+} weir_netif_slot;
+
+/* One entry of the socket handle table. A handle is (generation << 16 | slot); the generation
+ * changes each time the slot is freed, so an old handle no longer matches. */
+typedef struct weir_sock_slot {
+    uint16_t generation;
+    bool used;
+    bool queued;              /* on the event queue */
+    uint8_t pending;          /* bit (1 << weir_event_type) per undelivered event */
+    int pending_err;          /* for WEIR_EV_ERROR */
+    struct tcp_conn *conn;
+} weir_sock_slot;
+
+struct weir_stack {
+    weir_stack_config cfg;
+    weir_allocator alloc;
+    uint64_t now_us;
+
+    weir_netif_slot netifs[WEIR_MAX_NETIFS];
+    uint8_t *tx_buf;          /* scratch for building one outgoing frame */
+    uint8_t *payload_buf;     /* scratch for gathering a segment's payload out of a ring */
+    size_t tx_cap;            /* size of both: the largest interface MTU */
+
+    weir_sock_slot *socks;    /* cfg.max_sockets entries */
+    uint32_t *event_ring;     /* slots with pending events, FIFO; capacity max_sockets */
+    uint32_t event_head, event_count;
+
+    struct tcp_table *tcp;
+
+    uint8_t isn_secret[16];   /* RFC 6528 secret key, drawn once */
+    uint16_t next_ephemeral;
+
+    weir_stats stats;
+};
+
+/* Memory through the embedder's allocator, with accounting (stats.mem_in_use / high water). */
+void *weir_alloc(weir_stack *s, size_t size);          /* zeroed; NULL when out of memory */
+void weir_free(weir_stack *s, void *ptr, size_t size); /* NULL allowed */
+
+static inline void weir_count(weir_stack *s, weir_counter c) { s->stats.counters[c]++; }
+/* Count a drop and tell the trace hook; `frame` may be NULL. */
+void weir_drop(weir_stack *s, weir_drop_reason r, const uint8_t *frame, size_t len);
+
+static inline bool weir_tracing(const weir_stack *s) { return s->cfg.trace != NULL; }
+void weir_trace_emit(weir_stack *s, weir_trace_event *ev); /* fills now_us */
+
+/* Socket handles. */
+int weir_sock_alloc(weir_stack *s, struct tcp_conn *conn);  /* handle or WEIR_ENOBUFS */
+struct tcp_conn *weir_sock_conn(weir_stack *s, int handle); /* NULL for a bad/stale handle */
+void weir_sock_release(weir_stack *s, int handle);
+/* Queue an event for a handle (coalesced per socket). No-op for handle < 0. */
+void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err);
+
+void weir_random_bytes(weir_stack *s, void *buf, size_t len);
+
+/* IPv4 output: builds the header into the scratch buffer in front of the `payload_len` bytes the
+ * caller already wrote at weir_ip_payload_buf(), routes and transmits. Returns 0 or WEIR_E*. */
+uint8_t *weir_ip_payload_buf(weir_stack *s, size_t *cap);
+int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, size_t payload_len);
+/* The interface that would carry a packet to dst, or -1. */
+int weir_ip_route(const weir_stack *s, uint32_t dst);
+/* True when addr is one of our interface addresses. */
+bool weir_ip_is_local(const weir_stack *s, uint32_t addr);
+void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len);
+
+#endif

@@ -1,0 +1,341 @@
+/* stack.c — the stack instance: creation, the clock, interfaces, socket handles, the event queue,
+ * memory accounting and the trace fan-out.
+ *
+ * Read DESIGN.md §2: time and randomness are inputs, nothing is global, bad input is a counted drop. */
+#include <string.h>
+
+#include "core/core.h"
+#include "port.h"
+#include "tcp/tcp_conn.h"
+
+#define HANDLE_SLOT_BITS 16
+#define HANDLE_SLOT_MASK 0xffffu
+#define HANDLE_GEN_MASK 0x7fffu /* keeps handles positive */
+
+void weir_stack_config_init(weir_stack_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_sockets = 256;
+    cfg->max_connections = 1024;
+    cfg->ephemeral_lo = 49152;
+    cfg->ephemeral_hi = 65535;
+    cfg->ip_ttl = 64;
+    weir_tcp_config *t = &cfg->tcp;
+    t->send_buffer = 65536;
+    t->recv_buffer = 65535;
+    t->mss = 0;
+    t->rto_initial_us = 1000000;
+    t->rto_min_us = 200000;
+    t->rto_max_us = 60000000;
+    t->syn_retries = 7;
+    t->max_retries = 15;
+    t->msl_us = 30000000;
+    t->delayed_ack_us = 40000;
+    t->keepalive_idle_us = 7200u * 1000000u;
+    t->keepalive_interval_us = 75000000;
+    t->keepalive_count = 9;
+    t->nagle = true;
+    t->rfc5961 = true;
+    t->isn_tick_ns = 4000;
+}
+
+static bool config_valid(const weir_stack_config *cfg)
+{
+    const weir_tcp_config *t = &cfg->tcp;
+    return cfg->random != NULL && cfg->max_sockets > 0 && cfg->max_sockets <= HANDLE_SLOT_MASK &&
+           cfg->max_connections > 0 && cfg->ephemeral_lo > 0 &&
+           cfg->ephemeral_lo <= cfg->ephemeral_hi && cfg->ip_ttl > 0 && t->send_buffer >= 1 &&
+           t->recv_buffer >= 1 && t->recv_buffer <= 65535 && t->rto_min_us > 0 &&
+           t->rto_min_us <= t->rto_initial_us && t->rto_initial_us <= t->rto_max_us &&
+           t->msl_us > 0 && t->isn_tick_ns > 0 && t->delayed_ack_us < 500000 /* MUST-40 */ &&
+           (t->mss == 0 || t->mss >= 64) && t->keepalive_interval_us > 0;
+}
+
+int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
+{
+    if (!cfg || !out || !config_valid(cfg))
+        return WEIR_EINVAL;
+    *out = NULL;
+    const weir_allocator *a = cfg->allocator ? cfg->allocator : weir_port_default_allocator();
+    if (!a->alloc || !a->free)
+        return WEIR_EINVAL;
+    weir_stack *s = a->alloc(a->ctx, sizeof *s);
+    if (!s)
+        return WEIR_ENOMEM;
+    memset(s, 0, sizeof *s);
+    s->cfg = *cfg;
+    s->alloc = *a;
+    s->stats.mem_in_use = s->stats.mem_high_water = sizeof *s;
+    s->socks = weir_alloc(s, sizeof(weir_sock_slot) * cfg->max_sockets);
+    s->event_ring = weir_alloc(s, sizeof(uint32_t) * cfg->max_sockets);
+    if (!s->socks || !s->event_ring || tcp_table_create(s) != 0) {
+        weir_stack_destroy(s);
+        return WEIR_ENOMEM;
+    }
+    weir_random_bytes(s, s->isn_secret, sizeof s->isn_secret);
+    uint16_t r;
+    weir_random_bytes(s, &r, sizeof r);
+    uint32_t span = (uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;
+    s->next_ephemeral = (uint16_t)(cfg->ephemeral_lo + r % span);
+    *out = s;
+    return 0;
+}
+
+void weir_stack_destroy(weir_stack *s)
+{
+    if (!s)
+        return;
+    if (s->tcp)
+        tcp_table_destroy(s);
+    weir_free(s, s->socks, sizeof(weir_sock_slot) * s->cfg.max_sockets);
+    weir_free(s, s->event_ring, sizeof(uint32_t) * s->cfg.max_sockets);
+    weir_free(s, s->tx_buf, s->tx_cap);
+    weir_free(s, s->payload_buf, s->tx_cap);
+    weir_allocator a = s->alloc;
+    a.free(a.ctx, s, sizeof *s);
+}
+
+void *weir_alloc(weir_stack *s, size_t size)
+{
+    void *p = s->alloc.alloc(s->alloc.ctx, size);
+    if (!p)
+        return NULL;
+    memset(p, 0, size);
+    s->stats.mem_in_use += size;
+    if (s->stats.mem_in_use > s->stats.mem_high_water)
+        s->stats.mem_high_water = s->stats.mem_in_use;
+    return p;
+}
+
+void weir_free(weir_stack *s, void *ptr, size_t size)
+{
+    if (!ptr)
+        return;
+    s->stats.mem_in_use -= size;
+    s->alloc.free(s->alloc.ctx, ptr, size);
+}
+
+void weir_random_bytes(weir_stack *s, void *buf, size_t len)
+{
+    s->cfg.random(s->cfg.random_ctx, buf, len);
+}
+
+/* ---- time ---- */
+
+static void advance_clock(weir_stack *s, uint64_t now_us)
+{
+    if (now_us > s->now_us)
+        s->now_us = now_us; /* time never goes backwards inside the stack */
+}
+
+void weir_stack_poll(weir_stack *s, uint64_t now_us)
+{
+    if (!s)
+        return;
+    advance_clock(s, now_us);
+    tcp_timers_run(s);
+}
+
+uint64_t weir_stack_next_deadline(const weir_stack *s)
+{
+    return s ? tcp_next_deadline(s) : UINT64_MAX;
+}
+
+uint64_t weir_stack_now(const weir_stack *s) { return s ? s->now_us : 0; }
+
+/* ---- interfaces ---- */
+
+int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
+{
+    if (!s || !cfg || !cfg->transmit || cfg->medium != WEIR_MEDIUM_IP || cfg->mtu < 68 ||
+        cfg->prefix_len > 32 || cfg->ip == 0)
+        return WEIR_EINVAL;
+    int idx = -1;
+    for (int i = 0; i < WEIR_MAX_NETIFS; i++) {
+        if (!s->netifs[i].used) {
+            idx = i;
+            break;
+        }
+    }
+    if (idx < 0)
+        return WEIR_ENOBUFS;
+    if (cfg->mtu > s->tx_cap) {
+        uint8_t *buf = weir_alloc(s, cfg->mtu);
+        uint8_t *payload = weir_alloc(s, cfg->mtu);
+        if (!buf || !payload) {
+            weir_free(s, buf, cfg->mtu);
+            weir_free(s, payload, cfg->mtu);
+            return WEIR_ENOMEM;
+        }
+        weir_free(s, s->tx_buf, s->tx_cap);
+        weir_free(s, s->payload_buf, s->tx_cap);
+        s->tx_buf = buf;
+        s->payload_buf = payload;
+        s->tx_cap = cfg->mtu;
+    }
+    weir_netif_slot *n = &s->netifs[idx];
+    memset(n, 0, sizeof *n);
+    n->used = true;
+    if (cfg->name) {
+        size_t len = strlen(cfg->name);
+        if (len >= sizeof n->name)
+            len = sizeof n->name - 1;
+        memcpy(n->name, cfg->name, len);
+    }
+    n->medium = cfg->medium;
+    n->mtu = cfg->mtu;
+    n->ip = cfg->ip;
+    n->prefix_len = cfg->prefix_len;
+    n->transmit = cfg->transmit;
+    n->transmit_ctx = cfg->transmit_ctx;
+    return idx;
+}
+
+int weir_netif_input(weir_stack *s, int netif, const uint8_t *frame, size_t len, uint64_t now_us)
+{
+    if (!s || (!frame && len > 0))
+        return WEIR_EINVAL;
+    advance_clock(s, now_us);
+    weir_count(s, WEIR_CTR_FRAMES_IN);
+    if (netif < 0 || netif >= WEIR_MAX_NETIFS || !s->netifs[netif].used) {
+        weir_drop(s, WEIR_DROP_BAD_NETIF, frame, len);
+        return WEIR_EINVAL;
+    }
+    if (weir_tracing(s)) {
+        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_IN, .netif = netif, .frame = frame,
+                               .frame_len = len, .sock = -1};
+        weir_trace_emit(s, &ev);
+    }
+    if (len == 0) {
+        weir_drop(s, WEIR_DROP_FRAME_EMPTY, frame, len);
+        return 0;
+    }
+    if (len > s->netifs[netif].mtu) {
+        weir_drop(s, WEIR_DROP_FRAME_TOO_BIG, frame, len);
+        return 0;
+    }
+    weir_ip_input(s, netif, frame, len);
+    return 0;
+}
+
+/* ---- drops and trace ---- */
+
+void weir_drop(weir_stack *s, weir_drop_reason r, const uint8_t *frame, size_t len)
+{
+    s->stats.drops[r]++;
+    s->stats.drops_total++;
+    if (weir_tracing(s)) {
+        weir_trace_event ev = {.kind = WEIR_TRACE_DROP, .drop = r, .frame = frame,
+                               .frame_len = len, .sock = -1, .reason = weir_drop_desc(r)};
+        weir_trace_emit(s, &ev);
+    }
+}
+
+void weir_trace_emit(weir_stack *s, weir_trace_event *ev)
+{
+    ev->now_us = s->now_us;
+    s->cfg.trace(s->cfg.trace_ctx, ev);
+}
+
+void weir_stats_get(const weir_stack *s, weir_stats *out)
+{
+    if (!s || !out)
+        return;
+    *out = s->stats;
+}
+
+/* ---- socket handles and events ---- */
+
+static int make_handle(uint32_t slot, uint16_t gen) { return (int)(((uint32_t)gen << 16) | slot); }
+
+int weir_sock_alloc(weir_stack *s, tcp_conn *conn)
+{
+    for (uint32_t i = 0; i < s->cfg.max_sockets; i++) {
+        weir_sock_slot *k = &s->socks[i];
+        if (k->used)
+            continue;
+        k->used = true;
+        k->conn = conn;
+        k->pending = 0;
+        k->pending_err = 0;
+        return make_handle(i, k->generation);
+    }
+    return WEIR_ENOBUFS;
+}
+
+static weir_sock_slot *slot_of(weir_stack *s, int handle)
+{
+    if (!s || handle < 0)
+        return NULL;
+    uint32_t slot = (uint32_t)handle & HANDLE_SLOT_MASK;
+    uint16_t gen = (uint16_t)((uint32_t)handle >> HANDLE_SLOT_BITS);
+    if (slot >= s->cfg.max_sockets)
+        return NULL;
+    weir_sock_slot *k = &s->socks[slot];
+    return (k->used && k->generation == gen) ? k : NULL;
+}
+
+tcp_conn *weir_sock_conn(weir_stack *s, int handle)
+{
+    weir_sock_slot *k = slot_of(s, handle);
+    return k ? k->conn : NULL;
+}
+
+void weir_sock_release(weir_stack *s, int handle)
+{
+    weir_sock_slot *k = slot_of(s, handle);
+    if (!k)
+        return;
+    k->used = false;
+    k->conn = NULL;
+    k->pending = 0; /* a queued entry for this slot is skipped when popped */
+    k->generation = (uint16_t)((k->generation + 1) & HANDLE_GEN_MASK);
+}
+
+void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err)
+{
+    weir_sock_slot *k = slot_of(s, handle);
+    if (!k)
+        return;
+    k->pending |= (uint8_t)(1u << type);
+    if (type == WEIR_EV_ERROR)
+        k->pending_err = err;
+    if (!k->queued) {
+        uint32_t slot = (uint32_t)handle & HANDLE_SLOT_MASK;
+        uint32_t tail = (s->event_head + s->event_count) % s->cfg.max_sockets;
+        s->event_ring[tail] = slot;
+        s->event_count++;
+        k->queued = true;
+    }
+}
+
+bool weir_stack_next_event(weir_stack *s, weir_event *ev)
+{
+    if (!s || !ev)
+        return false;
+    while (s->event_count > 0) {
+        uint32_t slot = s->event_ring[s->event_head];
+        weir_sock_slot *k = &s->socks[slot];
+        if (!k->used || k->pending == 0) {
+            k->queued = false;
+            s->event_head = (s->event_head + 1) % s->cfg.max_sockets;
+            s->event_count--;
+            continue;
+        }
+        /* Lowest event type first: CONNECTED before READABLE before PEER_CLOSED before CLOSED. */
+        unsigned type = 1;
+        while (!(k->pending & (1u << type)))
+            type++;
+        k->pending &= (uint8_t) ~(1u << type);
+        ev->type = (weir_event_type)type;
+        ev->sock = make_handle(slot, k->generation);
+        ev->err = type == WEIR_EV_ERROR ? k->pending_err : 0;
+        if (k->pending == 0) {
+            k->queued = false;
+            s->event_head = (s->event_head + 1) % s->cfg.max_sockets;
+            s->event_count--;
+        }
+        return true;
+    }
+    return false;
+}

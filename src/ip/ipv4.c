@@ -1,0 +1,192 @@
+/* ipv4.c — IPv4 input and output for a host (RFC 791, RFC 1122 §3), and ICMP echo (RFC 792).
+ *
+ * Input validates the header (src/wire), checks the packet is for us, and hands TCP segments to the
+ * engine. Output builds the header in front of the payload the caller wrote into the stack's
+ * scratch buffer, so a segment is assembled once and copied only by the driver. */
+#include <string.h>
+
+#include "core/core.h"
+#include "tcp/tcp_conn.h"
+#include "wire/checksum.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
+
+static uint32_t prefix_mask(uint8_t len) { return len == 0 ? 0 : 0xffffffffu << (32 - len); }
+
+bool weir_ip_is_local(const weir_stack *s, uint32_t addr)
+{
+    for (int i = 0; i < WEIR_MAX_NETIFS; i++)
+        if (s->netifs[i].used && s->netifs[i].ip == addr)
+            return true;
+    return false;
+}
+
+int weir_ip_route(const weir_stack *s, uint32_t dst)
+{
+    int fallback = -1;
+    for (int i = 0; i < WEIR_MAX_NETIFS; i++) {
+        const weir_netif_slot *n = &s->netifs[i];
+        if (!n->used)
+            continue;
+        uint32_t m = prefix_mask(n->prefix_len);
+        if ((dst & m) == (n->ip & m))
+            return i;
+        if (fallback < 0)
+            fallback = i; /* the first interface is the default route until routes exist */
+    }
+    return fallback;
+}
+
+uint8_t *weir_ip_payload_buf(weir_stack *s, size_t *cap)
+{
+    *cap = s->tx_cap > WEIR_IPV4_MIN_HEADER ? s->tx_cap - WEIR_IPV4_MIN_HEADER : 0;
+    return s->tx_buf ? s->tx_buf + WEIR_IPV4_MIN_HEADER : NULL;
+}
+
+int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, size_t payload_len)
+{
+    int idx = weir_ip_route(s, dst);
+    if (idx < 0)
+        return WEIR_ENETUNREACH;
+    weir_netif_slot *n = &s->netifs[idx];
+    size_t total = WEIR_IPV4_MIN_HEADER + payload_len;
+    if (total > n->mtu)
+        return WEIR_EMSGSIZE;
+    uint16_t ident;
+    weir_random_bytes(s, &ident, sizeof ident); /* unpredictable IDs (RFC 6864 allows any) */
+    weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = protocol, .ttl = s->cfg.ip_ttl,
+                         .ident = ident, .dont_fragment = true, .payload_len = payload_len};
+    if (weir_ipv4_emit_header(&ip, s->tx_buf, s->tx_cap) < 0)
+        return WEIR_EINVAL;
+    if (weir_tracing(s)) {
+        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_OUT, .netif = idx, .frame = s->tx_buf,
+                               .frame_len = total, .sock = -1};
+        weir_trace_emit(s, &ev);
+    }
+    weir_count(s, WEIR_CTR_FRAMES_OUT);
+    int rc = n->transmit(n->transmit_ctx, s->tx_buf, total);
+    if (rc < 0)
+        weir_count(s, WEIR_CTR_FRAMES_OUT_FAILED);
+    return rc < 0 ? rc : 0;
+}
+
+static weir_drop_reason ip_drop_reason(weir_wire_status st)
+{
+    switch (st) {
+    case WEIR_WIRE_BAD_VERSION:
+        return WEIR_DROP_IP_BAD_VERSION;
+    case WEIR_WIRE_BAD_HEADER_LEN:
+        return WEIR_DROP_IP_BAD_HEADER_LEN;
+    case WEIR_WIRE_BAD_LENGTH:
+        return WEIR_DROP_IP_BAD_TOTAL_LEN;
+    case WEIR_WIRE_BAD_CHECKSUM:
+        return WEIR_DROP_IP_BAD_CHECKSUM;
+    default:
+        return WEIR_DROP_IP_TRUNCATED;
+    }
+}
+
+static weir_drop_reason tcp_drop_reason(weir_wire_status st)
+{
+    switch (st) {
+    case WEIR_WIRE_BAD_HEADER_LEN:
+        return WEIR_DROP_TCP_BAD_HEADER_LEN;
+    case WEIR_WIRE_BAD_CHECKSUM:
+        return WEIR_DROP_TCP_BAD_CHECKSUM;
+    case WEIR_WIRE_BAD_OPTION:
+        return WEIR_DROP_TCP_BAD_OPTION;
+    default:
+        return WEIR_DROP_TCP_TRUNCATED;
+    }
+}
+
+/* An address we must never answer: broadcast, multicast, zero or our own (RFC 1122 §3.2.1.3,
+ * RFC 9293 §3.10.7.2 "a SYN from a broadcast or multicast address should be ignored"). */
+static bool bad_source(const weir_stack *s, uint32_t src)
+{
+    return src == 0 || src == 0xffffffffu || (src >> 28) == 0xe || weir_ip_is_local(s, src);
+}
+
+static void icmp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len)
+{
+    weir_icmp_repr msg;
+    weir_wire_status st = weir_icmp_parse(ip->payload, ip->payload_len, true, &msg);
+    if (st != WEIR_WIRE_OK) {
+        weir_drop(s, st == WEIR_WIRE_BAD_CHECKSUM ? WEIR_DROP_ICMP_BAD_CHECKSUM
+                                                  : WEIR_DROP_ICMP_MALFORMED,
+                  pkt, len);
+        return;
+    }
+    if (msg.type != WEIR_ICMP_ECHO_REQUEST) {
+        weir_drop(s, WEIR_DROP_ICMP_UNHANDLED, pkt, len);
+        return;
+    }
+    /* Echo reply: same identifier, sequence and data (RFC 792; RFC 1122 MUST 3.2.2.6). */
+    size_t cap;
+    uint8_t *out = weir_ip_payload_buf(s, &cap);
+    weir_icmp_repr reply = msg;
+    reply.type = WEIR_ICMP_ECHO_REPLY;
+    reply.code = 0;
+    int n = weir_icmp_emit(&reply, out, cap);
+    if (n < 0) {
+        weir_drop(s, WEIR_DROP_ICMP_MALFORMED, pkt, len);
+        return;
+    }
+    if (weir_ip_send(s, ip->dst, ip->src, WEIR_IP_PROTO_ICMP, (size_t)n) == 0)
+        weir_count(s, WEIR_CTR_ICMP_ECHO_REPLIES);
+}
+
+static void tcp_packet_input(weir_stack *s, int netif, const weir_ipv4_repr *ip,
+                             const uint8_t *pkt, size_t len)
+{
+    weir_tcp_repr seg;
+    weir_wire_status st = weir_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, true, &seg);
+    if (st != WEIR_WIRE_OK) {
+        weir_drop(s, tcp_drop_reason(st), pkt, len);
+        return;
+    }
+    if (seg.src_port == 0 || seg.dst_port == 0) {
+        weir_drop(s, WEIR_DROP_TCP_BAD_PORT, pkt, len);
+        return;
+    }
+    weir_count(s, WEIR_CTR_TCP_SEGMENTS_IN);
+    tcp_input(s, netif, ip->src, ip->dst, &seg, pkt, len);
+}
+
+void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
+{
+    weir_ipv4_repr ip;
+    weir_wire_status st = weir_ipv4_parse(pkt, len, true, &ip);
+    if (st != WEIR_WIRE_OK) {
+        weir_drop(s, ip_drop_reason(st), pkt, len);
+        return;
+    }
+    if (!weir_ip_is_local(s, ip.dst)) {
+        weir_drop(s, WEIR_DROP_IP_NOT_FOR_US, pkt, len);
+        return;
+    }
+    if (bad_source(s, ip.src)) {
+        weir_drop(s, WEIR_DROP_IP_BAD_SOURCE, pkt, len);
+        return;
+    }
+    if (ip.more_fragments || ip.frag_offset != 0) {
+        weir_drop(s, WEIR_DROP_IP_FRAGMENT, pkt, len);
+        return;
+    }
+    weir_count(s, WEIR_CTR_IP_PACKETS_IN);
+    switch (ip.protocol) {
+    case WEIR_IP_PROTO_TCP:
+        tcp_packet_input(s, netif, &ip, pkt, len);
+        break;
+    case WEIR_IP_PROTO_ICMP:
+        icmp_input(s, &ip, pkt, len);
+        break;
+    case WEIR_IP_PROTO_UDP:
+        weir_drop(s, WEIR_DROP_UDP_NO_SOCKET, pkt, len);
+        break;
+    default:
+        weir_drop(s, WEIR_DROP_IP_UNKNOWN_PROTOCOL, pkt, len);
+        break;
+    }
+}

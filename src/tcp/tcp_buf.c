@@ -1,0 +1,119 @@
+/* tcp_buf.c — byte rings and the out-of-order range table (see tcp_buf.h). */
+#include <string.h>
+
+#include "tcp/seq.h"
+#include "tcp/tcp_buf.h"
+
+int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t cap)
+{
+    if (r->buf)
+        return 0;
+    r->buf = weir_alloc(s, cap);
+    if (!r->buf)
+        return WEIR_ENOMEM;
+    r->cap = cap;
+    r->head = 0;
+    r->len = 0;
+    return 0;
+}
+
+void tcp_ring_free(weir_stack *s, tcp_ring *r)
+{
+    weir_free(s, r->buf, r->cap);
+    memset(r, 0, sizeof *r);
+}
+
+void tcp_ring_release_if_empty(weir_stack *s, tcp_ring *r)
+{
+    if (r->buf && r->len == 0)
+        tcp_ring_free(s, r);
+}
+
+void tcp_ring_write_at(tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n)
+{
+    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
+    uint32_t first = n < r->cap - pos ? n : r->cap - pos;
+    memcpy(r->buf + pos, src, first);
+    memcpy(r->buf, src + first, n - first);
+}
+
+void tcp_ring_read_at(const tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n)
+{
+    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
+    uint32_t first = n < r->cap - pos ? n : r->cap - pos;
+    memcpy(dst, r->buf + pos, first);
+    memcpy(dst + first, r->buf, n - first);
+}
+
+void tcp_ring_consume(tcp_ring *r, uint32_t n)
+{
+    r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);
+    r->len -= n;
+    if (r->len == 0)
+        r->head = 0;
+}
+
+uint32_t tcp_ring_append(tcp_ring *r, const uint8_t *src, uint32_t n)
+{
+    uint32_t room = r->cap - r->len;
+    if (n > room)
+        n = room;
+    tcp_ring_write_at(r, r->len, src, n);
+    r->len += n;
+    return n;
+}
+
+static void ooo_remove(tcp_ooo *o, unsigned i)
+{
+    for (unsigned j = i + 1; j < o->count; j++) {
+        o->left[j - 1] = o->left[j];
+        o->right[j - 1] = o->right[j];
+    }
+    o->count--;
+}
+
+bool tcp_ooo_add(tcp_ooo *o, uint32_t left, uint32_t right)
+{
+    /* Find the first range that ends at or after `left`: everything before it is untouched. */
+    unsigned i = 0;
+    while (i < o->count && seq_lt(o->right[i], left))
+        i++;
+    if (i == o->count || seq_lt(right, o->left[i])) {
+        /* Disjoint: insert a new range at i. */
+        if (o->count == WEIR_TCP_OOO_RANGES)
+            return false;
+        for (unsigned j = o->count; j > i; j--) {
+            o->left[j] = o->left[j - 1];
+            o->right[j] = o->right[j - 1];
+        }
+        o->left[i] = left;
+        o->right[i] = right;
+        o->count++;
+        return true;
+    }
+    /* Overlapping or adjacent: widen range i, then swallow the ranges it now reaches. */
+    o->left[i] = seq_min(o->left[i], left);
+    o->right[i] = seq_max(o->right[i], right);
+    while (i + 1 < o->count && seq_geq(o->right[i], o->left[i + 1])) {
+        o->right[i] = seq_max(o->right[i], o->right[i + 1]);
+        ooo_remove(o, i + 1);
+    }
+    return true;
+}
+
+uint32_t tcp_ooo_advance(tcp_ooo *o, uint32_t rcv_nxt)
+{
+    while (o->count > 0 && seq_leq(o->left[0], rcv_nxt)) {
+        rcv_nxt = seq_max(rcv_nxt, o->right[0]);
+        ooo_remove(o, 0);
+    }
+    return rcv_nxt;
+}
+
+uint32_t tcp_ooo_bytes(const tcp_ooo *o)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < o->count; i++)
+        n += o->right[i] - o->left[i];
+    return n;
+}

@@ -1,0 +1,50 @@
+/* tcp_buf.h — the byte rings behind a connection's send and receive buffers, and the receive
+ * reassembler that remembers which out-of-order ranges have arrived.
+ *
+ * Rings are allocated on first use and freed when drained, so an idle connection holds no buffer
+ * memory (DESIGN.md §5). Out-of-order bytes are written straight into the receive ring at their
+ * place inside the window; the reassembler only records the ranges, at most WEIR_TCP_OOO_RANGES. */
+#ifndef WEIR_TCP_BUF_H
+#define WEIR_TCP_BUF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+typedef struct tcp_ring {
+    uint8_t *buf;   /* NULL until first use */
+    uint32_t cap;   /* capacity when allocated */
+    uint32_t head;  /* offset of the first byte */
+    uint32_t len;   /* bytes held from head on */
+} tcp_ring;
+
+/* Make sure the ring has storage of `cap` bytes. Returns 0 or WEIR_ENOMEM. */
+int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t cap);
+/* Free the storage if the ring holds nothing. */
+void tcp_ring_release_if_empty(weir_stack *s, tcp_ring *r);
+void tcp_ring_free(weir_stack *s, tcp_ring *r);
+/* Copy n bytes to/from offset `off` counted from head (wrapping). The caller checks bounds. */
+void tcp_ring_write_at(tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n);
+void tcp_ring_read_at(const tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
+void tcp_ring_consume(tcp_ring *r, uint32_t n);
+/* Append at the end; returns the bytes taken (bounded by free space). */
+uint32_t tcp_ring_append(tcp_ring *r, const uint8_t *src, uint32_t n);
+
+/* Received-but-out-of-order ranges [left, right) in sequence space, sorted, disjoint. */
+typedef struct tcp_ooo {
+    uint8_t count;
+    uint32_t left[WEIR_TCP_OOO_RANGES];
+    uint32_t right[WEIR_TCP_OOO_RANGES];
+} tcp_ooo;
+
+/* Record [left, right). Returns false (nothing recorded) when it would need more ranges than the
+ * table holds. */
+bool tcp_ooo_add(tcp_ooo *o, uint32_t left, uint32_t right);
+/* rcv_nxt moved to `rcv_nxt`: drop ranges now below it, and if a range starts at or before it,
+ * merge: returns the new rcv_nxt (the end of the contiguous data). */
+uint32_t tcp_ooo_advance(tcp_ooo *o, uint32_t rcv_nxt);
+/* Bytes held out of order (for the window computation and stats). */
+uint32_t tcp_ooo_bytes(const tcp_ooo *o);
+
+#endif

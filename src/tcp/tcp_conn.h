@@ -1,0 +1,179 @@
+/* tcp_conn.h — the transmission control block and the engine's internal interface.
+ *
+ * Read RFC 9293 §3.3.1 (the TCB variables, whose names the fields keep), §3.3.2 (the state
+ * diagram), §3.10 (event processing). The engine's parts:
+ *   tcp_state.c   the one writer of conn->state, with the table of legal edges
+ *   tcp_input.c   SEGMENT ARRIVES, as a pipeline of the steps of §3.10.7
+ *   tcp_output.c  what to send now: SYN, SYN-ACK, data, FIN, ACK, RST; RTT sampling
+ *   tcp_timer.c   retransmission (RFC 6298), persist, delayed ACK, keepalive, 2*MSL
+ *   tcp_user.c    OPEN, SEND, RECEIVE, CLOSE, ABORT, SHUTDOWN — the public tcp.h calls
+ *   tcp_table.c   connection records, demultiplexing, ports, ISNs (RFC 6528) */
+#ifndef WEIR_TCP_CONN_H
+#define WEIR_TCP_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "tcp/seq.h"
+#include "tcp/tcp_buf.h"
+#include "wire/tcp.h"
+
+typedef struct tcp_conn tcp_conn;
+
+struct tcp_conn {
+    weir_tcp_state state;
+    weir_tuple tuple;          /* local/remote address and port */
+    int handle;                /* the application's socket handle, -1 when it has let go */
+    bool in_table;             /* hashed by tuple (synchronizing or synchronized) */
+    bool active_open;          /* came from connect(), not from a listener */
+
+    tcp_conn *hash_next;       /* demultiplexing chain */
+    tcp_conn *all_prev, *all_next; /* every record, for timers */
+
+    /* Listener side: children in SYN-RECEIVED or waiting in the accept queue. */
+    tcp_conn *listener;        /* a child's listener, NULL once accepted */
+    tcp_conn *accept_head, *accept_tail; /* listener: established children, oldest first */
+    tcp_conn *accept_next;
+    uint16_t backlog;          /* listener: most children at once */
+    uint16_t children;         /* listener: children not yet accepted */
+
+    /* Send sequence space (RFC 9293 §3.3.1, figure 3). */
+    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_up;
+    uint32_t snd_max;          /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
+    uint32_t max_snd_wnd;      /* largest window the peer offered (RFC 5961 §5) */
+    uint16_t snd_mss;          /* payload per segment we send: min(peer MSS, our MTU) */
+    bool syn_acked_after_retransmit; /* RFC 6298 (5.7): RTO back to 3 s once data flows */
+
+    /* Receive sequence space. */
+    uint32_t irs, rcv_nxt, rcv_up;
+    uint32_t rcv_adv;          /* right edge of the window last advertised */
+    uint16_t rcv_mss;          /* MSS we advertised */
+
+    /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
+    tcp_ring snd;
+    uint32_t snd_buf_seq;      /* sequence number of the first byte in snd */
+    uint32_t snd_cap;          /* send buffer size */
+    tcp_ring rcv;              /* readable bytes, then the window with out-of-order data */
+    uint32_t rcv_cap;
+    tcp_ooo ooo;
+    bool rcv_fin_pending;      /* a FIN arrived beyond a hole: process it when the hole fills */
+    uint32_t rcv_fin_seq;
+
+    /* Closing. */
+    bool fin_queued;           /* the application closed its sending side: FIN after the data */
+    bool fin_sent;
+    uint32_t fin_seq;          /* our FIN's sequence number, once sent */
+    bool fin_received;         /* the peer's FIN was processed: no more data will come */
+    bool app_closed;           /* weir_tcp_close() was called: the application reads no more */
+
+    /* Timers: absolute deadlines, UINT64_MAX when off. */
+    uint64_t timer[WEIR_TIMER_COUNT];
+
+    /* RTT and RTO (RFC 6298), in microseconds. */
+    uint32_t srtt, rttvar, rto;
+    bool rtt_measuring;
+    uint32_t rtt_seq;          /* the segment being timed ends before this sequence number */
+    uint64_t rtt_start;
+    uint8_t backoff;           /* consecutive RTO expirations for the same data */
+    uint8_t probes;            /* unanswered persist or keepalive probes */
+
+    /* Congestion control (RFC 5681). */
+    uint32_t cwnd, ssthresh;
+    uint8_t dupacks;
+    bool in_recovery;
+    uint32_t recover;          /* snd_max when fast retransmit started */
+
+    /* ACK policy. */
+    bool ack_now;              /* send an ACK at the end of this event */
+    uint8_t segs_unacked;      /* full segments received since our last ACK */
+
+    /* Options the application set. */
+    bool nodelay, keepalive;
+
+    int error;                 /* connection error for the application (WEIR_E*), 0 if none */
+    uint64_t last_rcv_time;    /* for keepalive idleness */
+
+    /* Statistics for weir_tcp_get_info. */
+    uint64_t retransmits, bytes_acked, bytes_received, segs_in, segs_out;
+};
+
+/* ---- tcp_table.c ---- */
+int tcp_table_create(weir_stack *s);
+void tcp_table_destroy(weir_stack *s);
+tcp_conn *tcp_conn_new(weir_stack *s); /* CLOSED, not hashed; NULL when out of records/memory */
+/* Free a record: unhash, unlink, release buffers. Children of a listener are freed too. */
+void tcp_conn_free(weir_stack *s, tcp_conn *c);
+/* Free it if nothing refers to it any more (CLOSED and no handle). */
+void tcp_conn_reap(weir_stack *s, tcp_conn *c);
+void tcp_table_hash(weir_stack *s, tcp_conn *c);
+void tcp_table_unhash(weir_stack *s, tcp_conn *c);
+tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t);
+tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_port);
+bool tcp_table_port_in_use(weir_stack *s, uint32_t local_ip, uint16_t port);
+int tcp_table_ephemeral_port(weir_stack *s, uint32_t local_ip, uint16_t *port);
+uint32_t tcp_isn(weir_stack *s, const weir_tuple *t);
+tcp_conn *tcp_table_first(const weir_stack *s); /* iteration over every record */
+
+/* ---- tcp_state.c ---- */
+/* The one writer of c->state. Checks the edge against RFC 9293 §3.3.2 (an illegal edge is an
+ * engine bug: assert) and tells the trace hook why. */
+void tcp_set_state(weir_stack *s, tcp_conn *c, weir_tcp_state next, const char *why);
+bool tcp_state_edge_legal(weir_tcp_state from, weir_tcp_state to);
+/* A new child of a listener starts in LISTEN, as the listener's twin (no trace, no hashing). */
+void tcp_state_clone_listener(tcp_conn *child);
+/* Enter CLOSED because of an error: record it for the application, notify, stop timers. */
+void tcp_fail(weir_stack *s, tcp_conn *c, int err, const char *why);
+
+/* ---- tcp_input.c ---- */
+/* A TCP segment arrived in an IPv4 packet (checksum verified). */
+void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg,
+               const uint8_t *frame, size_t frame_len);
+
+/* ---- tcp_output.c ---- */
+/* Send whatever the connection may send now (SYN, data within the windows, FIN, pending ACK). */
+void tcp_output(weir_stack *s, tcp_conn *c);
+/* Send one bare ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> now. */
+void tcp_send_ack(weir_stack *s, tcp_conn *c);
+/* Fast retransmit: resend the segment at snd_una now. */
+void tcp_retransmit_head(weir_stack *s, tcp_conn *c);
+/* A zero-window probe and a keepalive probe. */
+void tcp_send_window_probe(weir_stack *s, tcp_conn *c);
+void tcp_send_keepalive(weir_stack *s, tcp_conn *c);
+/* Send a RST for a connection: <SEQ=SND.NXT><CTL=RST> (abort). */
+void tcp_send_rst_for(weir_stack *s, tcp_conn *c);
+/* Reply to a segment that has no connection (RFC 9293 §3.10.7.1): RST with seq/ack derived from
+ * the offending segment. */
+void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg);
+/* Offer of our receive window right now (unscaled, capped at 65535). */
+uint32_t tcp_rcv_window(const tcp_conn *c);
+uint32_t tcp_flight_size(const tcp_conn *c);
+/* Unsent bytes queued after snd_nxt. */
+uint32_t tcp_unsent_bytes(const tcp_conn *c);
+/* The sequence number of the first byte after all queued data (where FIN goes). */
+uint32_t tcp_data_end_seq(const tcp_conn *c);
+
+/* ---- tcp_timer.c ---- */
+void tcp_timer_set(tcp_conn *c, weir_tcp_timer t, uint64_t deadline);
+void tcp_timer_stop(tcp_conn *c, weir_tcp_timer t);
+void tcp_timers_stop_all(tcp_conn *c);
+uint64_t tcp_conn_next_deadline(const tcp_conn *c);
+/* Run every timer of every connection due at s->now_us. */
+void tcp_timers_run(weir_stack *s);
+uint64_t tcp_next_deadline(const weir_stack *s);
+/* RFC 6298: a new RTT sample (µs). */
+void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us);
+void tcp_rto_restart(weir_stack *s, tcp_conn *c);
+void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why);
+void tcp_arm_keepalive(weir_stack *s, tcp_conn *c);
+void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c);
+
+/* ---- tcp_user.c ---- */
+/* Called when a connection becomes ESTABLISHED (both opens): notifies, runs a pending close. */
+void tcp_on_established(weir_stack *s, tcp_conn *c);
+
+/* Trace helpers. */
+void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const weir_tcp_repr *r,
+                       uint32_t src_ip, uint32_t dst_ip, bool retransmission);
+
+#endif

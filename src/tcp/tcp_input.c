@@ -1,0 +1,736 @@
+/* tcp_input.c — SEGMENT ARRIVES (RFC 9293 §3.10.7), as a pipeline of small steps.
+ *
+ * Read §3.10.7 side by side with this file. A segment for no connection gets §3.10.7.1; LISTEN
+ * and SYN-SENT have their own functions (§3.10.7.2, §3.10.7.3); every other state runs the
+ * steps of §3.10.7.4 in the RFC's order — sequence check, RST, (security), SYN, ACK, URG, text,
+ * FIN — each returning CONTINUE, DROP (counted), or DONE. RFC 5961 (challenge ACKs, the ACK
+ * check of §5) is built in and switched by weir_tcp_config.rfc5961. */
+#include <string.h>
+
+#include "tcp/tcp_conn.h"
+
+typedef enum step_result {
+    STEP_CONTINUE, /* go on with the next step */
+    STEP_DONE,     /* processing finished: send what tcp_output decides */
+    STEP_GONE,     /* the record was freed: touch nothing */
+} step_result;
+
+/* Everything about the segment being processed, on the C stack (no per-segment globals). */
+typedef struct seg_ctx {
+    const weir_tcp_repr *seg;
+    uint32_t src_ip, dst_ip;
+    const uint8_t *frame;
+    size_t frame_len;
+    uint32_t seq;              /* after trimming to the window */
+    const uint8_t *data;       /* after trimming */
+    uint32_t data_len;
+    bool syn, fin, rst, ack, urg;
+} seg_ctx;
+
+static uint32_t seg_len(const seg_ctx *x)
+{
+    return x->data_len + (x->syn ? 1u : 0u) + (x->fin ? 1u : 0u);
+}
+
+static step_result drop(weir_stack *s, const seg_ctx *x, weir_drop_reason r)
+{
+    weir_drop(s, r, x->frame, x->frame_len);
+    return STEP_DONE;
+}
+
+static step_result drop_and_ack(weir_stack *s, tcp_conn *c, const seg_ctx *x, weir_drop_reason r)
+{
+    c->ack_now = true;
+    return drop(s, x, r);
+}
+
+/* RFC 5961 §3.2/§4: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, which a genuine peer answers with an
+ * exact RST or by ignoring, and a blind attacker cannot use. */
+static step_result challenge_ack(weir_stack *s, tcp_conn *c, const seg_ctx *x, weir_drop_reason r)
+{
+    weir_count(s, WEIR_CTR_TCP_CHALLENGE_ACKS);
+    return drop_and_ack(s, c, x, r);
+}
+
+static uint16_t default_snd_mss(const weir_stack *s, const tcp_conn *c)
+{
+    int n = weir_ip_route(s, c->tuple.remote_ip);
+    uint16_t mtu = n >= 0 ? s->netifs[n].mtu : 576;
+    return (uint16_t)(mtu - 40);
+}
+
+/* The MSS option (MUST-14..16): without one, assume 536; never more than our MTU allows. */
+static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
+{
+    uint16_t peer = seg->opt.has_mss ? seg->opt.mss : 536;
+    uint16_t ours = default_snd_mss(s, c);
+    c->snd_mss = peer < ours ? peer : ours;
+    if (c->snd_mss < 64)
+        c->snd_mss = 64; /* a hostile MSS of 0 or 1 must not make us send byte-sized segments */
+    /* RFC 5681 (3.1) initial window. */
+    uint32_t m = c->snd_mss;
+    c->cwnd = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
+    c->ssthresh = UINT32_MAX;
+}
+
+static void take_window(tcp_conn *c, const seg_ctx *x)
+{
+    c->snd_wnd = x->seg->window;
+    c->snd_wl1 = x->seg->seq;
+    c->snd_wl2 = x->seg->ack;
+    if (c->snd_wnd > c->max_snd_wnd)
+        c->max_snd_wnd = c->snd_wnd;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* §3.10.7.1 CLOSED: no connection. Any RST is dropped; anything else is answered with a RST,
+ * so the peer learns at once that nobody is here. */
+static void closed_input(weir_stack *s, const seg_ctx *x)
+{
+    weir_drop(s, WEIR_DROP_TCP_NO_SOCKET, x->frame, x->frame_len);
+    tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
+}
+
+/* §3.10.7.2 LISTEN. */
+static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
+{
+    /* First, check for a RST: an incoming RST is ignored. */
+    if (x->rst) {
+        weir_drop(s, WEIR_DROP_TCP_LISTEN_RST, x->frame, x->frame_len);
+        return;
+    }
+    /* Second, check for an ACK: nothing here could have been acknowledged; reset it. */
+    if (x->ack) {
+        weir_drop(s, WEIR_DROP_TCP_LISTEN_NO_SYN, x->frame, x->frame_len);
+        tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
+        return;
+    }
+    /* Third, check for a SYN (the security check is not implemented). */
+    if (!x->syn) {
+        weir_drop(s, WEIR_DROP_TCP_LISTEN_NO_SYN, x->frame, x->frame_len);
+        return;
+    }
+    /* The backlog bounds half-open plus unaccepted connections: a SYN flood costs a bounded
+     * amount. Dropped silently, like Linux, so the peer retries rather than fails. */
+    tcp_conn *c = l->children < l->backlog ? tcp_conn_new(s) : NULL;
+    if (!c) {
+        weir_drop(s, WEIR_DROP_TCP_LISTEN_OVERFLOW, x->frame, x->frame_len);
+        return;
+    }
+    tcp_state_clone_listener(c);
+    c->tuple = (weir_tuple){.local_ip = x->dst_ip, .remote_ip = x->src_ip,
+                            .local_port = x->seg->dst_port, .remote_port = x->seg->src_port};
+    c->listener = l;
+    l->children++;
+    c->nodelay = l->nodelay;
+    c->keepalive = l->keepalive;
+    c->snd_cap = l->snd_cap;
+    c->rcv_cap = l->rcv_cap;
+    /* Set RCV.NXT to SEG.SEQ+1, IRS to SEG.SEQ; select an ISS; send <SEQ=ISS><ACK=RCV.NXT>
+     * <CTL=SYN,ACK>; SND.NXT = ISS+1, SND.UNA = ISS. Data on the SYN is not acknowledged (it
+     * will be sent again), as no application has accepted the connection yet. */
+    c->irs = x->seg->seq;
+    c->rcv_nxt = c->irs + 1;
+    c->rcv_adv = c->rcv_nxt;
+    c->rcv_mss = s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
+    c->iss = tcp_isn(s, &c->tuple);
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_buf_seq = c->iss + 1;
+    apply_syn_options(s, c, x->seg);
+    take_window(c, x);
+    c->last_rcv_time = s->now_us;
+    weir_count(s, WEIR_CTR_TCP_PASSIVE_OPENS);
+    tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received on a listening port");
+    tcp_output(s, c);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* §3.10.7.3 SYN-SENT. */
+static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    const weir_tcp_repr *seg = x->seg;
+    bool ack_ok = false;
+    /* First, check the ACK bit: SEG.ACK =< ISS or > SND.NXT acknowledges nothing we sent:
+     * reset it (unless it is a RST) and drop. */
+    if (x->ack) {
+        if (seq_leq(seg->ack, c->iss) || seq_gt(seg->ack, c->snd_max)) {
+            if (!x->rst)
+                tcp_send_rst_reply(s, x->src_ip, x->dst_ip, seg);
+            return drop(s, x, WEIR_DROP_TCP_SYN_SENT_BAD_ACK);
+        }
+        ack_ok = seq_lt(c->snd_una, seg->ack) && seq_leq(seg->ack, c->snd_max);
+    }
+    /* Second, check the RST bit: with an acceptable ACK the peer refused us (RFC 5961 §3.2:
+     * only then is a RST valid in SYN-SENT); without one, drop it. */
+    if (x->rst) {
+        if (!ack_ok)
+            return drop(s, x, WEIR_DROP_TCP_RST_UNACCEPTABLE);
+        weir_count(s, WEIR_CTR_TCP_RST_RECEIVED);
+        bool detached = c->handle < 0;
+        tcp_fail(s, c, WEIR_ECONNREFUSED, "connection refused (RST in SYN-SENT)");
+        tcp_conn_reap(s, c);
+        return detached ? STEP_GONE : STEP_DONE;
+    }
+    /* Fourth, check the SYN bit. */
+    if (!x->syn)
+        return drop(s, x, WEIR_DROP_TCP_SYN_SENT_NO_SYN);
+    c->irs = seg->seq;
+    c->rcv_nxt = c->irs + 1;
+    c->rcv_adv = c->rcv_nxt;
+    apply_syn_options(s, c, seg);
+    if (ack_ok) {
+        /* SND.UNA = SEG.ACK; our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT>
+         * <ACK=RCV.NXT><CTL=ACK> — the third segment of the handshake. */
+        if (c->rtt_measuring && seq_geq(seg->ack, c->rtt_seq))
+            tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start));
+        c->rtt_measuring = false;
+        c->snd_una = seg->ack;
+        c->backoff = 0;
+        tcp_timer_stop(c, WEIR_TIMER_RETRANSMIT);
+        take_window(c, x);
+        tcp_set_state(s, c, WEIR_TCP_ESTABLISHED, "SYN-ACK received: our SYN is acknowledged");
+        c->ack_now = true;
+        tcp_on_established(s, c);
+        /* Data or a FIN riding on the SYN-ACK is processed from step six on (§3.10.7.3). */
+        x->seq = seg->seq + 1;
+        x->syn = false;
+        return STEP_CONTINUE;
+    }
+    /* Simultaneous open (MUST-10): both sides sent SYN. Enter SYN-RECEIVED and send
+     * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. Data on the SYN waits to be sent again. */
+    take_window(c, x);
+    tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received in SYN-SENT: simultaneous open");
+    c->snd_nxt = c->iss; /* resend our SYN, now with an ACK */
+    tcp_timer_stop(c, WEIR_TIMER_RETRANSMIT);
+    return STEP_DONE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* §3.10.7.4 step one: check the sequence number. */
+
+static uint32_t rcv_window_now(const tcp_conn *c)
+{
+    /* What we can hold: the free receive buffer (never less than what we promised). */
+    uint32_t free_space = c->rcv_cap - c->rcv.len;
+    uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    return free_space > promised ? free_space : promised;
+}
+
+static bool acceptable(const tcp_conn *c, uint32_t seq, uint32_t len, uint32_t wnd)
+{
+    /* The four cases of the acceptability test (§3.10.7.4, figure 12). */
+    if (len == 0)
+        return wnd == 0 ? seq == c->rcv_nxt : seq_in(seq, c->rcv_nxt, c->rcv_nxt + wnd);
+    if (wnd == 0)
+        return false;
+    return seq_in(seq, c->rcv_nxt, c->rcv_nxt + wnd) ||
+           seq_in(seq + len - 1, c->rcv_nxt, c->rcv_nxt + wnd);
+}
+
+/* Keep only the part of the segment inside the window: "segments with higher beginning
+ * sequence numbers SHOULD be held for later processing" — they are, in the reassembler. */
+static void trim_to_window(const tcp_conn *c, seg_ctx *x, uint32_t wnd)
+{
+    if (seq_lt(x->seq, c->rcv_nxt)) {
+        uint32_t skip = c->rcv_nxt - x->seq;
+        if (x->syn) {
+            x->syn = false;
+            skip--;
+            x->seq++;
+        }
+        if (skip > x->data_len) { /* only a FIN is left beyond the old data */
+            skip = x->data_len;
+        }
+        x->data += skip;
+        x->data_len -= skip;
+        x->seq += skip;
+    }
+    uint32_t right = c->rcv_nxt + wnd;
+    if (seq_gt(x->seq + x->data_len, right)) {
+        x->data_len = seq_gt(right, x->seq) ? right - x->seq : 0;
+        x->fin = false; /* the FIN lies beyond the window: it comes again */
+    }
+}
+
+static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    const weir_tcp_repr *seg = x->seg;
+    /* TIME-WAIT: "The only thing that can arrive in this state is a retransmission of the
+     * remote FIN. Acknowledge it, and restart the 2 MSL timeout" (§3.10.7.4, eighth step). Its
+     * sequence number is already below RCV.NXT, so it is recognized here, before the test
+     * would turn it away with a plain ACK. */
+    if (c->state == WEIR_TCP_TIME_WAIT && x->fin && !x->rst &&
+        seg->seq + x->data_len + 1 == c->rcv_nxt) {
+        weir_count(s, WEIR_CTR_TCP_TIME_WAIT_RESTARTS);
+        c->ack_now = true;
+        tcp_enter_time_wait(s, c, "retransmitted FIN in TIME-WAIT");
+        return STEP_DONE;
+    }
+    /* SYN-RECEIVED: the peer's SYN again means our SYN-ACK was lost; answer with the SYN-ACK
+     * itself (as Linux does) rather than the bare ACK of the general rule. */
+    if (c->state == WEIR_TCP_SYN_RECEIVED && x->syn && !x->ack && !x->rst &&
+        seg->seq == c->irs) {
+        c->snd_nxt = c->iss;
+        return STEP_DONE;
+    }
+    uint32_t wnd = rcv_window_now(c);
+    uint32_t len = seg_len(x);
+    if (!acceptable(c, x->seq, len, wnd)) {
+        /* A zero window still takes valid ACKs, URGs and RSTs: keep the control, lose the text. */
+        if (wnd == 0 && x->seq == c->rcv_nxt) {
+            x->data_len = 0;
+            x->fin = false;
+            return STEP_CONTINUE;
+        }
+        if (x->rst)
+            return drop(s, x, WEIR_DROP_TCP_RST_UNACCEPTABLE);
+        if (seq_leq(x->seq + len, c->rcv_nxt))
+            weir_count(s, WEIR_CTR_TCP_DUP_SEGMENTS);
+        /* Not acceptable: send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drop (MUST-? §3.10.7.4). */
+        return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
+    }
+    trim_to_window(c, x, wnd);
+    return STEP_CONTINUE;
+}
+
+/* Step two: check the RST bit. */
+static step_result reset_connection(weir_stack *s, tcp_conn *c)
+{
+    weir_count(s, WEIR_CTR_TCP_RST_RECEIVED);
+    bool detached = c->handle < 0;
+    switch (c->state) {
+    case WEIR_TCP_SYN_RECEIVED:
+        if (!c->active_open) {
+            /* From a passive OPEN: "return this connection to LISTEN". The listener goes on;
+             * this child record ends without troubling the application. */
+            tcp_set_state(s, c, WEIR_TCP_CLOSED, "RST in SYN-RECEIVED: back to LISTEN");
+            tcp_conn_reap(s, c);
+            return detached ? STEP_GONE : STEP_DONE;
+        }
+        tcp_fail(s, c, WEIR_ECONNREFUSED, "connection refused (RST in SYN-RECEIVED)");
+        break;
+    case WEIR_TCP_CLOSING:
+    case WEIR_TCP_LAST_ACK:
+        tcp_set_state(s, c, WEIR_TCP_CLOSED, "RST while closing");
+        weir_sock_notify(s, c->handle, WEIR_EV_CLOSED, 0);
+        break;
+    default:
+        tcp_fail(s, c, WEIR_ECONNRESET, "connection reset by peer");
+        break;
+    }
+    tcp_conn_reap(s, c);
+    return detached ? STEP_GONE : STEP_DONE;
+}
+
+static step_result check_rst(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    if (!x->rst)
+        return STEP_CONTINUE;
+    /* RFC 1337: a RST must not cut TIME-WAIT short (TIME-WAIT assassination). */
+    if (c->state == WEIR_TCP_TIME_WAIT)
+        return drop(s, x, WEIR_DROP_TCP_RST_TIME_WAIT);
+    /* RFC 5961 §3.2: reset only on an exact match with RCV.NXT; an in-window RST gets a
+     * challenge ACK. Without RFC 5961, any in-window RST resets (RFC 793). */
+    if (s->cfg.tcp.rfc5961 && x->seg->seq != c->rcv_nxt)
+        return challenge_ack(s, c, x, WEIR_DROP_TCP_RST_CHALLENGED);
+    return reset_connection(s, c);
+}
+
+/* Step four: check the SYN bit (synchronized states, and SYN-RECEIVED). */
+static step_result check_syn(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    if (!x->syn)
+        return STEP_CONTINUE;
+    if (c->state == WEIR_TCP_SYN_RECEIVED && !c->active_open) {
+        /* "If the connection was initiated with a passive OPEN, return this connection to
+         * the LISTEN state and return": the half-open child ends, the listener goes on. */
+        bool detached = c->handle < 0;
+        tcp_set_state(s, c, WEIR_TCP_CLOSED, "new SYN in SYN-RECEIVED: back to LISTEN");
+        tcp_conn_reap(s, c);
+        return detached ? STEP_GONE : STEP_DONE;
+    }
+    /* RFC 5961 §4 / RFC 9293: a SYN in a synchronized state gets a challenge ACK; a peer that
+     * really restarted answers it with a RST that matches exactly. */
+    if (s->cfg.tcp.rfc5961)
+        return challenge_ack(s, c, x, WEIR_DROP_TCP_SYN_CHALLENGED);
+    /* Without RFC 5961 (RFC 793): reset the connection. */
+    tcp_send_rst_for(s, c);
+    bool detached = c->handle < 0;
+    tcp_fail(s, c, WEIR_ECONNRESET, "SYN in a synchronized state");
+    tcp_conn_reap(s, c);
+    return detached ? STEP_GONE : STEP_DONE;
+}
+
+/* Step five helpers. */
+
+static void ack_send_buffer(weir_stack *s, tcp_conn *c, uint32_t ack)
+{
+    uint32_t acked_end = seq_min(ack, tcp_data_end_seq(c));
+    if (!seq_gt(acked_end, c->snd_buf_seq))
+        return;
+    uint32_t n = acked_end - c->snd_buf_seq;
+    tcp_ring_consume(&c->snd, n);
+    c->snd_buf_seq += n;
+    c->bytes_acked += n;
+    tcp_ring_release_if_empty(s, &c->snd);
+    if (!c->fin_queued)
+        weir_sock_notify(s, c->handle, WEIR_EV_WRITABLE, 0);
+}
+
+/* RFC 5681 §3.1: slow start below ssthresh, congestion avoidance above; leaving fast recovery
+ * deflates the window to ssthresh. */
+static void grow_cwnd(tcp_conn *c, uint32_t acked)
+{
+    if (c->in_recovery) {
+        c->in_recovery = false;
+        c->cwnd = c->ssthresh;
+        return;
+    }
+    if (c->cwnd < c->ssthresh)
+        c->cwnd += acked < c->snd_mss ? acked : c->snd_mss;
+    else
+        c->cwnd += (uint32_t)((uint64_t)c->snd_mss * c->snd_mss / c->cwnd) + 1;
+}
+
+static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
+{
+    uint32_t acked = ack - c->snd_una;
+    if (c->rtt_measuring && seq_geq(ack, c->rtt_seq)) {
+        tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start));
+        c->rtt_measuring = false;
+    }
+    c->snd_una = ack;
+    if (seq_lt(c->snd_nxt, ack))
+        c->snd_nxt = ack; /* after a go-back-N rewind, the peer may have had more already */
+    ack_send_buffer(s, c, ack);
+    c->backoff = 0;
+    c->probes = 0;
+    c->dupacks = 0;
+    grow_cwnd(c, acked);
+    /* RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it. */
+    if (c->snd_una == c->snd_max)
+        tcp_timer_stop(c, WEIR_TIMER_RETRANSMIT);
+    else
+        tcp_rto_restart(s, c);
+}
+
+/* RFC 5681 §3.2: the third duplicate ACK retransmits the first unacknowledged segment and
+ * halves the window; further duplicates inflate it while the hole is repaired. */
+static void dup_ack(weir_stack *s, tcp_conn *c)
+{
+    weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
+    if (++c->dupacks == 3 && !c->in_recovery) {
+        uint32_t half = tcp_flight_size(c) / 2;
+        c->ssthresh = half > 2u * c->snd_mss ? half : 2u * c->snd_mss;
+        c->in_recovery = true;
+        c->recover = c->snd_max;
+        c->rtt_measuring = false;
+        tcp_retransmit_head(s, c);
+        c->cwnd = c->ssthresh + 3u * c->snd_mss;
+    } else if (c->in_recovery) {
+        c->cwnd += c->snd_mss;
+    }
+}
+
+static bool is_dup_ack(const tcp_conn *c, const seg_ctx *x)
+{
+    return x->seg->ack == c->snd_una && x->data_len == 0 && !x->fin && !x->syn &&
+           x->seg->window == c->snd_wnd && c->snd_una != c->snd_max;
+}
+
+static bool our_fin_acked(const tcp_conn *c)
+{
+    return c->fin_sent && seq_gt(c->snd_una, c->fin_seq);
+}
+
+/* SYN-RECEIVED: the ACK of our SYN completes the handshake. */
+static step_result ack_in_syn_received(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    uint32_t ack = x->seg->ack;
+    if (!(seq_lt(c->snd_una, ack) && seq_leq(ack, c->snd_max))) {
+        /* "If the segment acknowledgment is not acceptable, form a reset segment
+         * <SEQ=SEG.ACK><CTL=RST> and send it." */
+        tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
+        return drop(s, x, WEIR_DROP_TCP_ACK_UNACCEPTABLE);
+    }
+    take_window(c, x);
+    tcp_set_state(s, c, WEIR_TCP_ESTABLISHED, "ACK of our SYN received: handshake complete");
+    tcp_on_established(s, c);
+    return STEP_CONTINUE;
+}
+
+/* Step five: check the ACK field. */
+static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    /* "if the ACK bit is off, drop the segment and return" (MUST-? §3.10.7.4 fifth). */
+    if (!x->ack)
+        return drop(s, x, WEIR_DROP_TCP_NO_ACK);
+    uint32_t ack = x->seg->ack;
+    /* RFC 5961 §5: only ACKs in [SND.UNA - MAX.SND.WND, SND.NXT] are acceptable; others get
+     * a challenge ACK, so blind data injection needs the right ACK too. */
+    if (s->cfg.tcp.rfc5961 && c->state != WEIR_TCP_SYN_RECEIVED &&
+        (seq_lt(ack, c->snd_una - c->max_snd_wnd) || seq_gt(ack, c->snd_max)))
+        return challenge_ack(s, c, x, WEIR_DROP_TCP_ACK_UNACCEPTABLE);
+    if (c->state == WEIR_TCP_SYN_RECEIVED) {
+        step_result r = ack_in_syn_received(s, c, x);
+        if (r != STEP_CONTINUE)
+            return r;
+    }
+    if (c->state == WEIR_TCP_TIME_WAIT)
+        return STEP_CONTINUE; /* only a FIN retransmission matters here (step one) */
+    /* "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK, drop the
+     * segment, and return." SND.NXT here is the highest ever sent (it rewinds on timeout). */
+    if (seq_gt(ack, c->snd_max))
+        return drop_and_ack(s, c, x, WEIR_DROP_TCP_ACK_UNSENT);
+    if (seq_gt(ack, c->snd_una))
+        new_ack(s, c, ack);
+    else if (is_dup_ack(c, x))
+        dup_ack(s, c);
+    /* Window update (MUST-? §3.10.7.4): only from a segment newer than the last one that set
+     * it, so an old reordered segment cannot shrink it. */
+    if (seq_leq(c->snd_una, ack) &&
+        (seq_lt(c->snd_wl1, x->seg->seq) ||
+         (c->snd_wl1 == x->seg->seq && seq_leq(c->snd_wl2, ack)))) {
+        bool opened = c->snd_wnd == 0 && x->seg->window > 0;
+        take_window(c, x);
+        if (opened) {
+            c->probes = 0;
+            tcp_timer_stop(c, WEIR_TIMER_PERSIST);
+        }
+    }
+    switch (c->state) {
+    case WEIR_TCP_FIN_WAIT_1:
+        if (our_fin_acked(c)) {
+            tcp_set_state(s, c, WEIR_TCP_FIN_WAIT_2, "our FIN is acknowledged");
+            if (c->app_closed) /* nobody will read: bound the wait for the peer's FIN */
+                tcp_timer_set(c, WEIR_TIMER_FIN_WAIT_2, s->now_us + 2 * s->cfg.tcp.msl_us);
+        }
+        break;
+    case WEIR_TCP_CLOSING:
+        if (our_fin_acked(c))
+            tcp_enter_time_wait(s, c, "our FIN is acknowledged after simultaneous close");
+        break;
+    case WEIR_TCP_LAST_ACK:
+        if (our_fin_acked(c)) {
+            bool detached = c->handle < 0;
+            tcp_set_state(s, c, WEIR_TCP_CLOSED, "the ACK of our FIN: connection closed");
+            weir_sock_notify(s, c->handle, WEIR_EV_CLOSED, 0);
+            tcp_conn_reap(s, c);
+            return detached ? STEP_GONE : STEP_DONE;
+        }
+        break;
+    default:
+        break;
+    }
+    return STEP_CONTINUE;
+}
+
+/* Step six: check the URG bit. The urgent pointer is remembered (MUST-30/31); the data itself
+ * stays in line, as RFC 6093 recommends. */
+static step_result check_urg(tcp_conn *c, const seg_ctx *x)
+{
+    if (x->urg && (c->state == WEIR_TCP_ESTABLISHED || c->state == WEIR_TCP_FIN_WAIT_1 ||
+                   c->state == WEIR_TCP_FIN_WAIT_2)) {
+        uint32_t up = x->seg->seq + x->seg->urgent;
+        c->rcv_up = seq_max(c->rcv_up, up);
+    }
+    return STEP_CONTINUE;
+}
+
+/* Step seven: process the segment text. */
+static bool accepts_text(weir_tcp_state st)
+{
+    return st == WEIR_TCP_ESTABLISHED || st == WEIR_TCP_FIN_WAIT_1 || st == WEIR_TCP_FIN_WAIT_2;
+}
+
+static void schedule_ack(weir_stack *s, tcp_conn *c, bool in_order, uint32_t len)
+{
+    /* Out of order, or filling a hole: ACK at once (RFC 5681 §4.2). In order: at least every
+     * second full-sized segment (SHLD-19), otherwise within the delayed-ACK time (MUST-40). */
+    if (!in_order || c->ooo.count > 0 || s->cfg.tcp.delayed_ack_us == 0) {
+        c->ack_now = true;
+        return;
+    }
+    if (len >= c->rcv_mss)
+        c->segs_unacked++;
+    if (c->segs_unacked >= 2)
+        c->ack_now = true;
+    else
+        tcp_arm_delayed_ack(s, c);
+}
+
+static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    if (x->data_len == 0)
+        return STEP_CONTINUE;
+    if (!accepts_text(c->state)) /* CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: after a FIN */
+        return drop(s, x, WEIR_DROP_TCP_DATA_AFTER_FIN);
+    if (c->app_closed) {
+        /* Nobody will ever read this: tell the peer at once (RFC 1122 §4.2.2.13). */
+        bool detached = c->handle < 0;
+        weir_drop(s, WEIR_DROP_TCP_DATA_AFTER_CLOSE, x->frame, x->frame_len);
+        tcp_send_rst_for(s, c);
+        tcp_fail(s, c, WEIR_ECONNABORTED, "data arrived after close: reset");
+        tcp_conn_reap(s, c);
+        return detached ? STEP_GONE : STEP_DONE;
+    }
+    if (tcp_ring_reserve(s, &c->rcv, c->rcv_cap) != 0)
+        return drop(s, x, WEIR_DROP_TCP_OOO_FULL); /* out of memory: the peer will resend */
+    uint32_t offset = x->seq - c->rcv_nxt;
+    uint32_t room = c->rcv_cap - c->rcv.len;
+    if (offset >= room)
+        return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
+    if (x->data_len > room - offset) { /* only text on a SYN-ACK can get here untrimmed */
+        x->data_len = room - offset;
+        x->fin = false;
+    }
+    if (offset > 0) {
+        if (!tcp_ooo_add(&c->ooo, x->seq, x->seq + x->data_len)) {
+            c->ack_now = true;
+            return drop(s, x, WEIR_DROP_TCP_OOO_FULL);
+        }
+        tcp_ring_write_at(&c->rcv, c->rcv.len + offset, x->data, x->data_len);
+        weir_count(s, WEIR_CTR_TCP_OOO_SEGMENTS);
+        schedule_ack(s, c, false, x->data_len);
+        return STEP_CONTINUE;
+    }
+    tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
+    uint32_t old = c->rcv_nxt;
+    c->rcv_nxt = tcp_ooo_advance(&c->ooo, c->rcv_nxt + x->data_len);
+    uint32_t delivered = c->rcv_nxt - old;
+    c->rcv.len += delivered;
+    c->bytes_received += delivered;
+    weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0);
+    schedule_ack(s, c, true, x->data_len);
+    return STEP_CONTINUE;
+}
+
+/* Step eight: check the FIN bit. */
+static void process_fin(weir_stack *s, tcp_conn *c)
+{
+    /* Advance RCV.NXT over the FIN (it takes one sequence number) and acknowledge it. */
+    c->rcv_nxt++;
+    c->fin_received = true;
+    c->rcv_fin_pending = false;
+    c->ack_now = true;
+    weir_sock_notify(s, c->handle, WEIR_EV_PEER_CLOSED, 0);
+    weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0); /* recv() now reports end of stream */
+    switch (c->state) {
+    case WEIR_TCP_SYN_RECEIVED:
+    case WEIR_TCP_ESTABLISHED:
+        tcp_set_state(s, c, WEIR_TCP_CLOSE_WAIT, "FIN received: the peer has finished sending");
+        break;
+    case WEIR_TCP_FIN_WAIT_1:
+        if (our_fin_acked(c))
+            tcp_enter_time_wait(s, c, "FIN received and our FIN is acknowledged");
+        else
+            tcp_set_state(s, c, WEIR_TCP_CLOSING, "FIN received before the ACK of ours: "
+                                                  "simultaneous close");
+        break;
+    case WEIR_TCP_FIN_WAIT_2:
+        tcp_enter_time_wait(s, c, "FIN received in FIN-WAIT-2");
+        break;
+    case WEIR_TCP_TIME_WAIT:
+        tcp_enter_time_wait(s, c, "FIN again in TIME-WAIT");
+        break;
+    default: /* CLOSE-WAIT, CLOSING, LAST-ACK: remain */
+        break;
+    }
+}
+
+static step_result check_fin(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    if (x->fin && !c->fin_received) {
+        uint32_t fin_seq = x->seq + x->data_len;
+        if (fin_seq == c->rcv_nxt) {
+            process_fin(s, c);
+        } else if (seq_gt(fin_seq, c->rcv_nxt)) {
+            /* Beyond a hole: remember it, and take it when the hole fills. */
+            c->rcv_fin_pending = true;
+            c->rcv_fin_seq = fin_seq;
+        }
+    } else if (c->rcv_fin_pending && c->rcv_fin_seq == c->rcv_nxt && !c->fin_received) {
+        process_fin(s, c);
+    }
+    return STEP_DONE;
+}
+
+/* The synchronized states (and SYN-RECEIVED): the steps of §3.10.7.4 in order. */
+static step_result synchronized_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    step_result r = check_sequence(s, c, x);
+    if (r == STEP_CONTINUE)
+        r = check_rst(s, c, x);
+    /* Third, the security check: weir has no security compartments (RFC 9293 §3.10.7.4). */
+    if (r == STEP_CONTINUE)
+        r = check_syn(s, c, x);
+    if (r == STEP_CONTINUE)
+        r = check_ack(s, c, x);
+    if (r == STEP_CONTINUE)
+        r = check_urg(c, x);
+    if (r == STEP_CONTINUE)
+        r = process_text(s, c, x);
+    if (r == STEP_CONTINUE)
+        r = check_fin(s, c, x);
+    return r;
+}
+
+/* After SYN-SENT turned into ESTABLISHED, the rest of the segment goes through steps six on. */
+static step_result after_syn_sent(weir_stack *s, tcp_conn *c, seg_ctx *x)
+{
+    step_result r = check_urg(c, x);
+    if (r == STEP_CONTINUE)
+        r = process_text(s, c, x);
+    if (r == STEP_CONTINUE)
+        r = check_fin(s, c, x);
+    return r;
+}
+
+void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg,
+               const uint8_t *frame, size_t frame_len)
+{
+    (void)netif;
+    seg_ctx x = {.seg = seg, .src_ip = src_ip, .dst_ip = dst_ip, .frame = frame,
+                 .frame_len = frame_len, .seq = seg->seq, .data = seg->payload,
+                 .data_len = (uint32_t)seg->payload_len};
+    x.syn = seg->flags & WEIR_TCP_FLAG_SYN;
+    x.fin = seg->flags & WEIR_TCP_FLAG_FIN;
+    x.rst = seg->flags & WEIR_TCP_FLAG_RST;
+    x.ack = seg->flags & WEIR_TCP_FLAG_ACK;
+    x.urg = seg->flags & WEIR_TCP_FLAG_URG;
+    if (x.syn && x.rst) { /* no stack sends this; it only probes for bugs */
+        weir_drop(s, WEIR_DROP_TCP_BAD_FLAGS, frame, frame_len);
+        return;
+    }
+    weir_tuple t = {.local_ip = dst_ip, .remote_ip = src_ip, .local_port = seg->dst_port,
+                    .remote_port = seg->src_port};
+    tcp_conn *c = tcp_table_lookup(s, &t);
+    if (!c) {
+        tcp_conn *l = tcp_table_listener(s, dst_ip, seg->dst_port);
+        if (weir_tracing(s))
+            tcp_trace_segment(s, l, WEIR_TRACE_SEGMENT_IN, seg, src_ip, dst_ip, false);
+        if (l)
+            listen_input(s, l, &x);
+        else
+            closed_input(s, &x);
+        return;
+    }
+    if (weir_tracing(s))
+        tcp_trace_segment(s, c, WEIR_TRACE_SEGMENT_IN, seg, src_ip, dst_ip, false);
+    c->segs_in++;
+    c->last_rcv_time = s->now_us;
+    step_result r;
+    if (c->state == WEIR_TCP_SYN_SENT) {
+        r = syn_sent_input(s, c, &x);
+        if (r == STEP_CONTINUE)
+            r = after_syn_sent(s, c, &x);
+    } else {
+        r = synchronized_input(s, c, &x);
+    }
+    if (r == STEP_GONE)
+        return;
+    if (c->keepalive && c->state >= WEIR_TCP_ESTABLISHED)
+        tcp_arm_keepalive(s, c);
+    tcp_output(s, c);
+    tcp_conn_reap(s, c);
+}

@@ -1,0 +1,381 @@
+/* tcp_output.c — everything the engine sends: SYN, SYN-ACK, data, FIN, ACKs, RSTs.
+ *
+ * Read RFC 9293 §3.8.6 (managing the window: sender SWS avoidance, MUST-38; receiver SWS
+ * avoidance, MUST-39; zero-window probing, MUST-36) and §3.7.4 (Nagle, SHOULD-7). tcp_output()
+ * looks at the connection and sends what it may: it is called after every event that could
+ * allow more to go out (new data, an ACK, a window update, a timer). */
+#include <string.h>
+
+#include "tcp/tcp_conn.h"
+#include "wire/ipv4.h"
+
+uint32_t tcp_data_end_seq(const tcp_conn *c) { return c->snd_buf_seq + c->snd.len; }
+
+uint32_t tcp_flight_size(const tcp_conn *c) { return c->snd_nxt - c->snd_una; }
+
+uint32_t tcp_unsent_bytes(const tcp_conn *c)
+{
+    uint32_t end = tcp_data_end_seq(c);
+    return seq_lt(c->snd_nxt, end) ? end - seq_max(c->snd_nxt, c->snd_buf_seq) : 0;
+}
+
+/* The window to offer: the free receive buffer, except that the right edge only moves forward in
+ * steps of at least min(buffer/2, MSS) (receiver SWS avoidance, MUST-39) and never back
+ * (shrinking the window is discouraged, SHLD-14). */
+uint32_t tcp_rcv_window(const tcp_conn *c)
+{
+    uint32_t free_space = c->rcv_cap - c->rcv.len;
+    uint32_t edge = c->rcv_nxt + free_space;
+    uint32_t step = c->rcv_cap / 2 < c->rcv_mss ? c->rcv_cap / 2 : c->rcv_mss;
+    if (seq_geq(c->rcv_adv, c->rcv_nxt) && seq_gt(edge, c->rcv_adv) && edge - c->rcv_adv < step)
+        edge = c->rcv_adv;
+    if (seq_lt(edge, c->rcv_adv) && seq_geq(c->rcv_adv, c->rcv_nxt))
+        edge = c->rcv_adv;
+    uint32_t wnd = edge - c->rcv_nxt;
+    return wnd > 65535 ? 65535 : wnd;
+}
+
+void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const weir_tcp_repr *r,
+                       uint32_t src_ip, uint32_t dst_ip, bool retransmission)
+{
+    weir_trace_event ev = {.kind = kind, .sock = c ? c->handle : -1};
+    weir_segment_info *g = &ev.seg;
+    g->src_ip = src_ip;
+    g->dst_ip = dst_ip;
+    g->src_port = r->src_port;
+    g->dst_port = r->dst_port;
+    g->seq = r->seq;
+    g->ack = r->ack;
+    g->flags = r->flags;
+    g->window = r->window;
+    g->urgent = r->urgent;
+    g->payload_len = (uint32_t)r->payload_len;
+    g->seg_len = (uint32_t)r->payload_len + !!(r->flags & WEIR_TCP_FLAG_SYN) +
+                 !!(r->flags & WEIR_TCP_FLAG_FIN);
+    g->has_mss = r->opt.has_mss;
+    g->mss = r->opt.mss;
+    g->has_wscale = r->opt.has_wscale;
+    g->wscale = r->opt.wscale;
+    g->sack_permitted = r->opt.sack_permitted;
+    g->has_timestamps = r->opt.has_timestamps;
+    g->ts_val = r->opt.ts_val;
+    g->ts_ecr = r->opt.ts_ecr;
+    g->sack_count = r->opt.sack_count;
+    for (unsigned i = 0; i < r->opt.sack_count && i < 4; i++) {
+        g->sack_left[i] = r->opt.sack[i].left;
+        g->sack_right[i] = r->opt.sack[i].right;
+    }
+    g->retransmission = retransmission;
+    if (c) {
+        ev.tuple = c->tuple;
+        ev.iss = c->iss;
+        ev.irs = c->irs;
+        ev.old_state = ev.new_state = c->state;
+    } else {
+        bool out = kind == WEIR_TRACE_SEGMENT_OUT;
+        ev.tuple.local_ip = out ? src_ip : dst_ip;
+        ev.tuple.remote_ip = out ? dst_ip : src_ip;
+        ev.tuple.local_port = out ? r->src_port : r->dst_port;
+        ev.tuple.remote_port = out ? r->dst_port : r->src_port;
+    }
+    weir_trace_emit(s, &ev);
+}
+
+/* Emit one segment. The payload, if any, is copied from `payload`. */
+static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp_repr *r,
+                bool retransmission)
+{
+    size_t cap;
+    uint8_t *buf = weir_ip_payload_buf(s, &cap);
+    if (!buf)
+        return WEIR_ENETUNREACH;
+    int n = weir_tcp_emit(r, src, dst, buf, cap);
+    if (n < 0)
+        return WEIR_EMSGSIZE;
+    if (weir_tracing(s))
+        tcp_trace_segment(s, c, WEIR_TRACE_SEGMENT_OUT, r, src, dst, retransmission);
+    weir_count(s, WEIR_CTR_TCP_SEGMENTS_OUT);
+    if (r->flags & WEIR_TCP_FLAG_RST)
+        weir_count(s, WEIR_CTR_TCP_RST_SENT);
+    if (c)
+        c->segs_out++;
+    return weir_ip_send(s, src, dst, WEIR_IP_PROTO_TCP, (size_t)n);
+}
+
+static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
+{
+    memset(r, 0, sizeof *r);
+    r->src_port = c->tuple.local_port;
+    r->dst_port = c->tuple.remote_port;
+}
+
+/* Every segment but a RST carries an ACK once we know the peer's ISN. It also carries our
+ * current window and records the edge we advertised. */
+static void fill_ack(tcp_conn *c, weir_tcp_repr *r)
+{
+    if (c->state == WEIR_TCP_SYN_SENT)
+        return;
+    r->flags |= WEIR_TCP_FLAG_ACK;
+    r->ack = c->rcv_nxt;
+    uint32_t wnd = tcp_rcv_window(c);
+    r->window = (uint16_t)wnd;
+    c->rcv_adv = c->rcv_nxt + wnd;
+    c->ack_now = false;
+    c->segs_unacked = 0;
+    tcp_timer_stop(c, WEIR_TIMER_DELAYED_ACK);
+}
+
+static void sent_sequence_space(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
+{
+    uint32_t end = seq + len;
+    bool new_data = seq_gt(end, c->snd_max);
+    if (new_data && !c->rtt_measuring) {
+        /* Time one segment at a time; Karn's rule: never a retransmitted one (RFC 6298 §3). */
+        c->rtt_measuring = true;
+        c->rtt_seq = end;
+        c->rtt_start = s->now_us;
+    }
+    if (new_data)
+        c->snd_max = end;
+    /* RFC 6298 (5.1): start the timer when it is not running. */
+    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX)
+        tcp_rto_restart(s, c);
+}
+
+static void send_syn(weir_stack *s, tcp_conn *c)
+{
+    weir_tcp_repr r;
+    base_repr(c, &r);
+    r.flags = WEIR_TCP_FLAG_SYN;
+    r.seq = c->iss;
+    r.opt.has_mss = true; /* MUST-14/15: always say our MSS on SYN */
+    r.opt.mss = c->rcv_mss;
+    fill_ack(c, &r); /* SYN-ACK in SYN-RECEIVED (and when a simultaneous open resends) */
+    bool retransmission = seq_gt(c->snd_max, c->iss);
+    c->snd_nxt = c->iss + 1;
+    if (retransmission)
+        c->retransmits++;
+    sent_sequence_space(s, c, c->iss, 1);
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
+}
+
+/* Bytes to send in the next data segment, or 0 to wait (windows, Nagle, SWS avoidance). */
+static uint32_t next_data_len(const tcp_conn *c, bool *fin)
+{
+    uint32_t end = tcp_data_end_seq(c);
+    uint32_t avail = tcp_unsent_bytes(c);
+    uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+    uint32_t limit = c->snd_una + wnd;
+    uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
+    uint32_t len = avail < usable ? avail : usable;
+    if (len > c->snd_mss)
+        len = c->snd_mss;
+    /* FIN goes with (or after) the last byte; it needs no window of its own. */
+    *fin = c->fin_queued && c->snd_nxt + len == end;
+    if (len == 0)
+        return 0;
+    if (len < c->snd_mss) {
+        bool all_of_it = len == avail;
+        bool idle = c->snd_nxt == c->snd_una;
+        /* Sender SWS avoidance (MUST-38): a short segment only when it empties the buffer (and
+         * Nagle agrees), or when it is at least half the largest window the peer offered. */
+        if (!all_of_it && len < c->max_snd_wnd / 2)
+            return 0;
+        /* Nagle (§3.7.4, SHLD-7): hold a short segment while data is unacknowledged. */
+        if (all_of_it && !idle && !c->nodelay && !*fin)
+            return 0;
+    }
+    return len;
+}
+
+static void send_data(weir_stack *s, tcp_conn *c)
+{
+    for (;;) {
+        bool fin;
+        uint32_t len = next_data_len(c, &fin);
+        if (len == 0 && !fin)
+            return;
+        weir_tcp_repr r;
+        base_repr(c, &r);
+        r.seq = c->snd_nxt;
+        if (len > 0) {
+            /* snd_mss fits the interface MTU, so the payload fits the scratch buffer. */
+            uint8_t *payload = s->payload_buf;
+            tcp_ring_read_at(&c->snd, c->snd_nxt - c->snd_buf_seq, payload, len);
+            r.payload = payload;
+            r.payload_len = len;
+        }
+        if (fin)
+            r.flags |= WEIR_TCP_FLAG_FIN;
+        if (len > 0 && c->snd_nxt + len == tcp_data_end_seq(c))
+            r.flags |= WEIR_TCP_FLAG_PSH;
+        fill_ack(c, &r);
+        uint32_t seg_len = len + (fin ? 1 : 0);
+        bool retransmission = seq_lt(c->snd_nxt, c->snd_max);
+        if (retransmission) {
+            c->retransmits++;
+            weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
+        }
+        if (fin) {
+            c->fin_sent = true;
+            c->fin_seq = c->snd_nxt + len;
+        }
+        sent_sequence_space(s, c, c->snd_nxt, seg_len);
+        c->snd_nxt += seg_len;
+        tcp_timer_stop(c, WEIR_TIMER_PERSIST);
+        emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
+        if (fin)
+            return;
+    }
+}
+
+/* Zero window with data waiting and nothing in flight: only the persist timer can reopen the
+ * conversation (MUST-36). */
+static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
+{
+    if (c->snd_wnd == 0 && tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
+        c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX &&
+        c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX) {
+        uint64_t t = (uint64_t)c->rto << (c->probes < 16 ? c->probes : 16);
+        if (t > s->cfg.tcp.rto_max_us)
+            t = s->cfg.tcp.rto_max_us;
+        tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + t);
+    }
+}
+
+void tcp_output(weir_stack *s, tcp_conn *c)
+{
+    switch (c->state) {
+    case WEIR_TCP_CLOSED:
+    case WEIR_TCP_LISTEN:
+    case WEIR_TCP_TIME_WAIT:
+        if (c->state == WEIR_TCP_TIME_WAIT && c->ack_now)
+            tcp_send_ack(s, c);
+        return;
+    case WEIR_TCP_SYN_SENT:
+    case WEIR_TCP_SYN_RECEIVED:
+        if (c->snd_nxt == c->iss)
+            send_syn(s, c);
+        else if (c->ack_now)
+            tcp_send_ack(s, c);
+        return;
+    default:
+        break;
+    }
+    /* Our SYN was rewound by a timeout (a close in SYN-RECEIVED can get us here): resend it. */
+    if (c->snd_nxt == c->iss)
+        send_syn(s, c);
+    if (seq_gt(c->snd_nxt, c->iss) && seq_gt(c->snd_una, c->iss))
+        send_data(s, c);
+    else if (c->fin_queued && !c->fin_sent && c->snd.len == 0 && c->snd_nxt == c->iss + 1)
+        send_data(s, c); /* FIN right after an unacknowledged SYN (CLOSE in SYN-RECEIVED) */
+    maybe_arm_persist(s, c);
+    if (c->ack_now)
+        tcp_send_ack(s, c);
+}
+
+/* Fast retransmit (RFC 5681 §3.2): resend the first unacknowledged segment now, whatever the
+ * windows say, without disturbing snd_nxt. */
+void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
+{
+    if (c->snd_una == c->iss) {
+        uint32_t saved = c->snd_nxt;
+        c->snd_nxt = c->iss;
+        send_syn(s, c);
+        c->snd_nxt = seq_max(saved, c->snd_nxt);
+        return;
+    }
+    weir_tcp_repr r;
+    base_repr(c, &r);
+    r.seq = c->snd_una;
+    uint32_t off = c->snd_una - c->snd_buf_seq;
+    uint32_t len = c->snd.len > off ? c->snd.len - off : 0;
+    if (len > c->snd_mss)
+        len = c->snd_mss;
+    if (len > 0) {
+        tcp_ring_read_at(&c->snd, off, s->payload_buf, len);
+        r.payload = s->payload_buf;
+        r.payload_len = len;
+    }
+    if (c->fin_sent && c->snd_una + len == c->fin_seq)
+        r.flags |= WEIR_TCP_FLAG_FIN;
+    if (len == 0 && !(r.flags & WEIR_TCP_FLAG_FIN))
+        return;
+    fill_ack(c, &r);
+    c->retransmits++;
+    weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
+    tcp_rto_restart(s, c);
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
+}
+
+void tcp_send_ack(weir_stack *s, tcp_conn *c)
+{
+    weir_tcp_repr r;
+    base_repr(c, &r);
+    r.seq = c->snd_nxt;
+    fill_ack(c, &r);
+    r.flags |= WEIR_TCP_FLAG_ACK;
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
+}
+
+/* A zero-window probe (§3.8.6.1): one byte of new data beyond the window. snd_nxt stays, so the
+ * byte counts as sent only if the peer accepts it (its ACK then moves snd_nxt on). */
+void tcp_send_window_probe(weir_stack *s, tcp_conn *c)
+{
+    weir_tcp_repr r;
+    base_repr(c, &r);
+    r.seq = c->snd_nxt;
+    uint8_t byte;
+    if (tcp_unsent_bytes(c) > 0) {
+        tcp_ring_read_at(&c->snd, c->snd_nxt - c->snd_buf_seq, &byte, 1);
+        r.payload = &byte;
+        r.payload_len = 1;
+        c->snd_max = seq_max(c->snd_max, c->snd_nxt + 1);
+    }
+    fill_ack(c, &r);
+    weir_count(s, WEIR_CTR_TCP_PERSIST_PROBES);
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
+}
+
+/* A keepalive probe (§3.8.4): SEG.SEQ = SND.NXT-1 with no data, which the peer must answer with
+ * an ACK because it is old (MUST-? "an ACK for a segment outside the window"). */
+void tcp_send_keepalive(weir_stack *s, tcp_conn *c)
+{
+    weir_tcp_repr r;
+    base_repr(c, &r);
+    r.seq = c->snd_una - 1;
+    fill_ack(c, &r);
+    weir_count(s, WEIR_CTR_TCP_KEEPALIVE_PROBES);
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
+}
+
+void tcp_send_rst_for(weir_stack *s, tcp_conn *c)
+{
+    weir_tcp_repr r;
+    base_repr(c, &r);
+    r.seq = c->snd_nxt;
+    r.flags = WEIR_TCP_FLAG_RST;
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
+}
+
+void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg)
+{
+    /* RFC 9293 §3.10.7.1: If the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
+     * if it is on, <SEQ=SEG.ACK><CTL=RST>. Never in reply to a RST. */
+    if (seg->flags & WEIR_TCP_FLAG_RST)
+        return;
+    weir_tcp_repr r;
+    memset(&r, 0, sizeof r);
+    r.src_port = seg->dst_port;
+    r.dst_port = seg->src_port;
+    if (seg->flags & WEIR_TCP_FLAG_ACK) {
+        r.seq = seg->ack;
+        r.flags = WEIR_TCP_FLAG_RST;
+    } else {
+        uint32_t seg_len = (uint32_t)seg->payload_len + !!(seg->flags & WEIR_TCP_FLAG_SYN) +
+                           !!(seg->flags & WEIR_TCP_FLAG_FIN);
+        r.ack = seg->seq + seg_len;
+        r.flags = WEIR_TCP_FLAG_RST | WEIR_TCP_FLAG_ACK;
+    }
+    emit(s, NULL, dst_ip, src_ip, &r, false);
+}

@@ -1,0 +1,253 @@
+/* tcp_table.c — connection records: allocation, demultiplexing by four-tuple, listeners, local
+ * ports, and initial sequence numbers.
+ *
+ * RFC 9293 §3.4.1 and RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+ * M a clock ticking every 4 µs, F a keyed hash (SipHash-2-4) with a secret drawn once per stack.
+ * The same keyed hash spreads tuples over the hash buckets, so a peer cannot aim at one chain. */
+#include <string.h>
+
+#include "core/siphash.h"
+#include "tcp/tcp_conn.h"
+
+struct tcp_table {
+    tcp_conn **buckets;
+    uint32_t nbuckets;     /* power of two */
+    tcp_conn *all;         /* every record, newest first */
+    tcp_conn *listeners;   /* chained through hash_next */
+    uint32_t count;
+};
+
+int tcp_table_create(weir_stack *s)
+{
+    uint32_t n = 16;
+    while (n < s->cfg.max_connections && n < (1u << 20))
+        n <<= 1;
+    s->tcp = weir_alloc(s, sizeof *s->tcp);
+    if (!s->tcp)
+        return WEIR_ENOMEM;
+    s->tcp->buckets = weir_alloc(s, sizeof(tcp_conn *) * n);
+    if (!s->tcp->buckets) {
+        weir_free(s, s->tcp, sizeof *s->tcp);
+        s->tcp = NULL;
+        return WEIR_ENOMEM;
+    }
+    s->tcp->nbuckets = n;
+    return 0;
+}
+
+static void conn_release(weir_stack *s, tcp_conn *c)
+{
+    tcp_ring_free(s, &c->snd);
+    tcp_ring_free(s, &c->rcv);
+    weir_free(s, c, sizeof *c);
+}
+
+void tcp_table_destroy(weir_stack *s)
+{
+    tcp_conn *c = s->tcp->all;
+    while (c) {
+        tcp_conn *next = c->all_next;
+        conn_release(s, c);
+        c = next;
+    }
+    weir_free(s, s->tcp->buckets, sizeof(tcp_conn *) * s->tcp->nbuckets);
+    weir_free(s, s->tcp, sizeof *s->tcp);
+    s->tcp = NULL;
+}
+
+tcp_conn *tcp_table_first(const weir_stack *s) { return s->tcp->all; }
+
+tcp_conn *tcp_conn_new(weir_stack *s)
+{
+    struct tcp_table *t = s->tcp;
+    if (t->count >= s->cfg.max_connections)
+        return NULL;
+    tcp_conn *c = weir_alloc(s, sizeof *c);
+    if (!c)
+        return NULL;
+    c->state = WEIR_TCP_CLOSED;
+    c->handle = -1;
+    for (int i = 0; i < WEIR_TIMER_COUNT; i++)
+        c->timer[i] = UINT64_MAX;
+    c->snd_cap = s->cfg.tcp.send_buffer;
+    c->rcv_cap = s->cfg.tcp.recv_buffer;
+    c->rto = s->cfg.tcp.rto_initial_us;
+    c->nodelay = !s->cfg.tcp.nagle;
+    c->all_next = t->all;
+    if (t->all)
+        t->all->all_prev = c;
+    t->all = c;
+    t->count++;
+    if (t->count > s->stats.tcp_conns_high_water)
+        s->stats.tcp_conns_high_water = t->count;
+    s->stats.tcp_conns = t->count;
+    return c;
+}
+
+static uint32_t bucket_of(const weir_stack *s, const weir_tuple *tu)
+{
+    uint8_t key[12];
+    memcpy(key, &tu->local_ip, 4);
+    memcpy(key + 4, &tu->remote_ip, 4);
+    memcpy(key + 8, &tu->local_port, 2);
+    memcpy(key + 10, &tu->remote_port, 2);
+    return (uint32_t)weir_siphash24(s->isn_secret, key, sizeof key) & (s->tcp->nbuckets - 1);
+}
+
+static bool tuple_eq(const weir_tuple *a, const weir_tuple *b)
+{
+    return a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
+           a->local_port == b->local_port && a->remote_port == b->remote_port;
+}
+
+void tcp_table_hash(weir_stack *s, tcp_conn *c)
+{
+    if (c->in_table)
+        return;
+    if (c->state == WEIR_TCP_LISTEN) {
+        c->hash_next = s->tcp->listeners;
+        s->tcp->listeners = c;
+    } else {
+        uint32_t b = bucket_of(s, &c->tuple);
+        c->hash_next = s->tcp->buckets[b];
+        s->tcp->buckets[b] = c;
+    }
+    c->in_table = true;
+}
+
+static void unlink_from(tcp_conn **head, tcp_conn *c)
+{
+    for (tcp_conn **p = head; *p; p = &(*p)->hash_next) {
+        if (*p == c) {
+            *p = c->hash_next;
+            c->hash_next = NULL;
+            return;
+        }
+    }
+}
+
+void tcp_table_unhash(weir_stack *s, tcp_conn *c)
+{
+    if (!c->in_table)
+        return;
+    /* A listener is on the listener chain whatever state it has reached since. */
+    unlink_from(&s->tcp->listeners, c);
+    unlink_from(&s->tcp->buckets[bucket_of(s, &c->tuple)], c);
+    c->in_table = false;
+}
+
+tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t)
+{
+    for (tcp_conn *c = s->tcp->buckets[bucket_of(s, t)]; c; c = c->hash_next)
+        if (tuple_eq(&c->tuple, t))
+            return c;
+    return NULL;
+}
+
+tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_port)
+{
+    tcp_conn *wildcard = NULL;
+    for (tcp_conn *c = s->tcp->listeners; c; c = c->hash_next) {
+        if (c->tuple.local_port != local_port)
+            continue;
+        if (c->tuple.local_ip == local_ip)
+            return c;
+        if (c->tuple.local_ip == 0)
+            wildcard = c;
+    }
+    return wildcard;
+}
+
+bool tcp_table_port_in_use(weir_stack *s, uint32_t local_ip, uint16_t port)
+{
+    for (tcp_conn *c = s->tcp->all; c; c = c->all_next) {
+        if (c->tuple.local_port != port)
+            continue;
+        if (local_ip == 0 || c->tuple.local_ip == 0 || c->tuple.local_ip == local_ip)
+            return true;
+    }
+    return false;
+}
+
+int tcp_table_ephemeral_port(weir_stack *s, uint32_t local_ip, uint16_t *port)
+{
+    uint32_t lo = s->cfg.ephemeral_lo, span = (uint32_t)s->cfg.ephemeral_hi - lo + 1;
+    for (uint32_t tries = 0; tries < span; tries++) {
+        uint16_t p = s->next_ephemeral;
+        s->next_ephemeral = (uint16_t)(lo + ((uint32_t)p - lo + 1) % span);
+        if (!tcp_table_port_in_use(s, local_ip, p)) {
+            *port = p;
+            return 0;
+        }
+    }
+    return WEIR_EADDRINUSE;
+}
+
+uint32_t tcp_isn(weir_stack *s, const weir_tuple *t)
+{
+    uint8_t key[12];
+    memcpy(key, &t->local_ip, 4);
+    memcpy(key + 4, &t->remote_ip, 4);
+    memcpy(key + 8, &t->local_port, 2);
+    memcpy(key + 10, &t->remote_port, 2);
+    /* A distinct key from the bucket hash: flip the secret so F differs from bucket_of(). */
+    uint8_t isn_key[16];
+    for (int i = 0; i < 16; i++)
+        isn_key[i] = (uint8_t)(s->isn_secret[i] ^ 0x5c);
+    uint64_t ticks = s->now_us * 1000u / s->cfg.tcp.isn_tick_ns;
+    return (uint32_t)ticks + (uint32_t)weir_siphash24(isn_key, key, sizeof key);
+}
+
+static void accept_queue_remove(tcp_conn *l, tcp_conn *c)
+{
+    tcp_conn *prev = NULL;
+    for (tcp_conn *q = l->accept_head; q; prev = q, q = q->accept_next) {
+        if (q != c)
+            continue;
+        if (prev)
+            prev->accept_next = q->accept_next;
+        else
+            l->accept_head = q->accept_next;
+        if (l->accept_tail == q)
+            l->accept_tail = prev;
+        q->accept_next = NULL;
+        return;
+    }
+}
+
+void tcp_conn_free(weir_stack *s, tcp_conn *c)
+{
+    struct tcp_table *t = s->tcp;
+    if (c->listener) {
+        accept_queue_remove(c->listener, c);
+        c->listener->children--;
+        c->listener = NULL;
+    }
+    /* A listener going away takes its unaccepted children with it. */
+    for (tcp_conn *q = t->all; q;) {
+        tcp_conn *next = q->all_next;
+        if (q->listener == c) {
+            q->listener = NULL;
+            tcp_conn_free(s, q);
+            next = t->all; /* the list changed under us: restart */
+        }
+        q = next;
+    }
+    tcp_table_unhash(s, c);
+    if (c->all_prev)
+        c->all_prev->all_next = c->all_next;
+    else
+        t->all = c->all_next;
+    if (c->all_next)
+        c->all_next->all_prev = c->all_prev;
+    t->count--;
+    s->stats.tcp_conns = t->count;
+    weir_count(s, WEIR_CTR_TCP_CONNS_FREED);
+    conn_release(s, c);
+}
+
+void tcp_conn_reap(weir_stack *s, tcp_conn *c)
+{
+    if (c->state == WEIR_TCP_CLOSED && c->handle < 0)
+        tcp_conn_free(s, c);
+}

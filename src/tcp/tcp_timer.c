@@ -1,0 +1,236 @@
+/* tcp_timer.c — the timer events of RFC 9293 §3.10.8 and the RTO of RFC 6298.
+ *
+ * Each connection keeps one absolute deadline per timer; the stack asks for the earliest one
+ * (weir_stack_next_deadline) and runs whatever is due when polled. Timers: retransmission
+ * (RFC 6298 §5), persist (zero-window probes, MUST-36), delayed ACK (MUST-58: < 0.5 s),
+ * keepalive (§3.8.4), TIME-WAIT's 2*MSL (§3.10.8 "TIME-WAIT timeout"), and a FIN-WAIT-2 bound for
+ * connections the application already closed. */
+#include "tcp/tcp_conn.h"
+
+void tcp_timer_set(tcp_conn *c, weir_tcp_timer t, uint64_t deadline) { c->timer[t] = deadline; }
+void tcp_timer_stop(tcp_conn *c, weir_tcp_timer t) { c->timer[t] = UINT64_MAX; }
+
+void tcp_timers_stop_all(tcp_conn *c)
+{
+    for (int i = 0; i < WEIR_TIMER_COUNT; i++)
+        c->timer[i] = UINT64_MAX;
+}
+
+uint64_t tcp_conn_next_deadline(const tcp_conn *c)
+{
+    uint64_t d = UINT64_MAX;
+    for (int i = 0; i < WEIR_TIMER_COUNT; i++)
+        if (c->timer[i] < d)
+            d = c->timer[i];
+    return d;
+}
+
+uint64_t tcp_next_deadline(const weir_stack *s)
+{
+    uint64_t d = UINT64_MAX;
+    for (const tcp_conn *c = tcp_table_first(s); c; c = c->all_next) {
+        uint64_t t = tcp_conn_next_deadline(c);
+        if (t < d)
+            d = t;
+    }
+    return d;
+}
+
+static uint32_t clamp_rto(const weir_stack *s, uint64_t rto)
+{
+    if (rto < s->cfg.tcp.rto_min_us)
+        rto = s->cfg.tcp.rto_min_us; /* (2.4) */
+    if (rto > s->cfg.tcp.rto_max_us)
+        rto = s->cfg.tcp.rto_max_us; /* (2.5) */
+    return (uint32_t)rto;
+}
+
+void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r)
+{
+    if (r == 0)
+        r = 1;
+    if (c->srtt == 0) {
+        /* (2.2) first measurement: SRTT <- R, RTTVAR <- R/2 */
+        c->srtt = r;
+        c->rttvar = r / 2;
+    } else {
+        /* (2.3) RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|; SRTT <- 7/8 SRTT + 1/8 R' */
+        uint32_t delta = c->srtt > r ? c->srtt - r : r - c->srtt;
+        c->rttvar = (3 * c->rttvar + delta) / 4;
+        c->srtt = (7 * c->srtt + r) / 8;
+    }
+    /* RTO <- SRTT + max(G, K*RTTVAR), K = 4; our clock granularity G is 1 µs. */
+    uint64_t var = 4ull * c->rttvar;
+    c->rto = clamp_rto(s, (uint64_t)c->srtt + (var > 1 ? var : 1));
+}
+
+void tcp_rto_restart(weir_stack *s, tcp_conn *c)
+{
+    uint64_t rto = (uint64_t)c->rto;
+    tcp_timer_set(c, WEIR_TIMER_RETRANSMIT, s->now_us + rto);
+}
+
+void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
+{
+    if (!c->keepalive || c->state < WEIR_TCP_ESTABLISHED || c->state == WEIR_TCP_TIME_WAIT) {
+        tcp_timer_stop(c, WEIR_TIMER_KEEPALIVE);
+        return;
+    }
+    c->probes = 0;
+    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + s->cfg.tcp.keepalive_idle_us);
+}
+
+void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c)
+{
+    if (c->timer[WEIR_TIMER_DELAYED_ACK] == UINT64_MAX)
+        tcp_timer_set(c, WEIR_TIMER_DELAYED_ACK, s->now_us + s->cfg.tcp.delayed_ack_us);
+}
+
+void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why)
+{
+    if (c->state != WEIR_TCP_TIME_WAIT)
+        tcp_set_state(s, c, WEIR_TCP_TIME_WAIT, why);
+    /* §3.10.7.4: turn off the other timers, start (or restart) the 2 MSL timeout. */
+    tcp_timers_stop_all(c);
+    tcp_timer_set(c, WEIR_TIMER_TIME_WAIT, s->now_us + 2 * s->cfg.tcp.msl_us);
+}
+
+static void trace_timer(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
+{
+    if (!weir_tracing(s))
+        return;
+    weir_trace_event ev = {.kind = WEIR_TRACE_TIMER, .tuple = c->tuple, .sock = c->handle,
+                           .iss = c->iss, .irs = c->irs, .old_state = c->state,
+                           .new_state = c->state, .timer = t};
+    weir_trace_emit(s, &ev);
+}
+
+static bool synchronizing(const tcp_conn *c)
+{
+    return c->snd_una == c->iss; /* our SYN is not acknowledged yet */
+}
+
+/* End the connection: error to the application, then free the record if nothing holds it.
+ * Returns true when the record is gone. */
+static bool give_up(weir_stack *s, tcp_conn *c, const char *why)
+{
+    bool detached = c->handle < 0;
+    weir_count(s, WEIR_CTR_TCP_TIMEOUT_DROPS);
+    tcp_fail(s, c, WEIR_ETIMEDOUT, why);
+    tcp_conn_reap(s, c);
+    return detached;
+}
+
+/* RFC 6298 §5 (5.4)-(5.6): retransmit the earliest unacknowledged segment, back off, restart.
+ * RFC 5681 (4): after a timeout, ssthresh = max(FlightSize/2, 2*SMSS) and cwnd = 1 SMSS.
+ * RFC 9293 MUST-20: give up after R2 (syn_retries / max_retries) with an error to the user. */
+static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
+{
+    weir_count(s, WEIR_CTR_TCP_RTO_EXPIRED);
+    uint8_t limit = synchronizing(c) ? s->cfg.tcp.syn_retries : s->cfg.tcp.max_retries;
+    if (c->backoff >= limit)
+        return give_up(s, c, "retransmission limit reached");
+    c->backoff++;
+    uint64_t rto = (uint64_t)c->rto * 2;
+    c->rto = rto > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : (uint32_t)rto;
+    uint32_t half = tcp_flight_size(c) / 2;
+    c->ssthresh = half > 2u * c->snd_mss ? half : 2u * c->snd_mss;
+    c->cwnd = c->snd_mss;
+    c->dupacks = 0;
+    c->in_recovery = false;
+    c->rtt_measuring = false; /* Karn: the retransmission cannot be timed */
+    if (synchronizing(c))
+        c->syn_acked_after_retransmit = true;
+    /* Go back to the first unacknowledged byte; the timer restarts when it is resent. */
+    c->snd_nxt = c->snd_una;
+    tcp_output(s, c);
+    return false;
+}
+
+static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
+{
+    if (c->probes >= s->cfg.tcp.max_retries)
+        return give_up(s, c, "zero-window probes unanswered");
+    c->probes++;
+    tcp_send_window_probe(s, c);
+    uint64_t t = (uint64_t)c->rto << (c->probes < 16 ? c->probes : 16);
+    if (t > s->cfg.tcp.rto_max_us)
+        t = s->cfg.tcp.rto_max_us;
+    tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + t);
+    return false;
+}
+
+static bool on_keepalive_timeout(weir_stack *s, tcp_conn *c)
+{
+    if (c->probes >= s->cfg.tcp.keepalive_count)
+        return give_up(s, c, "keepalive probes unanswered");
+    c->probes++;
+    tcp_send_keepalive(s, c);
+    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + s->cfg.tcp.keepalive_interval_us);
+    return false;
+}
+
+/* A clean end in CLOSED. Returns true when the record is gone. */
+static bool finish(weir_stack *s, tcp_conn *c, const char *why)
+{
+    bool detached = c->handle < 0;
+    tcp_set_state(s, c, WEIR_TCP_CLOSED, why);
+    weir_sock_notify(s, c->handle, WEIR_EV_CLOSED, 0);
+    tcp_conn_reap(s, c);
+    return detached;
+}
+
+/* Fire one timer. Returns true when the connection record was freed. */
+static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
+{
+    tcp_timer_stop(c, t);
+    trace_timer(s, c, t);
+    switch (t) {
+    case WEIR_TIMER_RETRANSMIT:
+        return on_retransmit_timeout(s, c);
+    case WEIR_TIMER_PERSIST:
+        return on_persist_timeout(s, c);
+    case WEIR_TIMER_DELAYED_ACK:
+        weir_count(s, WEIR_CTR_TCP_DELAYED_ACKS);
+        tcp_send_ack(s, c);
+        return false;
+    case WEIR_TIMER_KEEPALIVE:
+        return on_keepalive_timeout(s, c);
+    case WEIR_TIMER_TIME_WAIT:
+        return finish(s, c, "2*MSL elapsed in TIME-WAIT");
+    case WEIR_TIMER_FIN_WAIT_2:
+        return finish(s, c, "FIN-WAIT-2 timeout: the peer never closed");
+    case WEIR_TIMER_COUNT:
+        break;
+    }
+    return false;
+}
+
+static weir_tcp_timer earliest_due(const tcp_conn *c, uint64_t now)
+{
+    weir_tcp_timer due = WEIR_TIMER_COUNT;
+    uint64_t when = UINT64_MAX;
+    for (int i = 0; i < WEIR_TIMER_COUNT; i++) {
+        if (c->timer[i] <= now && c->timer[i] < when) {
+            when = c->timer[i];
+            due = (weir_tcp_timer)i;
+        }
+    }
+    return due;
+}
+
+void tcp_timers_run(weir_stack *s)
+{
+    tcp_conn *c = tcp_table_first(s);
+    while (c) {
+        tcp_conn *next = c->all_next;
+        /* Several timers of one connection may be due: earliest first. Bounded: each firing
+         * stops its timer or moves it into the future. */
+        for (int guard = 0; guard < 2 * WEIR_TIMER_COUNT; guard++) {
+            weir_tcp_timer t = earliest_due(c, s->now_us);
+            if (t == WEIR_TIMER_COUNT || fire(s, c, t))
+                break;
+        }
+        c = next;
+    }
+}

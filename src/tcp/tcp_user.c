@@ -1,0 +1,434 @@
+/* tcp_user.c — the user calls of RFC 9293 §3.10.1–§3.10.6 behind the public tcp.h API:
+ * OPEN (listen, connect), SEND, RECEIVE, CLOSE, SHUTDOWN (half close), ABORT, STATUS (info).
+ *
+ * Every call validates its handle and the state first: misuse is an error code, never a crash. */
+#include <string.h>
+
+#include "tcp/tcp_conn.h"
+
+static int lookup(weir_stack *s, int sock, tcp_conn **out)
+{
+    if (!s)
+        return WEIR_EINVAL;
+    tcp_conn *c = weir_sock_conn(s, sock);
+    if (!c)
+        return WEIR_EBADF;
+    *out = c;
+    return 0;
+}
+
+int weir_tcp_socket(weir_stack *s)
+{
+    if (!s)
+        return WEIR_EINVAL;
+    tcp_conn *c = tcp_conn_new(s);
+    if (!c)
+        return WEIR_ENOBUFS;
+    int h = weir_sock_alloc(s, c);
+    if (h < 0) {
+        tcp_conn_free(s, c);
+        return h;
+    }
+    c->handle = h;
+    return h;
+}
+
+int weir_tcp_bind(weir_stack *s, int sock, weir_endpoint local)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (c->state != WEIR_TCP_CLOSED || c->tuple.local_port != 0)
+        return WEIR_EINVAL;
+    if (local.ip != 0 && !weir_ip_is_local(s, local.ip))
+        return WEIR_EINVAL;
+    uint16_t port = local.port;
+    if (port == 0) {
+        rc = tcp_table_ephemeral_port(s, local.ip, &port);
+        if (rc)
+            return rc;
+    } else if (tcp_table_port_in_use(s, local.ip, port)) {
+        return WEIR_EADDRINUSE;
+    }
+    c->tuple.local_ip = local.ip;
+    c->tuple.local_port = port;
+    return 0;
+}
+
+int weir_tcp_listen(weir_stack *s, int sock, int backlog)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (c->state != WEIR_TCP_CLOSED || c->tuple.local_port == 0 || c->error)
+        return c->state == WEIR_TCP_LISTEN ? 0 : WEIR_EINVAL;
+    if (backlog < 1)
+        backlog = 1;
+    if (backlog > WEIR_TCP_MAX_BACKLOG)
+        backlog = WEIR_TCP_MAX_BACKLOG;
+    c->backlog = (uint16_t)backlog;
+    tcp_set_state(s, c, WEIR_TCP_LISTEN, "passive OPEN");
+    return 0;
+}
+
+int weir_tcp_accept(weir_stack *s, int listener, weir_endpoint *peer)
+{
+    tcp_conn *l;
+    int rc = lookup(s, listener, &l);
+    if (rc)
+        return rc;
+    if (l->state != WEIR_TCP_LISTEN)
+        return WEIR_EINVAL;
+    tcp_conn *c = l->accept_head;
+    if (!c)
+        return WEIR_EAGAIN;
+    int h = weir_sock_alloc(s, c);
+    if (h < 0)
+        return h; /* stays queued: the application can free a handle and try again */
+    l->accept_head = c->accept_next;
+    if (!l->accept_head)
+        l->accept_tail = NULL;
+    c->accept_next = NULL;
+    c->listener = NULL;
+    l->children--;
+    c->handle = h;
+    if (peer)
+        *peer = (weir_endpoint){.ip = c->tuple.remote_ip, .port = c->tuple.remote_port};
+    /* Tell the new handle what happened before it existed. */
+    if (c->rcv.len > 0 || c->fin_received)
+        weir_sock_notify(s, h, WEIR_EV_READABLE, 0);
+    if (c->fin_received)
+        weir_sock_notify(s, h, WEIR_EV_PEER_CLOSED, 0);
+    weir_sock_notify(s, h, WEIR_EV_WRITABLE, 0);
+    if (l->accept_head)
+        weir_sock_notify(s, listener, WEIR_EV_ACCEPTABLE, 0);
+    return h;
+}
+
+int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (c->state == WEIR_TCP_SYN_SENT || c->state == WEIR_TCP_SYN_RECEIVED)
+        return WEIR_EALREADY;
+    if (c->state != WEIR_TCP_CLOSED)
+        return c->state == WEIR_TCP_LISTEN ? WEIR_EINVAL : WEIR_EISCONN;
+    if (c->error || c->app_closed)
+        return WEIR_EINVAL; /* a failed connection is not reused: open a new socket */
+    if (remote.ip == 0 || remote.port == 0 || remote.ip == 0xffffffffu || (remote.ip >> 28) == 0xe)
+        return WEIR_EINVAL;
+    int n = weir_ip_route(s, remote.ip);
+    if (n < 0)
+        return WEIR_ENETUNREACH;
+    weir_tuple t = c->tuple;
+    if (t.local_ip == 0)
+        t.local_ip = s->netifs[n].ip;
+    t.remote_ip = remote.ip;
+    t.remote_port = remote.port;
+    if (t.local_port == 0) {
+        rc = tcp_table_ephemeral_port(s, t.local_ip, &t.local_port);
+        if (rc)
+            return rc;
+    }
+    if (tcp_table_lookup(s, &t))
+        return WEIR_EADDRINUSE;
+    c->tuple = t;
+    c->active_open = true;
+    c->iss = tcp_isn(s, &t);
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_buf_seq = c->iss + 1;
+    c->snd_mss = 536; /* until the peer says otherwise (MUST-15) */
+    c->cwnd = 4u * 536;
+    c->ssthresh = UINT32_MAX;
+    c->rcv_mss = s->cfg.tcp.mss ? s->cfg.tcp.mss : (uint16_t)(s->netifs[n].mtu - 40);
+    weir_count(s, WEIR_CTR_TCP_ACTIVE_OPENS);
+    tcp_set_state(s, c, WEIR_TCP_SYN_SENT, "active OPEN: SYN sent");
+    tcp_output(s, c);
+    return 0;
+}
+
+/* A connection's error, reported once to each call that cannot proceed. */
+static int conn_error_or(const tcp_conn *c, int otherwise) { return c->error ? c->error : otherwise; }
+
+int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (!data && len > 0)
+        return WEIR_EINVAL;
+    switch (c->state) {
+    case WEIR_TCP_SYN_SENT:
+    case WEIR_TCP_SYN_RECEIVED:
+    case WEIR_TCP_ESTABLISHED:
+    case WEIR_TCP_CLOSE_WAIT:
+        break;
+    case WEIR_TCP_CLOSED:
+        return conn_error_or(c, WEIR_ENOTCONN);
+    case WEIR_TCP_LISTEN:
+        return WEIR_ENOTCONN;
+    default:
+        return WEIR_EPIPE; /* we already closed our sending side */
+    }
+    if (c->fin_queued)
+        return WEIR_EPIPE;
+    if (len == 0)
+        return 0;
+    if (tcp_ring_reserve(s, &c->snd, c->snd_cap) != 0)
+        return WEIR_ENOMEM;
+    if (len > INT32_MAX)
+        len = INT32_MAX;
+    uint32_t n = tcp_ring_append(&c->snd, data, (uint32_t)len);
+    if (n == 0)
+        return WEIR_EAGAIN;
+    tcp_output(s, c);
+    return (int)n;
+}
+
+/* After the application read, the window may have opened enough to be worth announcing: a
+ * window update when the offer grows by at least two segments or half the buffer (the receiver
+ * side of SWS avoidance, MUST-39), and always when it had been closed. */
+static void maybe_window_update(weir_stack *s, tcp_conn *c, uint32_t before)
+{
+    if (c->state < WEIR_TCP_ESTABLISHED || c->fin_received)
+        return;
+    uint32_t now = tcp_rcv_window(c);
+    uint32_t grew = now > before ? now - before : 0;
+    if (grew == 0)
+        return;
+    if (before == 0 || grew >= 2u * c->rcv_mss || grew >= c->rcv_cap / 2)
+        tcp_send_ack(s, c);
+}
+
+int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (!buf && cap > 0)
+        return WEIR_EINVAL;
+    if (c->state == WEIR_TCP_LISTEN)
+        return WEIR_ENOTCONN;
+    if (c->rcv.len > 0 && cap > 0) {
+        uint32_t before = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+        uint32_t n = c->rcv.len < cap ? c->rcv.len : (uint32_t)(cap > INT32_MAX ? INT32_MAX : cap);
+        tcp_ring_read_at(&c->rcv, 0, buf, n);
+        tcp_ring_consume(&c->rcv, n);
+        if (c->ooo.count == 0)
+            tcp_ring_release_if_empty(s, &c->rcv);
+        maybe_window_update(s, c, before);
+        return (int)n;
+    }
+    if (c->rcv.len > 0)
+        return 0; /* cap == 0 */
+    if (c->fin_received)
+        return 0; /* end of stream */
+    if (c->error)
+        return c->error;
+    if (c->state == WEIR_TCP_CLOSED)
+        return WEIR_ENOTCONN;
+    return WEIR_EAGAIN;
+}
+
+/* Queue our FIN after the data (RFC 9293 §3.10.4 CLOSE, for the sending direction). */
+static void close_send_side(weir_stack *s, tcp_conn *c)
+{
+    if (c->fin_queued)
+        return;
+    switch (c->state) {
+    case WEIR_TCP_SYN_SENT:
+        c->fin_queued = true; /* "queue for processing after entering ESTABLISHED" */
+        return;
+    case WEIR_TCP_SYN_RECEIVED:
+    case WEIR_TCP_ESTABLISHED:
+        c->fin_queued = true;
+        tcp_set_state(s, c, WEIR_TCP_FIN_WAIT_1, "CLOSE: our FIN follows the queued data");
+        break;
+    case WEIR_TCP_CLOSE_WAIT:
+        c->fin_queued = true;
+        tcp_set_state(s, c, WEIR_TCP_LAST_ACK, "CLOSE after the peer's FIN: send ours");
+        break;
+    default:
+        return;
+    }
+    tcp_output(s, c);
+}
+
+int weir_tcp_shutdown(weir_stack *s, int sock)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (c->state == WEIR_TCP_CLOSED || c->state == WEIR_TCP_LISTEN)
+        return conn_error_or(c, WEIR_ENOTCONN);
+    close_send_side(s, c);
+    return 0;
+}
+
+void tcp_on_established(weir_stack *s, tcp_conn *c)
+{
+    /* RFC 6298 (5.7): after a lost SYN or SYN-ACK, data starts with an RTO of 3 s unless a
+     * sample was taken. */
+    if (c->syn_acked_after_retransmit && c->srtt == 0 && c->rto < 3000000)
+        c->rto = 3000000 > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : 3000000;
+    c->backoff = 0;
+    tcp_arm_keepalive(s, c);
+    if (c->listener) {
+        tcp_conn *l = c->listener;
+        if (l->accept_tail)
+            l->accept_tail->accept_next = c;
+        else
+            l->accept_head = c;
+        l->accept_tail = c;
+        weir_sock_notify(s, l->handle, WEIR_EV_ACCEPTABLE, 0);
+    } else {
+        weir_sock_notify(s, c->handle, WEIR_EV_CONNECTED, 0);
+        weir_sock_notify(s, c->handle, WEIR_EV_WRITABLE, 0);
+    }
+    if (c->fin_queued && c->state == WEIR_TCP_ESTABLISHED) {
+        c->fin_queued = false; /* close_send_side sets it again with the state change */
+        close_send_side(s, c);
+    }
+}
+
+/* Reset every child of a listener that goes away (they were never accepted). */
+static void reset_children(weir_stack *s, tcp_conn *l)
+{
+    for (tcp_conn *q = tcp_table_first(s); q; q = q->all_next)
+        if (q->listener == l && q->state >= WEIR_TCP_SYN_RECEIVED)
+            tcp_send_rst_for(s, q);
+}
+
+static void detach(weir_stack *s, tcp_conn *c, int sock)
+{
+    weir_sock_release(s, sock);
+    c->handle = -1;
+    c->app_closed = true;
+}
+
+int weir_tcp_close(weir_stack *s, int sock)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    detach(s, c, sock);
+    switch (c->state) {
+    case WEIR_TCP_CLOSED:
+        break;
+    case WEIR_TCP_LISTEN:
+        reset_children(s, c);
+        tcp_set_state(s, c, WEIR_TCP_CLOSED, "CLOSE of a listening socket");
+        break;
+    case WEIR_TCP_SYN_SENT:
+        tcp_set_state(s, c, WEIR_TCP_CLOSED, "CLOSE in SYN-SENT: nothing to tell the peer");
+        break;
+    default:
+        if (c->rcv.len > 0 || c->ooo.count > 0) {
+            /* Unread data would be lost silently: reset instead, so the peer knows
+             * (RFC 1122 §4.2.2.13, RFC 2525 §2.17). */
+            if (c->state != WEIR_TCP_TIME_WAIT)
+                tcp_send_rst_for(s, c);
+            tcp_set_state(s, c, WEIR_TCP_CLOSED, "CLOSE with unread data: reset");
+            break;
+        }
+        close_send_side(s, c);
+        if (c->state == WEIR_TCP_FIN_WAIT_2)
+            tcp_timer_set(c, WEIR_TIMER_FIN_WAIT_2, s->now_us + 2 * s->cfg.tcp.msl_us);
+        break;
+    }
+    tcp_conn_reap(s, c);
+    return 0;
+}
+
+int weir_tcp_abort(weir_stack *s, int sock)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    detach(s, c, sock);
+    switch (c->state) {
+    case WEIR_TCP_SYN_RECEIVED:
+    case WEIR_TCP_ESTABLISHED:
+    case WEIR_TCP_FIN_WAIT_1:
+    case WEIR_TCP_FIN_WAIT_2:
+    case WEIR_TCP_CLOSE_WAIT:
+        /* §3.10.5: "Send a reset segment: <SEQ=SND.NXT><CTL=RST>". */
+        tcp_send_rst_for(s, c);
+        break;
+    case WEIR_TCP_LISTEN:
+        reset_children(s, c);
+        break;
+    default: /* CLOSED, SYN-SENT, CLOSING, LAST-ACK, TIME-WAIT: just delete the TCB */
+        break;
+    }
+    if (c->state != WEIR_TCP_CLOSED)
+        tcp_set_state(s, c, WEIR_TCP_CLOSED, "ABORT by the application");
+    tcp_conn_reap(s, c);
+    return 0;
+}
+
+int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    switch (opt) {
+    case WEIR_TCP_OPT_NODELAY:
+        c->nodelay = value != 0;
+        tcp_output(s, c);
+        return 0;
+    case WEIR_TCP_OPT_KEEPALIVE:
+        c->keepalive = value != 0;
+        tcp_arm_keepalive(s, c);
+        return 0;
+    }
+    return WEIR_EINVAL;
+}
+
+int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (!info)
+        return WEIR_EINVAL;
+    memset(info, 0, sizeof *info);
+    info->state = c->state;
+    info->local = (weir_endpoint){c->tuple.local_ip, c->tuple.local_port};
+    info->remote = (weir_endpoint){c->tuple.remote_ip, c->tuple.remote_port};
+    info->iss = c->iss;
+    info->irs = c->irs;
+    info->snd_una = c->snd_una;
+    info->snd_nxt = c->snd_nxt;
+    info->snd_wnd = c->snd_wnd;
+    info->rcv_nxt = c->rcv_nxt;
+    info->rcv_wnd = c->state >= WEIR_TCP_SYN_RECEIVED ? tcp_rcv_window(c) : 0;
+    info->snd_mss = c->snd_mss;
+    info->rcv_mss = c->rcv_mss;
+    info->srtt_us = c->srtt;
+    info->rttvar_us = c->rttvar;
+    info->rto_us = c->rto;
+    info->cwnd = c->cwnd;
+    info->ssthresh = c->ssthresh;
+    info->backoff = c->backoff;
+    info->retransmits = c->retransmits;
+    info->bytes_sent = c->bytes_acked;
+    info->bytes_received = c->bytes_received;
+    info->segs_in = c->segs_in;
+    info->segs_out = c->segs_out;
+    info->send_queued = c->snd.len;
+    info->recv_queued = c->rcv.len;
+    info->error = c->error;
+    return 0;
+}
