@@ -56,7 +56,8 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote);
  * the send buffer is full, or an error. Data may be queued in SYN-SENT/SYN-RECEIVED (§3.10.2). */
 int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len);
 /* Take received bytes. Returns the count, 0 at end of stream (the peer's FIN and every byte before
- * it have been read), WEIR_EAGAIN when nothing is ready, or the connection's error. */
+ * it have been read), WEIR_EAGAIN when nothing is ready, or the connection's error. cap must be
+ * at least 1 (WEIR_EINVAL otherwise). */
 int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap);
 /* Half-close: no more sending; a FIN follows the queued data. Receiving continues. */
 int weir_tcp_shutdown(weir_stack *s, int sock);

@@ -47,10 +47,10 @@ void tcp_ring_read_at(const tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n)
 
 void tcp_ring_consume(tcp_ring *r, uint32_t n)
 {
+    /* head keeps moving even when len reaches 0: out-of-order bytes may already sit beyond the
+     * readable part, at offsets counted from head. */
     r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);
     r->len -= n;
-    if (r->len == 0)
-        r->head = 0;
 }
 
 uint32_t tcp_ring_append(tcp_ring *r, const uint8_t *src, uint32_t n)

@@ -109,12 +109,14 @@ static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
     r->dst_port = c->tuple.remote_port;
 }
 
-/* Every segment but a RST carries an ACK once we know the peer's ISN. It also carries our
- * current window and records the edge we advertised. */
+/* Every segment but a RST carries our current window (recording the edge advertised) and, once
+ * we know the peer's ISN, an ACK. */
 static void fill_ack(tcp_conn *c, weir_tcp_repr *r)
 {
-    if (c->state == WEIR_TCP_SYN_SENT)
+    if (c->state == WEIR_TCP_SYN_SENT) {
+        r->window = (uint16_t)(c->rcv_cap > 65535 ? 65535 : c->rcv_cap);
         return;
+    }
     r->flags |= WEIR_TCP_FLAG_ACK;
     r->ack = c->rcv_nxt;
     uint32_t wnd = tcp_rcv_window(c);

@@ -211,11 +211,11 @@ int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap)
     int rc = lookup(s, sock, &c);
     if (rc)
         return rc;
-    if (!buf && cap > 0)
+    if (!buf || cap == 0) /* 0 means end of stream: a zero-sized read could not be told apart */
         return WEIR_EINVAL;
     if (c->state == WEIR_TCP_LISTEN)
         return WEIR_ENOTCONN;
-    if (c->rcv.len > 0 && cap > 0) {
+    if (c->rcv.len > 0) {
         uint32_t before = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
         uint32_t n = c->rcv.len < cap ? c->rcv.len : (uint32_t)(cap > INT32_MAX ? INT32_MAX : cap);
         tcp_ring_read_at(&c->rcv, 0, buf, n);
@@ -225,8 +225,6 @@ int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap)
         maybe_window_update(s, c, before);
         return (int)n;
     }
-    if (c->rcv.len > 0)
-        return 0; /* cap == 0 */
     if (c->fin_received)
         return 0; /* end of stream */
     if (c->error)
