@@ -77,6 +77,7 @@ struct tcp_conn {
     uint64_t rtt_start;
     uint8_t backoff;           /* consecutive RTO expirations for the same data */
     uint8_t probes;            /* unanswered persist or keepalive probes */
+    uint8_t persist_shift;     /* persist interval backoff: RTO << shift, reset when it opens */
 
     /* Congestion control (RFC 5681). */
     uint32_t cwnd, ssthresh;
@@ -86,7 +87,7 @@ struct tcp_conn {
 
     /* ACK policy. */
     bool ack_now;              /* send an ACK at the end of this event */
-    uint8_t segs_unacked;      /* full segments received since our last ACK */
+    uint32_t rcv_unacked;      /* in-order bytes received since our last ACK */
 
     /* Options the application set. */
     bool nodelay, keepalive;

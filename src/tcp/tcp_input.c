@@ -273,11 +273,21 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         c->snd_nxt = c->iss;
         return STEP_DONE;
     }
+    /* SYN-RECEIVED after a simultaneous open: the peer's SYN,ACK repeats the SYN we already
+     * have. Figure 7 (line 6) shows it completing the open, so its SYN is trimmed as old and
+     * its ACK goes on to step five. */
+    if (c->state == WEIR_TCP_SYN_RECEIVED && x->syn && x->ack && seg->seq == c->irs) {
+        x->syn = false;
+        x->seq++;
+    }
     uint32_t wnd = rcv_window_now(c);
     uint32_t len = seg_len(x);
     if (!acceptable(c, x->seq, len, wnd)) {
-        /* A zero window still takes valid ACKs, URGs and RSTs: keep the control, lose the text. */
+        /* A zero window still takes valid ACKs, URGs and RSTs: keep the control, lose the text,
+         * and answer with our window so the sender's probe learns it is still zero (§3.8.6.1). */
         if (wnd == 0 && x->seq == c->rcv_nxt) {
+            if (x->data_len > 0 || x->fin)
+                c->ack_now = true;
             x->data_len = 0;
             x->fin = false;
             return STEP_CONTINUE;
@@ -404,7 +414,6 @@ static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
         c->snd_nxt = ack; /* after a go-back-N rewind, the peer may have had more already */
     ack_send_buffer(s, c, ack);
     c->backoff = 0;
-    c->probes = 0;
     c->dupacks = 0;
     grow_cwnd(c, acked);
     /* RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it. */
@@ -434,8 +443,10 @@ static void dup_ack(weir_stack *s, tcp_conn *c)
 
 static bool is_dup_ack(const tcp_conn *c, const seg_ctx *x)
 {
+    /* RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT", plus a non-zero window: answers to zero-window
+     * probes repeat SND.UNA too, but say nothing about loss. */
     return x->seg->ack == c->snd_una && x->data_len == 0 && !x->fin && !x->syn &&
-           x->seg->window == c->snd_wnd && c->snd_una != c->snd_max;
+           x->seg->window == c->snd_wnd && x->seg->window != 0 && c->snd_una != c->snd_max;
 }
 
 static bool our_fin_acked(const tcp_conn *c)
@@ -482,6 +493,9 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
      * segment, and return." SND.NXT here is the highest ever sent (it rewinds on timeout). */
     if (seq_gt(ack, c->snd_max))
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_ACK_UNSENT);
+    /* Any acceptable ACK proves the peer alive: probes so far were answered (MUST-37: keep
+     * probing a zero window for as long as the peer keeps acknowledging). */
+    c->probes = 0;
     if (seq_gt(ack, c->snd_una))
         new_ack(s, c, ack);
     else if (is_dup_ack(c, x))
@@ -494,7 +508,7 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
         bool opened = c->snd_wnd == 0 && x->seg->window > 0;
         take_window(c, x);
         if (opened) {
-            c->probes = 0;
+            c->persist_shift = 0;
             tcp_timer_stop(c, WEIR_TIMER_PERSIST);
         }
     }
@@ -543,17 +557,16 @@ static bool accepts_text(weir_tcp_state st)
     return st == WEIR_TCP_ESTABLISHED || st == WEIR_TCP_FIN_WAIT_1 || st == WEIR_TCP_FIN_WAIT_2;
 }
 
-static void schedule_ack(weir_stack *s, tcp_conn *c, bool in_order, uint32_t len)
+/* Out of order, or filling (part of) a hole: ACK at once (RFC 5681 §4.2). In order: at least
+ * every 2*RMSS bytes (SHLD-19), otherwise within the delayed-ACK time (MUST-40). */
+static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t len)
 {
-    /* Out of order, or filling a hole: ACK at once (RFC 5681 §4.2). In order: at least every
-     * second full-sized segment (SHLD-19), otherwise within the delayed-ACK time (MUST-40). */
-    if (!in_order || c->ooo.count > 0 || s->cfg.tcp.delayed_ack_us == 0) {
+    if (immediate || s->cfg.tcp.delayed_ack_us == 0) {
         c->ack_now = true;
         return;
     }
-    if (len >= c->rcv_mss)
-        c->segs_unacked++;
-    if (c->segs_unacked >= 2)
+    c->rcv_unacked += len;
+    if (c->rcv_unacked >= 2u * c->rcv_mss)
         c->ack_now = true;
     else
         tcp_arm_delayed_ack(s, c);
@@ -591,9 +604,10 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         }
         tcp_ring_write_at(&c->rcv, c->rcv.len + offset, x->data, x->data_len);
         weir_count(s, WEIR_CTR_TCP_OOO_SEGMENTS);
-        schedule_ack(s, c, false, x->data_len);
+        schedule_ack(s, c, true, x->data_len);
         return STEP_CONTINUE;
     }
+    bool fills_hole = c->ooo.count > 0;
     tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
     uint32_t old = c->rcv_nxt;
     c->rcv_nxt = tcp_ooo_advance(&c->ooo, c->rcv_nxt + x->data_len);
@@ -601,7 +615,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
     c->rcv.len += delivered;
     c->bytes_received += delivered;
     weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0);
-    schedule_ack(s, c, true, x->data_len);
+    schedule_ack(s, c, fills_hole, x->data_len);
     return STEP_CONTINUE;
 }
 

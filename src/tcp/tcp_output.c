@@ -123,7 +123,7 @@ static void fill_ack(tcp_conn *c, weir_tcp_repr *r)
     r->window = (uint16_t)wnd;
     c->rcv_adv = c->rcv_nxt + wnd;
     c->ack_now = false;
-    c->segs_unacked = 0;
+    c->rcv_unacked = 0;
     tcp_timer_stop(c, WEIR_TIMER_DELAYED_ACK);
 }
 
@@ -238,7 +238,7 @@ static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
     if (c->snd_wnd == 0 && tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
         c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX &&
         c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX) {
-        uint64_t t = (uint64_t)c->rto << (c->probes < 16 ? c->probes : 16);
+        uint64_t t = (uint64_t)c->rto << (c->persist_shift < 16 ? c->persist_shift : 16);
         if (t > s->cfg.tcp.rto_max_us)
             t = s->cfg.tcp.rto_max_us;
         tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + t);
@@ -310,11 +310,16 @@ void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
 }
 
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> — except that after a timeout SND.NXT has been rewound to
+ * SND.UNA for go-back-N, and an ACK carrying that old number would fail the peer's acceptability
+ * test (it has received more) and be dropped with the news it carries; both sides rewound at once
+ * would then deadlock. A segment without data or SYN/FIN uses the first never-sent number instead,
+ * as BSD's tcp_output does. */
 void tcp_send_ack(weir_stack *s, tcp_conn *c)
 {
     weir_tcp_repr r;
     base_repr(c, &r);
-    r.seq = c->snd_nxt;
+    r.seq = c->snd_max;
     fill_ack(c, &r);
     r.flags |= WEIR_TCP_FLAG_ACK;
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
@@ -355,7 +360,7 @@ void tcp_send_rst_for(weir_stack *s, tcp_conn *c)
 {
     weir_tcp_repr r;
     base_repr(c, &r);
-    r.seq = c->snd_nxt;
+    r.seq = c->snd_max; /* SND.NXT, unrewound (see tcp_send_ack) */
     r.flags = WEIR_TCP_FLAG_RST;
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }

@@ -152,8 +152,10 @@ static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
     if (c->probes >= s->cfg.tcp.max_retries)
         return give_up(s, c, "zero-window probes unanswered");
     c->probes++;
+    if (c->persist_shift < 16)
+        c->persist_shift++;
     tcp_send_window_probe(s, c);
-    uint64_t t = (uint64_t)c->rto << (c->probes < 16 ? c->probes : 16);
+    uint64_t t = (uint64_t)c->rto << c->persist_shift;
     if (t > s->cfg.tcp.rto_max_us)
         t = s->cfg.tcp.rto_max_us;
     tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + t);

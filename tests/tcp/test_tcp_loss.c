@@ -1,0 +1,424 @@
+/* test_tcp_loss.c — lost segments in the handshake, in data transfer and in the close, recovered
+ * by retransmission: RFC 9293 §3.8.1 and RFC 6298 (the RTO, its backoff and Karn's rule),
+ * §3.10.7.4 (duplicates in SYN-RECEIVED and TIME-WAIT), §3.10.8 (timeouts, MUST-20), RFC 5681
+ * §3.2 (fast retransmit). */
+#include "harness.h"
+
+#include <string.h>
+
+/* ---- handshake ----------------------------------------------------------------------------- */
+
+static void lost_syn_is_retransmitted_after_1s_then_2s_4s_8s(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_sent(h);
+    uint64_t t0 = h->now;
+    assert_int_equal(h_info(h).rto_us, 1000000); /* RFC 6298 (2.1): initial RTO 1 s */
+    h_advance_to(h, t0 + 1000000 - 1);
+    h_expect_none(h);
+    uint64_t sent = t0, gap = 1000000;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(h_run_to_deadline(h), sent + gap); /* (5.5): double each time */
+        h_expect(h, H_SYN, 0, 0, 0);                          /* same ISS */
+        h_expect_none(h);
+        sent += gap;
+        gap *= 2;
+    }
+    assert_int_equal(h_info(h).backoff, 4);
+    /* The SYN-ACK finally arrives: ESTABLISHED; Karn's rule left no RTT sample. */
+    h_send(h, H_SYN | H_ACK, 0, 1, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.srtt_us, 0);
+    assert_true(info.rto_us >= 3000000);
+    assert_int_equal(info.backoff, 0);
+    h_finish(h);
+}
+
+static void one_lost_syn_then_data_starts_with_rto_3s(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_sent(h);
+    h_run_to_deadline(h);
+    h_expect(h, H_SYN, 0, 0, 0);
+    h_advance(h, H_RTT);
+    h_send(h, H_SYN | H_ACK, 0, 1, H_WIN, NULL, 0); /* answers which SYN? Karn: no sample */
+    h_expect(h, H_ACK, 1, 1, 0);
+    /* RFC 6298 (5.7): the timer expired awaiting the ACK of the SYN with an RTO under 3 s, so
+     * the RTO is re-initialized to 3 s when data transmission begins. */
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.srtt_us, 0);
+    assert_int_equal(info.rto_us, 3000000);
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 1, 1, 10);
+    uint64_t t = h->now;
+    assert_int_equal(h_run_to_deadline(h), t + 3000000);
+    h_expect(h, H_ACK, 1, 1, 10);
+    h_finish(h);
+}
+
+static void lost_syn_ack_peer_resends_syn_gets_syn_ack_again(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_received(h);
+    h_advance(h, 300000);
+    h_send(h, H_SYN, 0, 0, H_WIN, NULL, 0); /* the same SYN again */
+    h_expect(h, H_SYN | H_ACK, 0, 1, 0);   /* the same SYN-ACK again */
+    h_expect_none(h);
+    h_assert_state(h, WEIR_TCP_SYN_RECEIVED);
+    assert_int_equal(h_stats(h).tcp_conns, 2); /* no second child */
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    h_expect_event(h, h->lsock, WEIR_EV_ACCEPTABLE);
+    h_finish(h);
+}
+
+static void lost_syn_ack_is_retransmitted_by_timer(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_received(h);
+    uint64_t t0 = h->now;
+    h_advance_to(h, t0 + 1000000 - 1);
+    h_expect_none(h);
+    h_advance_to(h, t0 + 1000000);
+    h_expect(h, H_SYN | H_ACK, 0, 1, 0);
+    h_expect_none(h);
+    assert_int_equal(h_run_to_deadline(h), t0 + 3000000);
+    h_expect(h, H_SYN | H_ACK, 0, 1, 0);
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_expect_none(h);
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    h_advance(h, 10000000);
+    h_expect_none(h); /* the SYN-ACK timer is off */
+    h_finish(h);
+}
+
+static void lost_handshake_ack_syn_ack_retransmitted_then_data_completes_it(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_received(h);
+    /* The peer's ACK is lost: our SYN-ACK comes again after the RTO. */
+    h_run_to_deadline(h);
+    h_expect(h, H_SYN | H_ACK, 0, 1, 0);
+    /* The peer's first data segment carries the ACK of our SYN: it completes the handshake. */
+    uint8_t data[100];
+    h_pattern(data, sizeof data, 0);
+    h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, data, sizeof data);
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    h_expect_event(h, h->lsock, WEIR_EV_ACCEPTABLE);
+    h->sock = weir_tcp_accept(h->s, h->lsock, NULL);
+    assert_true(h->sock >= 0);
+    uint8_t buf[200];
+    assert_int_equal(h_app_recv(h, buf, sizeof buf), 100);
+    assert_memory_equal(buf, data, 100);
+    h_advance(h, 40000);
+    h_expect(h, H_ACK, 1, 101, 0);
+    h_advance(h, 10000000);
+    h_expect_none(h); /* no more SYN-ACKs */
+    h_finish(h);
+}
+
+static void syn_received_gives_up_and_listener_carries_on(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.syn_retries = 2;
+    h_start(h);
+    h_syn_received(h);
+    uint64_t t0 = h->now;
+    assert_int_equal(h_run_to_deadline(h), t0 + 1000000);
+    h_expect(h, H_SYN | H_ACK, 0, 1, 0);
+    assert_int_equal(h_run_to_deadline(h), t0 + 3000000);
+    h_expect(h, H_SYN | H_ACK, 0, 1, 0);
+    assert_int_equal(h_run_to_deadline(h), t0 + 7000000);
+    h_expect_none(h);
+    assert_true(h_saw_edge(h, WEIR_TCP_SYN_RECEIVED, WEIR_TCP_CLOSED));
+    assert_int_equal(h_stats(h).tcp_conns, 1);
+    assert_false(h_has_event(h, h->lsock, WEIR_EV_ERROR));
+    weir_tcp_info li;
+    assert_int_equal(weir_tcp_get_info(h->s, h->lsock, &li), 0);
+    assert_int_equal(li.state, WEIR_TCP_LISTEN);
+    h_finish(h);
+}
+
+/* ---- data ---------------------------------------------------------------------------------- */
+
+static void lost_data_is_retransmitted_after_rto_with_same_seq(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_active(h);
+    uint32_t rto = h_info(h).rto_us;
+    assert_true(rto >= h->cfg.tcp.rto_min_us);
+    h_app_send(h, 100);
+    const h_seg *g = h_expect(h, H_ACK, 1, 1, 100);
+    uint8_t first[100];
+    memcpy(first, g->data, 100);
+    uint64_t t = h->now;
+    h_advance_to(h, t + rto - 1);
+    h_expect_none(h);
+    h_advance_to(h, t + rto);
+    g = h_expect(h, H_ACK, 1, 1, 100);
+    assert_memory_equal(g->data, first, 100);
+    /* Backed off: the next one after 2*RTO. */
+    h_advance_to(h, t + rto + 2 * (uint64_t)rto - 1);
+    h_expect_none(h);
+    h_advance_to(h, t + 3 * (uint64_t)rto);
+    h_expect(h, H_ACK, 1, 1, 100);
+    assert_int_equal(h_info(h).retransmits, 2);
+    h_send(h, H_ACK, 1, 101, H_WIN, NULL, 0);
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.snd_una, h->iss + 101);
+    assert_int_equal(info.backoff, 0);
+    h_advance(h, 100000000);
+    h_expect_none(h);
+    h_finish(h);
+}
+
+static void retry_limit_ends_connection_with_etimedout(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.max_retries = 3;
+    h_start(h);
+    h_established_active(h);
+    uint64_t rto = h_info(h).rto_us;
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 1, 1, 10);
+    uint64_t t = h->now;
+    for (uint64_t k = 1; k <= 4; k *= 2) {
+        t += k * rto;
+        assert_int_equal(h_run_to_deadline(h), t);
+        h_expect(h, H_ACK, 1, 1, 10);
+        h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    }
+    assert_int_equal(h_run_to_deadline(h), t + 8 * rto);
+    h_assert_state(h, WEIR_TCP_CLOSED);
+    h_expect_error(h, h->sock, WEIR_ETIMEDOUT);
+    assert_int_equal(weir_tcp_recv(h->s, h->sock, (char[4]){0}, 4), WEIR_ETIMEDOUT);
+    assert_true(weir_tcp_send(h->s, h->sock, "x", 1) < 0);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_TIMEOUT_DROPS), 1);
+    h_finish(h);
+}
+
+static void three_duplicate_acks_trigger_fast_retransmit(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h_start(h);
+    h->peer_mss = 1000;
+    h_established_active(h);
+    assert_int_equal(h_info(h).snd_mss, 1000);
+    h_app_send(h, 4000);
+    for (uint32_t i = 0; i < 4; i++)
+        h_expect(h, H_ACK, 1 + 1000 * i, 1, 1000);
+    h_expect_none(h);
+    /* The first segment is lost; the other three each draw a duplicate ACK. */
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_expect_none(h);
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_expect_none(h);
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 1, 1, 1000); /* at once, long before the RTO */
+    h_expect_none(h);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_DUP_ACKS), 3);
+    h_send(h, H_ACK, 1, 4001, H_WIN, NULL, 0);
+    assert_int_equal(h_info(h).snd_una, h->iss + 4001);
+    h_advance(h, 10000000);
+    h_expect_none(h);
+    h_finish(h);
+}
+
+/* ---- close --------------------------------------------------------------------------------- */
+
+static void lost_fin_is_retransmitted_with_same_seq(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_fin_wait_1(h);
+    uint64_t rto = h_info(h).rto_us;
+    uint64_t t = h->now;
+    h_advance_to(h, t + rto - 1);
+    h_expect_none(h);
+    h_advance_to(h, t + rto);
+    h_expect(h, H_FIN | H_ACK, 1, 1, 0);
+    h_expect_none(h);
+    assert_int_equal(h_run_to_deadline(h), t + 3 * rto);
+    h_expect(h, H_FIN | H_ACK, 1, 1, 0);
+    h_assert_state(h, WEIR_TCP_FIN_WAIT_1);
+    h_send(h, H_ACK, 1, 2, H_WIN, NULL, 0);
+    h_assert_state(h, WEIR_TCP_FIN_WAIT_2);
+    h_advance(h, 100000000);
+    h_expect_none(h);
+    h_finish(h);
+}
+
+static void last_ack_retransmits_fin_until_acked(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_last_ack(h);
+    uint64_t rto = h_info(h).rto_us;
+    uint64_t t = h->now;
+    assert_int_equal(h_run_to_deadline(h), t + rto);
+    h_expect(h, H_FIN | H_ACK, 1, 2, 0);
+    assert_int_equal(h_run_to_deadline(h), t + 3 * rto);
+    h_expect(h, H_FIN | H_ACK, 1, 2, 0);
+    h_assert_state(h, WEIR_TCP_LAST_ACK);
+    h_send(h, H_ACK, 2, 2, H_WIN, NULL, 0);
+    h_assert_state(h, WEIR_TCP_CLOSED);
+    h_expect_event(h, h->sock, WEIR_EV_CLOSED);
+    assert_int_equal(h_deadline(h), UINT64_MAX);
+    h_finish(h);
+}
+
+static void time_wait_reacks_retransmitted_fin_and_restarts_2msl(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_time_wait(h);
+    uint64_t two_msl = 2 * h->cfg.tcp.msl_us;
+    uint64_t t0 = h->now;
+    /* Our ACK of the peer's FIN was lost: the peer sends its FIN again. */
+    h_advance(h, 10000000);
+    uint64_t t1 = h->now;
+    h_send(h, H_FIN | H_ACK, 1, 2, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 2, 2, 0);
+    h_expect_none(h);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_TIME_WAIT_RESTARTS), 1);
+    /* 2*MSL now counts from the retransmitted FIN. */
+    assert_int_equal(h_deadline(h), t1 + two_msl);
+    h_advance_to(h, t0 + two_msl);
+    h_assert_state(h, WEIR_TCP_TIME_WAIT);
+    h_advance_to(h, t1 + two_msl - 1);
+    h_assert_state(h, WEIR_TCP_TIME_WAIT);
+    h_advance_to(h, t1 + two_msl);
+    h_assert_state(h, WEIR_TCP_CLOSED);
+    h_expect_none(h);
+    h_finish(h);
+}
+
+static void close_wait_duplicate_fin_is_acked_again(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_close_wait(h);
+    h_send(h, H_FIN | H_ACK, 1, 1, H_WIN, NULL, 0); /* our ACK of it was lost */
+    h_expect(h, H_ACK, 1, 2, 0);
+    h_assert_state(h, WEIR_TCP_CLOSE_WAIT);
+    h_finish(h);
+}
+
+static void closing_retransmits_fin_until_acked(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_closing(h);
+    uint64_t rto = h_info(h).rto_us;
+    h_run_to_deadline(h);
+    /* Our FIN again, now acknowledging the peer's FIN too. */
+    h_expect(h, H_FIN | H_ACK, 1, 2, 0);
+    h_assert_state(h, WEIR_TCP_CLOSING);
+    (void)rto;
+    h_send(h, H_ACK, 2, 2, H_WIN, NULL, 0);
+    h_assert_state(h, WEIR_TCP_TIME_WAIT);
+    h_finish(h);
+}
+
+/* ---- RTT (RFC 6298) -------------------------------------------------------------------------- */
+
+static void retransmitted_syn_ack_after_established_is_reacked(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_active(h); /* our third segment is lost ... */
+    h_send(h, H_SYN | H_ACK, 0, 1, H_WIN, NULL, 0); /* ... so the peer sends its SYN-ACK again */
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_expect_none(h);
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    h_finish(h);
+}
+
+static void rtt_samples_follow_rfc6298(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.rto_min_us = 1000; /* so that the formula shows, not the floor */
+    h_start(h);
+    h_syn_sent(h);
+    h_advance(h, 100000);
+    h_send(h, H_SYN | H_ACK, 0, 1, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 1, 1, 0);
+    /* (2.2): SRTT = R, RTTVAR = R/2, RTO = SRTT + 4*RTTVAR. */
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.srtt_us, 100000);
+    assert_int_equal(info.rttvar_us, 50000);
+    assert_int_equal(info.rto_us, 300000);
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 1, 1, 10);
+    h_advance(h, 60000);
+    h_send(h, H_ACK, 1, 11, H_WIN, NULL, 0);
+    /* (2.3): RTTVAR = 3/4*50000 + 1/4*|100000-60000| = 47500; SRTT = 7/8*100000 + 1/8*60000 =
+     * 95000; RTO = 95000 + 4*47500 = 285000. */
+    info = h_info(h);
+    assert_int_equal(info.rttvar_us, 47500);
+    assert_int_equal(info.srtt_us, 95000);
+    assert_int_equal(info.rto_us, 285000);
+    h_finish(h);
+}
+
+static void karn_no_rtt_sample_from_a_retransmitted_segment(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_active(h);
+    weir_tcp_info before = h_info(h);
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 1, 1, 10);
+    h_run_to_deadline(h);
+    h_expect(h, H_ACK, 1, 1, 10);
+    h_advance(h, 100000); /* before the backed-off RTO fires again */
+    h_expect_none(h);
+    h_send(h, H_ACK, 1, 11, H_WIN, NULL, 0); /* ambiguous: for which transmission? */
+    weir_tcp_info after = h_info(h);
+    assert_int_equal(after.srtt_us, before.srtt_us);
+    assert_int_equal(after.rttvar_us, before.rttvar_us);
+    /* (5.5)/(5.7): the backed-off RTO stays until a new sample is taken. */
+    assert_int_equal(after.rto_us, 2 * before.rto_us);
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 11, 1, 10);
+    h_advance(h, 20000);
+    h_send(h, H_ACK, 1, 21, H_WIN, NULL, 0);
+    assert_int_not_equal(h_info(h).srtt_us, before.srtt_us);
+    h_finish(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        H_TEST(lost_syn_is_retransmitted_after_1s_then_2s_4s_8s),
+        H_TEST(one_lost_syn_then_data_starts_with_rto_3s),
+        H_TEST(lost_syn_ack_peer_resends_syn_gets_syn_ack_again),
+        H_TEST(lost_syn_ack_is_retransmitted_by_timer),
+        H_TEST(lost_handshake_ack_syn_ack_retransmitted_then_data_completes_it),
+        H_TEST(syn_received_gives_up_and_listener_carries_on),
+        H_TEST(lost_data_is_retransmitted_after_rto_with_same_seq),
+        H_TEST(retry_limit_ends_connection_with_etimedout),
+        H_TEST(three_duplicate_acks_trigger_fast_retransmit),
+        H_TEST(lost_fin_is_retransmitted_with_same_seq),
+        H_TEST(last_ack_retransmits_fin_until_acked),
+        H_TEST(time_wait_reacks_retransmitted_fin_and_restarts_2msl),
+        H_TEST(close_wait_duplicate_fin_is_acked_again),
+        H_TEST(closing_retransmits_fin_until_acked),
+        H_TEST(retransmitted_syn_ack_after_established_is_reacked),
+        H_TEST(rtt_samples_follow_rfc6298),
+        H_TEST(karn_no_rtt_sample_from_a_retransmitted_segment),
+    };
+    return cmocka_run_group_tests_name("tcp_loss", tests, NULL, NULL);
+}
