@@ -30,7 +30,8 @@ test: deps
 	@$(MAKE) --no-print-directory test-plain
 	@$(MAKE) --no-print-directory test-asan
 	@scripts/check-layers.sh
-	@echo "make test: all suites passed (plain and ASan+UBSan)"
+	@scripts/run-tidy.sh $(BUILD)
+	@echo "make test: all suites passed (plain and ASan+UBSan), layers and clang-tidy clean"
 
 test-plain: all
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -19,7 +19,7 @@ typedef struct weir_arp_repr {
 /* Only htype 1 / ptype 0x0800 / hlen 6 / plen 4 is accepted (else WEIR_WIRE_BAD_FIELD); operation
  * must be request or reply. Trailing padding is allowed. */
 weir_wire_status weir_arp_parse(const uint8_t *buf, size_t len, weir_arp_repr *out);
-/* Returns 28 or -status. */
+/* Returns 28 or -status (an operation other than request/reply: -WEIR_WIRE_BAD_REPR). */
 int weir_arp_emit(const weir_arp_repr *r, uint8_t *buf, size_t cap);
 
 #endif

@@ -17,7 +17,8 @@ typedef struct weir_eth_repr {
 
 /* EtherType values below 0x0600 are 802.3 lengths, not Ethernet II: WEIR_WIRE_BAD_FIELD. */
 weir_wire_status weir_eth_parse(const uint8_t *buf, size_t len, weir_eth_repr *out);
-/* Writes the 14-byte header only; the payload is the caller's. Returns 14 or -status. */
+/* Writes the 14-byte header only; the payload is the caller's. Returns 14 or -status (an
+ * EtherType below 0x0600: -WEIR_WIRE_BAD_REPR). */
 int weir_eth_emit_header(const weir_eth_repr *r, uint8_t *buf, size_t cap);
 
 #endif

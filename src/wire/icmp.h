@@ -20,7 +20,10 @@
 
 typedef struct weir_icmp_repr {
     uint8_t type, code;
-    /* Echo: identifier and sequence. Unreachable/needfrag: next-hop MTU in `mtu`. */
+    /* Echo: identifier and sequence. Unreachable/needfrag: next-hop MTU in `mtu`. The second
+     * word of other unreachable codes and of time exceeded is unused: parsed as 0, sent as 0.
+     * Any other type (parameter problem, redirect, timestamp …) carries the raw second word as
+     * ident (high 16 bits) and seq (low 16 bits), so nothing is lost on a round trip. */
     uint16_t ident, seq;
     uint16_t mtu;
     const uint8_t *payload;  /* echo data, or the quoted IP header + 8 bytes for errors */

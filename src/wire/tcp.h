@@ -1,8 +1,8 @@
 /* tcp.h — TCP header and options (RFC 9293 §3.1, §3.2; RFC 7323; RFC 2018).
  *
  * Options parsed: EOL, NOP, MSS (kind 2, len 4), window scale (3, 3), SACK-permitted (4, 2),
- * SACK (5, 2+8n), timestamps (8, 10); any other kind is skipped by its length. An option length of 0
- * or 1, or one running past the header, makes the segment malformed (RFC 9293 MUST-7 asks us to
+ * SACK (5, 2+8n), timestamps (8, 10); any other kind is skipped by its length. An option length of
+ * 0 or 1, or one running past the header, makes the segment malformed (RFC 9293 MUST-7 asks us to
  * be robust: we drop such a segment instead of guessing). A known option with the wrong length is
  * also malformed. */
 #ifndef WEIR_WIRE_TCP_H
@@ -53,10 +53,15 @@ typedef struct weir_tcp_repr {
 } weir_tcp_repr;
 
 /* `len` is the IP payload length. Checks the data offset (>= 5, header within len), options, and
- * the checksum with the pseudo-header when verify_checksum. */
+ * the checksum with the pseudo-header when verify_checksum. Failures, in the order checked:
+ * TRUNCATED (len < 20), BAD_LENGTH (len > 65535), BAD_HEADER_LEN, BAD_CHECKSUM, BAD_OPTION.
+ * Options are reported wherever they appear (window scale on a non-SYN too: ignoring it there,
+ * RFC 7323 §2.2, is the engine's call); a repeated option overrides the earlier one. */
 weir_wire_status weir_tcp_parse(const uint8_t *buf, size_t len, uint32_t src_ip, uint32_t dst_ip,
                                 bool verify_checksum, weir_tcp_repr *out);
-/* Header length (20 + options, padded to 4) that emit will write for this repr. Option layout is
+/* Header length (20 + options, padded to 4) that emit will write for this repr. A value above
+ * WEIR_TCP_MAX_HEADER_LEN means emit will refuse the repr (-WEIR_WIRE_BAD_REPR): with MSS,
+ * timestamps and window scale at most 2 SACK blocks fit, with timestamps alone 3. Option layout is
  * Linux's, so captures compare easily: MSS; SACK-permitted+timestamps as [SACKOK][TS], or
  * [NOP][NOP][TS], or [NOP][NOP][SACKOK]; [NOP][WS]; [NOP][NOP][SACK blocks]. */
 size_t weir_tcp_header_len(const weir_tcp_repr *r);

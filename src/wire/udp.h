@@ -12,9 +12,9 @@ typedef struct weir_udp_repr {
     size_t payload_len;
 } weir_udp_repr;
 
-/* `len` is the IP payload length. The UDP length field must be >= 8 and <= len (WEIR_WIRE_BAD_LENGTH
- * otherwise); bytes past it are ignored. A zero checksum means "none" (RFC 768); otherwise it is
- * verified with the pseudo-header when verify_checksum. */
+/* `len` is the IP payload length. The UDP length field must be >= 8 and <= len
+ * (WEIR_WIRE_BAD_LENGTH otherwise); bytes past it are ignored. A zero checksum means "none"
+ * (RFC 768); otherwise it is verified with the pseudo-header when verify_checksum. */
 weir_wire_status weir_udp_parse(const uint8_t *buf, size_t len, uint32_t src_ip, uint32_t dst_ip,
                                 bool verify_checksum, weir_udp_repr *out);
 /* Writes header + payload with the checksum (0 computed is sent as 0xffff). Returns length or

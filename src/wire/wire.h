@@ -3,7 +3,13 @@
  * The wire layer is pure: it turns bytes into plain host-order structs ("repr"s) and back, and
  * computes checksums. No state, no allocation, no includes of other layers. Every parse function
  * validates each length before it reads (it never reads past `len`); every emit function never
- * writes past `cap`. Fields are read through byte accessors, never by casting a packed struct. */
+ * writes past `cap`. Fields are read through byte accessors, never by casting a packed struct.
+ *
+ * Guarantees callers may rely on (the unit tests and fuzz targets check them):
+ * - a failed parse leaves *out untouched;
+ * - a failed emit writes nothing at all, so a short buffer can simply be retried bigger;
+ * - emitters that copy a payload do so first and with memmove, so the payload may already sit
+ *   where it belongs in `buf` (built in place) or anywhere else in the same buffer. */
 #ifndef WEIR_WIRE_H
 #define WEIR_WIRE_H
 
