@@ -41,7 +41,9 @@ void weir_memlink_set_receiver(weir_memlink *link, int end, weir_memlink_deliver
 weir_transmit_fn weir_memlink_transmit_fn(void);
 void *weir_memlink_end(weir_memlink *link, int end);
 
-/* Advance the link's clock to now_us and deliver every frame whose time has come, in order. */
+/* Advance the link's clock to now_us and deliver every frame whose time has come, in order.
+ * Frames sent from inside a delivery callback (a stack's replies) wait for the next call, so one
+ * call can never loop forever; weir_memlink_next_deadline() then returns `now`. */
 void weir_memlink_deliver(weir_memlink *link, uint64_t now_us);
 /* Earliest pending delivery time, UINT64_MAX when the link is empty. */
 uint64_t weir_memlink_next_deadline(const weir_memlink *link);
