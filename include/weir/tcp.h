@@ -68,11 +68,37 @@ int weir_tcp_close(weir_stack *s, int sock);
 /* Abort (RFC 9293 §3.10.5): send RST if synchronized, drop everything, release the handle. */
 int weir_tcp_abort(weir_stack *s, int sock);
 
+/* Like weir_tcp_recv, but the bytes stay queued (MSG_PEEK). */
+int weir_tcp_peek(weir_stack *s, int sock, void *buf, size_t cap);
+
 typedef enum weir_tcp_option {
-    WEIR_TCP_OPT_NODELAY = 1,   /* 1 disables Nagle's algorithm */
-    WEIR_TCP_OPT_KEEPALIVE = 2, /* 1 enables keepalive probes (RFC 9293 §3.8.4) */
+    WEIR_TCP_OPT_NODELAY = 1,        /* 1 disables Nagle's algorithm */
+    WEIR_TCP_OPT_KEEPALIVE = 2,      /* 1 enables keepalive probes (RFC 9293 §3.8.4) */
+    WEIR_TCP_OPT_SNDBUF = 3,         /* send buffer bytes; before connect/listen only */
+    WEIR_TCP_OPT_RCVBUF = 4,         /* receive buffer bytes (the window offered, <= 65535);
+                                        before connect/listen only */
+    WEIR_TCP_OPT_MAXSEG = 5,         /* MSS to advertise (and largest to send); before the SYN */
+    WEIR_TCP_OPT_KEEPIDLE_US = 6,    /* idle time before the first keepalive probe */
+    WEIR_TCP_OPT_KEEPINTVL_US = 7,   /* time between keepalive probes */
+    WEIR_TCP_OPT_KEEPCNT = 8,        /* unanswered probes before the connection is dropped */
 } weir_tcp_option;
+/* Set / read a per-socket option. WEIR_EINVAL for an unknown option or a bad value, WEIR_ESTATE
+ * when the option can no longer change. */
 int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value);
+int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value);
+
+/* Every connection record of the stack, including those no handle refers to any more (closing,
+ * TIME-WAIT): what `ss`/`sockstat` show. */
+typedef struct weir_tcp_conn_summary {
+    weir_endpoint local, remote;
+    weir_tcp_state state;
+    int sock; /* the handle, or -1 */
+} weir_tcp_conn_summary;
+/* Fills up to `max` entries; returns how many records exist (which may be more than max). */
+int weir_tcp_list(weir_stack *s, weir_tcp_conn_summary *out, int max);
+/* Abort the connection with this four-tuple (as tcpdrop does): RST if synchronized, then
+ * gone. Returns 0, or WEIR_ENOENT when no such connection exists. */
+int weir_tcp_drop(weir_stack *s, weir_endpoint local, weir_endpoint remote);
 
 /* Snapshot of one connection, comparable to Linux tcp_info. Times in microseconds. */
 typedef struct weir_tcp_info {

@@ -91,6 +91,9 @@ struct tcp_conn {
 
     /* Options the application set. */
     bool nodelay, keepalive;
+    uint16_t user_mss;         /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
+    uint32_t keepidle_us, keepintvl_us;
+    uint8_t keepcnt;
 
     int error;                 /* connection error for the application (WEIR_E*), 0 if none */
     uint64_t last_rcv_time;    /* for keepalive idleness */
@@ -130,6 +133,9 @@ void tcp_fail(weir_stack *s, tcp_conn *c, int err, const char *why);
 /* A TCP segment arrived in an IPv4 packet (checksum verified). */
 void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg,
                const uint8_t *frame, size_t frame_len);
+
+/* The MSS we advertise: the socket's MAXSEG, else the stack's, else the route's MTU - 40. */
+uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c);
 
 /* ---- tcp_output.c ---- */
 /* Send whatever the connection may send now (SYN, data within the windows, FIN, pending ACK). */

@@ -59,11 +59,20 @@ static uint16_t default_snd_mss(const weir_stack *s, const tcp_conn *c)
     return (uint16_t)(mtu - 40);
 }
 
+uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
+{
+    if (c->user_mss)
+        return c->user_mss;
+    return s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
+}
+
 /* The MSS option (MUST-14..16): without one, assume 536; never more than our MTU allows. */
 static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
 {
     uint16_t peer = seg->opt.has_mss ? seg->opt.mss : 536;
     uint16_t ours = default_snd_mss(s, c);
+    if (c->user_mss && c->user_mss < ours)
+        ours = c->user_mss; /* TCP_MAXSEG caps what we send too */
     c->snd_mss = peer < ours ? peer : ours;
     if (c->snd_mss < 64)
         c->snd_mss = 64; /* a hostile MSS of 0 or 1 must not make us send byte-sized segments */
@@ -126,13 +135,17 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->keepalive = l->keepalive;
     c->snd_cap = l->snd_cap;
     c->rcv_cap = l->rcv_cap;
+    c->user_mss = l->user_mss;
+    c->keepidle_us = l->keepidle_us;
+    c->keepintvl_us = l->keepintvl_us;
+    c->keepcnt = l->keepcnt;
     /* Set RCV.NXT to SEG.SEQ+1, IRS to SEG.SEQ; select an ISS; send <SEQ=ISS><ACK=RCV.NXT>
      * <CTL=SYN,ACK>; SND.NXT = ISS+1, SND.UNA = ISS. Data on the SYN is not acknowledged (it
      * will be sent again), as no application has accepted the connection yet. */
     c->irs = x->seg->seq;
     c->rcv_nxt = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
-    c->rcv_mss = s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
+    c->rcv_mss = tcp_our_mss(s, c);
     c->iss = tcp_isn(s, &c->tuple);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;

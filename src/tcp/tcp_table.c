@@ -73,6 +73,9 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->rcv_cap = s->cfg.tcp.recv_buffer;
     c->rto = s->cfg.tcp.rto_initial_us;
     c->nodelay = !s->cfg.tcp.nagle;
+    c->keepidle_us = s->cfg.tcp.keepalive_idle_us;
+    c->keepintvl_us = s->cfg.tcp.keepalive_interval_us;
+    c->keepcnt = s->cfg.tcp.keepalive_count;
     c->all_next = t->all;
     if (t->all)
         t->all->all_prev = c;

@@ -77,7 +77,7 @@ void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
         return;
     }
     c->probes = 0;
-    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + s->cfg.tcp.keepalive_idle_us);
+    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepidle_us);
 }
 
 void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c)
@@ -164,11 +164,11 @@ static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
 
 static bool on_keepalive_timeout(weir_stack *s, tcp_conn *c)
 {
-    if (c->probes >= s->cfg.tcp.keepalive_count)
+    if (c->probes >= c->keepcnt)
         return give_up(s, c, "keepalive probes unanswered");
     c->probes++;
     tcp_send_keepalive(s, c);
-    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + s->cfg.tcp.keepalive_interval_us);
+    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepintvl_us);
     return false;
 }
 

@@ -144,7 +144,7 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->snd_mss = 536; /* until the peer says otherwise (MUST-15) */
     c->cwnd = 4u * 536;
     c->ssthresh = UINT32_MAX;
-    c->rcv_mss = s->cfg.tcp.mss ? s->cfg.tcp.mss : (uint16_t)(s->netifs[n].mtu - 40);
+    c->rcv_mss = tcp_our_mss(s, c);
     weir_count(s, WEIR_CTR_TCP_ACTIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_SENT, "active OPEN: SYN sent");
     tcp_output(s, c);
@@ -205,7 +205,19 @@ static void maybe_window_update(weir_stack *s, tcp_conn *c, uint32_t before)
         tcp_send_ack(s, c);
 }
 
+static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek);
+
 int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap)
+{
+    return receive(s, sock, buf, cap, false);
+}
+
+int weir_tcp_peek(weir_stack *s, int sock, void *buf, size_t cap)
+{
+    return receive(s, sock, buf, cap, true);
+}
+
+static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek)
 {
     tcp_conn *c;
     int rc = lookup(s, sock, &c);
@@ -219,6 +231,8 @@ int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap)
         uint32_t before = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
         uint32_t n = c->rcv.len < cap ? c->rcv.len : (uint32_t)(cap > INT32_MAX ? INT32_MAX : cap);
         tcp_ring_read_at(&c->rcv, 0, buf, n);
+        if (peek)
+            return (int)n;
         tcp_ring_consume(&c->rcv, n);
         if (c->ooo.count == 0)
             tcp_ring_release_if_empty(s, &c->rcv);
@@ -374,6 +388,9 @@ int weir_tcp_abort(weir_stack *s, int sock)
     return 0;
 }
 
+/* Buffer sizes and the MSS shape the SYN and the buffers: they can change only before. */
+static bool before_open(const tcp_conn *c) { return c->state == WEIR_TCP_CLOSED && !c->error; }
+
 int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
 {
     tcp_conn *c;
@@ -389,8 +406,113 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         c->keepalive = value != 0;
         tcp_arm_keepalive(s, c);
         return 0;
+    case WEIR_TCP_OPT_SNDBUF:
+    case WEIR_TCP_OPT_RCVBUF:
+        if (value < 1 || (opt == WEIR_TCP_OPT_RCVBUF && value > 65535))
+            return WEIR_EINVAL;
+        if (!before_open(c) || c->snd.buf || c->rcv.buf)
+            return WEIR_ESTATE;
+        if (opt == WEIR_TCP_OPT_SNDBUF)
+            c->snd_cap = (uint32_t)value;
+        else
+            c->rcv_cap = (uint32_t)value;
+        return 0;
+    case WEIR_TCP_OPT_MAXSEG:
+        if (value < 64 || value > 65535 - 40)
+            return WEIR_EINVAL;
+        if (!before_open(c))
+            return WEIR_ESTATE;
+        c->user_mss = (uint16_t)value;
+        return 0;
+    case WEIR_TCP_OPT_KEEPIDLE_US:
+    case WEIR_TCP_OPT_KEEPINTVL_US:
+        if (value < 1)
+            return WEIR_EINVAL;
+        if (opt == WEIR_TCP_OPT_KEEPIDLE_US)
+            c->keepidle_us = (uint32_t)value;
+        else
+            c->keepintvl_us = (uint32_t)value;
+        if (c->keepalive)
+            tcp_arm_keepalive(s, c);
+        return 0;
+    case WEIR_TCP_OPT_KEEPCNT:
+        if (value < 1 || value > 255)
+            return WEIR_EINVAL;
+        c->keepcnt = (uint8_t)value;
+        return 0;
     }
     return WEIR_EINVAL;
+}
+
+int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (!value)
+        return WEIR_EINVAL;
+    switch (opt) {
+    case WEIR_TCP_OPT_NODELAY:
+        *value = c->nodelay;
+        return 0;
+    case WEIR_TCP_OPT_KEEPALIVE:
+        *value = c->keepalive;
+        return 0;
+    case WEIR_TCP_OPT_SNDBUF:
+        *value = (int)c->snd_cap;
+        return 0;
+    case WEIR_TCP_OPT_RCVBUF:
+        *value = (int)c->rcv_cap;
+        return 0;
+    case WEIR_TCP_OPT_MAXSEG:
+        *value = c->state >= WEIR_TCP_SYN_RECEIVED ? c->snd_mss : tcp_our_mss(s, c);
+        return 0;
+    case WEIR_TCP_OPT_KEEPIDLE_US:
+        *value = (int)c->keepidle_us;
+        return 0;
+    case WEIR_TCP_OPT_KEEPINTVL_US:
+        *value = (int)c->keepintvl_us;
+        return 0;
+    case WEIR_TCP_OPT_KEEPCNT:
+        *value = c->keepcnt;
+        return 0;
+    }
+    return WEIR_EINVAL;
+}
+
+int weir_tcp_list(weir_stack *s, weir_tcp_conn_summary *out, int max)
+{
+    if (!s || max < 0 || (!out && max > 0))
+        return WEIR_EINVAL;
+    int n = 0;
+    for (tcp_conn *c = tcp_table_first(s); c; c = c->all_next, n++) {
+        if (n >= max)
+            continue;
+        out[n] = (weir_tcp_conn_summary){
+            .local = {c->tuple.local_ip, c->tuple.local_port},
+            .remote = {c->tuple.remote_ip, c->tuple.remote_port},
+            .state = c->state,
+            .sock = c->handle,
+        };
+    }
+    return n;
+}
+
+int weir_tcp_drop(weir_stack *s, weir_endpoint local, weir_endpoint remote)
+{
+    if (!s)
+        return WEIR_EINVAL;
+    weir_tuple t = {.local_ip = local.ip, .remote_ip = remote.ip, .local_port = local.port,
+                    .remote_port = remote.port};
+    tcp_conn *c = tcp_table_lookup(s, &t);
+    if (!c || c->state == WEIR_TCP_LISTEN)
+        return WEIR_ENOENT;
+    if (c->state >= WEIR_TCP_SYN_RECEIVED && c->state != WEIR_TCP_TIME_WAIT)
+        tcp_send_rst_for(s, c);
+    tcp_fail(s, c, WEIR_ECONNABORTED, "dropped by the administrator");
+    tcp_conn_reap(s, c);
+    return 0;
 }
 
 int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
