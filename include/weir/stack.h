@@ -33,10 +33,26 @@ typedef struct weir_allocator {
  * tests). Required. */
 typedef void (*weir_random_fn)(void *ctx, void *buf, size_t len);
 
+/* How SYN options are laid out on the wire. Both are valid TCP; they differ in order and padding,
+ * and conformance scripts written on one system expect its layout byte for byte. */
+typedef enum weir_tcp_option_layout {
+    WEIR_TCP_LAYOUT_LINUX = 0, /* <mss,sackOK,TS,nop,wscale>; NOP padding */
+    WEIR_TCP_LAYOUT_BSD = 1,   /* <mss,nop,wscale,sackOK,TS>; EOL padding at the end */
+} weir_tcp_option_layout;
+
 /* Run-time TCP settings. weir_stack_config_init() fills the defaults shown. */
 typedef struct weir_tcp_config {
     uint32_t send_buffer;      /* bytes per connection (65536) */
-    uint32_t recv_buffer;      /* bytes per connection, the largest window offered (65535) */
+    uint32_t recv_buffer;      /* bytes per connection, the largest window offered (65535; more
+                                  than 65535 needs window_scale) */
+    uint32_t recv_buffer_max;  /* the largest receive buffer a connection may use; the window
+                                  scale shift is chosen so that it fits (0 = recv_buffer) */
+    bool window_scale;         /* RFC 7323 §2: offer/accept window scaling (true) */
+    bool timestamps;           /* RFC 7323 §3: offer/accept timestamps (true) */
+    bool sack;                 /* RFC 2018: offer/accept SACK, report SACK blocks (true) */
+    weir_tcp_option_layout option_layout; /* (WEIR_TCP_LAYOUT_LINUX) */
+    uint8_t initial_window;    /* segments in the first flight; 0 = RFC 5681's 2-4 by MSS
+                                  (10, RFC 6928) */
     uint16_t mss;              /* MSS to advertise; 0 = from the interface MTU */
     uint32_t rto_initial_us;   /* RFC 6298 (2.1): 1 s */
     uint32_t rto_min_us;       /* RFC 6298 (2.4) says 1 s; Linux and we use 200 ms */

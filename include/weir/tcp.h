@@ -75,7 +75,8 @@ typedef enum weir_tcp_option {
     WEIR_TCP_OPT_NODELAY = 1,        /* 1 disables Nagle's algorithm */
     WEIR_TCP_OPT_KEEPALIVE = 2,      /* 1 enables keepalive probes (RFC 9293 §3.8.4) */
     WEIR_TCP_OPT_SNDBUF = 3,         /* send buffer bytes; before connect/listen only */
-    WEIR_TCP_OPT_RCVBUF = 4,         /* receive buffer bytes (the window offered, <= 65535);
+    WEIR_TCP_OPT_RCVBUF = 4,         /* receive buffer bytes (the window offered; > 65535 needs
+                                        window scaling);
                                         before connect/listen only */
     WEIR_TCP_OPT_MAXSEG = 5,         /* MSS to advertise (and largest to send); before the SYN */
     WEIR_TCP_OPT_KEEPIDLE_US = 6,    /* idle time before the first keepalive probe */

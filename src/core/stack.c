@@ -23,6 +23,12 @@ void weir_stack_config_init(weir_stack_config *cfg)
     weir_tcp_config *t = &cfg->tcp;
     t->send_buffer = 65536;
     t->recv_buffer = 65535;
+    t->recv_buffer_max = 0;
+    t->window_scale = true;
+    t->timestamps = true;
+    t->sack = true;
+    t->option_layout = WEIR_TCP_LAYOUT_LINUX;
+    t->initial_window = 10;
     t->mss = 0;
     t->rto_initial_us = 1000000;
     t->rto_min_us = 200000;
@@ -45,7 +51,9 @@ static bool config_valid(const weir_stack_config *cfg)
     return cfg->random != NULL && cfg->max_sockets > 0 && cfg->max_sockets <= HANDLE_SLOT_MASK &&
            cfg->max_connections > 0 && cfg->ephemeral_lo > 0 &&
            cfg->ephemeral_lo <= cfg->ephemeral_hi && cfg->ip_ttl > 0 && t->send_buffer >= 1 &&
-           t->recv_buffer >= 1 && t->recv_buffer <= 65535 && t->rto_min_us > 0 &&
+           t->recv_buffer >= 1 && (t->recv_buffer <= 65535 || t->window_scale) &&
+           t->recv_buffer <= (1u << 30) && t->recv_buffer_max <= (1u << 30) &&
+           (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) && t->rto_min_us > 0 &&
            t->rto_min_us <= t->rto_initial_us && t->rto_initial_us <= t->rto_max_us &&
            t->msl_us > 0 && t->isn_tick_ns > 0 && t->delayed_ack_us < 500000 /* MUST-40 */ &&
            (t->mss == 0 || t->mss >= 64) && t->keepalive_interval_us > 0;

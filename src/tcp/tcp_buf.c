@@ -68,6 +68,7 @@ static void ooo_remove(tcp_ooo *o, unsigned i)
     for (unsigned j = i + 1; j < o->count; j++) {
         o->left[j - 1] = o->left[j];
         o->right[j - 1] = o->right[j];
+        o->stamp[j - 1] = o->stamp[j];
     }
     o->count--;
 }
@@ -85,15 +86,18 @@ bool tcp_ooo_add(tcp_ooo *o, uint32_t left, uint32_t right)
         for (unsigned j = o->count; j > i; j--) {
             o->left[j] = o->left[j - 1];
             o->right[j] = o->right[j - 1];
+            o->stamp[j] = o->stamp[j - 1];
         }
         o->left[i] = left;
         o->right[i] = right;
+        o->stamp[i] = ++o->clock;
         o->count++;
         return true;
     }
     /* Overlapping or adjacent: widen range i, then swallow the ranges it now reaches. */
     o->left[i] = seq_min(o->left[i], left);
     o->right[i] = seq_max(o->right[i], right);
+    o->stamp[i] = ++o->clock;
     while (i + 1 < o->count && seq_geq(o->right[i], o->left[i + 1])) {
         o->right[i] = seq_max(o->right[i], o->right[i + 1]);
         ooo_remove(o, i + 1);
@@ -115,5 +119,23 @@ uint32_t tcp_ooo_bytes(const tcp_ooo *o)
     uint32_t n = 0;
     for (unsigned i = 0; i < o->count; i++)
         n += o->right[i] - o->left[i];
+    return n;
+}
+
+unsigned tcp_ooo_recent(const tcp_ooo *o, unsigned idx[], unsigned max)
+{
+    unsigned order[WEIR_TCP_OOO_RANGES];
+    for (unsigned i = 0; i < o->count; i++) {
+        /* Insertion sort by stamp, newest first: the table is tiny. */
+        unsigned j = i;
+        while (j > 0 && o->stamp[order[j - 1]] < o->stamp[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    unsigned n = o->count < max ? o->count : max;
+    for (unsigned i = 0; i < n; i++)
+        idx[i] = order[i];
     return n;
 }

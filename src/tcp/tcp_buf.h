@@ -36,6 +36,8 @@ typedef struct tcp_ooo {
     uint8_t count;
     uint32_t left[WEIR_TCP_OOO_RANGES];
     uint32_t right[WEIR_TCP_OOO_RANGES];
+    uint32_t stamp[WEIR_TCP_OOO_RANGES]; /* when each range last grew: SACK reports newest first */
+    uint32_t clock;
 } tcp_ooo;
 
 /* Record [left, right). Returns false (nothing recorded) when it would need more ranges than the
@@ -46,5 +48,7 @@ bool tcp_ooo_add(tcp_ooo *o, uint32_t left, uint32_t right);
 uint32_t tcp_ooo_advance(tcp_ooo *o, uint32_t rcv_nxt);
 /* Bytes held out of order (for the window computation and stats). */
 uint32_t tcp_ooo_bytes(const tcp_ooo *o);
+/* Indexes of the ranges, most recently grown first (RFC 2018 §4); returns how many (<= max). */
+unsigned tcp_ooo_recent(const tcp_ooo *o, unsigned idx[], unsigned max);
 
 #endif

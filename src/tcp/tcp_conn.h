@@ -50,6 +50,14 @@ struct tcp_conn {
     uint32_t rcv_adv;          /* right edge of the window last advertised */
     uint16_t rcv_mss;          /* MSS we advertised */
 
+    /* Options negotiated on the SYNs (RFC 7323, RFC 2018). */
+    bool ws_on, ts_on, sack_on;
+    uint8_t snd_wscale;        /* shift of the peer's window field */
+    uint8_t rcv_wscale;        /* shift of ours (offered on our SYN) */
+    uint32_t ts_recent;        /* the peer's TSval to echo (RFC 7323 §4.3) */
+    uint32_t ts_offset;        /* random base of our TSval, per connection */
+    uint32_t last_ack_sent;    /* RCV.NXT in our latest ACK (for ts_recent) */
+
     /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
     tcp_ring snd;
     uint32_t snd_buf_seq;      /* sequence number of the first byte in snd */
@@ -134,6 +142,15 @@ void tcp_fail(weir_stack *s, tcp_conn *c, int err, const char *why);
 void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg,
                const uint8_t *frame, size_t frame_len);
 
+/* The options our SYN offers (a SYN-ACK offers only what the peer's SYN did), and what the
+ * peer's SYN or SYN-ACK agreed to (tcp_input.c). */
+void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o);
+/* The window-scale shift our SYN offers (from the largest receive buffer). */
+uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c);
+/* Our TSval now (1 ms ticks, per-connection offset). */
+uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c);
+/* Bytes of SACK option our next segment would carry, and filling them in. */
+size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o);
 /* The MSS we advertise: the socket's MAXSEG, else the stack's, else the route's MTU - 40. */
 uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c);
 

@@ -66,9 +66,39 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
     return s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
 }
 
+/* RFC 7323 §2.3: the smallest shift that lets the largest receive buffer be offered. */
+uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c)
+{
+    uint32_t space = s->cfg.tcp.recv_buffer_max > c->rcv_cap ? s->cfg.tcp.recv_buffer_max
+                                                               : c->rcv_cap;
+    uint8_t shift = 0;
+    while (space > 65535 && shift < 14) {
+        space >>= 1;
+        shift++;
+    }
+    return shift;
+}
+
+/* What the peer's SYN (or SYN-ACK) agreed to. An option is on only when both sides sent it: for
+ * an active open our SYN offered what the configuration enables; a passive open answers only what
+ * the peer offered (RFC 7323 §2.2, §3.2; RFC 2018 §2). */
+static void negotiate_options(const weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
+{
+    const weir_tcp_config *t = &s->cfg.tcp;
+    c->ws_on = t->window_scale && seg->opt.has_wscale;
+    /* RFC 7323 §2.3: a shift above 14 is used as 14. */
+    c->snd_wscale = c->ws_on ? (seg->opt.wscale > 14 ? 14 : seg->opt.wscale) : 0;
+    c->rcv_wscale = c->ws_on ? tcp_wscale_for(s, c) : 0;
+    c->ts_on = t->timestamps && seg->opt.has_timestamps;
+    if (c->ts_on)
+        c->ts_recent = seg->opt.ts_val;
+    c->sack_on = t->sack && seg->opt.sack_permitted;
+}
+
 /* The MSS option (MUST-14..16): without one, assume 536; never more than our MTU allows. */
 static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
 {
+    negotiate_options(s, c, seg);
     uint16_t peer = seg->opt.has_mss ? seg->opt.mss : 536;
     uint16_t ours = default_snd_mss(s, c);
     if (c->user_mss && c->user_mss < ours)
@@ -76,15 +106,24 @@ static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
     c->snd_mss = peer < ours ? peer : ours;
     if (c->snd_mss < 64)
         c->snd_mss = 64; /* a hostile MSS of 0 or 1 must not make us send byte-sized segments */
-    /* RFC 5681 (3.1) initial window. */
+    /* RFC 6691: the MSS counts payload after the fixed header; every segment's timestamp option
+     * comes out of it. */
+    if (c->ts_on)
+        c->snd_mss -= 12;
+    /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
     uint32_t m = c->snd_mss;
-    c->cwnd = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
+    if (s->cfg.tcp.initial_window)
+        c->cwnd = s->cfg.tcp.initial_window * m;
+    else
+        c->cwnd = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
     c->ssthresh = UINT32_MAX;
 }
 
+/* SND.WND from a segment: scaled, except on a SYN (RFC 7323 §2.2). */
 static void take_window(tcp_conn *c, const seg_ctx *x)
 {
-    c->snd_wnd = x->seg->window;
+    bool syn = x->seg->flags & WEIR_TCP_FLAG_SYN;
+    c->snd_wnd = syn ? x->seg->window : (uint32_t)x->seg->window << c->snd_wscale;
     c->snd_wl1 = x->seg->seq;
     c->snd_wl2 = x->seg->ack;
     if (c->snd_wnd > c->max_snd_wnd)
@@ -149,6 +188,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->iss = tcp_isn(s, &c->tuple);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
+    weir_random_bytes(s, &c->ts_offset, sizeof c->ts_offset);
     apply_syn_options(s, c, x->seg);
     take_window(c, x);
     c->last_rcv_time = s->now_us;
@@ -191,6 +231,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
     c->rcv_nxt = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
     apply_syn_options(s, c, seg);
+    c->last_ack_sent = c->rcv_nxt;
     if (ack_ok) {
         /* SND.UNA = SEG.ACK; our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT>
          * <ACK=RCV.NXT><CTL=ACK> — the third segment of the handshake. */
@@ -459,7 +500,8 @@ static bool is_dup_ack(const tcp_conn *c, const seg_ctx *x)
     /* RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT", plus a non-zero window: answers to zero-window
      * probes repeat SND.UNA too, but say nothing about loss. */
     return x->seg->ack == c->snd_una && x->data_len == 0 && !x->fin && !x->syn &&
-           x->seg->window == c->snd_wnd && x->seg->window != 0 && c->snd_una != c->snd_max;
+           ((uint32_t)x->seg->window << c->snd_wscale) == c->snd_wnd && x->seg->window != 0 &&
+           c->snd_una != c->snd_max;
 }
 
 static bool our_fin_acked(const tcp_conn *c)
@@ -578,8 +620,10 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
         c->ack_now = true;
         return;
     }
+    /* A full-sized segment is the MSS we advertised less the timestamp option it carries. */
+    uint32_t full = c->rcv_mss - (c->ts_on ? 12u : 0u);
     c->rcv_unacked += len;
-    if (c->rcv_unacked >= 2u * c->rcv_mss)
+    if (c->rcv_unacked >= 2u * full)
         c->ack_now = true;
     else
         tcp_arm_delayed_ack(s, c);
@@ -683,9 +727,19 @@ static step_result check_fin(weir_stack *s, tcp_conn *c, seg_ctx *x)
 }
 
 /* The synchronized states (and SYN-RECEIVED): the steps of §3.10.7.4 in order. */
+/* RFC 7323 §4.3 (2): remember the TSval of an acceptable segment that covers the edge we last
+ * acknowledged, to echo it in our next ACK. */
+static void update_ts_recent(tcp_conn *c, const seg_ctx *x)
+{
+    if (c->ts_on && x->seg->opt.has_timestamps && seq_leq(x->seg->seq, c->last_ack_sent))
+        c->ts_recent = x->seg->opt.ts_val;
+}
+
 static step_result synchronized_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
     step_result r = check_sequence(s, c, x);
+    if (r == STEP_CONTINUE)
+        update_ts_recent(c, x);
     if (r == STEP_CONTINUE)
         r = check_rst(s, c, x);
     /* Third, the security check: weir has no security compartments (RFC 9293 §3.10.7.4). */

@@ -24,6 +24,7 @@ uint32_t tcp_unsent_bytes(const tcp_conn *c)
  * (shrinking the window is discouraged, SHLD-14). */
 uint32_t tcp_rcv_window(const tcp_conn *c)
 {
+    uint32_t cap = (uint32_t)65535 << c->rcv_wscale;
     uint32_t free_space = c->rcv_cap - c->rcv.len;
     uint32_t edge = c->rcv_nxt + free_space;
     uint32_t step = c->rcv_cap / 2 < c->rcv_mss ? c->rcv_cap / 2 : c->rcv_mss;
@@ -32,7 +33,52 @@ uint32_t tcp_rcv_window(const tcp_conn *c)
     if (seq_lt(edge, c->rcv_adv) && seq_geq(c->rcv_adv, c->rcv_nxt))
         edge = c->rcv_adv;
     uint32_t wnd = edge - c->rcv_nxt;
-    return wnd > 65535 ? 65535 : wnd;
+    if (wnd > cap)
+        wnd = cap;
+    /* Only multiples of the scale can be said (RFC 7323 §2.3): round down, so the edge we
+     * advertise is exactly the one we record. */
+    return wnd & ~(((uint32_t)1 << c->rcv_wscale) - 1);
+}
+
+uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c)
+{
+    return (uint32_t)(s->now_us / 1000) + c->ts_offset; /* 1 ms ticks, as Linux */
+}
+
+size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o)
+{
+    if (!c->sack_on || c->ooo.count == 0)
+        return 0;
+    /* RFC 2018 §4: the block holding the newest segment first, then the other recent ones;
+     * three fit beside a timestamp, four without. */
+    unsigned idx[WEIR_TCP_MAX_SACK_BLOCKS];
+    unsigned n = tcp_ooo_recent(&c->ooo, idx, c->ts_on ? 3 : 4);
+    if (o) {
+        o->sack_count = (uint8_t)n;
+        for (unsigned i = 0; i < n; i++) {
+            o->sack[i].left = c->ooo.left[idx[i]];
+            o->sack[i].right = c->ooo.right[idx[i]];
+        }
+    }
+    return 4 + 8 * (size_t)n;
+}
+
+void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o)
+{
+    const weir_tcp_config *t = &s->cfg.tcp;
+    bool offer = c->state == WEIR_TCP_SYN_SENT; /* a SYN offers; a SYN-ACK answers */
+    o->has_mss = true; /* MUST-14/15: always say our MSS on SYN */
+    o->mss = c->rcv_mss;
+    if (offer ? t->window_scale : c->ws_on) {
+        o->has_wscale = true;
+        o->wscale = c->rcv_wscale;
+    }
+    o->sack_permitted = offer ? t->sack : c->sack_on;
+    if (offer ? t->timestamps : c->ts_on) {
+        o->has_timestamps = true;
+        o->ts_val = tcp_ts_now(s, c);
+        o->ts_ecr = offer ? 0 : c->ts_recent;
+    }
 }
 
 void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const weir_tcp_repr *r,
@@ -109,10 +155,13 @@ static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
     r->dst_port = c->tuple.remote_port;
 }
 
-/* Every segment but a RST carries our current window (recording the edge advertised) and, once
- * we know the peer's ISN, an ACK. */
-static void fill_ack(tcp_conn *c, weir_tcp_repr *r)
+/* Every segment but a RST carries our current window (recording the edge advertised), the
+ * negotiated timestamps and SACK blocks, and, once we know the peer's ISN, an ACK. The window
+ * of a SYN is never scaled (RFC 7323 §2.2). */
+static void fill_ack(const weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
 {
+    bool syn = r->flags & WEIR_TCP_FLAG_SYN;
+    r->opt.bsd_layout = s->cfg.tcp.option_layout == WEIR_TCP_LAYOUT_BSD;
     if (c->state == WEIR_TCP_SYN_SENT) {
         r->window = (uint16_t)(c->rcv_cap > 65535 ? 65535 : c->rcv_cap);
         return;
@@ -120,8 +169,18 @@ static void fill_ack(tcp_conn *c, weir_tcp_repr *r)
     r->flags |= WEIR_TCP_FLAG_ACK;
     r->ack = c->rcv_nxt;
     uint32_t wnd = tcp_rcv_window(c);
-    r->window = (uint16_t)wnd;
+    if (syn && wnd > 65535)
+        wnd = 65535;
+    r->window = (uint16_t)(syn ? wnd : wnd >> c->rcv_wscale);
     c->rcv_adv = c->rcv_nxt + wnd;
+    c->last_ack_sent = c->rcv_nxt;
+    if (c->ts_on && !syn) {
+        r->opt.has_timestamps = true;
+        r->opt.ts_val = tcp_ts_now(s, c);
+        r->opt.ts_ecr = c->ts_recent;
+    }
+    if (!syn)
+        tcp_sack_blocks(c, &r->opt);
     c->ack_now = false;
     c->rcv_unacked = 0;
     tcp_timer_stop(c, WEIR_TIMER_DELAYED_ACK);
@@ -150,9 +209,8 @@ static void send_syn(weir_stack *s, tcp_conn *c)
     base_repr(c, &r);
     r.flags = WEIR_TCP_FLAG_SYN;
     r.seq = c->iss;
-    r.opt.has_mss = true; /* MUST-14/15: always say our MSS on SYN */
-    r.opt.mss = c->rcv_mss;
-    fill_ack(c, &r); /* SYN-ACK in SYN-RECEIVED (and when a simultaneous open resends) */
+    tcp_syn_options(s, c, &r.opt);
+    fill_ack(s, c, &r); /* SYN-ACK in SYN-RECEIVED (and when a simultaneous open resends) */
     bool retransmission = seq_gt(c->snd_max, c->iss);
     c->snd_nxt = c->iss + 1;
     if (retransmission)
@@ -170,13 +228,15 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
     uint32_t limit = c->snd_una + wnd;
     uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
     uint32_t len = avail < usable ? avail : usable;
-    if (len > c->snd_mss)
-        len = c->snd_mss;
+    /* snd_mss already leaves room for timestamps; SACK blocks take theirs from the payload. */
+    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    if (len > mss)
+        len = mss;
     /* FIN goes with (or after) the last byte; it needs no window of its own. */
     *fin = c->fin_queued && c->snd_nxt + len == end;
     if (len == 0)
         return 0;
-    if (len < c->snd_mss) {
+    if (len < mss) {
         bool all_of_it = len == avail;
         bool idle = c->snd_nxt == c->snd_una;
         /* Sender SWS avoidance (MUST-38): a short segment only when it empties the buffer (and
@@ -211,7 +271,7 @@ static void send_data(weir_stack *s, tcp_conn *c)
             r.flags |= WEIR_TCP_FLAG_FIN;
         if (len > 0 && c->snd_nxt + len == tcp_data_end_seq(c))
             r.flags |= WEIR_TCP_FLAG_PSH;
-        fill_ack(c, &r);
+        fill_ack(s, c, &r);
         uint32_t seg_len = len + (fin ? 1 : 0);
         bool retransmission = seq_lt(c->snd_nxt, c->snd_max);
         if (retransmission) {
@@ -292,8 +352,9 @@ void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
     r.seq = c->snd_una;
     uint32_t off = c->snd_una - c->snd_buf_seq;
     uint32_t len = c->snd.len > off ? c->snd.len - off : 0;
-    if (len > c->snd_mss)
-        len = c->snd_mss;
+    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    if (len > mss)
+        len = mss;
     if (len > 0) {
         tcp_ring_read_at(&c->snd, off, s->payload_buf, len);
         r.payload = s->payload_buf;
@@ -303,7 +364,7 @@ void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
         r.flags |= WEIR_TCP_FLAG_FIN;
     if (len == 0 && !(r.flags & WEIR_TCP_FLAG_FIN))
         return;
-    fill_ack(c, &r);
+    fill_ack(s, c, &r);
     c->retransmits++;
     weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
     tcp_rto_restart(s, c);
@@ -320,7 +381,7 @@ void tcp_send_ack(weir_stack *s, tcp_conn *c)
     weir_tcp_repr r;
     base_repr(c, &r);
     r.seq = c->snd_max;
-    fill_ack(c, &r);
+    fill_ack(s, c, &r);
     r.flags |= WEIR_TCP_FLAG_ACK;
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
@@ -339,7 +400,7 @@ void tcp_send_window_probe(weir_stack *s, tcp_conn *c)
         r.payload_len = 1;
         c->snd_max = seq_max(c->snd_max, c->snd_nxt + 1);
     }
-    fill_ack(c, &r);
+    fill_ack(s, c, &r);
     weir_count(s, WEIR_CTR_TCP_PERSIST_PROBES);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
@@ -351,7 +412,7 @@ void tcp_send_keepalive(weir_stack *s, tcp_conn *c)
     weir_tcp_repr r;
     base_repr(c, &r);
     r.seq = c->snd_una - 1;
-    fill_ack(c, &r);
+    fill_ack(s, c, &r);
     weir_count(s, WEIR_CTR_TCP_KEEPALIVE_PROBES);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }

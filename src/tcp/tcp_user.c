@@ -145,6 +145,8 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->cwnd = 4u * 536;
     c->ssthresh = UINT32_MAX;
     c->rcv_mss = tcp_our_mss(s, c);
+    c->rcv_wscale = s->cfg.tcp.window_scale ? tcp_wscale_for(s, c) : 0; /* offered on the SYN */
+    weir_random_bytes(s, &c->ts_offset, sizeof c->ts_offset);
     weir_count(s, WEIR_CTR_TCP_ACTIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_SENT, "active OPEN: SYN sent");
     tcp_output(s, c);
@@ -408,7 +410,8 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         return 0;
     case WEIR_TCP_OPT_SNDBUF:
     case WEIR_TCP_OPT_RCVBUF:
-        if (value < 1 || (opt == WEIR_TCP_OPT_RCVBUF && value > 65535))
+        if (value < 1 || (opt == WEIR_TCP_OPT_RCVBUF && value > 65535 &&
+                          !s->cfg.tcp.window_scale))
             return WEIR_EINVAL;
         if (!before_open(c) || c->snd.buf || c->rcv.buf)
             return WEIR_ESTATE;

@@ -150,9 +150,33 @@ weir_wire_status weir_tcp_parse(const uint8_t *buf, size_t len, uint32_t src_ip,
     return WEIR_WIRE_OK;
 }
 
+/* FreeBSD's tcp_addoptions() order: a SYN's options back to back, EOL padding at the end. */
+static bool bsd_syn_options(const weir_tcp_options *o)
+{
+    return o->has_mss || o->has_wscale || o->sack_permitted;
+}
+
+static size_t bsd_options_len(const weir_tcp_options *o)
+{
+    size_t n = 0;
+    if (o->has_mss)
+        n += 4;
+    if (o->has_wscale)
+        n += 4; /* [NOP][WS 3] */
+    if (o->sack_permitted)
+        n += 2;
+    if (o->has_timestamps)
+        n += bsd_syn_options(o) ? 10 : 12;
+    if (o->sack_count > 0)
+        n += 4 + (size_t)o->sack_count * TCP_OPTLEN_SACK_BLOCK;
+    return (n + 3) & ~(size_t)3;
+}
+
 /* Bytes of options emit writes, before the 40-byte limit is applied. Must mirror write_options. */
 static size_t options_len(const weir_tcp_options *o)
 {
+    if (o->bsd_layout)
+        return bsd_options_len(o);
     size_t n = 0;
     if (o->has_mss)
         n += 4; /* [MSS 4] */
@@ -194,16 +218,68 @@ static uint8_t *put_sack_permitted(uint8_t *p)
     return p + TCP_OPTLEN_SACK_PERMITTED;
 }
 
+static uint8_t *put_mss(uint8_t *p, uint16_t mss)
+{
+    p[0] = TCP_OPT_MSS;
+    p[1] = TCP_OPTLEN_MSS;
+    weir_put16(p + 2, mss);
+    return p + TCP_OPTLEN_MSS;
+}
+
+static uint8_t *put_wscale(uint8_t *p, uint8_t shift)
+{
+    p = put_nops(p, 1);
+    p[0] = TCP_OPT_WSCALE;
+    p[1] = TCP_OPTLEN_WSCALE;
+    p[2] = shift;
+    return p + TCP_OPTLEN_WSCALE;
+}
+
+static uint8_t *put_sack_blocks(uint8_t *p, const weir_tcp_options *o)
+{
+    p = put_nops(p, 2);
+    p[0] = TCP_OPT_SACK;
+    p[1] = (uint8_t)(TCP_OPTLEN_SACK_BASE + o->sack_count * TCP_OPTLEN_SACK_BLOCK);
+    p += TCP_OPTLEN_SACK_BASE;
+    for (size_t i = 0; i < o->sack_count; i++) {
+        weir_put32(p, o->sack[i].left);
+        weir_put32(p + 4, o->sack[i].right);
+        p += TCP_OPTLEN_SACK_BLOCK;
+    }
+    return p;
+}
+
+/* FreeBSD's layout (tcp_addoptions()): the SYN options back to back in the order MSS, window
+ * scale, SACK-permitted, timestamps, then EOL padding. */
+static void write_bsd_options(uint8_t *p, uint8_t *end, const weir_tcp_options *o)
+{
+    bool syn = bsd_syn_options(o);
+    if (o->has_mss)
+        p = put_mss(p, o->mss);
+    if (o->has_wscale)
+        p = put_wscale(p, o->wscale);
+    if (o->sack_permitted)
+        p = put_sack_permitted(p);
+    if (o->has_timestamps) {
+        if (!syn)
+            p = put_nops(p, 2);
+        p = put_timestamps(p, o);
+    }
+    if (o->sack_count > 0)
+        p = put_sack_blocks(p, o);
+    memset(p, TCP_OPT_EOL, (size_t)(end - p));
+}
+
 /* Linux's layout (tcp_options_write()): every multi-byte field lands 4-byte aligned, and NOPs
  * rather than EOL fill the gaps. The caller has checked that the result fits. */
 static void write_options(uint8_t *p, uint8_t *end, const weir_tcp_options *o)
 {
-    if (o->has_mss) {
-        p[0] = TCP_OPT_MSS;
-        p[1] = TCP_OPTLEN_MSS;
-        weir_put16(p + 2, o->mss);
-        p += TCP_OPTLEN_MSS;
+    if (o->bsd_layout) {
+        write_bsd_options(p, end, o);
+        return;
     }
+    if (o->has_mss)
+        p = put_mss(p, o->mss);
     if (o->sack_permitted && o->has_timestamps) {
         p = put_sack_permitted(p);
         p = put_timestamps(p, o);
@@ -214,24 +290,10 @@ static void write_options(uint8_t *p, uint8_t *end, const weir_tcp_options *o)
         p = put_nops(p, 2);
         p = put_sack_permitted(p);
     }
-    if (o->has_wscale) {
-        p = put_nops(p, 1);
-        p[0] = TCP_OPT_WSCALE;
-        p[1] = TCP_OPTLEN_WSCALE;
-        p[2] = o->wscale;
-        p += TCP_OPTLEN_WSCALE;
-    }
-    if (o->sack_count > 0) {
-        p = put_nops(p, 2);
-        p[0] = TCP_OPT_SACK;
-        p[1] = (uint8_t)(TCP_OPTLEN_SACK_BASE + o->sack_count * TCP_OPTLEN_SACK_BLOCK);
-        p += TCP_OPTLEN_SACK_BASE;
-        for (size_t i = 0; i < o->sack_count; i++) {
-            weir_put32(p, o->sack[i].left);
-            weir_put32(p + 4, o->sack[i].right);
-            p += TCP_OPTLEN_SACK_BLOCK;
-        }
-    }
+    if (o->has_wscale)
+        p = put_wscale(p, o->wscale);
+    if (o->sack_count > 0)
+        p = put_sack_blocks(p, o);
     /* Zero (EOL) padding to the 4-byte boundary; Linux's layouts never need it. */
     memset(p, TCP_OPT_EOL, (size_t)(end - p));
 }

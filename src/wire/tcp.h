@@ -39,6 +39,7 @@ typedef struct weir_tcp_options {
     uint32_t ts_val, ts_ecr;
     uint8_t sack_count;      /* parse: blocks beyond 4 are malformed */
     weir_tcp_sack_block sack[WEIR_TCP_MAX_SACK_BLOCKS];
+    bool bsd_layout;         /* emit only: FreeBSD's layout (see weir_tcp_header_len) */
 } weir_tcp_options;
 
 typedef struct weir_tcp_repr {
@@ -63,7 +64,9 @@ weir_wire_status weir_tcp_parse(const uint8_t *buf, size_t len, uint32_t src_ip,
  * WEIR_TCP_MAX_HEADER_LEN means emit will refuse the repr (-WEIR_WIRE_BAD_REPR): with MSS,
  * timestamps and window scale at most 2 SACK blocks fit, with timestamps alone 3. Option layout is
  * Linux's, so captures compare easily: MSS; SACK-permitted+timestamps as [SACKOK][TS], or
- * [NOP][NOP][TS], or [NOP][NOP][SACKOK]; [NOP][WS]; [NOP][NOP][SACK blocks]. */
+ * [NOP][NOP][TS], or [NOP][NOP][SACKOK]; [NOP][WS]; [NOP][NOP][SACK blocks]. With
+ * opt.bsd_layout, FreeBSD's: [MSS][NOP][WS][SACKOK][TS] on a SYN ([NOP][NOP][TS] otherwise),
+ * [NOP][NOP][SACK blocks], then EOL padding to the 4-byte boundary. */
 size_t weir_tcp_header_len(const weir_tcp_repr *r);
 /* Writes header, options and payload with the checksum. Returns the total length or -status
  * (options that do not fit in 40 bytes: -WEIR_WIRE_BAD_REPR). */

@@ -249,8 +249,29 @@ static void mss_option_is_honoured(void **state)
     harness *h = h_new();
     h->peer_mss = 1000;
     h_established_active(h);
+    h_app_send(h, 12000);
+    /* Initial window 10 segments (RFC 6928, the default), each of at most the peer's MSS. */
+    for (uint32_t i = 0; i < 10; i++) {
+        const h_seg *g = h_expect(h, H_ACK, 1 + 1000 * i, 1, 1000);
+        assert_memory_equal(g->data, payload + 1000 * i, 1000);
+    }
+    h_expect_none(h);
+    h_send(h, H_ACK, 1, 10001, H_WIN, NULL, 0);
+    const h_seg *g = h_expect(h, H_ACK, 10001, 1, 1000);
+    assert_memory_equal(g->data, payload + 10000, 1000);
+    h_flush(h);
+    h_finish(h);
+}
+
+static void rfc5681_initial_window_when_configured(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.initial_window = 0; /* RFC 5681 (3.1): 4 segments of 1000 bytes */
+    h_start(h);
+    h->peer_mss = 1000;
+    h_established_active(h);
     h_app_send(h, 5000);
-    /* Initial window 4 * 1000 (RFC 5681 (3.1)), segments of at most 1000. */
     for (uint32_t i = 0; i < 4; i++) {
         const h_seg *g = h_expect(h, H_ACK, 1 + 1000 * i, 1, 1000);
         assert_memory_equal(g->data, payload + 1000 * i, 1000);
@@ -260,6 +281,7 @@ static void mss_option_is_honoured(void **state)
     const h_seg *g = h_expect(h, H_ACK, 4001, 1, 1000);
     assert_memory_equal(g->data, payload + 4000, 1000);
     h_expect_none(h);
+    h_flush(h);
     h_finish(h);
 }
 
@@ -594,6 +616,7 @@ int main(void)
         H_TEST(zero_receive_window_then_window_update_when_app_reads),
         H_TEST(segment_beyond_the_window_draws_ack_and_is_dropped),
         H_TEST(mss_option_is_honoured),
+        H_TEST(rfc5681_initial_window_when_configured),
         H_TEST(no_mss_option_means_536),
         H_TEST(send_stops_at_peer_window),
         H_TEST(persist_probes_back_off_and_data_flows_when_window_opens),

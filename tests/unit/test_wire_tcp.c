@@ -239,6 +239,54 @@ static void sack_blocks_without_timestamps_use_nop_nop_sack(void **state)
     assert_memory_equal(out + 20, want, sizeof(want));
 }
 
+/* FreeBSD's tcp_addoptions(): MSS, NOP+WS, SACKOK, TS back to back on a SYN. */
+static void bsd_layout_syn_packs_options_in_freebsd_order(void **state)
+{
+    (void)state;
+    static const uint8_t want[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 6, 4, 2,
+                                   8, 10, 0, 0, 0, 100, 0, 0, 0, 0};
+    weir_tcp_repr r = basic_repr();
+    r.flags = WEIR_TCP_FLAG_SYN;
+    r.opt = (weir_tcp_options){.has_mss = true, .mss = 1460, .has_wscale = true, .wscale = 6,
+                               .sack_permitted = true, .has_timestamps = true, .ts_val = 100,
+                               .bsd_layout = true};
+    uint8_t out[64];
+    assert_int_equal(weir_tcp_header_len(&r), 40);
+    assert_int_equal(weir_tcp_emit(&r, FX_IP_A, FX_IP_B, out, sizeof(out)), 40);
+    assert_memory_equal(out + 20, want, sizeof(want));
+    weir_tcp_repr back;
+    assert_int_equal(weir_tcp_parse(out, 40, FX_IP_A, FX_IP_B, true, &back), WEIR_WIRE_OK);
+    assert_true(back.opt.has_wscale && back.opt.sack_permitted && back.opt.has_timestamps);
+    assert_int_equal(back.opt.ts_val, 100);
+}
+
+/* The SYN-ACK FreeBSD sends to a peer that offered only MSS and SACK: EOL padding, not NOP. */
+static void bsd_layout_pads_with_eol(void **state)
+{
+    (void)state;
+    static const uint8_t want[] = {2, 4, 0x05, 0xb4, 4, 2, 0, 0};
+    weir_tcp_repr r = basic_repr();
+    r.flags = WEIR_TCP_FLAG_SYN | WEIR_TCP_FLAG_ACK;
+    r.opt = (weir_tcp_options){.has_mss = true, .mss = 1460, .sack_permitted = true,
+                               .bsd_layout = true};
+    uint8_t out[64];
+    assert_int_equal(weir_tcp_emit(&r, FX_IP_A, FX_IP_B, out, sizeof(out)), 28);
+    assert_memory_equal(out + 20, want, sizeof(want));
+}
+
+/* After the SYN, timestamps go as NOP NOP TS in both layouts. */
+static void bsd_layout_data_timestamps_use_nop_nop(void **state)
+{
+    (void)state;
+    static const uint8_t want[] = {1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9};
+    weir_tcp_repr r = basic_repr();
+    r.opt = (weir_tcp_options){.has_timestamps = true, .ts_val = 7, .ts_ecr = 9,
+                               .bsd_layout = true};
+    uint8_t out[64];
+    assert_int_equal(weir_tcp_emit(&r, FX_IP_A, FX_IP_B, out, sizeof(out)), 32);
+    assert_memory_equal(out + 20, want, sizeof(want));
+}
+
 /* Every combination of options: header_len predicts emit exactly, emit fails only with BAD_REPR
  * and only when the options exceed 40 bytes, and what it writes parses back to the same options. */
 static void header_len_matches_emit_for_every_option_combination(void **state)
@@ -649,6 +697,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(linux_syn_parses_to_expected_repr),
+        cmocka_unit_test(bsd_layout_syn_packs_options_in_freebsd_order),
+        cmocka_unit_test(bsd_layout_pads_with_eol),
+        cmocka_unit_test(bsd_layout_data_timestamps_use_nop_nop),
         cmocka_unit_test(linux_syn_emits_identical_bytes),
         cmocka_unit_test(syn_repr_built_by_hand_emits_linux_bytes),
         cmocka_unit_test(synack_round_trips),

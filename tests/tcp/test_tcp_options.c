@@ -1,0 +1,236 @@
+/* test_tcp_options.c — SYN option negotiation (RFC 7323 window scale and timestamps, RFC 2018
+ * SACK), what each side may send afterwards, and SACK blocks from the reassembler. */
+#include "harness.h"
+
+#include <string.h>
+
+static uint8_t payload[4096];
+
+/* The peer's SYN or SYN-ACK with the options a modern stack offers. */
+static void peer_syn(harness *h, uint8_t flags, uint8_t wscale, uint32_t ts_val)
+{
+    weir_tcp_repr r = {.flags = flags, .seq = h->irs, .ack = (flags & H_ACK) ? h->iss + 1 : 0,
+                       .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1460;
+    r.opt.sack_permitted = true;
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = ts_val;
+    r.opt.has_wscale = true;
+    r.opt.wscale = wscale;
+    h_inject(h, &r);
+}
+
+/* Pop the stack's SYN-ACK and learn its ISS. */
+static h_seg pop_syn_ack(harness *h)
+{
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    assert_int_equal(g.flags, H_SYN | H_ACK);
+    assert_int_equal(g.ack, h->irs + 1);
+    h->iss = g.seq;
+    return g;
+}
+
+/* A data or ACK segment from the peer with a timestamp. */
+static void peer_seg_ack(harness *h, uint32_t rseq, uint32_t rack, uint16_t win, uint32_t ts_val,
+                         const void *data, size_t len)
+{
+    weir_tcp_repr r = {.flags = H_ACK, .seq = h->irs + rseq, .ack = h->iss + rack, .window = win,
+                       .payload = data, .payload_len = len};
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = ts_val;
+    r.opt.ts_ecr = 0;
+    h_inject(h, &r);
+}
+
+static void peer_seg(harness *h, uint32_t rseq, uint16_t win, uint32_t ts_val, const void *data,
+                     size_t len)
+{
+    peer_seg_ack(h, rseq, 1, win, ts_val, data, len);
+}
+
+static void syn_offers_every_enabled_option(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.recv_buffer_max = 15u << 20; /* Linux's tcp_rmem[2]: shift 8 */
+    h_start(h);
+    h_syn_sent(h);
+    const weir_tcp_options *o = &h->last.opt;
+    assert_true(o->has_mss);
+    assert_int_equal(o->mss, 1460);
+    assert_true(o->sack_permitted);
+    assert_true(o->has_timestamps);
+    assert_int_equal(o->ts_ecr, 0);
+    assert_true(o->has_wscale);
+    assert_int_equal(o->wscale, 8);
+    assert_int_equal(h->last.window, 65535); /* a SYN's window is never scaled */
+    h_finish(h);
+}
+
+static void options_switched_off_are_not_offered(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.sack = false;
+    h->cfg.tcp.timestamps = false;
+    h->cfg.tcp.window_scale = false;
+    h_start(h);
+    h_syn_sent(h);
+    const weir_tcp_options *o = &h->last.opt;
+    assert_true(o->has_mss);
+    assert_false(o->sack_permitted || o->has_timestamps || o->has_wscale);
+    h_finish(h);
+}
+
+static void syn_ack_answers_only_what_the_peer_offered(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_received(h); /* the factory's SYN carries only MSS */
+    const weir_tcp_options *o = &h->last.opt;
+    assert_true(o->has_mss);
+    assert_false(o->sack_permitted || o->has_timestamps || o->has_wscale);
+    h_finish(h);
+}
+
+static void syn_ack_echoes_the_peer_timestamp(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_listen(h);
+    peer_syn(h, H_SYN, 7, 4242);
+    h_seg g = pop_syn_ack(h);
+    assert_true(g.opt.has_timestamps);
+    assert_int_equal(g.opt.ts_ecr, 4242);
+    assert_true(g.opt.sack_permitted);
+    assert_true(g.opt.has_wscale);
+    h_finish(h);
+}
+
+static void window_scale_above_14_is_used_as_14(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_sent(h);
+    peer_syn(h, H_SYN | H_ACK, 15, 100); /* RFC 7323 §2.3: treat as 14 */
+    h_expect(h, H_ACK, 1, 1, 0);
+    peer_seg(h, 1, 1, 101, NULL, 0); /* window field 1 means 1 << 14 bytes */
+    assert_int_equal(h_info(h).snd_wnd, 1u << 14);
+    h_finish(h);
+}
+
+static void scaled_window_is_advertised_and_read_scaled(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.recv_buffer = 262144;
+    h_start(h);
+    h_syn_sent(h);
+    uint8_t ours = h->last.opt.wscale;
+    assert_int_equal(ours, 3); /* 262144 >> 3 = 32768 fits 16 bits */
+    peer_syn(h, H_SYN | H_ACK, 2, 100);
+    const h_seg *g = h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(g->window, 262144 >> 3);
+    peer_seg(h, 1, 1000, 101, NULL, 0);
+    assert_int_equal(h_info(h).snd_wnd, 4000);
+    h_finish(h);
+}
+
+static void timestamps_echo_the_latest_in_window_value(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_sent(h);
+    peer_syn(h, H_SYN | H_ACK, 7, 1000);
+    const h_seg *g = h_expect(h, H_ACK, 1, 1, 0);
+    assert_true(g->opt.has_timestamps);
+    assert_int_equal(g->opt.ts_ecr, 1000);
+    uint32_t first_val = g->opt.ts_val;
+    h_advance(h, 50000);
+    h_pattern(payload, 2896, 0);
+    peer_seg(h, 1, 1000, 1050, payload, 1448);
+    peer_seg(h, 1449, 1000, 1051, payload + 1448, 1448);
+    g = h_expect(h, H_ACK, 1, 2897, 0);
+    /* RFC 7323 §4.3: ts_recent comes from the segment that covered the last ACK's edge. */
+    assert_int_equal(g->opt.ts_ecr, 1050);
+    assert_true(g->opt.ts_val - first_val >= 50); /* 1 ms ticks */
+    h_finish(h);
+}
+
+static void timestamps_cost_twelve_bytes_of_mss(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_sent(h);
+    peer_syn(h, H_SYN | H_ACK, 7, 1000);
+    h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(h_info(h).snd_mss, 1448);
+    h_app_send(h, 3000);
+    h_expect(h, H_ACK, 1, 1, 1448);
+    h_expect(h, H_ACK, 1449, 1, 1448);
+    h_expect_none(h); /* Nagle holds the short tail while data is unacknowledged */
+    peer_seg_ack(h, 1, 2897, 1000, 1001, NULL, 0);
+    h_expect(h, H_ACK, 2897, 1, 104);
+    h_flush(h);
+    h_finish(h);
+}
+
+static void sack_blocks_report_holes_newest_first(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_listen(h);
+    peer_syn(h, H_SYN, 7, 1000);
+    pop_syn_ack(h);
+    peer_seg(h, 1, 1000, 1001, NULL, 0);
+    h_expect_none(h);
+    h_pattern(payload, 4000, 0);
+    /* 1..100 missing; 101..200 arrives, then 301..400: two islands. */
+    peer_seg(h, 101, 1000, 1002, payload + 100, 100);
+    const h_seg *g = h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(g->opt.sack_count, 1);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 101);
+    assert_int_equal(g->opt.sack[0].right, h->irs + 201);
+    peer_seg(h, 301, 1000, 1003, payload + 300, 100);
+    g = h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(g->opt.sack_count, 2);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 301); /* the newest first (RFC 2018 §4) */
+    assert_int_equal(g->opt.sack[1].left, h->irs + 101);
+    /* The hole at the front fills: the first island joins, the ACK jumps, one block is left. */
+    peer_seg(h, 1, 1000, 1004, payload, 100);
+    g = h_expect(h, H_ACK, 1, 201, 0);
+    assert_int_equal(g->opt.sack_count, 1);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 301);
+    h_finish(h);
+}
+
+static void no_sack_blocks_without_sack_permitted(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h); /* the factory's SYN has no SACK-permitted */
+    h_pattern(payload, 200, 0);
+    h_send(h, H_ACK, 101, 1, H_WIN, payload, 100);
+    const h_seg *g = h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(g->opt.sack_count, 0);
+    h_finish(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        H_TEST(syn_offers_every_enabled_option),
+        H_TEST(options_switched_off_are_not_offered),
+        H_TEST(syn_ack_answers_only_what_the_peer_offered),
+        H_TEST(syn_ack_echoes_the_peer_timestamp),
+        H_TEST(window_scale_above_14_is_used_as_14),
+        H_TEST(scaled_window_is_advertised_and_read_scaled),
+        H_TEST(timestamps_echo_the_latest_in_window_value),
+        H_TEST(timestamps_cost_twelve_bytes_of_mss),
+        H_TEST(sack_blocks_report_holes_newest_first),
+        H_TEST(no_sack_blocks_without_sack_permitted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
