@@ -65,6 +65,8 @@ struct tcp_conn {
     tcp_ring rcv;              /* readable bytes, then the window with out-of-order data */
     uint32_t rcv_cap;
     tcp_ooo ooo;
+    bool dsack_pending;        /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
+    uint32_t dsack_left, dsack_right;
     bool rcv_fin_pending;      /* a FIN arrived beyond a hole: process it when the hole fills */
     uint32_t rcv_fin_seq;
 

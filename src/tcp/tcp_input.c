@@ -306,6 +306,24 @@ static void trim_to_window(const tcp_conn *c, seg_ctx *x, uint32_t wnd)
     }
 }
 
+/* RFC 2883: data we already had is reported once, as the first SACK block of the next ACK. */
+static void note_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
+{
+    if (!c->sack_on || !seq_lt(left, right))
+        return;
+    c->dsack_pending = true;
+    c->dsack_left = left;
+    c->dsack_right = right;
+}
+
+/* The part of the segment's data below RCV.NXT was received before. */
+static void note_old_data(tcp_conn *c, const seg_ctx *x)
+{
+    uint32_t start = x->seq + (x->syn ? 1u : 0u);
+    if (x->data_len > 0 && seq_lt(start, c->rcv_nxt))
+        note_duplicate(c, start, seq_min(start + x->data_len, c->rcv_nxt));
+}
+
 static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
     const weir_tcp_repr *seg = x->seg;
@@ -348,11 +366,15 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         }
         if (x->rst)
             return drop(s, x, WEIR_DROP_TCP_RST_UNACCEPTABLE);
-        if (seq_leq(x->seq + len, c->rcv_nxt))
+        if (seq_leq(x->seq + len, c->rcv_nxt)) {
             weir_count(s, WEIR_CTR_TCP_DUP_SEGMENTS);
+            note_old_data(c, x);
+        }
         /* Not acceptable: send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drop (MUST-? §3.10.7.4). */
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
     }
+    if (!x->rst)
+        note_old_data(c, x);
     trim_to_window(c, x, wnd);
     return STEP_CONTINUE;
 }
@@ -620,13 +642,26 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
         c->ack_now = true;
         return;
     }
-    /* A full-sized segment is the MSS we advertised less the timestamp option it carries. */
+    /* A full-sized segment is the MSS we advertised less the timestamp option it carries; the BSD
+     * policy counts every segment as full. */
     uint32_t full = c->rcv_mss - (c->ts_on ? 12u : 0u);
-    c->rcv_unacked += len;
+    c->rcv_unacked += s->cfg.tcp.ack_every_second_segment ? full : len;
     if (c->rcv_unacked >= 2u * full)
         c->ack_now = true;
     else
         tcp_arm_delayed_ack(s, c);
+}
+
+/* Out-of-order data overlapping an island we already hold: its first overlap is a duplicate. */
+static void note_island_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
+{
+    for (unsigned i = 0; i < c->ooo.count; i++) {
+        uint32_t l = seq_max(left, c->ooo.left[i]), r = seq_min(right, c->ooo.right[i]);
+        if (seq_lt(l, r)) {
+            note_duplicate(c, l, r);
+            return;
+        }
+    }
 }
 
 static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
@@ -655,6 +690,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         x->fin = false;
     }
     if (offset > 0) {
+        note_island_duplicate(c, x->seq, x->seq + x->data_len);
         if (!tcp_ooo_add(&c->ooo, x->seq, x->seq + x->data_len)) {
             c->ack_now = true;
             return drop(s, x, WEIR_DROP_TCP_OOO_FULL);

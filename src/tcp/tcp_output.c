@@ -47,18 +47,22 @@ uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c)
 
 size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o)
 {
-    if (!c->sack_on || c->ooo.count == 0)
+    if (!c->sack_on || (c->ooo.count == 0 && !c->dsack_pending))
         return 0;
-    /* RFC 2018 §4: the block holding the newest segment first, then the other recent ones;
-     * three fit beside a timestamp, four without. */
+    /* RFC 2883: a duplicate goes first, as a D-SACK block. RFC 2018 §4: then the block holding the
+     * newest segment, then the other recent ones; three fit beside a timestamp, four without. */
+    unsigned max = c->ts_on ? 3 : 4;
+    unsigned n = 0;
+    weir_tcp_sack_block blocks[WEIR_TCP_MAX_SACK_BLOCKS];
+    if (c->dsack_pending)
+        blocks[n++] = (weir_tcp_sack_block){c->dsack_left, c->dsack_right};
     unsigned idx[WEIR_TCP_MAX_SACK_BLOCKS];
-    unsigned n = tcp_ooo_recent(&c->ooo, idx, c->ts_on ? 3 : 4);
+    unsigned k = tcp_ooo_recent(&c->ooo, idx, max - n);
+    for (unsigned i = 0; i < k; i++)
+        blocks[n++] = (weir_tcp_sack_block){c->ooo.left[idx[i]], c->ooo.right[idx[i]]};
     if (o) {
         o->sack_count = (uint8_t)n;
-        for (unsigned i = 0; i < n; i++) {
-            o->sack[i].left = c->ooo.left[idx[i]];
-            o->sack[i].right = c->ooo.right[idx[i]];
-        }
+        memcpy(o->sack, blocks, n * sizeof blocks[0]);
     }
     return 4 + 8 * (size_t)n;
 }
@@ -179,8 +183,8 @@ static void fill_ack(const weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
         r->opt.ts_val = tcp_ts_now(s, c);
         r->opt.ts_ecr = c->ts_recent;
     }
-    if (!syn)
-        tcp_sack_blocks(c, &r->opt);
+    if (!syn && tcp_sack_blocks(c, &r->opt) > 0)
+        c->dsack_pending = false; /* a D-SACK is reported once */
     c->ack_now = false;
     c->rcv_unacked = 0;
     tcp_timer_stop(c, WEIR_TIMER_DELAYED_ACK);
@@ -417,12 +421,19 @@ void tcp_send_keepalive(weir_stack *s, tcp_conn *c)
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
 
+/* <SEQ=SND.NXT><CTL=RST> (§3.10.5), with an ACK of RCV.NXT once the peer's ISN is known, as
+ * Linux and the BSDs send it: the receiver validates a RST by its sequence number alone, and the
+ * ACK tells it how far we got. */
 void tcp_send_rst_for(weir_stack *s, tcp_conn *c)
 {
     weir_tcp_repr r;
     base_repr(c, &r);
     r.seq = c->snd_max; /* SND.NXT, unrewound (see tcp_send_ack) */
     r.flags = WEIR_TCP_FLAG_RST;
+    if (c->state >= WEIR_TCP_SYN_RECEIVED) {
+        r.flags |= WEIR_TCP_FLAG_ACK;
+        r.ack = c->rcv_nxt;
+    }
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
 

@@ -414,7 +414,7 @@ static void close_with_unread_data_sends_rst(void **state)
     h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, payload, 100);
     assert_int_equal(weir_tcp_close(h->s, h->sock), 0);
     h->sock = -1;
-    const h_seg *g = h_expect(h, H_RST, 1, 0, 0); /* <SEQ=SND.NXT><CTL=RST>, no FIN */
+    const h_seg *g = h_expect(h, H_RST | H_ACK, 1, 101, 0); /* <SEQ=SND.NXT><CTL=RST>, no FIN */
     (void)g;
     h_expect_none(h);
     assert_true(h_saw_edge(h, WEIR_TCP_ESTABLISHED, WEIR_TCP_CLOSED));
@@ -431,7 +431,7 @@ static void abort_sends_rst_with_snd_nxt(void **state)
     h_expect(h, H_ACK, 1, 1, 10);
     assert_int_equal(weir_tcp_abort(h->s, h->sock), 0);
     h->sock = -1;
-    h_expect(h, H_RST, 11, 0, 0);
+    h_expect(h, H_RST | H_ACK, 11, 1, 0);
     h_expect_none(h);
     assert_int_equal(h_stats(h).tcp_conns, 0);
     assert_int_equal(h_deadline(h), UINT64_MAX);
@@ -582,7 +582,7 @@ static void data_after_close_draws_rst(void **state)
     h_assert_state(h, WEIR_TCP_FIN_WAIT_2);
     /* Nobody will read this: RFC 1122 §4.2.2.13 / RFC 2525 §2.17, reset at once. */
     h_send(h, H_ACK | H_PSH, 1, 2, H_WIN, payload, 10);
-    h_expect(h, H_RST, 2, 0, 0);
+    h_expect(h, H_RST | H_ACK, 2, 1, 0);
     h_expect_none(h);
     assert_int_equal(h_stats(h).tcp_conns, 1);
     h_finish(h);

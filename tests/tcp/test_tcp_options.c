@@ -218,6 +218,83 @@ static void no_sack_blocks_without_sack_permitted(void **state)
     h_finish(h);
 }
 
+/* A passive connection that negotiated SACK (no timestamps: four blocks fit). */
+static harness *sack_connection(void)
+{
+    harness *h = h_new();
+    h_listen(h);
+    weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1460;
+    r.opt.sack_permitted = true;
+    h_inject(h, &r);
+    pop_syn_ack(h);
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_expect_none(h);
+    return h;
+}
+
+static void duplicate_below_rcv_nxt_is_reported_as_dsack(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    h_pattern(payload, 400, 0);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 100);
+    h_send(h, H_ACK, 301, 1, H_WIN, payload + 300, 100); /* an island: immediate ACK */
+    const h_seg *g = h_expect(h, H_ACK, 1, 101, 0);
+    assert_int_equal(g->opt.sack_count, 1);
+    /* 51..200 overlaps what we have (51..100): RFC 2883, D-SACK first, then the island. */
+    h_send(h, H_ACK, 51, 1, H_WIN, payload + 50, 150);
+    g = h_expect(h, H_ACK, 1, 201, 0);
+    assert_int_equal(g->opt.sack_count, 2);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 51);
+    assert_int_equal(g->opt.sack[0].right, h->irs + 101);
+    assert_int_equal(g->opt.sack[1].left, h->irs + 301);
+    /* An entirely old segment: answered at once, with the D-SACK only once. */
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 50);
+    g = h_expect(h, H_ACK, 1, 201, 0);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 1);
+    assert_int_equal(g->opt.sack[0].right, h->irs + 51);
+    h_send(h, H_ACK, 201, 1, H_WIN, payload + 200, 100); /* fills the hole */
+    g = h_expect(h, H_ACK, 1, 401, 0);
+    assert_int_equal(g->opt.sack_count, 0);
+    h_finish(h);
+}
+
+static void duplicate_of_an_island_is_reported_as_dsack(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    h_pattern(payload, 400, 0);
+    h_send(h, H_ACK, 201, 1, H_WIN, payload + 200, 100);
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_send(h, H_ACK, 251, 1, H_WIN, payload + 250, 100);
+    const h_seg *g = h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(g->opt.sack_count, 2);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 251);
+    assert_int_equal(g->opt.sack[0].right, h->irs + 301);
+    assert_int_equal(g->opt.sack[1].left, h->irs + 201);
+    assert_int_equal(g->opt.sack[1].right, h->irs + 351);
+    h_flush(h);
+    h_finish(h);
+}
+
+static void bsd_policy_acks_every_second_segment_of_any_size(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.ack_every_second_segment = true;
+    h_start(h);
+    h_established_passive(h);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 1);
+    h_expect_none(h);
+    h_send(h, H_ACK, 2, 1, H_WIN, payload, 2);
+    h_expect(h, H_ACK, 1, 4, 0);
+    h_send(h, H_ACK, 4, 1, H_WIN, payload, 4);
+    h_expect_none(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +308,9 @@ int main(void)
         H_TEST(timestamps_cost_twelve_bytes_of_mss),
         H_TEST(sack_blocks_report_holes_newest_first),
         H_TEST(no_sack_blocks_without_sack_permitted),
+        H_TEST(duplicate_below_rcv_nxt_is_reported_as_dsack),
+        H_TEST(duplicate_of_an_island_is_reported_as_dsack),
+        H_TEST(bsd_policy_acks_every_second_segment_of_any_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ static void listen_close_resets_unaccepted_children(void **state)
     assert_int_equal(weir_tcp_close(h->s, h->lsock), 0);
     h->lsock = -1;
     /* The unaccepted child is reset; the accepted one is the application's and lives on. */
-    h_expect(h, H_RST, 1, 0, 0);
+    h_expect(h, H_RST | H_ACK, 1, 1, 0);
     h_expect_none(h);
     assert_int_equal(h_stats(h).tcp_conns, 1);
     h->pport = first_port;
