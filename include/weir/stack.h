@@ -64,6 +64,8 @@ typedef struct weir_tcp_config {
     uint32_t delayed_ack_us;   /* delayed-ACK timer, 0 = ACK every segment at once (40 ms) */
     bool ack_every_second_segment; /* ACK every 2nd in-order segment whatever its size, as the
                                       BSDs do (false: every 2*MSS bytes, as Linux) */
+    bool ack_repeats_fin;      /* while our FIN is unacknowledged, each ACK we send repeats it, as
+                                  FreeBSD's tcp_output does (false: a bare ACK, as Linux) */
     uint32_t keepalive_idle_us;     /* idle time before the first keepalive probe (2 h) */
     uint32_t keepalive_interval_us; /* between probes (75 s) */
     uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */

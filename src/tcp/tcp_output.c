@@ -385,6 +385,10 @@ void tcp_send_ack(weir_stack *s, tcp_conn *c)
     weir_tcp_repr r;
     base_repr(c, &r);
     r.seq = c->snd_max;
+    if (s->cfg.tcp.ack_repeats_fin && c->fin_sent && seq_leq(c->snd_una, c->fin_seq)) {
+        r.flags = WEIR_TCP_FLAG_FIN; /* the BSD policy: the ACK retransmits our FIN */
+        r.seq = c->fin_seq;
+    }
     fill_ack(s, c, &r);
     r.flags |= WEIR_TCP_FLAG_ACK;
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);

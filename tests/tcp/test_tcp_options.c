@@ -295,6 +295,21 @@ static void bsd_policy_acks_every_second_segment_of_any_size(void **state)
     h_finish(h);
 }
 
+static void bsd_policy_repeats_an_unacknowledged_fin_on_acks(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.ack_repeats_fin = true;
+    h_start(h);
+    h_fin_wait_1(h); /* our FIN (seq 1) is out, not acknowledged */
+    h_send(h, H_FIN | H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_expect(h, H_FIN | H_ACK, 1, 2, 0); /* the ACK of their FIN carries ours again */
+    h_assert_state(h, WEIR_TCP_CLOSING);
+    h_send(h, H_ACK, 2, 2, H_WIN, NULL, 0);
+    h_assert_state(h, WEIR_TCP_TIME_WAIT);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +326,7 @@ int main(void)
         H_TEST(duplicate_below_rcv_nxt_is_reported_as_dsack),
         H_TEST(duplicate_of_an_island_is_reported_as_dsack),
         H_TEST(bsd_policy_acks_every_second_segment_of_any_size),
+        H_TEST(bsd_policy_repeats_an_unacknowledged_fin_on_acks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
