@@ -8,7 +8,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all demo test test-plain test-asan deps fuzz fuzz-smoke tidy format check-layers clean
+.PHONY: all demo test test-plain test-asan deps fuzz fuzz-smoke tidy format check-layers clean \
+        conformance
 
 all: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
@@ -48,6 +49,19 @@ $(FUZZ_BUILD)/Makefile:
 fuzz: deps $(FUZZ_BUILD)/Makefile
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) -- --no-print-directory -s
 	@scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The public packetdrill scripts against weir, strict and relaxed, into docs/CONFORMANCE.md.
+# A report, not a gate: failures do not fail the target.
+PKT_SCRIPTS ?= ../shared/packetdrill
+conformance: all
+	@if [ -d $(PKT_SCRIPTS) ]; then \
+	    ./$(BUILD)/weir pkt --profile auto --markdown docs/CONFORMANCE.md \
+	        --json $(BUILD)/conformance.json $(PKT_SCRIPTS) > $(BUILD)/conformance.txt || true; \
+	    sed -n '/^topic /,$$p' $(BUILD)/conformance.txt; \
+	    echo "make conformance: wrote docs/CONFORMANCE.md (per-script lines: $(BUILD)/conformance.txt)"; \
+	else \
+	    echo "make conformance: $(PKT_SCRIPTS) not found (a fresh clone has no public scripts); nothing to run"; \
+	fi
 
 tidy: all
 	@scripts/run-tidy.sh $(BUILD)

@@ -4,10 +4,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pkt/pkt_cli.h"
 
 static const weir_cli_command k_commands[] = {
     {"demo", "narrate one HTTP request between two stacks in this process (learn TCP)",
      weir_cli_demo_main, weir_cli_demo_usage},
+    {"pkt", "run packetdrill scripts against weir in virtual time (conformance)",
+     weir_cli_pkt_main, weir_cli_pkt_usage},
 };
 enum { COMMAND_COUNT = sizeof k_commands / sizeof k_commands[0] };
 

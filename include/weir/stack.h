@@ -66,8 +66,8 @@ typedef struct weir_tcp_config {
                                       BSDs do (false: every 2*MSS bytes, as Linux) */
     bool ack_repeats_fin;      /* while our FIN is unacknowledged, each ACK we send repeats it, as
                                   FreeBSD's tcp_output does (false: a bare ACK, as Linux) */
-    uint32_t keepalive_idle_us;     /* idle time before the first keepalive probe (2 h) */
-    uint32_t keepalive_interval_us; /* between probes (75 s) */
+    uint64_t keepalive_idle_us;     /* idle time before the first keepalive probe (2 h) */
+    uint64_t keepalive_interval_us; /* between probes (75 s) */
     uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */
     bool nagle;                /* RFC 9293 §3.7.4 Nagle algorithm (true) */
     bool rfc5961;              /* RFC 5961 challenge ACKs for RST/SYN and the ACK check (true) */

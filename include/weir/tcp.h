@@ -79,8 +79,8 @@ typedef enum weir_tcp_option {
                                         window scaling);
                                         before connect/listen only */
     WEIR_TCP_OPT_MAXSEG = 5,         /* MSS to advertise (and largest to send); before the SYN */
-    WEIR_TCP_OPT_KEEPIDLE_US = 6,    /* idle time before the first keepalive probe */
-    WEIR_TCP_OPT_KEEPINTVL_US = 7,   /* time between keepalive probes */
+    WEIR_TCP_OPT_KEEPIDLE = 6,       /* seconds idle before the first keepalive probe */
+    WEIR_TCP_OPT_KEEPINTVL = 7,      /* seconds between keepalive probes */
     WEIR_TCP_OPT_KEEPCNT = 8,        /* unanswered probes before the connection is dropped */
 } weir_tcp_option;
 /* Set / read a per-socket option. WEIR_EINVAL for an unknown option or a bad value, WEIR_ESTATE

@@ -37,7 +37,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->max_retries = 15;
     t->msl_us = 30000000;
     t->delayed_ack_us = 40000;
-    t->keepalive_idle_us = 7200u * 1000000u;
+    t->keepalive_idle_us = 7200ull * 1000000u;
     t->keepalive_interval_us = 75000000;
     t->keepalive_count = 9;
     t->nagle = true;

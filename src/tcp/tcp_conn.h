@@ -97,12 +97,13 @@ struct tcp_conn {
 
     /* ACK policy. */
     bool ack_now;              /* send an ACK at the end of this event */
+    bool ack_plain;            /* ... a bare one (an answer to an unacceptable segment) */
     uint32_t rcv_unacked;      /* in-order bytes received since our last ACK */
 
     /* Options the application set. */
     bool nodelay, keepalive;
     uint16_t user_mss;         /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
-    uint32_t keepidle_us, keepintvl_us;
+    uint64_t keepidle_us, keepintvl_us;
     uint8_t keepcnt;
 
     int error;                 /* connection error for the application (WEIR_E*), 0 if none */
@@ -163,6 +164,9 @@ void tcp_output(weir_stack *s, tcp_conn *c);
 void tcp_send_ack(weir_stack *s, tcp_conn *c);
 /* Fast retransmit: resend the segment at snd_una now. */
 void tcp_retransmit_head(weir_stack *s, tcp_conn *c);
+/* The SWS override (MUST-38): send what the window allows now, however small. Returns false
+ * when the window is zero (a probe is due instead). */
+bool tcp_send_override(weir_stack *s, tcp_conn *c);
 /* A zero-window probe and a keepalive probe. */
 void tcp_send_window_probe(weir_stack *s, tcp_conn *c);
 void tcp_send_keepalive(weir_stack *s, tcp_conn *c);

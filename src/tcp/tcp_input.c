@@ -25,6 +25,7 @@ typedef struct seg_ctx {
     const uint8_t *data;       /* after trimming */
     uint32_t data_len;
     bool syn, fin, rst, ack, urg;
+    bool dup_noted;            /* a D-SACK was noted for this segment's old data */
 } seg_ctx;
 
 static uint32_t seg_len(const seg_ctx *x)
@@ -41,6 +42,7 @@ static step_result drop(weir_stack *s, const seg_ctx *x, weir_drop_reason r)
 static step_result drop_and_ack(weir_stack *s, tcp_conn *c, const seg_ctx *x, weir_drop_reason r)
 {
     c->ack_now = true;
+    c->ack_plain = true; /* an answer to a bad segment is a bare ACK, whatever the policy */
     return drop(s, x, r);
 }
 
@@ -197,6 +199,16 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     tcp_output(s, c);
 }
 
+/* Keep a SYN's data for later (see syn_sent_input): written in place, recorded as an island. */
+static void hold_syn_text(weir_stack *s, tcp_conn *c, const seg_ctx *x)
+{
+    uint32_t len = x->data_len < c->rcv_cap ? x->data_len : c->rcv_cap;
+    if (len == 0 || tcp_ring_reserve(s, &c->rcv, c->rcv_cap) != 0)
+        return;
+    if (tcp_ooo_add(&c->ooo, c->rcv_nxt, c->rcv_nxt + len))
+        tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, len);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* §3.10.7.3 SYN-SENT. */
 static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
@@ -251,7 +263,10 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return STEP_CONTINUE;
     }
     /* Simultaneous open (MUST-10): both sides sent SYN. Enter SYN-RECEIVED and send
-     * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. Data on the SYN waits to be sent again. */
+     * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. Text on the SYN is "queued for processing after the
+     * ESTABLISHED state has been reached": it waits in the reassembler as an island at RCV.NXT,
+     * not yet acknowledged. */
+    hold_syn_text(s, c, x);
     take_window(c, x);
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received in SYN-SENT: simultaneous open");
     c->snd_nxt = c->iss; /* resend our SYN, now with an ACK */
@@ -262,12 +277,12 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 /* ------------------------------------------------------------------------------------------ */
 /* §3.10.7.4 step one: check the sequence number. */
 
+/* RCV.WND: what we last advertised, counted from RCV.NXT. The buffer may hold more, but the
+ * peer was told this edge, and an attacker's RST or data beyond it must not be taken
+ * (RFC 5961 §3.2 check 1). */
 static uint32_t rcv_window_now(const tcp_conn *c)
 {
-    /* What we can hold: the free receive buffer (never less than what we promised). */
-    uint32_t free_space = c->rcv_cap - c->rcv.len;
-    uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-    return free_space > promised ? free_space : promised;
+    return seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 }
 
 static bool acceptable(const tcp_conn *c, uint32_t seq, uint32_t len, uint32_t wnd)
@@ -317,11 +332,13 @@ static void note_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
 }
 
 /* The part of the segment's data below RCV.NXT was received before. */
-static void note_old_data(tcp_conn *c, const seg_ctx *x)
+static void note_old_data(tcp_conn *c, seg_ctx *x)
 {
     uint32_t start = x->seq + (x->syn ? 1u : 0u);
-    if (x->data_len > 0 && seq_lt(start, c->rcv_nxt))
+    if (x->data_len > 0 && seq_lt(start, c->rcv_nxt)) {
         note_duplicate(c, start, seq_min(start + x->data_len, c->rcv_nxt));
+        x->dup_noted = true;
+    }
 }
 
 static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
@@ -369,6 +386,17 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         if (seq_leq(x->seq + len, c->rcv_nxt)) {
             weir_count(s, WEIR_CTR_TCP_DUP_SEGMENTS);
             note_old_data(c, x);
+        }
+        /* A retransmission that ends exactly at RCV.NXT (typically the peer's FIN again) is
+         * all old, but its ACK field is news: "tailor" it to nothing and go on to the ACK
+         * step (§3.10.7.4 allows this; BSD's todrop and Linux's tcp_sequence() do the same),
+         * answering with an ACK. */
+        if (len > 0 && x->seq + len == c->rcv_nxt && !x->syn) {
+            x->seq = c->rcv_nxt;
+            x->data_len = 0;
+            x->fin = false;
+            c->ack_now = true;
+            return STEP_CONTINUE;
         }
         /* Not acceptable: send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drop (MUST-? §3.10.7.4). */
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
@@ -531,6 +559,19 @@ static bool our_fin_acked(const tcp_conn *c)
     return c->fin_sent && seq_gt(c->snd_una, c->fin_seq);
 }
 
+/* Text that arrived on a SYN in SYN-SENT becomes readable once the connection is established. */
+static void deliver_held_text(weir_stack *s, tcp_conn *c)
+{
+    uint32_t old = c->rcv_nxt;
+    c->rcv_nxt = tcp_ooo_advance(&c->ooo, c->rcv_nxt);
+    if (c->rcv_nxt == old)
+        return;
+    c->rcv.len += c->rcv_nxt - old;
+    c->bytes_received += c->rcv_nxt - old;
+    weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0);
+    tcp_arm_delayed_ack(s, c);
+}
+
 /* SYN-RECEIVED: the ACK of our SYN completes the handshake. */
 static step_result ack_in_syn_received(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
@@ -544,6 +585,7 @@ static step_result ack_in_syn_received(weir_stack *s, tcp_conn *c, seg_ctx *x)
     take_window(c, x);
     tcp_set_state(s, c, WEIR_TCP_ESTABLISHED, "ACK of our SYN received: handshake complete");
     tcp_on_established(s, c);
+    deliver_held_text(s, c);
     return STEP_CONTINUE;
 }
 
@@ -701,6 +743,8 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return STEP_CONTINUE;
     }
     bool fills_hole = c->ooo.count > 0;
+    if (!x->dup_noted)
+        note_island_duplicate(c, x->seq, x->seq + x->data_len); /* RFC 2883 §4.1.2 */
     tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
     uint32_t old = c->rcv_nxt;
     c->rcv_nxt = tcp_ooo_advance(&c->ooo, c->rcv_nxt + x->data_len);

@@ -26,6 +26,10 @@ uint32_t tcp_rcv_window(const tcp_conn *c)
 {
     uint32_t cap = (uint32_t)65535 << c->rcv_wscale;
     uint32_t free_space = c->rcv_cap - c->rcv.len;
+    /* When the window field, not the buffer, is the limit, the largest window is never silly:
+     * offer it, wherever the edge lands. */
+    if (free_space >= cap)
+        return cap & ~(((uint32_t)1 << c->rcv_wscale) - 1);
     uint32_t edge = c->rcv_nxt + free_space;
     uint32_t step = c->rcv_cap / 2 < c->rcv_mss ? c->rcv_cap / 2 : c->rcv_mss;
     if (seq_geq(c->rcv_adv, c->rcv_nxt) && seq_gt(edge, c->rcv_adv) && edge - c->rcv_adv < step)
@@ -186,6 +190,7 @@ static void fill_ack(const weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
     if (!syn && tcp_sack_blocks(c, &r->opt) > 0)
         c->dsack_pending = false; /* a D-SACK is reported once */
     c->ack_now = false;
+    c->ack_plain = false;
     c->rcv_unacked = 0;
     tcp_timer_stop(c, WEIR_TIMER_DELAYED_ACK);
 }
@@ -254,6 +259,40 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
     return len;
 }
 
+/* Send `len` bytes from SND.NXT (and our FIN after them when `fin`). */
+static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin)
+{
+    weir_tcp_repr r;
+    base_repr(c, &r);
+    r.seq = c->snd_nxt;
+    if (len > 0) {
+        /* snd_mss fits the interface MTU, so the payload fits the scratch buffer. */
+        uint8_t *payload = s->payload_buf;
+        tcp_ring_read_at(&c->snd, c->snd_nxt - c->snd_buf_seq, payload, len);
+        r.payload = payload;
+        r.payload_len = len;
+    }
+    if (fin)
+        r.flags |= WEIR_TCP_FLAG_FIN;
+    if (len > 0 && c->snd_nxt + len == tcp_data_end_seq(c))
+        r.flags |= WEIR_TCP_FLAG_PSH;
+    fill_ack(s, c, &r);
+    uint32_t seg_len = len + (fin ? 1 : 0);
+    bool retransmission = seq_lt(c->snd_nxt, c->snd_max);
+    if (retransmission) {
+        c->retransmits++;
+        weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
+    }
+    if (fin) {
+        c->fin_sent = true;
+        c->fin_seq = c->snd_nxt + len;
+    }
+    sent_sequence_space(s, c, c->snd_nxt, seg_len);
+    c->snd_nxt += seg_len;
+    tcp_timer_stop(c, WEIR_TIMER_PERSIST);
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
+}
+
 static void send_data(weir_stack *s, tcp_conn *c)
 {
     for (;;) {
@@ -261,45 +300,34 @@ static void send_data(weir_stack *s, tcp_conn *c)
         uint32_t len = next_data_len(c, &fin);
         if (len == 0 && !fin)
             return;
-        weir_tcp_repr r;
-        base_repr(c, &r);
-        r.seq = c->snd_nxt;
-        if (len > 0) {
-            /* snd_mss fits the interface MTU, so the payload fits the scratch buffer. */
-            uint8_t *payload = s->payload_buf;
-            tcp_ring_read_at(&c->snd, c->snd_nxt - c->snd_buf_seq, payload, len);
-            r.payload = payload;
-            r.payload_len = len;
-        }
-        if (fin)
-            r.flags |= WEIR_TCP_FLAG_FIN;
-        if (len > 0 && c->snd_nxt + len == tcp_data_end_seq(c))
-            r.flags |= WEIR_TCP_FLAG_PSH;
-        fill_ack(s, c, &r);
-        uint32_t seg_len = len + (fin ? 1 : 0);
-        bool retransmission = seq_lt(c->snd_nxt, c->snd_max);
-        if (retransmission) {
-            c->retransmits++;
-            weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
-        }
-        if (fin) {
-            c->fin_sent = true;
-            c->fin_seq = c->snd_nxt + len;
-        }
-        sent_sequence_space(s, c, c->snd_nxt, seg_len);
-        c->snd_nxt += seg_len;
-        tcp_timer_stop(c, WEIR_TIMER_PERSIST);
-        emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
+        send_data_segment(s, c, len, fin);
         if (fin)
             return;
     }
 }
 
-/* Zero window with data waiting and nothing in flight: only the persist timer can reopen the
- * conversation (MUST-36). */
+bool tcp_send_override(weir_stack *s, tcp_conn *c)
+{
+    uint32_t limit = c->snd_una + c->snd_wnd;
+    uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
+    uint32_t len = tcp_unsent_bytes(c);
+    if (usable == 0 || len == 0)
+        return false;
+    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    if (len > usable)
+        len = usable;
+    if (len > mss)
+        len = mss;
+    send_data_segment(s, c, len, false);
+    return true;
+}
+
+/* Data waiting and nothing in flight, so no ACK will come to release it: either the window is
+ * zero (MUST-36: probe it) or it is too small for sender SWS avoidance to use, which needs an
+ * override timeout (MUST-38, rule 4). The persist timer does both. */
 static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
 {
-    if (c->snd_wnd == 0 && tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
+    if (tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
         c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX &&
         c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX) {
         uint64_t t = (uint64_t)c->rto << (c->persist_shift < 16 ? c->persist_shift : 16);
@@ -385,7 +413,8 @@ void tcp_send_ack(weir_stack *s, tcp_conn *c)
     weir_tcp_repr r;
     base_repr(c, &r);
     r.seq = c->snd_max;
-    if (s->cfg.tcp.ack_repeats_fin && c->fin_sent && seq_leq(c->snd_una, c->fin_seq)) {
+    if (s->cfg.tcp.ack_repeats_fin && !c->ack_plain && c->fin_sent &&
+        seq_leq(c->snd_una, c->fin_seq)) {
         r.flags = WEIR_TCP_FLAG_FIN; /* the BSD policy: the ACK retransmits our FIN */
         r.seq = c->fin_seq;
     }

@@ -149,6 +149,8 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
 
 static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
 {
+    if (tcp_send_override(s, c))
+        return false; /* the retransmission timer now guards what went out */
     if (c->probes >= s->cfg.tcp.max_retries)
         return give_up(s, c, "zero-window probes unanswered");
     c->probes++;

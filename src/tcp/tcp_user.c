@@ -427,14 +427,14 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             return WEIR_ESTATE;
         c->user_mss = (uint16_t)value;
         return 0;
-    case WEIR_TCP_OPT_KEEPIDLE_US:
-    case WEIR_TCP_OPT_KEEPINTVL_US:
+    case WEIR_TCP_OPT_KEEPIDLE:
+    case WEIR_TCP_OPT_KEEPINTVL:
         if (value < 1)
             return WEIR_EINVAL;
-        if (opt == WEIR_TCP_OPT_KEEPIDLE_US)
-            c->keepidle_us = (uint32_t)value;
+        if (opt == WEIR_TCP_OPT_KEEPIDLE)
+            c->keepidle_us = (uint64_t)value * 1000000u;
         else
-            c->keepintvl_us = (uint32_t)value;
+            c->keepintvl_us = (uint64_t)value * 1000000u;
         if (c->keepalive)
             tcp_arm_keepalive(s, c);
         return 0;
@@ -471,11 +471,11 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
     case WEIR_TCP_OPT_MAXSEG:
         *value = c->state >= WEIR_TCP_SYN_RECEIVED ? c->snd_mss : tcp_our_mss(s, c);
         return 0;
-    case WEIR_TCP_OPT_KEEPIDLE_US:
-        *value = (int)c->keepidle_us;
+    case WEIR_TCP_OPT_KEEPIDLE:
+        *value = (int)(c->keepidle_us / 1000000u);
         return 0;
-    case WEIR_TCP_OPT_KEEPINTVL_US:
-        *value = (int)c->keepintvl_us;
+    case WEIR_TCP_OPT_KEEPINTVL:
+        *value = (int)(c->keepintvl_us / 1000000u);
         return 0;
     case WEIR_TCP_OPT_KEEPCNT:
         *value = c->keepcnt;

@@ -1,0 +1,281 @@
+/* pkt_doc.c — `weir pkt --markdown FILE`: the conformance report (docs/CONFORMANCE.md, written
+ * by `make conformance`): the per-topic table for both modes, the failures grouped by cause with
+ * an example each, every failing script with its first mismatch, and the skip reasons.
+ *
+ * Causes come from a small table of known mismatch patterns, each marked as a policy difference
+ * (both behaviours are RFC-compliant: documented, not fixed), a missing feature, or a stack bug.
+ * A failure no pattern explains is listed as "unclassified" — that is where to look first. The
+ * output has no date or host in it, so two runs over the same tree give the same file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt_report.h"
+
+typedef struct cause {
+    int mode;             /* PKT_STRICT, PKT_RELAXED, or -1 for both */
+    const char *path;     /* substring of the script path, or NULL */
+    const char *msg;      /* substring of the first mismatch */
+    const char *kind;     /* policy / missing / stack */
+    const char *text;
+} cause;
+
+static const cause k_causes[] = {
+    {PKT_STRICT, NULL, "window: expected", "policy",
+     "receiver SWS avoidance: weir holds the right window edge after a small segment or a FIN "
+     "(RFC 9293 §3.8.6.2.2); FreeBSD and Linux advertise min(free buffer, 65535) when the "
+     "16-bit field, not the buffer, limits the window"},
+    {-1, "outside-right", "accept() blocked", "stack",
+     "the acceptability test uses the free buffer (65700) as RCV.WND, not the 65535 advertised "
+     "without window scaling, so a RST beyond the advertised window resets SYN-RECEIVED"},
+    {-1, "outside-right-ack", "ack: expected", "stack",
+     "same root cause: a RST beyond the advertised window is accepted in SYN-RECEIVED"},
+    {-1, NULL, "got > F.", "stack",
+     "ack_repeats_fin is too broad: FreeBSD repeats an unacknowledged FIN only on ACKs from "
+     "tcp_output; challenge ACKs and ACKs for unacceptable segments (tcp_respond) are bare"},
+    {-1, NULL, "SO_ERROR): expected [ECONNRESET], got [0]", "policy",
+     "FreeBSD reports ECONNRESET for a RST in CLOSING/LAST-ACK; RFC 9293 §3.10.7.4 only deletes "
+     "the TCB there"},
+    {-1, "rcv-syn-ack-", "got > R ", "policy",
+     "weir answers a SYN-ACK to a listener with RST (RFC 9293 §3.10.7.2); FreeBSD drops it"},
+    {-1, "time-wait", "timed out waiting for an outbound packet (expected an ACK", "policy",
+     "FreeBSD ACKs acceptable non-FIN segments in TIME-WAIT; weir drops them"},
+    {-1, "time-wait", "timing: expected", "policy",
+     "TIME-WAIT ACK timing differs from FreeBSD's (see above)"},
+    {-1, "syn-sent", "read(): expected 3", "stack",
+     "data on a SYN received in SYN-SENT is dropped; RFC 9293 §3.10.7.3 queues it for after "
+     "ESTABLISHED"},
+    {-1, NULL, "TCP options (as a set): expected <nop,nop,sack", "missing",
+     "SACK block contents/order (D-SACK first, most recent first) differ"},
+    {-1, NULL, "TCP options: expected <nop,nop,sack", "missing",
+     "SACK block contents/order (D-SACK first, most recent first) differ"},
+    {-1, "fast_re", "timed out waiting for an outbound packet (expected data", "missing",
+     "SACK-based loss recovery, PRR, RACK/TLP or early retransmit (issue 5)"},
+    {-1, "early_retransmit", "", "missing", "early retransmit / TLP (Linux algorithms, issue 5)"},
+    {-1, "sack", "timed out waiting for an outbound packet (expected data", "missing",
+     "SACK-based loss recovery (issue 5)"},
+    {-1, "slow_start", "", "policy",
+     "congestion window growth: RFC 5681 (one MSS per ACK) vs Linux's per-packet counting"},
+    {-1, "gsoc-", "timing: expected", "policy",
+     "RTO constants of FreeBSD <= 12 (3 s initial, 200 ms slop) are not all configurable"},
+    {-1, NULL, "expected an ACK", "policy",
+     "ACK timing: Linux quick-ACKs at connection start and FreeBSD ACKs every other segment; "
+     "weir delays per RFC 9293 §3.8.6.3"},
+    {-1, NULL, "flags: expected P.", "policy", "PSH placement on the last segment of a write"},
+    {-1, NULL, "TCP options: expected <mss", "policy",
+     "SYN option values: MSS/window scale chosen from buffers differ from the script's OS"},
+    {-1, NULL, "TCP options (as a set): expected <mss", "policy",
+     "SYN option values: MSS/window scale chosen from buffers differ from the script's OS"},
+};
+enum { N_CAUSES = sizeof k_causes / sizeof k_causes[0] };
+
+static int classify(const pkt_entry *e, int mode)
+{
+    const char *msg = e->res[mode].msg;
+    for (int i = 0; i < N_CAUSES; i++) {
+        const cause *c = &k_causes[i];
+        if ((c->mode < 0 || c->mode == mode) && (c->path == NULL || strstr(e->path, c->path)) &&
+            strstr(msg, c->msg) != NULL)
+            return i;
+    }
+    return -1;
+}
+
+/* A mismatch message with the digits taken out, for grouping. */
+static void shape(const char *msg, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (const char *p = msg; *p && k + 1 < cap; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (k == 0 || out[k - 1] != 'N')
+                out[k++] = 'N';
+        } else if (strncmp(p, "; got", 5) == 0) {
+            break;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    out[k] = 0;
+}
+
+static void md_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputs("\\|", f);
+        else if (*s == '<' || *s == '>')
+            fprintf(f, "%s", *s == '<' ? "&lt;" : "&gt;");
+        else if (*s == '\n')
+            fputc(' ', f);
+        else
+            fputc(*s, f);
+    }
+}
+
+static void write_intro(FILE *f)
+{
+    fputs("# Conformance: weir against the public packetdrill scripts\n\n"
+          "Written by `make conformance`: `weir pkt --profile auto --both --markdown "
+          "docs/CONFORMANCE.md ../shared/packetdrill`. Do not edit by hand; rerun it.\n\n"
+          "* **strict** is packetdrill's matching: flags including PSH, seq/ack, the window "
+          "when the script gives one, urgent pointer, and TCP options kind by kind in order "
+          "with their NOP/EOL padding.\n"
+          "* **relaxed** compares options as a set without NOP/EOL, ignores PSH, compares "
+          "ack only when the script sets the ACK flag, and checks the window only in the wscale "
+          "and zerowin topics or when the script expects a zero window (never on a RST).\n"
+          "* **Profiles**: `auto` takes linux or freebsd from catalogue.csv; the profile sets "
+          "option layout, buffers and window scale, delayed ACK, RTO constants, RFC 5961, and "
+          "how SO_RCVBUF/TCP_MAXSEG read back (tools/pkt/pkt_shell.c).\n"
+          "* IPv6 scripts run over IPv4 with the IPv6 MSS (weir is IPv4-only); everything else "
+          "about them is checked.\n"
+          "* **SKIP** is decided from the script's text alone against the interpreter's "
+          "capability table (tools/pkt/pkt_caps.c); the stack cannot turn a failure into a "
+          "skip. PASS* counts as a pass: the checks it could not make are listed in the JSON.\n"
+          "* pass% = passed / (passed + failed).\n\n",
+          f);
+}
+
+static void write_table(FILE *f, const pkt_report *r)
+{
+    fputs("## Per topic\n\n"
+          "| topic | scripts | strict pass | fail | skip | pass % | relaxed pass | fail | skip "
+          "| pass % |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+          f);
+    char topics[64][24];
+    int nt = 0;
+    for (int i = 0; i < r->n && nt < 64; i++) {
+        int k = 0;
+        while (k < nt && strcmp(topics[k], r->e[i].topic) != 0)
+            k++;
+        if (k == nt)
+            snprintf(topics[nt++], sizeof topics[0], "%s", r->e[i].topic);
+    }
+    for (int k = 0; k <= nt; k++) {
+        int n = 0, c[2][3] = {{0}};
+        for (int i = 0; i < r->n; i++) {
+            if (k < nt && strcmp(r->e[i].topic, topics[k]) != 0)
+                continue;
+            n++;
+            for (int m = 0; m < 2; m++) {
+                pkt_verdict v = r->e[i].res[m].verdict;
+                c[m][v == PKT_FAIL ? 1 : v == PKT_SKIP ? 2 : 0]++;
+            }
+        }
+        fprintf(f, "| %s | %d", k < nt ? topics[k] : "**all**", n);
+        for (int m = 0; m < 2; m++) {
+            int run = c[m][0] + c[m][1];
+            fprintf(f, " | %d | %d | %d | ", c[m][0], c[m][1], c[m][2]);
+            if (run)
+                fprintf(f, "%.1f", 100.0 * c[m][0] / run);
+            else
+                fputs("-", f);
+        }
+        fputs(" |\n", f);
+    }
+    fputc('\n', f);
+}
+
+static void write_causes(FILE *f, const pkt_report *r)
+{
+    fputs("## Failures by cause\n\n"
+          "*policy*: both behaviours are RFC-compliant, the script encodes its OS's choice; "
+          "*missing*: a feature weir does not have yet; *stack*: weir disagrees with the RFC "
+          "or with its own profile knob.\n\n"
+          "| kind | cause | strict | relaxed | example |\n|---|---|--:|--:|---|\n",
+          f);
+    for (int i = -1; i < N_CAUSES; i++) {
+        int cnt[2] = {0, 0};
+        const pkt_entry *ex = NULL;
+        int exm = 0;
+        for (int j = 0; j < r->n; j++)
+            for (int m = 0; m < 2; m++)
+                if (r->e[j].res[m].verdict == PKT_FAIL && classify(&r->e[j], m) == i) {
+                    cnt[m]++;
+                    if (ex == NULL) {
+                        ex = &r->e[j];
+                        exm = m;
+                    }
+                }
+        if (ex == NULL)
+            continue;
+        fprintf(f, "| %s | ", i < 0 ? "?" : k_causes[i].kind);
+        md_escape(f, i < 0 ? "unclassified (see the list below)" : k_causes[i].text);
+        fprintf(f, " | %d | %d | `%s:%d` ", cnt[0], cnt[1], ex->path, ex->res[exm].line);
+        md_escape(f, ex->res[exm].msg);
+        fputs(" |\n", f);
+    }
+    fputc('\n', f);
+}
+
+static void write_failures(FILE *f, const pkt_report *r)
+{
+    fputs("## Every failure, with its first mismatch\n\n| script | strict | relaxed |\n"
+          "|---|---|---|\n",
+          f);
+    for (int i = 0; i < r->n; i++) {
+        const pkt_entry *e = &r->e[i];
+        if (e->res[0].verdict != PKT_FAIL && e->res[1].verdict != PKT_FAIL)
+            continue;
+        fprintf(f, "| `%s` |", e->path);
+        for (int m = 0; m < 2; m++) {
+            if (e->res[m].verdict == PKT_FAIL) {
+                fprintf(f, " %d: ", e->res[m].line);
+                md_escape(f, e->res[m].msg);
+                fputs(" |", f);
+            } else {
+                fprintf(f, " %s |", pkt_verdict_name(e->res[m].verdict));
+            }
+        }
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+}
+
+static void write_skips(FILE *f, const pkt_report *r)
+{
+    fputs("## Skip reasons\n\n| reason | scripts | example |\n|---|--:|---|\n", f);
+    char seen[128][96];
+    int ns = 0;
+    for (int i = 0; i < r->n; i++) {
+        if (r->e[i].res[0].verdict != PKT_SKIP)
+            continue;
+        char key[96];
+        shape(r->e[i].res[0].msg, key, sizeof key);
+        char *paren = strstr(key, " (line");
+        if (paren != NULL)
+            *paren = 0;
+        int k = 0;
+        while (k < ns && strcmp(seen[k], key) != 0)
+            k++;
+        if (k < ns || ns == 128)
+            continue;
+        snprintf(seen[ns++], sizeof seen[0], "%s", key);
+        int count = 0;
+        for (int j = i; j < r->n; j++) {
+            char other[96];
+            shape(r->e[j].res[0].msg, other, sizeof other);
+            if (r->e[j].res[0].verdict == PKT_SKIP && strncmp(other, key, strlen(key)) == 0)
+                count++;
+        }
+        fputs("| ", f);
+        md_escape(f, key);
+        fprintf(f, " | %d | `%s` |\n", count, r->e[i].path);
+    }
+    fputc('\n', f);
+}
+
+int pkt_report_markdown(const char *file, const pkt_report *r)
+{
+    FILE *f = fopen(file, "w");
+    if (f == NULL)
+        return -1;
+    write_intro(f);
+    write_table(f, r);
+    write_causes(f, r);
+    write_skips(f, r);
+    write_failures(f, r);
+    int p, fl, s;
+    pkt_report_counts(r, &p, &fl, &s);
+    fprintf(f, "Total over both modes: %d passed, %d failed, %d skipped.\n", p, fl, s);
+    return fclose(f) == 0 ? 0 : -1;
+}

@@ -1,0 +1,623 @@
+/* pkt_shell.c — backquoted shell lines (README §2.5, §4) and the profiles (§3.2, §3.3).
+ *
+ * A shell line is never given to a shell. It is split into words and matched against an
+ * allow-list: the defaults scripts and restore scripts are no-ops (the profile already set the
+ * stack up), `sysctl -w name=value` goes through a mapping table to the stack configuration,
+ * `sockstat ... | grep ... | grep -c STATE | grep N` is emulated over weir_tcp_list() (a tiny
+ * pipeline of sockstat, grep and awk '{print $N}' over generated sockstat lines), and
+ * `tcpdrop -s STATE` aborts connections with weir_tcp_drop(). Anything else is classified
+ * UNSUPPORTED, which pkt_caps.c turns into a static SKIP before the script runs. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt_run.h"
+
+#define MAX_WORDS 48
+
+typedef struct words {
+    int n;
+    char w[MAX_WORDS][96];
+} words;
+
+/* Shell-like split: quotes group, '|' is its own word. */
+static void split(const char *s, words *out)
+{
+    out->n = 0;
+    while (*s && out->n < MAX_WORDS) {
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        if (!*s)
+            break;
+        char *w = out->w[out->n++];
+        size_t k = 0;
+        if (*s == '|') {
+            w[k++] = *s++;
+        } else {
+            char q = 0;
+            while (*s && (q || (*s != ' ' && *s != '\t' && *s != '\n' && *s != '|'))) {
+                if (q == 0 && (*s == '\'' || *s == '"'))
+                    q = *s;
+                else if (q && *s == q)
+                    q = 0;
+                else if (k + 1 < sizeof out->w[0])
+                    w[k++] = *s;
+                s++;
+            }
+        }
+        w[k] = 0;
+    }
+}
+
+/* ---- sysctl mapping ------------------------------------------------------------------------ */
+
+typedef enum sysctl_kind {
+    SC_NOOP,        /* no meaning for weir (or restates the profile's default) */
+    SC_NOOP_IF,     /* no-op when the value is `only`, unsupported otherwise */
+    SC_BOOL_WS_TS,  /* rfc1323 */
+    SC_SACK,
+    SC_TS,
+    SC_WS,
+    SC_RECVSPACE,
+    SC_SENDSPACE,
+    SC_MAXSOCKBUF,
+    SC_INSECURE_RST,
+    SC_INSECURE_SYN,
+    SC_RTO_INITIAL_MS,
+    SC_DELACK_MS,
+    SC_KEEPIDLE_MS,
+    SC_KEEPINTVL_MS,
+    SC_KEEPCNT,
+    SC_LINUX_RMEM,
+    SC_LINUX_WMEM,
+    SC_SYN_RETRIES,
+    SC_RTO_MAX_MS,
+} sysctl_kind;
+
+typedef struct sysctl_entry {
+    const char *name;
+    sysctl_kind kind;
+    const char *only; /* SC_NOOP_IF */
+} sysctl_entry;
+
+static const sysctl_entry k_sysctls[] = {
+    /* FreeBSD */
+    {"net.inet.tcp.rfc1323", SC_BOOL_WS_TS, NULL},
+    {"net.inet.tcp.sack.enable", SC_SACK, NULL},
+    {"net.inet.tcp.recvspace", SC_RECVSPACE, NULL},
+    {"net.inet.tcp.sendspace", SC_SENDSPACE, NULL},
+    {"kern.ipc.maxsockbuf", SC_MAXSOCKBUF, NULL},
+    {"net.inet.tcp.hostcache.purgenow", SC_NOOP, NULL},
+    {"net.inet.tcp.blackhole", SC_NOOP_IF, "0"},
+    {"net.inet.tcp.ecn.enable", SC_NOOP_IF, "2"},
+    {"net.inet.tcp.insecure_rst", SC_INSECURE_RST, NULL},
+    {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL},
+    {"net.inet.tcp.drop_synfin", SC_NOOP_IF, "0"},
+    {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
+    {"net.inet.tcp.rexmit_slop", SC_NOOP_IF, "200"},
+    {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0"},
+    {"net.inet.tcp.delacktime", SC_DELACK_MS, NULL},
+    {"net.inet.tcp.keepidle", SC_KEEPIDLE_MS, NULL},
+    {"net.inet.tcp.keepintvl", SC_KEEPINTVL_MS, NULL},
+    {"net.inet.tcp.keepcnt", SC_KEEPCNT, NULL},
+    {"net.inet.tcp.keepinit", SC_NOOP_IF, "75000"},
+    {"net.inet.tcp.syncookies", SC_NOOP, NULL},
+    {"net.inet.tcp.syncookies_only", SC_NOOP_IF, "0"},
+    /* Linux */
+    {"net.ipv4.tcp_rmem", SC_LINUX_RMEM, NULL},
+    {"net.ipv4.tcp_wmem", SC_LINUX_WMEM, NULL},
+    {"net.ipv4.tcp_timestamps", SC_TS, NULL},
+    {"net.ipv4.tcp_sack", SC_SACK, NULL},
+    {"net.ipv4.tcp_window_scaling", SC_WS, NULL},
+    {"net.ipv4.tcp_syn_retries", SC_SYN_RETRIES, NULL},
+    {"net.ipv4.tcp_rto_max_ms", SC_RTO_MAX_MS, NULL},
+    {"net.ipv4.tcp_early_retrans", SC_NOOP, NULL},
+    {"net.ipv4.tcp_congestion_control", SC_NOOP, NULL},
+    {"net.ipv4.tcp_dsack", SC_NOOP, NULL},
+    {"net.ipv4.tcp_fack", SC_NOOP, NULL},
+    {"net.ipv4.tcp_reordering", SC_NOOP_IF, "3"},
+    {"net.ipv4.tcp_tso_win_divisor", SC_NOOP, NULL},
+    {"net.ipv4.tcp_min_tso_segs", SC_NOOP, NULL},
+    {"net.ipv4.tcp_ecn", SC_NOOP_IF, "0"},
+    {"net.ipv4.tcp_fastopen", SC_NOOP_IF, "0"},
+    {"net.ipv4.tcp_slow_start_after_idle", SC_NOOP_IF, "0"},
+    {"net.ipv4.tcp_syncookies", SC_NOOP, NULL},
+    {"net.ipv4.tcp_mtu_probing", SC_NOOP_IF, "0"},
+};
+
+static const sysctl_entry *find_sysctl(const char *name)
+{
+    for (size_t i = 0; i < sizeof k_sysctls / sizeof k_sysctls[0]; i++)
+        if (strcmp(k_sysctls[i].name, name) == 0)
+            return &k_sysctls[i];
+    return NULL;
+}
+
+/* Splits "name=value"; false when it is not an assignment. */
+static bool assignment(const char *w, char *name, size_t nlen, const char **value)
+{
+    const char *eq = strchr(w, '=');
+    if (eq == NULL || (size_t)(eq - w) >= nlen)
+        return false;
+    memcpy(name, w, (size_t)(eq - w));
+    name[eq - w] = 0;
+    *value = eq + 1;
+    return true;
+}
+
+static bool classify_sysctl(const words *ws, char *why, size_t len)
+{
+    for (int i = 1; i < ws->n; i++) {
+        if (ws->w[i][0] == '-')
+            continue;
+        char name[96];
+        const char *value;
+        if (!assignment(ws->w[i], name, sizeof name, &value)) {
+            snprintf(why, len, "unsupported-shell:sysctl read");
+            return false;
+        }
+        const sysctl_entry *e = find_sysctl(name);
+        if (e == NULL || (e->kind == SC_NOOP_IF && strcmp(value, e->only) != 0)) {
+            snprintf(why, len, "unsupported-sysctl:%s=%s", name, value);
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint32_t third_word(const char *v, int which)
+{
+    const char *p = v;
+    for (int i = 0; i < which && p; i++) {
+        p = strchr(p, ' ');
+        while (p && *p == ' ')
+            p++;
+    }
+    return p ? (uint32_t)strtoul(p, NULL, 10) : 0;
+}
+
+static uint32_t round_up(uint32_t v, uint32_t unit)
+{
+    return unit && v > unit ? (v + unit - 1) / unit * unit : v;
+}
+
+static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value)
+{
+    weir_tcp_config *t = &R->cur.tcp;
+    uint32_t v = (uint32_t)strtoul(value, NULL, 10);
+    switch (e->kind) {
+    case SC_NOOP:
+    case SC_NOOP_IF:
+        break;
+    case SC_BOOL_WS_TS:
+        t->window_scale = v == 1 || v == 2;
+        t->timestamps = v == 1 || v == 3;
+        break;
+    case SC_SACK:
+        t->sack = v != 0;
+        break;
+    case SC_TS:
+        t->timestamps = v != 0;
+        break;
+    case SC_WS:
+        t->window_scale = v != 0;
+        break;
+    case SC_RECVSPACE:
+        R->recvspace = v;
+        t->recv_buffer = round_up(v, (uint32_t)R->mtu - 40u);
+        break;
+    case SC_SENDSPACE:
+        R->sendspace = v;
+        t->send_buffer = v;
+        break;
+    case SC_MAXSOCKBUF:
+        t->recv_buffer_max = v > (1u << 30) ? 1u << 30 : v; /* weir's limit; scale 14 either way */
+        break;
+    case SC_INSECURE_RST:
+        R->insecure_rst = v != 0;
+        t->rfc5961 = !(R->insecure_rst || R->insecure_syn);
+        break;
+    case SC_INSECURE_SYN:
+        R->insecure_syn = v != 0;
+        t->rfc5961 = !(R->insecure_rst || R->insecure_syn);
+        break;
+    case SC_RTO_INITIAL_MS:
+        t->rto_initial_us = v * 1000;
+        break;
+    case SC_DELACK_MS:
+        t->delayed_ack_us = v * 1000;
+        break;
+    case SC_KEEPIDLE_MS:
+        t->keepalive_idle_us = v * 1000;
+        break;
+    case SC_KEEPINTVL_MS:
+        t->keepalive_interval_us = v * 1000;
+        break;
+    case SC_KEEPCNT:
+        t->keepalive_count = (uint8_t)v;
+        break;
+    case SC_LINUX_RMEM:
+        R->recvspace = third_word(value, 1);
+        t->recv_buffer = R->recvspace;
+        t->recv_buffer_max = third_word(value, 2) > (1u << 30) ? 1u << 30 : third_word(value, 2);
+        break;
+    case SC_LINUX_WMEM:
+        R->sendspace = third_word(value, 1);
+        t->send_buffer = R->sendspace;
+        break;
+    case SC_SYN_RETRIES:
+        t->syn_retries = (uint8_t)v;
+        break;
+    case SC_RTO_MAX_MS:
+        t->rto_max_us = v * 1000;
+        break;
+    }
+}
+
+static void run_sysctl(pkt_runner *R, const words *ws)
+{
+    for (int i = 1; i < ws->n; i++) {
+        char name[96];
+        const char *value;
+        if (ws->w[i][0] == '-' || !assignment(ws->w[i], name, sizeof name, &value))
+            continue;
+        const sysctl_entry *e = find_sysctl(name);
+        if (e != NULL)
+            apply_sysctl(R, e, value);
+    }
+    /* Without window scaling weir cannot offer more than 65535 bytes of buffer. */
+    if (!R->cur.tcp.window_scale && R->cur.tcp.recv_buffer > 65535)
+        R->cur.tcp.recv_buffer = 65535;
+}
+
+/* ---- sockstat / grep / awk / tcpdrop ------------------------------------------------------- */
+
+static const char *bsd_state(weir_tcp_state s)
+{
+    static const char *const k_names[WEIR_TCP_STATE_COUNT] = {
+        "CLOSED",     "LISTEN",     "SYN_SENT",   "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+        "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",    "LAST_ACK", "TIME_WAIT"};
+    return (unsigned)s < WEIR_TCP_STATE_COUNT ? k_names[s] : "CLOSED";
+}
+
+typedef struct lines {
+    int n;
+    char l[80][160];
+} lines;
+
+static void add_line(lines *out, int fd, weir_endpoint l, weir_endpoint r, weir_tcp_state st)
+{
+    if (out->n == 80)
+        return;
+    snprintf(out->l[out->n++], sizeof out->l[0],
+             "root packetdril 4242 %d tcp4 192.168.0.1:%u 192.0.2.1:%u %s", fd, l.port, r.port,
+             bsd_state(st));
+}
+
+/* What `sockstat -s` would print: every script socket, then records no socket refers to. */
+static void sockstat_lines(pkt_runner *R, lines *out, int port)
+{
+    out->n = 0;
+    for (int i = 0; i < PKT_MAX_FDS; i++) {
+        if (!R->fds[i].used)
+            continue;
+        weir_tcp_info info;
+        weir_endpoint none = {0, 0};
+        if (weir_tcp_get_info(R->stack, R->fds[i].sock, &info) != 0) {
+            info.state = WEIR_TCP_CLOSED;
+            info.local = none;
+            info.remote = none;
+        }
+        if (port < 0 || info.local.port == port || info.remote.port == port)
+            add_line(out, i, info.local, info.remote, info.state);
+    }
+    weir_tcp_conn_summary list[64];
+    int n = weir_tcp_list(R->stack, list, 64);
+    for (int i = 0; i < n && i < 64; i++) {
+        if (list[i].sock >= 0)
+            continue;
+        if (port < 0 || list[i].local.port == port || list[i].remote.port == port)
+            add_line(out, -1, list[i].local, list[i].remote, list[i].state);
+    }
+}
+
+static int run_grep(lines *io, const words *ws, int from, int to)
+{
+    bool count = false, quiet = false, invert = false;
+    const char *pat = NULL;
+    for (int i = from + 1; i < to; i++) {
+        if (strcmp(ws->w[i], "-c") == 0)
+            count = true;
+        else if (strcmp(ws->w[i], "-q") == 0)
+            quiet = true;
+        else if (strcmp(ws->w[i], "-v") == 0)
+            invert = true;
+        else
+            pat = ws->w[i];
+    }
+    if (pat == NULL)
+        return 2;
+    lines out = {0};
+    for (int i = 0; i < io->n; i++)
+        if ((strstr(io->l[i], pat) != NULL) != invert)
+            memcpy(out.l[out.n++], io->l[i], sizeof io->l[0]);
+    int status = out.n > 0 ? 0 : 1;
+    if (count) {
+        io->n = 1;
+        snprintf(io->l[0], sizeof io->l[0], "%d", out.n);
+    } else if (quiet) {
+        io->n = 0;
+    } else {
+        *io = out;
+    }
+    return status;
+}
+
+static int run_awk(lines *io, const words *ws, int from)
+{
+    int field = 0;
+    if (from + 1 >= MAX_WORDS || sscanf(ws->w[from + 1], "{print $%d}", &field) != 1)
+        return 2;
+    for (int i = 0; i < io->n; i++) {
+        char copy[160], *save = NULL, *tok = NULL;
+        snprintf(copy, sizeof copy, "%s", io->l[i]);
+        tok = strtok_r(copy, " ", &save);
+        for (int f = 1; f < field && tok; f++)
+            tok = strtok_r(NULL, " ", &save);
+        snprintf(io->l[i], sizeof io->l[0], "%s", tok ? tok : "");
+    }
+    return 0;
+}
+
+static int sockstat_port(const words *ws, int to)
+{
+    for (int i = 1; i + 1 < to; i++)
+        if (strcmp(ws->w[i], "-p") == 0)
+            return atoi(ws->w[i + 1]);
+    return -1;
+}
+
+/* Runs the emulated pipeline; returns its exit status (0 = success). */
+static int run_pipeline(pkt_runner *R, const words *ws)
+{
+    lines *io = calloc(1, sizeof *io);
+    if (io == NULL)
+        return 2;
+    int status = 0;
+    for (int from = 0; from < ws->n;) {
+        int to = from;
+        while (to < ws->n && strcmp(ws->w[to], "|") != 0)
+            to++;
+        if (strcmp(ws->w[from], "sockstat") == 0)
+            sockstat_lines(R, io, sockstat_port(ws, to));
+        else if (strcmp(ws->w[from], "grep") == 0)
+            status = run_grep(io, ws, from, to);
+        else if (strcmp(ws->w[from], "awk") == 0)
+            status = run_awk(io, ws, from);
+        else
+            status = 2;
+        from = to + 1;
+    }
+    free(io);
+    return status;
+}
+
+static bool pipeline_supported(const words *ws)
+{
+    for (int from = 0; from < ws->n;) {
+        int to = from;
+        while (to < ws->n && strcmp(ws->w[to], "|") != 0)
+            to++;
+        const char *c = ws->w[from];
+        if (strcmp(c, "sockstat") != 0 && strcmp(c, "grep") != 0 && strcmp(c, "awk") != 0)
+            return false;
+        from = to + 1;
+    }
+    return true;
+}
+
+static void run_tcpdrop(pkt_runner *R, const words *ws)
+{
+    const char *state = ws->n >= 3 ? ws->w[2] : "";
+    weir_tcp_conn_summary list[64];
+    int n = weir_tcp_list(R->stack, list, 64);
+    for (int i = 0; i < n && i < 64; i++)
+        if (strcmp(bsd_state(list[i].state), state) == 0)
+            weir_tcp_drop(R->stack, list[i].local, list[i].remote);
+    pkt_drain_events(R);
+}
+
+/* ---- classification and execution ---------------------------------------------------------- */
+
+static bool is_defaults_script(const char *w)
+{
+    size_t n = strlen(w);
+    return (n >= 11 && strcmp(w + n - 11, "defaults.sh") == 0) ||
+           strncmp(w, "/tmp/sysctl_restore_", 20) == 0;
+}
+
+/* One command of a shell line (lines may hold several, separated by newlines or ';'), with
+ * $((arithmetic)) expanded. */
+typedef struct commands {
+    int n;
+    char c[8][512];
+} commands;
+
+static void expand_arith(const char *in, char *out, size_t cap)
+{
+    size_t k = 0;
+    while (*in && k + 1 < cap) {
+        const char *end;
+        if (strncmp(in, "$((", 3) == 0 && (end = strstr(in + 3, "))")) != NULL) {
+            char expr[128];
+            int64_t v;
+            snprintf(expr, sizeof expr, "%.*s", (int)(end - in - 3), in + 3);
+            if (pkt_expr_int(expr, &v)) {
+                k += (size_t)snprintf(out + k, cap - k, "%lld", (long long)v);
+                in = end + 2;
+                continue;
+            }
+        }
+        out[k++] = *in++;
+    }
+    out[k < cap ? k : cap - 1] = 0;
+}
+
+static void split_commands(const char *text, commands *out)
+{
+    out->n = 0;
+    char cur[512];
+    size_t k = 0;
+    char q = 0;
+    for (const char *p = text;; p++) {
+        bool end = *p == 0 || (q == 0 && (*p == '\n' || *p == ';'));
+        if (end) {
+            cur[k] = 0;
+            bool blank = strspn(cur, " \t\r") == k;
+            if (!blank && out->n < 8)
+                expand_arith(cur, out->c[out->n++], sizeof out->c[0]);
+            k = 0;
+            if (*p == 0)
+                break;
+            continue;
+        }
+        if (q == 0 && (*p == '\'' || *p == '"'))
+            q = *p;
+        else if (q && *p == q)
+            q = 0;
+        if (k + 1 < sizeof cur)
+            cur[k++] = *p;
+    }
+}
+
+static pkt_shell_class classify_one(const words *ws, const char *cmd, char *why, size_t len)
+{
+    if (ws->n == 0)
+        return PKT_SHELL_NOOP;
+    const char *c = ws->w[0];
+    if (is_defaults_script(c))
+        return PKT_SHELL_NOOP;
+    if (strcmp(c, "sysctl") == 0)
+        return classify_sysctl(ws, why, len) ? PKT_SHELL_CONFIG : PKT_SHELL_UNSUPPORTED;
+    if (strcmp(c, "sockstat") == 0 && pipeline_supported(ws))
+        return PKT_SHELL_QUERY;
+    if (strcmp(c, "tcpdrop") == 0 && ws->n == 3 && strcmp(ws->w[1], "-s") == 0)
+        return PKT_SHELL_DROP;
+    if (strcmp(c, "tc") == 0 && strstr(cmd, "pfifo") != NULL)
+        return PKT_SHELL_NOOP;
+    snprintf(why, len, "unsupported-shell:%s", c);
+    return PKT_SHELL_UNSUPPORTED;
+}
+
+pkt_shell_class pkt_shell_classify(const char *text, pkt_profile profile, char *why, size_t len)
+{
+    (void)profile;
+    commands *cs = malloc(sizeof *cs);
+    words *ws = malloc(sizeof *ws);
+    pkt_shell_class worst = PKT_SHELL_NOOP;
+    if (cs == NULL || ws == NULL) {
+        snprintf(why, len, "out of memory");
+        worst = PKT_SHELL_UNSUPPORTED;
+    } else {
+        split_commands(text, cs);
+        for (int i = 0; i < cs->n && worst != PKT_SHELL_UNSUPPORTED; i++) {
+            split(cs->c[i], ws);
+            pkt_shell_class k = classify_one(ws, cs->c[i], why, len);
+            if (k != PKT_SHELL_NOOP)
+                worst = k;
+        }
+    }
+    free(cs);
+    free(ws);
+    return worst;
+}
+
+static void run_one(pkt_runner *R, const pkt_event *ev, const char *cmd, words *ws)
+{
+    char why[128];
+    split(cmd, ws);
+    if (ws->n > 0 && is_defaults_script(ws->w[0]) && strstr(ws->w[0], "defaults.sh")) {
+        R->linux_defaults = true;
+        R->recvspace = 540000; /* tcp_rmem[1], tcp_wmem[1] of defaults.sh */
+        R->sendspace = 262144;
+        R->cur.tcp.recv_buffer_max = 15u * 1024 * 1024; /* tcp_rmem[2]: window scale 8 */
+        R->cur.tcp.syn_retries = 5;
+    }
+    switch (classify_one(ws, cmd, why, sizeof why)) {
+    case PKT_SHELL_NOOP:
+        break;
+    case PKT_SHELL_CONFIG:
+        run_sysctl(R, ws);
+        break;
+    case PKT_SHELL_QUERY:
+        if (pkt_ensure_stack(R) && run_pipeline(R, ws) != 0)
+            pkt_fail(R, ev->line, "shell check failed: `%.200s`", cmd);
+        break;
+    case PKT_SHELL_DROP:
+        if (pkt_ensure_stack(R))
+            run_tcpdrop(R, ws);
+        break;
+    case PKT_SHELL_UNSUPPORTED:
+        pkt_fail(R, ev->line, "interpreter: shell line not allowed (%s)", why);
+        break;
+    }
+}
+
+void pkt_shell_run(pkt_runner *R, const pkt_event *ev)
+{
+    commands *cs = malloc(sizeof *cs);
+    words *ws = malloc(sizeof *ws);
+    if (cs != NULL && ws != NULL) {
+        split_commands(ev->text, cs);
+        for (int i = 0; i < cs->n && !R->failed; i++)
+            run_one(R, ev, cs->c[i], ws);
+    }
+    free(cs);
+    free(ws);
+}
+
+/* ---- profiles -------------------------------------------------------------------------------- */
+
+void pkt_profile_config(pkt_runner *R)
+{
+    weir_stack_config_init(&R->cur);
+    weir_tcp_config *t = &R->cur.tcp;
+    t->window_scale = t->timestamps = t->sack = true;
+    t->rto_initial_us = 1000000;
+    t->rto_min_us = 200000;
+    t->rfc5961 = true;
+    t->initial_window = 10;
+    if (R->o->profile == PKT_PROFILE_FREEBSD) {
+        R->recvspace = 65536;
+        R->sendspace = 32768;
+        t->option_layout = WEIR_TCP_LAYOUT_BSD;
+        t->recv_buffer = round_up(R->recvspace, (uint32_t)R->mtu - 40u);
+        t->recv_buffer_max = 2097152; /* kern.ipc.maxsockbuf: window scale 6 */
+        t->send_buffer = R->sendspace;
+        t->delayed_ack_us = 100000;
+        t->ack_every_second_segment = true; /* tcp_input's "every other segment" */
+        t->ack_repeats_fin = true;          /* tcp_output resends an unacked FIN */
+        t->rto_max_us = 64000000;
+        t->syn_retries = 12;
+        t->keepalive_interval_us = 75000000;
+        t->keepalive_count = 8;
+        t->msl_us = 30000000;
+        /* The gsoc-* collections were written on FreeBSD <= 12: initial RTO 3 s. */
+        if (strstr(R->s->path, "gsoc-") != NULL)
+            t->rto_initial_us = 3000000;
+    } else {
+        R->recvspace = 131072;
+        R->sendspace = 16384;
+        t->option_layout = WEIR_TCP_LAYOUT_LINUX;
+        t->recv_buffer = 540000;
+        /* A stock kernel without defaults.sh (nplab, gvisor scripts) offers window scale 6;
+         * defaults.sh raises tcp_rmem[2] to 15 MB, scale 8 (run_one). */
+        t->recv_buffer_max = 3u * 1024 * 1024;
+        t->send_buffer = 262144;
+        t->delayed_ack_us = 40000;
+        t->rto_max_us = 120000000; /* syn_retries: weir's, unless defaults.sh (5) */
+        t->msl_us = 30000000;
+    }
+    R->cfg = R->cur;
+}
