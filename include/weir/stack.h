@@ -66,6 +66,10 @@ typedef struct weir_tcp_config {
                                       BSDs do (false: every 2*MSS bytes, as Linux) */
     bool ack_repeats_fin;      /* while our FIN is unacknowledged, each ACK we send repeats it, as
                                   FreeBSD's tcp_output does (false: a bare ACK, as Linux) */
+    bool rcv_window_is_buffer; /* the acceptability test takes the free receive buffer as RCV.WND,
+                                  even past the largest window the header could advertise, as
+                                  FreeBSD does (false: the window advertised, as Linux and
+                                  RFC 5961 §3.2 would have it) */
     uint64_t keepalive_idle_us;     /* idle time before the first keepalive probe (2 h) */
     uint64_t keepalive_interval_us; /* between probes (75 s) */
     uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */

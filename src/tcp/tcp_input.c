@@ -279,10 +279,14 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 
 /* RCV.WND: what we last advertised, counted from RCV.NXT. The buffer may hold more, but the
  * peer was told this edge, and an attacker's RST or data beyond it must not be taken
- * (RFC 5961 §3.2 check 1). */
-static uint32_t rcv_window_now(const tcp_conn *c)
+ * (RFC 5961 §3.2 check 1). The BSD policy takes the free buffer instead. */
+static uint32_t rcv_window_now(const weir_stack *s, const tcp_conn *c)
 {
-    return seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    uint32_t free_space = c->rcv_cap - c->rcv.len;
+    if (s->cfg.tcp.rcv_window_is_buffer && free_space > advertised)
+        return free_space;
+    return advertised;
 }
 
 static bool acceptable(const tcp_conn *c, uint32_t seq, uint32_t len, uint32_t wnd)
@@ -322,23 +326,22 @@ static void trim_to_window(const tcp_conn *c, seg_ctx *x, uint32_t wnd)
 }
 
 /* RFC 2883: data we already had is reported once, as the first SACK block of the next ACK. */
-static void note_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
+static bool note_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
 {
     if (!c->sack_on || !seq_lt(left, right))
-        return;
+        return false;
     c->dsack_pending = true;
     c->dsack_left = left;
     c->dsack_right = right;
+    return true;
 }
 
 /* The part of the segment's data below RCV.NXT was received before. */
 static void note_old_data(tcp_conn *c, seg_ctx *x)
 {
     uint32_t start = x->seq + (x->syn ? 1u : 0u);
-    if (x->data_len > 0 && seq_lt(start, c->rcv_nxt)) {
-        note_duplicate(c, start, seq_min(start + x->data_len, c->rcv_nxt));
-        x->dup_noted = true;
-    }
+    if (x->data_len > 0 && seq_lt(start, c->rcv_nxt))
+        x->dup_noted = note_duplicate(c, start, seq_min(start + x->data_len, c->rcv_nxt));
 }
 
 static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
@@ -355,6 +358,16 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         tcp_enter_time_wait(s, c, "retransmitted FIN in TIME-WAIT");
         return STEP_DONE;
     }
+    /* TIME-WAIT: anything but the exact bare ACK we expect (or a RST, RFC 1337, or a SYN, step
+     * four) is answered with an ACK of the state we keep, so a confused peer resynchronizes; the
+     * connection itself is over. Linux's tcp_timewait_state_process() and FreeBSD's tcp_twcheck()
+     * behave the same way. */
+    if (c->state == WEIR_TCP_TIME_WAIT && !x->rst && !x->syn) {
+        if (!x->ack)
+            return drop(s, x, WEIR_DROP_TCP_NO_ACK);
+        if (!(x->data_len == 0 && !x->fin && seg->seq == c->rcv_nxt))
+            return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
+    }
     /* SYN-RECEIVED: the peer's SYN again means our SYN-ACK was lost; answer with the SYN-ACK
      * itself (as Linux does) rather than the bare ACK of the general rule. */
     if (c->state == WEIR_TCP_SYN_RECEIVED && x->syn && !x->ack && !x->rst &&
@@ -369,7 +382,7 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         x->syn = false;
         x->seq++;
     }
-    uint32_t wnd = rcv_window_now(c);
+    uint32_t wnd = rcv_window_now(s, c);
     uint32_t len = seg_len(x);
     if (!acceptable(c, x->seq, len, wnd)) {
         /* A zero window still takes valid ACKs, URGs and RSTs: keep the control, lose the text,
@@ -423,12 +436,9 @@ static step_result reset_connection(weir_stack *s, tcp_conn *c)
         }
         tcp_fail(s, c, WEIR_ECONNREFUSED, "connection refused (RST in SYN-RECEIVED)");
         break;
-    case WEIR_TCP_CLOSING:
-    case WEIR_TCP_LAST_ACK:
-        tcp_set_state(s, c, WEIR_TCP_CLOSED, "RST while closing");
-        weir_sock_notify(s, c->handle, WEIR_EV_CLOSED, 0);
-        break;
     default:
+        /* RFC 9293 says only "enter CLOSED" for CLOSING and LAST-ACK; the application still
+         * learns of the reset, as from Linux's tcp_reset() and FreeBSD. */
         tcp_fail(s, c, WEIR_ECONNRESET, "connection reset by peer");
         break;
     }
@@ -695,15 +705,14 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
 }
 
 /* Out-of-order data overlapping an island we already hold: its first overlap is a duplicate. */
-static void note_island_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
+static bool note_island_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
 {
     for (unsigned i = 0; i < c->ooo.count; i++) {
         uint32_t l = seq_max(left, c->ooo.left[i]), r = seq_min(right, c->ooo.right[i]);
-        if (seq_lt(l, r)) {
-            note_duplicate(c, l, r);
-            return;
-        }
+        if (seq_lt(l, r))
+            return note_duplicate(c, l, r);
     }
+    return false;
 }
 
 static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
@@ -743,8 +752,8 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return STEP_CONTINUE;
     }
     bool fills_hole = c->ooo.count > 0;
-    if (!x->dup_noted)
-        note_island_duplicate(c, x->seq, x->seq + x->data_len); /* RFC 2883 §4.1.2 */
+    if (!x->dup_noted) /* RFC 2883 §4.1.2 */
+        x->dup_noted = note_island_duplicate(c, x->seq, x->seq + x->data_len);
     tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
     uint32_t old = c->rcv_nxt;
     c->rcv_nxt = tcp_ooo_advance(&c->ooo, c->rcv_nxt + x->data_len);
@@ -752,7 +761,8 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
     c->rcv.len += delivered;
     c->bytes_received += delivered;
     weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0);
-    schedule_ack(s, c, fills_hole, x->data_len);
+    /* Filling a hole, or repeating data we had (its D-SACK must not wait): ACK at once. */
+    schedule_ack(s, c, fills_hole || x->dup_noted, x->data_len);
     return STEP_CONTINUE;
 }
 
