@@ -279,12 +279,15 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 
 /* RCV.WND: what we last advertised, counted from RCV.NXT. The buffer may hold more, but the
  * peer was told this edge, and an attacker's RST or data beyond it must not be taken
- * (RFC 5961 §3.2 check 1). The BSD policy takes the free buffer instead. */
+ * (RFC 5961 §3.2 check 1). The BSD policy takes the free buffer instead, for a full TCB: its
+ * syncache (a passive SYN-RECEIVED) and TIME-WAIT records keep the advertised window. */
 static uint32_t rcv_window_now(const weir_stack *s, const tcp_conn *c)
 {
     uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     uint32_t free_space = c->rcv_cap - c->rcv.len;
-    if (s->cfg.tcp.rcv_window_is_buffer && free_space > advertised)
+    bool full_tcb = c->state != WEIR_TCP_TIME_WAIT &&
+                    !(c->state == WEIR_TCP_SYN_RECEIVED && !c->active_open);
+    if (s->cfg.tcp.rcv_window_is_buffer && full_tcb && free_space > advertised)
         return free_space;
     return advertised;
 }

@@ -454,16 +454,16 @@ void tcp_send_keepalive(weir_stack *s, tcp_conn *c)
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
 
-/* <SEQ=SND.NXT><CTL=RST> (§3.10.5), with an ACK of RCV.NXT once the peer's ISN is known, as
- * Linux and the BSDs send it: the receiver validates a RST by its sequence number alone, and the
- * ACK tells it how far we got. */
+/* <SEQ=SND.NXT><CTL=RST> (§3.10.5), with an ACK of RCV.NXT once the connection is established,
+ * as Linux and the BSDs send it: the receiver validates a RST by its sequence number alone, and
+ * the ACK tells it how far we got. A half-open record resets bare, as Linux's request sockets. */
 void tcp_send_rst_for(weir_stack *s, tcp_conn *c)
 {
     weir_tcp_repr r;
     base_repr(c, &r);
     r.seq = c->snd_max; /* SND.NXT, unrewound (see tcp_send_ack) */
     r.flags = WEIR_TCP_FLAG_RST;
-    if (c->state >= WEIR_TCP_SYN_RECEIVED) {
+    if (c->state >= WEIR_TCP_ESTABLISHED) {
         r.flags |= WEIR_TCP_FLAG_ACK;
         r.ack = c->rcv_nxt;
     }
