@@ -66,6 +66,8 @@ typedef struct weir_tcp_config {
                                       BSDs do (false: every 2*MSS bytes, as Linux) */
     bool ack_repeats_fin;      /* while our FIN is unacknowledged, each ACK we send repeats it, as
                                   FreeBSD's tcp_output does (false: a bare ACK, as Linux) */
+    bool round_rcv_buffer_to_mss; /* once the MSS is known, round the receive buffer up to whole
+                                     segments, as FreeBSD's tcp_mss() does (false) */
     bool rcv_window_is_buffer; /* the acceptability test takes the free receive buffer as RCV.WND,
                                   even past the largest window the header could advertise, as
                                   FreeBSD does (false: the window advertised, as Linux and

@@ -112,8 +112,13 @@ static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
      * comes out of it. */
     if (c->ts_on)
         c->snd_mss -= 12;
-    /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
     uint32_t m = c->snd_mss;
+    if (s->cfg.tcp.round_rcv_buffer_to_mss && !c->rcv.buf) {
+        uint64_t rounded = ((uint64_t)c->rcv_cap + m - 1) / m * m;
+        if (rounded <= (1u << 30))
+            c->rcv_cap = (uint32_t)rounded;
+    }
+    /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
     if (s->cfg.tcp.initial_window)
         c->cwnd = s->cfg.tcp.initial_window * m;
     else

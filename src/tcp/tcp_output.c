@@ -19,24 +19,20 @@ uint32_t tcp_unsent_bytes(const tcp_conn *c)
     return seq_lt(c->snd_nxt, end) ? end - seq_max(c->snd_nxt, c->snd_buf_seq) : 0;
 }
 
-/* The window to offer: the free receive buffer, except that the right edge only moves forward in
- * steps of at least min(buffer/2, MSS) (receiver SWS avoidance, MUST-39) and never back
- * (shrinking the window is discouraged, SHLD-14). */
+/* The window to offer: the free receive buffer, never smaller than what we already promised
+ * (shrinking is discouraged, SHLD-14), capped at what the header can say. Receiver SWS avoidance
+ * (MUST-39) in the form Linux and the BSDs use: a window below min(buffer/2, MSS) is never
+ * offered (0 instead, until that much is free); a large window is offered whole, however little
+ * its edge moved. */
 uint32_t tcp_rcv_window(const tcp_conn *c)
 {
     uint32_t cap = (uint32_t)65535 << c->rcv_wscale;
     uint32_t free_space = c->rcv_cap - c->rcv.len;
-    /* When the window field, not the buffer, is the limit, the largest window is never silly:
-     * offer it, wherever the edge lands. */
-    if (free_space >= cap)
-        return cap & ~(((uint32_t)1 << c->rcv_wscale) - 1);
-    uint32_t edge = c->rcv_nxt + free_space;
-    uint32_t step = c->rcv_cap / 2 < c->rcv_mss ? c->rcv_cap / 2 : c->rcv_mss;
-    if (seq_geq(c->rcv_adv, c->rcv_nxt) && seq_gt(edge, c->rcv_adv) && edge - c->rcv_adv < step)
-        edge = c->rcv_adv;
-    if (seq_lt(edge, c->rcv_adv) && seq_geq(c->rcv_adv, c->rcv_nxt))
-        edge = c->rcv_adv;
-    uint32_t wnd = edge - c->rcv_nxt;
+    uint32_t small = c->rcv_cap / 2 < c->rcv_mss ? c->rcv_cap / 2 : c->rcv_mss;
+    uint32_t wnd = free_space < small ? 0 : free_space;
+    uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    if (wnd < promised)
+        wnd = promised;
     if (wnd > cap)
         wnd = cap;
     /* Only multiples of the scale can be said (RFC 7323 §2.3): round down, so the edge we

@@ -599,6 +599,7 @@ void pkt_profile_config(pkt_runner *R)
         t->ack_every_second_segment = true; /* tcp_input's "every other segment" */
         t->ack_repeats_fin = true;          /* tcp_output resends an unacked FIN */
         t->rcv_window_is_buffer = true;     /* rcv_wnd is buffer space, beyond 65535 */
+        t->round_rcv_buffer_to_mss = true;  /* tcp_mss(): roundup(sb_hiwat, mss) */
         t->rto_max_us = 64000000;
         t->syn_retries = 12;
         t->keepalive_interval_us = 75000000;
