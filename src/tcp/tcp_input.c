@@ -160,7 +160,8 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
         tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
         return;
     }
-    /* Third, check for a SYN (the security check is not implemented). */
+    /* Third, check for a SYN (the security-compartment check of §3.10.7.2 does not apply: weir
+     * has no compartments). */
     if (!x->syn) {
         weir_drop(s, WEIR_DROP_TCP_LISTEN_NO_SYN, x->frame, x->frame_len);
         return;
