@@ -43,7 +43,7 @@ struct tcp_conn {
     uint32_t snd_max;          /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
     uint32_t max_snd_wnd;      /* largest window the peer offered (RFC 5961 §5) */
     uint16_t snd_mss;          /* payload per segment we send: min(peer MSS, our MTU) */
-    bool syn_acked_after_retransmit; /* RFC 6298 (5.7): RTO back to 3 s once data flows */
+    bool syn_retransmitted;    /* our SYN timed out: RFC 6298 (5.7) wants a 3 s RTO for data */
 
     /* Receive sequence space. */
     uint32_t irs, rcv_nxt, rcv_up;
@@ -178,6 +178,8 @@ void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const w
 /* Offer of our receive window right now (unscaled, capped at 65535). */
 uint32_t tcp_rcv_window(const tcp_conn *c);
 uint32_t tcp_flight_size(const tcp_conn *c);
+/* ssthresh after a loss (RFC 5681 (4)): max(FlightSize / 2, 2 * SMSS). */
+uint32_t tcp_loss_ssthresh(const tcp_conn *c);
 /* Unsent bytes queued after snd_nxt. */
 uint32_t tcp_unsent_bytes(const tcp_conn *c);
 /* The sequence number of the first byte after all queued data (where FIN goes). */
@@ -194,6 +196,8 @@ uint64_t tcp_next_deadline(const weir_stack *s);
 /* RFC 6298: a new RTT sample (µs). */
 void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us);
 void tcp_rto_restart(weir_stack *s, tcp_conn *c);
+/* The persist timer's interval: RTO << persist_shift, at most rto_max (MUST-36). */
+uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c);
 void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why);
 void tcp_arm_keepalive(weir_stack *s, tcp_conn *c);
 void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c);

@@ -420,7 +420,7 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
             c->ack_now = true;
             return STEP_CONTINUE;
         }
-        /* Not acceptable: send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drop (MUST-? §3.10.7.4). */
+        /* Not acceptable: send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drop (§3.10.7.4). */
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
     }
     if (!x->rst)
@@ -552,8 +552,7 @@ static void dup_ack(weir_stack *s, tcp_conn *c)
 {
     weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
     if (++c->dupacks == 3 && !c->in_recovery) {
-        uint32_t half = tcp_flight_size(c) / 2;
-        c->ssthresh = half > 2u * c->snd_mss ? half : 2u * c->snd_mss;
+        c->ssthresh = tcp_loss_ssthresh(c);
         c->in_recovery = true;
         c->recover = c->snd_max;
         c->rtt_measuring = false;
@@ -611,7 +610,7 @@ static step_result ack_in_syn_received(weir_stack *s, tcp_conn *c, seg_ctx *x)
 /* Step five: check the ACK field. */
 static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
-    /* "if the ACK bit is off, drop the segment and return" (MUST-? §3.10.7.4 fifth). */
+    /* "if the ACK bit is off, drop the segment and return" (§3.10.7.4, fifth step). */
     if (!x->ack)
         return drop(s, x, WEIR_DROP_TCP_NO_ACK);
     uint32_t ack = x->seg->ack;
@@ -638,7 +637,7 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
         new_ack(s, c, ack);
     else if (is_dup_ack(c, x))
         dup_ack(s, c);
-    /* Window update (MUST-? §3.10.7.4): only from a segment newer than the last one that set
+    /* Window update (§3.10.7.4, fifth step): only from a segment newer than the last one that set
      * it, so an old reordered segment cannot shrink it. */
     if (seq_leq(c->snd_una, ack) &&
         (seq_lt(c->snd_wl1, x->seg->seq) ||

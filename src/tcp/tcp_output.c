@@ -13,6 +13,12 @@ uint32_t tcp_data_end_seq(const tcp_conn *c) { return c->snd_buf_seq + c->snd.le
 
 uint32_t tcp_flight_size(const tcp_conn *c) { return c->snd_nxt - c->snd_una; }
 
+uint32_t tcp_loss_ssthresh(const tcp_conn *c)
+{
+    uint32_t half = tcp_flight_size(c) / 2;
+    return half > 2u * c->snd_mss ? half : 2u * c->snd_mss;
+}
+
 uint32_t tcp_unsent_bytes(const tcp_conn *c)
 {
     uint32_t end = tcp_data_end_seq(c);
@@ -255,23 +261,30 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
     return len;
 }
 
+/* A segment carrying `len` bytes of the send buffer from `seq` on, gathered out of the ring into
+ * the stack's scratch buffer (snd_mss fits the interface MTU, so they fit). PSH marks the segment
+ * that empties the buffer. */
+static void data_repr(weir_stack *s, const tcp_conn *c, uint32_t seq, uint32_t len,
+                      weir_tcp_repr *r)
+{
+    base_repr(c, r);
+    r->seq = seq;
+    if (len == 0)
+        return;
+    tcp_ring_read_at(&c->snd, seq - c->snd_buf_seq, s->payload_buf, len);
+    r->payload = s->payload_buf;
+    r->payload_len = len;
+    if (seq + len == tcp_data_end_seq(c))
+        r->flags |= WEIR_TCP_FLAG_PSH;
+}
+
 /* Send `len` bytes from SND.NXT (and our FIN after them when `fin`). */
 static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin)
 {
     weir_tcp_repr r;
-    base_repr(c, &r);
-    r.seq = c->snd_nxt;
-    if (len > 0) {
-        /* snd_mss fits the interface MTU, so the payload fits the scratch buffer. */
-        uint8_t *payload = s->payload_buf;
-        tcp_ring_read_at(&c->snd, c->snd_nxt - c->snd_buf_seq, payload, len);
-        r.payload = payload;
-        r.payload_len = len;
-    }
+    data_repr(s, c, c->snd_nxt, len, &r);
     if (fin)
         r.flags |= WEIR_TCP_FLAG_FIN;
-    if (len > 0 && c->snd_nxt + len == tcp_data_end_seq(c))
-        r.flags |= WEIR_TCP_FLAG_PSH;
     fill_ack(s, c, &r);
     uint32_t seg_len = len + (fin ? 1 : 0);
     bool retransmission = seq_lt(c->snd_nxt, c->snd_max);
@@ -325,12 +338,8 @@ static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
 {
     if (tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
         c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX &&
-        c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX) {
-        uint64_t t = (uint64_t)c->rto << (c->persist_shift < 16 ? c->persist_shift : 16);
-        if (t > s->cfg.tcp.rto_max_us)
-            t = s->cfg.tcp.rto_max_us;
-        tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + t);
-    }
+        c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX)
+        tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
 }
 
 void tcp_output(weir_stack *s, tcp_conn *c)
@@ -375,19 +384,13 @@ void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
         c->snd_nxt = seq_max(saved, c->snd_nxt);
         return;
     }
-    weir_tcp_repr r;
-    base_repr(c, &r);
-    r.seq = c->snd_una;
     uint32_t off = c->snd_una - c->snd_buf_seq;
     uint32_t len = c->snd.len > off ? c->snd.len - off : 0;
     uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
     if (len > mss)
         len = mss;
-    if (len > 0) {
-        tcp_ring_read_at(&c->snd, off, s->payload_buf, len);
-        r.payload = s->payload_buf;
-        r.payload_len = len;
-    }
+    weir_tcp_repr r;
+    data_repr(s, c, c->snd_una, len, &r);
     if (c->fin_sent && c->snd_una + len == c->fin_seq)
         r.flags |= WEIR_TCP_FLAG_FIN;
     if (len == 0 && !(r.flags & WEIR_TCP_FLAG_FIN))
@@ -423,23 +426,17 @@ void tcp_send_ack(weir_stack *s, tcp_conn *c)
  * byte counts as sent only if the peer accepts it (its ACK then moves snd_nxt on). */
 void tcp_send_window_probe(weir_stack *s, tcp_conn *c)
 {
+    uint32_t len = tcp_unsent_bytes(c) > 0 ? 1 : 0;
     weir_tcp_repr r;
-    base_repr(c, &r);
-    r.seq = c->snd_nxt;
-    uint8_t byte;
-    if (tcp_unsent_bytes(c) > 0) {
-        tcp_ring_read_at(&c->snd, c->snd_nxt - c->snd_buf_seq, &byte, 1);
-        r.payload = &byte;
-        r.payload_len = 1;
-        c->snd_max = seq_max(c->snd_max, c->snd_nxt + 1);
-    }
+    data_repr(s, c, c->snd_nxt, len, &r);
+    c->snd_max = seq_max(c->snd_max, c->snd_nxt + len);
     fill_ack(s, c, &r);
     weir_count(s, WEIR_CTR_TCP_PERSIST_PROBES);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
 
 /* A keepalive probe (§3.8.4): SEG.SEQ = SND.NXT-1 with no data, which the peer must answer with
- * an ACK because it is old (MUST-? "an ACK for a segment outside the window"). */
+ * an ACK because it lies outside the window (§3.10.7.4, first step). */
 void tcp_send_keepalive(weir_stack *s, tcp_conn *c)
 {
     weir_tcp_repr r;

@@ -87,13 +87,19 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     return c;
 }
 
+/* The four-tuple as the 12 bytes SipHash reads (padding-free, unlike the struct). */
+static void tuple_key(const weir_tuple *t, uint8_t key[12])
+{
+    memcpy(key, &t->local_ip, 4);
+    memcpy(key + 4, &t->remote_ip, 4);
+    memcpy(key + 8, &t->local_port, 2);
+    memcpy(key + 10, &t->remote_port, 2);
+}
+
 static uint32_t bucket_of(const weir_stack *s, const weir_tuple *tu)
 {
     uint8_t key[12];
-    memcpy(key, &tu->local_ip, 4);
-    memcpy(key + 4, &tu->remote_ip, 4);
-    memcpy(key + 8, &tu->local_port, 2);
-    memcpy(key + 10, &tu->remote_port, 2);
+    tuple_key(tu, key);
     return (uint32_t)weir_siphash24(s->isn_secret, key, sizeof key) & (s->tcp->nbuckets - 1);
 }
 
@@ -189,10 +195,7 @@ int tcp_table_ephemeral_port(weir_stack *s, uint32_t local_ip, uint16_t *port)
 uint32_t tcp_isn(weir_stack *s, const weir_tuple *t)
 {
     uint8_t key[12];
-    memcpy(key, &t->local_ip, 4);
-    memcpy(key + 4, &t->remote_ip, 4);
-    memcpy(key + 8, &t->local_port, 2);
-    memcpy(key + 10, &t->remote_port, 2);
+    tuple_key(t, key);
     /* A distinct key from the bucket hash: flip the secret so F differs from bucket_of(). */
     uint8_t isn_key[16];
     for (int i = 0; i < 16; i++)

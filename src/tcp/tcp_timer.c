@@ -2,7 +2,7 @@
  *
  * Each connection keeps one absolute deadline per timer; the stack asks for the earliest one
  * (weir_stack_next_deadline) and runs whatever is due when polled. Timers: retransmission
- * (RFC 6298 §5), persist (zero-window probes, MUST-36), delayed ACK (MUST-58: < 0.5 s),
+ * (RFC 6298 §5), persist (zero-window probes, MUST-36), delayed ACK (MUST-40: < 0.5 s),
  * keepalive (§3.8.4), TIME-WAIT's 2*MSL (§3.10.8 "TIME-WAIT timeout"), and a FIN-WAIT-2 bound for
  * connections the application already closed. */
 #include "tcp/tcp_conn.h"
@@ -66,8 +66,13 @@ void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r)
 
 void tcp_rto_restart(weir_stack *s, tcp_conn *c)
 {
-    uint64_t rto = (uint64_t)c->rto;
-    tcp_timer_set(c, WEIR_TIMER_RETRANSMIT, s->now_us + rto);
+    tcp_timer_set(c, WEIR_TIMER_RETRANSMIT, s->now_us + c->rto);
+}
+
+uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c)
+{
+    uint64_t t = (uint64_t)c->rto << c->persist_shift; /* persist_shift stays <= 16 */
+    return t < s->cfg.tcp.rto_max_us ? t : s->cfg.tcp.rto_max_us;
 }
 
 void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
@@ -133,14 +138,13 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
     c->backoff++;
     uint64_t rto = (uint64_t)c->rto * 2;
     c->rto = rto > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : (uint32_t)rto;
-    uint32_t half = tcp_flight_size(c) / 2;
-    c->ssthresh = half > 2u * c->snd_mss ? half : 2u * c->snd_mss;
+    c->ssthresh = tcp_loss_ssthresh(c);
     c->cwnd = c->snd_mss;
     c->dupacks = 0;
     c->in_recovery = false;
     c->rtt_measuring = false; /* Karn: the retransmission cannot be timed */
     if (synchronizing(c))
-        c->syn_acked_after_retransmit = true;
+        c->syn_retransmitted = true;
     /* Go back to the first unacknowledged byte; the timer restarts when it is resent. */
     c->snd_nxt = c->snd_una;
     tcp_output(s, c);
@@ -157,10 +161,7 @@ static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
     if (c->persist_shift < 16)
         c->persist_shift++;
     tcp_send_window_probe(s, c);
-    uint64_t t = (uint64_t)c->rto << c->persist_shift;
-    if (t > s->cfg.tcp.rto_max_us)
-        t = s->cfg.tcp.rto_max_us;
-    tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + t);
+    tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
     return false;
 }
 

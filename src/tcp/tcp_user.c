@@ -290,7 +290,7 @@ void tcp_on_established(weir_stack *s, tcp_conn *c)
 {
     /* RFC 6298 (5.7): after a lost SYN or SYN-ACK, data starts with an RTO of 3 s unless a
      * sample was taken. */
-    if (c->syn_acked_after_retransmit && c->srtt == 0 && c->rto < 3000000)
+    if (c->syn_retransmitted && c->srtt == 0 && c->rto < 3000000)
         c->rto = 3000000 > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : 3000000;
     c->backoff = 0;
     tcp_arm_keepalive(s, c);
