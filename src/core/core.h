@@ -57,6 +57,7 @@ struct weir_stack {
     struct tcp_table *tcp;
 
     uint8_t isn_secret[16];   /* RFC 6528 secret key, drawn once */
+    uint16_t ip_ident;        /* next IPv4 identification: a counter from a random start */
     uint16_t next_ephemeral;
 
     weir_stats stats;

@@ -81,6 +81,7 @@ int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
         return WEIR_ENOMEM;
     }
     weir_random_bytes(s, s->isn_secret, sizeof s->isn_secret);
+    weir_random_bytes(s, &s->ip_ident, sizeof s->ip_ident);
     uint16_t r;
     weir_random_bytes(s, &r, sizeof r);
     uint32_t span = (uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;

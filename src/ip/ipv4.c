@@ -53,10 +53,12 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
     size_t total = WEIR_IPV4_MIN_HEADER + payload_len;
     if (total > n->mtu)
         return WEIR_EMSGSIZE;
-    uint16_t ident;
-    weir_random_bytes(s, &ident, sizeof ident); /* unpredictable IDs (RFC 6864 allows any) */
+    /* RFC 6864: our packets are atomic (DF set), so the ID only has to differ from its recent
+     * predecessors; a counter from a random start does, without asking the embedder's random
+     * source (a system call in hosted programs) for every packet. */
     weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = protocol, .ttl = s->cfg.ip_ttl,
-                         .ident = ident, .dont_fragment = true, .payload_len = payload_len};
+                         .ident = s->ip_ident++, .dont_fragment = true,
+                         .payload_len = payload_len};
     if (weir_ipv4_emit_header(&ip, s->tx_buf, s->tx_cap) < 0)
         return WEIR_EINVAL;
     if (weir_tracing(s)) {
