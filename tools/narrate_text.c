@@ -412,7 +412,7 @@ _Static_assert(sizeof k_rows / sizeof k_rows[0] == WEIR_MSG_COUNT,
 /* Drop reasons in Chinese. Built from the library's own X-macro, so a reason added there without
  * a ZH_DROP_<NAME> here is a compile error. */
 #define ZH_DROP_FRAME_EMPTY "空帧"
-#define ZH_DROP_FRAME_TOO_BIG "帧超过了接口的 MTU"
+#define ZH_DROP_FRAME_TOO_BIG "帧超过了 IPv4 数据报的最大长度"
 #define ZH_DROP_BAD_NETIF "来自未知接口的帧"
 #define ZH_DROP_ETH_TRUNCATED "以太网帧比它的首部还短"
 #define ZH_DROP_ETH_NOT_FOR_US "以太网目的地址不是本机"

@@ -62,6 +62,15 @@ typedef struct weir_tcp_config {
     uint8_t max_retries;       /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
     uint64_t msl_us;           /* maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s) */
     uint32_t delayed_ack_us;   /* delayed-ACK timer, 0 = ACK every segment at once (40 ms) */
+    uint8_t quick_acks;        /* in-order segments ACKed at once when data starts to flow and
+                                  again after an idle gap longer than the RTO, so that the
+                                  peer's slow start is not held back by our delayed ACKs (16, as
+                                  Linux; 0 = off). Not while the connection is interactive */
+    bool delay_fin_ack;        /* a FIN in ESTABLISHED is ACKed after the delayed-ACK time, in case
+                                  our own FIN can carry the ACK, as Linux (false: at once) */
+    bool time_syn_ack;         /* a passive open takes its first RTT sample from the SYN-ACK and
+                                  the ACK that completes the handshake (true; FreeBSD's syncache
+                                  does not, so its first RTO is the initial one) */
     bool ack_every_second_segment; /* ACK every 2nd in-order segment whatever its size, as the
                                       BSDs do (false: every 2*MSS bytes, as Linux) */
     bool ack_repeats_fin;      /* while our FIN is unacknowledged, each ACK we send repeats it, as

@@ -14,7 +14,7 @@ extern "C" {
 /* X(NAME, "description") — why a frame or segment was dropped. */
 #define WEIR_DROP_TABLE(X)                                                                         \
     X(FRAME_EMPTY, "empty frame")                                                                  \
-    X(FRAME_TOO_BIG, "frame larger than the interface MTU")                                        \
+    X(FRAME_TOO_BIG, "frame larger than any IPv4 datagram")                                        \
     X(BAD_NETIF, "frame from an unknown interface")                                                \
     X(ETH_TRUNCATED, "Ethernet frame shorter than its header")                                     \
     X(ETH_NOT_FOR_US, "Ethernet destination is not ours")                                          \

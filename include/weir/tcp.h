@@ -61,6 +61,10 @@ int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len);
 int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap);
 /* Half-close: no more sending; a FIN follows the queued data. Receiving continues. */
 int weir_tcp_shutdown(weir_stack *s, int sock);
+/* No more receiving: bytes not yet read and every byte that arrives later are discarded (still
+ * acknowledged, at once, since no reply from us will carry the ACK), and recv returns 0. Sending
+ * is unaffected; close after it never resets the peer for unread data. */
+int weir_tcp_shutdown_read(weir_stack *s, int sock);
 /* Close and release the handle. Queued data is still delivered and the connection closes
  * gracefully — unless received data was left unread, in which case the peer is reset (RFC 1122
  * §4.2.2.13). The stack finishes the close on its own; the handle is invalid on return. */
@@ -82,6 +86,10 @@ typedef enum weir_tcp_option {
     WEIR_TCP_OPT_KEEPIDLE = 6,       /* seconds idle before the first keepalive probe */
     WEIR_TCP_OPT_KEEPINTVL = 7,      /* seconds between keepalive probes */
     WEIR_TCP_OPT_KEEPCNT = 8,        /* unanswered probes before the connection is dropped */
+    WEIR_TCP_OPT_QUICKACK = 9,       /* 1: ACK the next in-order segments at once (quick-ACK
+                                        mode, and a pending ACK goes now); 0: delay ACKs from
+                                        now on, until the data next resumes after an idle gap
+                                        longer than the RTO. Reads 1 while in quick-ACK mode */
 } weir_tcp_option;
 /* Set / read a per-socket option. WEIR_EINVAL for an unknown option or a bad value, WEIR_ESTATE
  * when the option can no longer change. */

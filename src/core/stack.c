@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "wire/ipv4.h"
 #include "port.h"
 #include "tcp/tcp_conn.h"
 
@@ -37,6 +38,8 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->max_retries = 15;
     t->msl_us = 30000000;
     t->delayed_ack_us = 40000;
+    t->quick_acks = 16;
+    t->time_syn_ack = true;
     t->keepalive_idle_us = 7200ull * 1000000u;
     t->keepalive_interval_us = 75000000;
     t->keepalive_count = 9;
@@ -219,7 +222,9 @@ int weir_netif_input(weir_stack *s, int netif, const uint8_t *frame, size_t len,
         weir_drop(s, WEIR_DROP_FRAME_EMPTY, frame, len);
         return 0;
     }
-    if (len > s->netifs[netif].mtu) {
+    /* The MTU bounds what we send. A received frame may be larger (a TUN device with GRO, a
+     * peer's TSO coalesced by a host): anything an IPv4 header can describe is taken. */
+    if (len > WEIR_IPV4_MAX_DATAGRAM) {
         weir_drop(s, WEIR_DROP_FRAME_TOO_BIG, frame, len);
         return 0;
     }

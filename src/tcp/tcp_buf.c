@@ -48,7 +48,9 @@ void tcp_ring_read_at(const tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n)
 void tcp_ring_consume(tcp_ring *r, uint32_t n)
 {
     /* head keeps moving even when len reaches 0: out-of-order bytes may already sit beyond the
-     * readable part, at offsets counted from head. */
+     * readable part, at offsets counted from head. An unallocated ring has nothing to take. */
+    if (n == 0)
+        return;
     r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);
     r->len -= n;
 }

@@ -96,9 +96,14 @@ struct tcp_conn {
     uint32_t recover;          /* snd_max when fast retransmit started */
 
     /* ACK policy. */
+    bool rcv_shut;             /* the application will not read again: discard what arrives */
     bool ack_now;              /* send an ACK at the end of this event */
     bool ack_plain;            /* ... a bare one (an answer to an unacceptable segment) */
     uint32_t rcv_unacked;      /* in-order bytes received since our last ACK */
+    uint8_t quick_acks;        /* in-order segments still to be ACKed at once (quick-ACK mode) */
+    bool interactive;          /* we answer within the delayed-ACK time: let ACKs ride on data */
+    bool data_seen;            /* some in-order data has arrived */
+    uint64_t last_data_rx_us;  /* when in-order data last arrived */
 
     /* Options the application set. */
     bool nodelay, keepalive;
@@ -205,6 +210,8 @@ void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c);
 /* ---- tcp_user.c ---- */
 /* Called when a connection becomes ESTABLISHED (both opens): notifies, runs a pending close. */
 void tcp_on_established(weir_stack *s, tcp_conn *c);
+/* Throw away the in-order bytes waiting to be read (after shutdown of the receive side). */
+void tcp_discard_received(weir_stack *s, tcp_conn *c);
 
 /* Trace helpers. */
 void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const weir_tcp_repr *r,

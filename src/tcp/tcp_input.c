@@ -601,6 +601,8 @@ static step_result ack_in_syn_received(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return drop(s, x, WEIR_DROP_TCP_ACK_UNACCEPTABLE);
     }
     take_window(c, x);
+    if (!s->cfg.tcp.time_syn_ack)
+        c->rtt_measuring = false;
     tcp_set_state(s, c, WEIR_TCP_ESTABLISHED, "ACK of our SYN received: handshake complete");
     tcp_on_established(s, c);
     deliver_held_text(s, c);
@@ -694,11 +696,32 @@ static bool accepts_text(weir_tcp_state st)
     return st == WEIR_TCP_ESTABLISHED || st == WEIR_TCP_FIN_WAIT_1 || st == WEIR_TCP_FIN_WAIT_2;
 }
 
-/* Out of order, or filling (part of) a hole: ACK at once (RFC 5681 §4.2). In order: at least
- * every 2*RMSS bytes (SHLD-19), otherwise within the delayed-ACK time (MUST-40). */
+/* In-order data after a silence: the peer is (re)starting slow start and every ACK we hold back
+ * halves its growth, so the next segments are ACKed at once (Linux's quick-ACK mode). The budget
+ * is what the window lets the peer send in two round trips' worth of ACK-every-other-segment,
+ * at least 2 and at most the configured number. */
+static void note_data_arrival(weir_stack *s, tcp_conn *c)
+{
+    bool silence = !c->data_seen || s->now_us - c->last_data_rx_us > c->rto;
+    if (silence && s->cfg.tcp.quick_acks > 0) {
+        uint32_t budget = tcp_rcv_window(c) / (2u * (c->snd_mss ? c->snd_mss : 536u));
+        if (budget < 2)
+            budget = 2;
+        if (budget > s->cfg.tcp.quick_acks)
+            budget = s->cfg.tcp.quick_acks;
+        if (budget > c->quick_acks)
+            c->quick_acks = (uint8_t)budget;
+    }
+    c->data_seen = true;
+    c->last_data_rx_us = s->now_us;
+}
+
+/* Out of order, or filling (part of) a hole: ACK at once (RFC 5681 §4.2). In order: at once in
+ * quick-ACK mode, else at least every 2*RMSS bytes (SHLD-19) and within the delayed-ACK time
+ * (MUST-40). */
 static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t len)
 {
-    if (immediate || s->cfg.tcp.delayed_ack_us == 0) {
+    if (immediate || s->cfg.tcp.delayed_ack_us == 0 || (c->quick_acks > 0 && !c->interactive)) {
         c->ack_now = true;
         return;
     }
@@ -768,7 +791,13 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
     uint32_t delivered = c->rcv_nxt - old;
     c->rcv.len += delivered;
     c->bytes_received += delivered;
+    if (c->rcv_shut) { /* nobody will read it, and no reply will carry the ACK */
+        tcp_discard_received(s, c);
+        c->ack_now = true;
+        return STEP_CONTINUE;
+    }
     weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0);
+    note_data_arrival(s, c);
     /* Filling a hole, or repeating data we had (its D-SACK must not wait): ACK at once. */
     schedule_ack(s, c, fills_hole || x->dup_noted, x->data_len);
     return STEP_CONTINUE;
@@ -781,7 +810,16 @@ static void process_fin(weir_stack *s, tcp_conn *c)
     c->rcv_nxt++;
     c->fin_received = true;
     c->rcv_fin_pending = false;
-    c->ack_now = true;
+    /* In ESTABLISHED our own FIN may follow as soon as the application reads the end of stream
+     * and can carry this ACK: the delay_fin_ack policy gives it the delayed-ACK time to, once
+     * data has flowed (before that Linux's ACK timeout is still zero: the ACK goes at once). */
+    if (s->cfg.tcp.delay_fin_ack && c->state == WEIR_TCP_ESTABLISHED && c->data_seen &&
+        s->cfg.tcp.delayed_ack_us > 0) {
+        c->interactive = true;
+        tcp_arm_delayed_ack(s, c);
+    } else {
+        c->ack_now = true;
+    }
     weir_sock_notify(s, c->handle, WEIR_EV_PEER_CLOSED, 0);
     weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0); /* recv() now reports end of stream */
     switch (c->state) {

@@ -183,6 +183,8 @@ static void fill_ack(const weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
         wnd = 65535;
     r->window = (uint16_t)(syn ? wnd : wnd >> c->rcv_wscale);
     c->rcv_adv = c->rcv_nxt + wnd;
+    if (c->quick_acks > 0 && c->rcv_nxt != c->last_ack_sent)
+        c->quick_acks--; /* one quick ACK spent on new data */
     c->last_ack_sent = c->rcv_nxt;
     if (c->ts_on && !syn) {
         r->opt.has_timestamps = true;
@@ -207,8 +209,13 @@ static void sent_sequence_space(weir_stack *s, tcp_conn *c, uint32_t seq, uint32
         c->rtt_seq = end;
         c->rtt_start = s->now_us;
     }
-    if (new_data)
+    if (new_data) {
         c->snd_max = end;
+        /* Data sent soon after data arrived looks like a reply: from now on our ACKs wait for
+         * the next one rather than going out alone (quick-ACK mode is suspended). */
+        if (c->data_seen && s->now_us - c->last_data_rx_us < s->cfg.tcp.delayed_ack_us)
+            c->interactive = true;
+    }
     /* RFC 6298 (5.1): start the timer when it is not running. */
     if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX)
         tcp_rto_restart(s, c);

@@ -197,6 +197,8 @@ static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
         return on_persist_timeout(s, c);
     case WEIR_TIMER_DELAYED_ACK:
         weir_count(s, WEIR_CTR_TCP_DELAYED_ACKS);
+        /* No reply came to carry this ACK: the exchange is not interactive after all. */
+        c->interactive = false;
         tcp_send_ack(s, c);
         return false;
     case WEIR_TIMER_KEEPALIVE:

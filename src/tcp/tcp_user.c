@@ -229,6 +229,8 @@ static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek)
         return WEIR_EINVAL;
     if (c->state == WEIR_TCP_LISTEN)
         return WEIR_ENOTCONN;
+    if (c->rcv_shut)
+        return 0;
     if (c->rcv.len > 0) {
         uint32_t before = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
         uint32_t n = c->rcv.len < cap ? c->rcv.len : (uint32_t)(cap > INT32_MAX ? INT32_MAX : cap);
@@ -283,6 +285,26 @@ int weir_tcp_shutdown(weir_stack *s, int sock)
     if (c->state == WEIR_TCP_CLOSED || c->state == WEIR_TCP_LISTEN)
         return conn_error_or(c, WEIR_ENOTCONN);
     close_send_side(s, c);
+    return 0;
+}
+
+void tcp_discard_received(weir_stack *s, tcp_conn *c)
+{
+    tcp_ring_consume(&c->rcv, c->rcv.len);
+    if (c->ooo.count == 0)
+        tcp_ring_release_if_empty(s, &c->rcv);
+}
+
+int weir_tcp_shutdown_read(weir_stack *s, int sock)
+{
+    tcp_conn *c;
+    int rc = lookup(s, sock, &c);
+    if (rc)
+        return rc;
+    if (c->state == WEIR_TCP_CLOSED || c->state == WEIR_TCP_LISTEN)
+        return conn_error_or(c, WEIR_ENOTCONN);
+    c->rcv_shut = true;
+    tcp_discard_received(s, c);
     return 0;
 }
 
@@ -393,6 +415,21 @@ int weir_tcp_abort(weir_stack *s, int sock)
 /* Buffer sizes and the MSS shape the SYN and the buffers: they can change only before. */
 static bool before_open(const tcp_conn *c) { return c->state == WEIR_TCP_CLOSED && !c->error; }
 
+static void set_quick_ack(weir_stack *s, tcp_conn *c, bool on)
+{
+    if (on) {
+        c->quick_acks = s->cfg.tcp.quick_acks > 0 ? s->cfg.tcp.quick_acks : 16;
+        c->interactive = false;
+        if (c->timer[WEIR_TIMER_DELAYED_ACK] != UINT64_MAX)
+            tcp_send_ack(s, c);
+    } else {
+        /* As if data had just arrived, so only a later idle gap brings quick ACKs back. */
+        c->quick_acks = 0;
+        c->data_seen = true;
+        c->last_data_rx_us = s->now_us;
+    }
+}
+
 int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
 {
     tcp_conn *c;
@@ -443,6 +480,9 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             return WEIR_EINVAL;
         c->keepcnt = (uint8_t)value;
         return 0;
+    case WEIR_TCP_OPT_QUICKACK:
+        set_quick_ack(s, c, value != 0);
+        return 0;
     }
     return WEIR_EINVAL;
 }
@@ -479,6 +519,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_KEEPCNT:
         *value = c->keepcnt;
+        return 0;
+    case WEIR_TCP_OPT_QUICKACK:
+        *value = c->quick_acks > 0 && !c->interactive;
         return 0;
     }
     return WEIR_EINVAL;

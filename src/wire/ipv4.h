@@ -5,6 +5,7 @@
 #include "wire.h"
 
 #define WEIR_IPV4_MIN_HEADER 20
+#define WEIR_IPV4_MAX_DATAGRAM 65535u /* the total-length field is 16 bits */
 #define WEIR_IP_PROTO_ICMP 1
 #define WEIR_IP_PROTO_TCP 6
 #define WEIR_IP_PROTO_UDP 17

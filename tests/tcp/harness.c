@@ -148,6 +148,14 @@ harness *h_new(void)
     return h;
 }
 
+harness *h_new_delayed_acks(void)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.quick_acks = 0;
+    h_start(h);
+    return h;
+}
+
 static void h_free(harness *h)
 {
     if (!h)
@@ -220,7 +228,7 @@ void h_inject(harness *h, weir_tcp_repr *r)
         r->src_port = h->pport;
     if (r->dst_port == 0)
         r->dst_port = h->lport;
-    uint8_t frame[H_MTU];
+    static uint8_t frame[WEIR_IPV4_MAX_DATAGRAM]; /* the peer may send more than our MTU */
     int n = weir_tcp_emit(r, H_PEER_IP, H_LOCAL_IP, frame + WEIR_IPV4_MIN_HEADER,
                           sizeof frame - WEIR_IPV4_MIN_HEADER);
     assert_true(n > 0);

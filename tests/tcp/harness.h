@@ -122,6 +122,9 @@ typedef struct harness {
 harness *h_new_config(void);
 void h_start(harness *h);
 harness *h_new(void);
+/* h_new without quick-ACK mode: the steady-state delayed-ACK policy from the first segment, for
+ * tests about that policy itself. */
+harness *h_new_delayed_acks(void);
 /* Leak check and free: abort every handle the harness knows, run every timer out (at least
  * 2*MSL), then require tcp_conns == 0 and mem_in_use back at its value right after the stack and
  * its interface were created. */

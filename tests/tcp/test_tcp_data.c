@@ -19,7 +19,7 @@ static void init_payload(void)
 static void delayed_ack_fires_at_40ms(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h_established_passive(h);
     h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, payload, 100);
     uint64_t t = h->now;
@@ -37,7 +37,7 @@ static void delayed_ack_fires_at_40ms(void **state)
 static void every_second_full_segment_is_acked_at_once(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h_established_passive(h);
     uint16_t mss = h_info(h).rcv_mss;
     assert_int_equal(mss, 1460);
@@ -57,7 +57,7 @@ static void every_second_full_segment_is_acked_at_once(void **state)
 static void ack_rides_on_reply_data(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h_established_passive(h);
     h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, payload, 100);
     h_expect_none(h);
@@ -103,7 +103,7 @@ static void out_of_order_segment_is_acked_at_once_and_held(void **state)
 static void overlapping_and_duplicate_segments_deliver_each_byte_once(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h_established_passive(h);
     h_send(h, H_ACK, 1, 1, H_WIN, payload, 100);
     h_send(h, H_ACK, 51, 1, H_WIN, payload + 50, 100); /* overlaps 50 old bytes */
@@ -157,12 +157,138 @@ static void fin_beyond_a_hole_is_taken_when_the_hole_fills(void **state)
     h_finish(h);
 }
 
+/* ---- quick ACK ------------------------------------------------------------------------------ */
+
+/* Data starting to flow is ACKed segment by segment (the quick-ACK budget, 16 by default) so the
+ * peer's slow start is not slowed by delayed ACKs; after that the delayed-ACK policy holds. */
+static void quick_acks_at_start_then_delayed(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    uint32_t seq = 1;
+    for (int i = 0; i < 16; i++, seq += 100) {
+        h_send(h, H_ACK, seq, 1, H_WIN, payload, 100);
+        h_expect(h, H_ACK, 1, seq + 100, 0);
+    }
+    h_send(h, H_ACK, seq, 1, H_WIN, payload, 100);
+    h_expect_none(h); /* the budget is spent */
+    h_advance(h, 40000);
+    h_expect(h, H_ACK, 1, seq + 100, 0);
+    int quick = -1;
+    assert_int_equal(weir_tcp_getopt(h->s, h->sock, WEIR_TCP_OPT_QUICKACK, &quick), 0);
+    assert_int_equal(quick, 0);
+    h_finish(h);
+}
+
+/* After a silence longer than the RTO the peer restarts from a small window: quick ACKs again. */
+static void quick_acks_resume_after_an_idle_gap(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_QUICKACK, 0);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 100);
+    h_expect_none(h);
+    h_advance(h, 40000);
+    h_expect(h, H_ACK, 1, 101, 0);
+    h_advance(h, h_info(h).rto_us + 1000);
+    h_send(h, H_ACK, 101, 1, H_WIN, payload, 100);
+    h_expect(h, H_ACK, 1, 201, 0); /* at once */
+    h_finish(h);
+}
+
+/* A reply sent within the delayed-ACK time marks the exchange interactive: the next ACK waits
+ * for the next reply instead of going out alone, quick-ACK budget or not. */
+static void interactive_exchange_lets_acks_ride_on_replies(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, payload, 100);
+    h_expect(h, H_ACK, 1, 101, 0); /* quick */
+    h_app_send(h, 50);             /* the reply, at once: interactive */
+    h_expect(h, H_ACK, 1, 101, 50);
+    h_send(h, H_ACK | H_PSH, 101, 51, H_WIN, payload, 100);
+    h_expect_none(h);
+    h_app_send(h, 50);
+    h_expect(h, H_ACK, 51, 201, 50); /* the ACK rides on the reply */
+    h_finish(h);
+}
+
+static void quickack_option_sends_a_pending_ack_now(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_QUICKACK, 0), 0);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 100);
+    h_expect_none(h);
+    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_QUICKACK, 1), 0);
+    h_expect(h, H_ACK, 1, 101, 0);
+    int quick = 0;
+    assert_int_equal(weir_tcp_getopt(h->s, h->sock, WEIR_TCP_OPT_QUICKACK, &quick), 0);
+    assert_int_equal(quick, 1);
+    h_send(h, H_ACK, 101, 1, H_WIN, payload, 100);
+    h_expect(h, H_ACK, 1, 201, 0);
+    h_finish(h);
+}
+
+/* The Linux policy: a FIN after data is ACKed after the delayed-ACK time (our FIN may carry it);
+ * a FIN before any data at once. The default ACKs a FIN at once. */
+static void delay_fin_ack_policy(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.delay_fin_ack = true;
+    h_start(h);
+    h_established_passive(h);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 100);
+    h_expect(h, H_ACK, 1, 101, 0);
+    h_send(h, H_ACK | H_FIN, 101, 1, H_WIN, NULL, 0);
+    h_expect_none(h);
+    h_advance(h, 40000);
+    h_expect(h, H_ACK, 1, 102, 0);
+    h_finish(h);
+
+    h = h_new_config();
+    h->cfg.tcp.delay_fin_ack = true;
+    h_start(h);
+    h_established_passive(h);
+    h_send(h, H_ACK | H_FIN, 1, 1, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 1, 2, 0);
+    h_finish(h);
+}
+
+/* shutdown of the receive side: queued and later bytes are discarded, ACKed at once, and recv
+ * reports the end of the stream; close then finishes with a FIN, not a RST. */
+static void shutdown_read_discards_and_acks(void **state)
+{
+    (void)state;
+    harness *h = h_new_delayed_acks();
+    h_established_passive(h);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 100);
+    assert_int_equal(weir_tcp_shutdown_read(h->s, h->sock), 0);
+    char buf[256];
+    assert_int_equal(weir_tcp_recv(h->s, h->sock, buf, sizeof buf), 0);
+    h_advance(h, 40000);
+    h_expect(h, H_ACK, 1, 101, 0);
+    h_send(h, H_ACK, 101, 1, H_WIN, payload, 200);
+    const h_seg *g = h_expect(h, H_ACK, 1, 301, 0); /* at once, and the window stays open */
+    assert_int_equal(g->window, h_info(h).rcv_wnd);
+    assert_int_equal(h_info(h).recv_queued, 0);
+    assert_int_equal(weir_tcp_close(h->s, h->sock), 0);
+    h->sock = -1;
+    h_expect(h, H_ACK | H_FIN, 1, 301, 0);
+    h_finish(h);
+}
+
 /* ---- receive window ------------------------------------------------------------------------ */
 
 static void receive_window_shrinks_as_data_is_unread_and_update_follows_read(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h_established_passive(h);
     uint32_t cap = h_info(h).rcv_wnd;
     assert_int_equal(cap, 65535);
@@ -190,6 +316,7 @@ static void zero_receive_window_then_window_update_when_app_reads(void **state)
     (void)state;
     harness *h = h_new_config();
     h->cfg.tcp.recv_buffer = 2920;
+    h->cfg.tcp.quick_acks = 0; /* the steady-state policy */
     h_start(h);
     h_established_passive(h);
     h_send(h, H_ACK, 1, 1, H_WIN, payload, 1460);
@@ -409,7 +536,7 @@ static void send_buffer_full_is_eagain_then_writable(void **state)
 static void close_with_unread_data_sends_rst(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h_established_passive(h);
     h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, payload, 100);
     assert_int_equal(weir_tcp_close(h->s, h->sock), 0);
@@ -550,7 +677,7 @@ static void keepalive_drops_connection_after_count_probes(void **state)
 static void receive_across_sequence_wraparound(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h->irs = 0xffffff00u; /* RCV.NXT wraps after 255 bytes */
     h_established_passive(h);
     h_send(h, H_ACK, 1, 1, H_WIN, payload, 200);
@@ -608,6 +735,12 @@ int main(void)
         H_TEST(delayed_ack_fires_at_40ms),
         H_TEST(every_second_full_segment_is_acked_at_once),
         H_TEST(ack_rides_on_reply_data),
+        H_TEST(quick_acks_at_start_then_delayed),
+        H_TEST(quick_acks_resume_after_an_idle_gap),
+        H_TEST(interactive_exchange_lets_acks_ride_on_replies),
+        H_TEST(quickack_option_sends_a_pending_ack_now),
+        H_TEST(delay_fin_ack_policy),
+        H_TEST(shutdown_read_discards_and_acks),
         H_TEST(out_of_order_segment_is_acked_at_once_and_held),
         H_TEST(overlapping_and_duplicate_segments_deliver_each_byte_once),
         H_TEST(out_of_order_data_survives_the_app_draining_the_buffer),

@@ -23,6 +23,7 @@ static void zero_window_probe_from_peer_is_acked(void **state)
     (void)state;
     harness *h = h_new_config();
     h->cfg.tcp.recv_buffer = 2920;
+    h->cfg.tcp.quick_acks = 0; /* the steady-state policy */
     h_start(h);
     h_established_passive(h);
     h_send(h, H_ACK, 1, 1, H_WIN, payload, 1460);
@@ -121,7 +122,7 @@ static void segment_filling_the_last_hole_is_acked_at_once(void **state)
 static void ack_at_least_every_2_rmss_bytes(void **state)
 {
     (void)state;
-    harness *h = h_new();
+    harness *h = h_new_delayed_acks();
     h_established_passive(h);
     /* SHLD-19: "An ACK SHOULD be generated for at least every second full-sized segment or
      * 2*RMSS bytes of new data". Three 1000-byte segments are 3000 > 2*1460 bytes. */
@@ -149,6 +150,20 @@ static void simultaneous_open_peer_syn_ack_establishes(void **state)
     h_finish(h);
 }
 
+/* Found by the FreeBSD scripts: a segment larger than our MTU (coalesced by a receive offload, or
+ * sent with TSO by a host on the same machine) was dropped as "frame too big". The MTU bounds what
+ * we send; what arrives is bounded only by the IPv4 total length. */
+static void segment_larger_than_the_mtu_is_accepted(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 32000);
+    h_expect(h, H_ACK, 1, 32001, 0);
+    assert_int_equal(h_info(h).recv_queued, 32000);
+    h_finish(h);
+}
+
 int main(void)
 {
     h_pattern(payload, sizeof payload, 0);
@@ -159,6 +174,7 @@ int main(void)
         H_TEST(segment_filling_the_last_hole_is_acked_at_once),
         H_TEST(ack_at_least_every_2_rmss_bytes),
         H_TEST(simultaneous_open_peer_syn_ack_establishes),
+        H_TEST(segment_larger_than_the_mtu_is_accepted),
     };
     return cmocka_run_group_tests_name("tcp_known_engine_bugs", tests, NULL, NULL);
 }

@@ -573,8 +573,8 @@ static void data_ack_is_seq_plus_len(void **state)
     uint8_t data[100];
     h_pattern(data, sizeof data, 0);
     h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, data, 100);
+    h_expect(h, H_ACK, 1, 1 + 100, 0); /* quick ACKs while the data starts to flow */
     h_send(h, H_ACK | H_PSH, 101, 1, H_WIN, data, 37);
-    h_advance(h, 40000);
     h_expect(h, H_ACK, 1, 1 + 100 + 37, 0);
     h_expect_none(h);
     /* Our data: the peer's ack = our seq + len moves SND.UNA exactly there. */

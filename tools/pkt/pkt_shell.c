@@ -596,6 +596,8 @@ void pkt_profile_config(pkt_runner *R)
         t->recv_buffer_max = 2097152; /* kern.ipc.maxsockbuf: window scale 6 */
         t->send_buffer = R->sendspace;
         t->delayed_ack_us = 100000;
+        t->quick_acks = 0;                  /* no quick-ACK mode */
+        t->time_syn_ack = false;            /* the syncache takes no RTT sample */
         t->ack_every_second_segment = true; /* tcp_input's "every other segment" */
         t->ack_repeats_fin = true;          /* tcp_output resends an unacked FIN */
         t->rcv_window_is_buffer = true;     /* rcv_wnd is buffer space, beyond 65535 */
@@ -618,6 +620,8 @@ void pkt_profile_config(pkt_runner *R)
         t->recv_buffer_max = 3u * 1024 * 1024;
         t->send_buffer = 262144;
         t->delayed_ack_us = 40000;
+        t->quick_acks = 16;       /* TCP_MAX_QUICKACKS */
+        t->delay_fin_ack = true;  /* tcp_fin() enters pingpong mode */
         t->rto_max_us = 120000000; /* syn_retries: weir's, unless defaults.sh (5) */
         t->msl_us = 30000000;
     }

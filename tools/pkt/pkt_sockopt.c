@@ -106,10 +106,12 @@ static const char *opt_name(const pkt_syscall *sc)
 
 static const char *const k_set_ok[] = {"SO_REUSEADDR", "SO_REUSEPORT", "SO_RCVBUF", "SO_SNDBUF",
                                        "SO_KEEPALIVE", "SO_LINGER", "TCP_NODELAY", "TCP_MAXSEG",
-                                       "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", NULL};
+                                       "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_QUICKACK",
+                                       NULL};
 static const char *const k_get_ok[] = {"SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE",
                                        "SO_REUSEADDR", "TCP_NODELAY", "TCP_MAXSEG",
-                                       "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", NULL};
+                                       "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
+                                       "TCP_QUICKACK", NULL};
 
 static bool in_list(const char *name, const char *const *list)
 {
@@ -270,6 +272,8 @@ static sysres do_setsockopt(pkt_runner *R, const pkt_syscall *sc, pkt_fd *f)
         return setopt(R, f, WEIR_TCP_OPT_KEEPINTVL, (int)v);
     if (strcmp(n, "TCP_KEEPCNT") == 0)
         return setopt(R, f, WEIR_TCP_OPT_KEEPCNT, (int)v);
+    if (strcmp(n, "TCP_QUICKACK") == 0)
+        return setopt(R, f, WEIR_TCP_OPT_QUICKACK, v != 0);
     return err("ENOPROTOOPT");
 }
 
@@ -354,7 +358,8 @@ static bool getopt_value(pkt_runner *R, pkt_fd *f, const char *n, int64_t *v, co
                  {"TCP_NODELAY", WEIR_TCP_OPT_NODELAY, 1},
                  {"TCP_KEEPIDLE", WEIR_TCP_OPT_KEEPIDLE, 1},
                  {"TCP_KEEPINTVL", WEIR_TCP_OPT_KEEPINTVL, 1},
-                 {"TCP_KEEPCNT", WEIR_TCP_OPT_KEEPCNT, 1}};
+                 {"TCP_KEEPCNT", WEIR_TCP_OPT_KEEPCNT, 1},
+                 {"TCP_QUICKACK", WEIR_TCP_OPT_QUICKACK, 1}};
     for (size_t i = 0; i < sizeof k_map / sizeof k_map[0]; i++)
         if (strcmp(n, k_map[i].name) == 0) {
             int rc = weir_tcp_getopt(R->stack, f->sock, k_map[i].opt, &iv);

@@ -275,8 +275,10 @@ static sysres sys_shutdown(pkt_runner *R, const pkt_syscall *sc, pkt_fd *f)
     } else if (!f->connected) {
         return fail_err("ENOTCONN");
     }
-    if (how == PKT_SHUT_RD || how == PKT_SHUT_RDWR)
+    if (how == PKT_SHUT_RD || how == PKT_SHUT_RDWR) {
+        weir_tcp_shutdown_read(R->stack, f->sock);
         f->shut_rd = true;
+    }
     pkt_drain_events(R);
     return done(0);
 }
