@@ -100,6 +100,10 @@ typedef struct weir_stack_config {
                                    refers to any more (1024) */
     uint16_t ephemeral_lo, ephemeral_hi; /* local port range for connect (49152..65535) */
     uint8_t ip_ttl;             /* TTL of packets we send (64) */
+    uint32_t dgram_recv_buffer; /* bytes of datagrams a UDP or ping socket holds unread before it
+                                   drops new ones (65536) */
+    uint16_t icmp_error_rate;   /* ICMP errors we may send per second, in bursts of as many
+                                   (RFC 1812 §4.3.2.8; 100) */
     weir_tcp_config tcp;
 } weir_stack_config;
 

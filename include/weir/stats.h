@@ -35,6 +35,9 @@ extern "C" {
     X(UDP_MALFORMED, "malformed UDP datagram")                                                     \
     X(UDP_BAD_CHECKSUM, "UDP checksum wrong")                                                      \
     X(UDP_NO_SOCKET, "UDP datagram for a closed port")                                             \
+    X(UDP_RCVBUF_FULL, "UDP or ping socket receive queue full")                                   \
+    X(ICMP_ERROR_UNMATCHED, "ICMP error quoting nothing of ours")                                   \
+    X(ICMP_ERROR_BAD_QUOTE, "ICMP error with a short or invalid quoted header")                    \
     X(TCP_TRUNCATED, "TCP segment shorter than its header")                                        \
     X(TCP_BAD_HEADER_LEN, "TCP data offset out of range")                                          \
     X(TCP_BAD_CHECKSUM, "TCP checksum wrong")                                                      \
@@ -66,6 +69,13 @@ extern "C" {
     X(FRAMES_OUT_FAILED, "frames the driver refused")                                              \
     X(IP_PACKETS_IN, "IPv4 packets delivered")                                                     \
     X(ICMP_ECHO_REPLIES, "ICMP echo replies sent")                                                 \
+    X(ICMP_ECHO_REQUESTS, "ICMP echo requests sent")                                               \
+    X(ICMP_UNREACH_SENT, "ICMP destination-unreachable messages sent")                             \
+    X(ICMP_RATE_LIMITED, "ICMP errors not sent because of the rate limit")                         \
+    X(ICMP_ERRORS_IN, "ICMP errors delivered to a socket")                                         \
+    X(UDP_DATAGRAMS_IN, "UDP datagrams delivered")                                                 \
+    X(UDP_DATAGRAMS_OUT, "UDP datagrams sent")                                                     \
+    X(TCP_PMTU_REDUCED, "MSS lowered by an ICMP fragmentation-needed message")                     \
     X(TCP_SEGMENTS_IN, "TCP segments processed")                                                   \
     X(TCP_SEGMENTS_OUT, "TCP segments sent")                                                       \
     X(TCP_ACTIVE_OPENS, "connections opened actively")                                             \

@@ -4,8 +4,10 @@
 #include "weir/config.h"
 #include "weir/err.h"
 #include "weir/netif.h"
+#include "weir/ping.h"
 #include "weir/stack.h"
 #include "weir/stats.h"
 #include "weir/tcp.h"
 #include "weir/trace.h"
+#include "weir/udp.h"
 #endif

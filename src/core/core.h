@@ -17,6 +17,7 @@
 
 struct tcp_conn;
 struct tcp_table;
+struct dgram_sock;
 
 typedef struct weir_netif_slot {
     bool used;
@@ -29,6 +30,13 @@ typedef struct weir_netif_slot {
     void *transmit_ctx;
 } weir_netif_slot;
 
+/* What a socket handle refers to. */
+typedef enum weir_sock_kind {
+    WEIR_SOCK_TCP = 1,  /* struct tcp_conn (src/tcp) */
+    WEIR_SOCK_UDP,      /* struct dgram_sock (src/ip/dgram.c) */
+    WEIR_SOCK_PING,     /* struct dgram_sock: ICMP echo, like Linux's ping sockets */
+} weir_sock_kind;
+
 /* One entry of the socket handle table. A handle is (generation << 16 | slot); the generation
  * changes each time the slot is freed, so an old handle no longer matches. */
 typedef struct weir_sock_slot {
@@ -37,7 +45,8 @@ typedef struct weir_sock_slot {
     bool queued;              /* on the event queue */
     uint8_t pending;          /* bit (1 << weir_event_type) per undelivered event */
     int pending_err;          /* for WEIR_EV_ERROR */
-    struct tcp_conn *conn;
+    uint8_t kind;             /* weir_sock_kind */
+    void *obj;                /* the record of that kind */
 } weir_sock_slot;
 
 struct weir_stack {
@@ -55,6 +64,10 @@ struct weir_stack {
     uint32_t event_head, event_count;
 
     struct tcp_table *tcp;
+    struct dgram_sock *dgrams; /* UDP and ping sockets (src/ip/dgram.c) */
+    uint16_t next_ping_ident;
+    uint64_t icmp_tokens_at;  /* ICMP error rate limit: token bucket refilled from this time */
+    uint32_t icmp_tokens;
 
     uint8_t isn_secret[16];   /* RFC 6528 secret key, drawn once */
     uint16_t ip_ident;        /* next IPv4 identification: a counter from a random start */
@@ -75,7 +88,9 @@ static inline bool weir_tracing(const weir_stack *s) { return s->cfg.trace != NU
 void weir_trace_emit(weir_stack *s, weir_trace_event *ev); /* fills now_us */
 
 /* Socket handles. */
-int weir_sock_alloc(weir_stack *s, struct tcp_conn *conn);  /* handle or WEIR_ENOBUFS */
+int weir_sock_alloc_kind(weir_stack *s, weir_sock_kind kind, void *obj); /* or WEIR_ENOBUFS */
+void *weir_sock_obj(weir_stack *s, int handle, weir_sock_kind kind); /* NULL: bad, stale, other kind */
+int weir_sock_alloc(weir_stack *s, struct tcp_conn *conn);  /* a TCP handle or WEIR_ENOBUFS */
 struct tcp_conn *weir_sock_conn(weir_stack *s, int handle); /* NULL for a bad/stale handle */
 void weir_sock_release(weir_stack *s, int handle);
 /* Queue an event for a handle (coalesced per socket). No-op for handle < 0. */

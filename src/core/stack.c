@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "ip/ip.h"
 #include "wire/ipv4.h"
 #include "port.h"
 #include "tcp/tcp_conn.h"
@@ -21,6 +22,8 @@ void weir_stack_config_init(weir_stack_config *cfg)
     cfg->ephemeral_lo = 49152;
     cfg->ephemeral_hi = 65535;
     cfg->ip_ttl = 64;
+    cfg->dgram_recv_buffer = 65536;
+    cfg->icmp_error_rate = 100;
     weir_tcp_config *t = &cfg->tcp;
     t->send_buffer = 65536;
     t->recv_buffer = 65535;
@@ -99,6 +102,7 @@ void weir_stack_destroy(weir_stack *s)
         return;
     if (s->tcp)
         tcp_table_destroy(s);
+    weir_dgram_destroy_all(s);
     weir_free(s, s->socks, sizeof(weir_sock_slot) * s->cfg.max_sockets);
     weir_free(s, s->event_ring, sizeof(uint32_t) * s->cfg.max_sockets);
     weir_free(s, s->tx_buf, s->tx_cap);
@@ -262,19 +266,25 @@ void weir_stats_get(const weir_stack *s, weir_stats *out)
 
 static int make_handle(uint32_t slot, uint16_t gen) { return (int)(((uint32_t)gen << 16) | slot); }
 
-int weir_sock_alloc(weir_stack *s, tcp_conn *conn)
+int weir_sock_alloc_kind(weir_stack *s, weir_sock_kind kind, void *obj)
 {
     for (uint32_t i = 0; i < s->cfg.max_sockets; i++) {
         weir_sock_slot *k = &s->socks[i];
         if (k->used)
             continue;
         k->used = true;
-        k->conn = conn;
+        k->kind = (uint8_t)kind;
+        k->obj = obj;
         k->pending = 0;
         k->pending_err = 0;
         return make_handle(i, k->generation);
     }
     return WEIR_ENOBUFS;
+}
+
+int weir_sock_alloc(weir_stack *s, tcp_conn *conn)
+{
+    return weir_sock_alloc_kind(s, WEIR_SOCK_TCP, conn);
 }
 
 static weir_sock_slot *slot_of(weir_stack *s, int handle)
@@ -289,10 +299,15 @@ static weir_sock_slot *slot_of(weir_stack *s, int handle)
     return (k->used && k->generation == gen) ? k : NULL;
 }
 
-tcp_conn *weir_sock_conn(weir_stack *s, int handle)
+void *weir_sock_obj(weir_stack *s, int handle, weir_sock_kind kind)
 {
     weir_sock_slot *k = slot_of(s, handle);
-    return k ? k->conn : NULL;
+    return k && k->kind == kind ? k->obj : NULL;
+}
+
+tcp_conn *weir_sock_conn(weir_stack *s, int handle)
+{
+    return weir_sock_obj(s, handle, WEIR_SOCK_TCP);
 }
 
 void weir_sock_release(weir_stack *s, int handle)
@@ -301,7 +316,7 @@ void weir_sock_release(weir_stack *s, int handle)
     if (!k)
         return;
     k->used = false;
-    k->conn = NULL;
+    k->obj = NULL;
     k->pending = 0; /* a queued entry for this slot is skipped when popped */
     k->generation = (uint16_t)((k->generation + 1) & HANDLE_GEN_MASK);
 }

@@ -1,4 +1,4 @@
-/* ipv4.c — IPv4 input and output for a host (RFC 791, RFC 1122 §3), and ICMP echo (RFC 792).
+/* ipv4.c — IPv4 input and output for a host (RFC 791, RFC 1122 §3).
  *
  * Input validates the header (src/wire), checks the packet is for us, and hands TCP segments to the
  * engine. Output builds the header in front of the payload the caller wrote into the stack's
@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "ip/ip.h"
 #include "tcp/tcp_conn.h"
 #include "wire/checksum.h"
-#include "wire/icmp.h"
 #include "wire/ipv4.h"
 #include "wire/tcp.h"
 
@@ -110,35 +110,6 @@ static bool bad_source(const weir_stack *s, uint32_t src)
     return src == 0 || src == 0xffffffffu || (src >> 28) == 0xe || weir_ip_is_local(s, src);
 }
 
-static void icmp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len)
-{
-    weir_icmp_repr msg;
-    weir_wire_status st = weir_icmp_parse(ip->payload, ip->payload_len, true, &msg);
-    if (st != WEIR_WIRE_OK) {
-        weir_drop(s, st == WEIR_WIRE_BAD_CHECKSUM ? WEIR_DROP_ICMP_BAD_CHECKSUM
-                                                  : WEIR_DROP_ICMP_MALFORMED,
-                  pkt, len);
-        return;
-    }
-    if (msg.type != WEIR_ICMP_ECHO_REQUEST) {
-        weir_drop(s, WEIR_DROP_ICMP_UNHANDLED, pkt, len);
-        return;
-    }
-    /* Echo reply: same identifier, sequence and data (RFC 792; RFC 1122 MUST 3.2.2.6). */
-    size_t cap;
-    uint8_t *out = weir_ip_payload_buf(s, &cap);
-    weir_icmp_repr reply = msg;
-    reply.type = WEIR_ICMP_ECHO_REPLY;
-    reply.code = 0;
-    int n = weir_icmp_emit(&reply, out, cap);
-    if (n < 0) {
-        weir_drop(s, WEIR_DROP_ICMP_MALFORMED, pkt, len);
-        return;
-    }
-    if (weir_ip_send(s, ip->dst, ip->src, WEIR_IP_PROTO_ICMP, (size_t)n) == 0)
-        weir_count(s, WEIR_CTR_ICMP_ECHO_REPLIES);
-}
-
 static void tcp_packet_input(weir_stack *s, int netif, const weir_ipv4_repr *ip,
                              const uint8_t *pkt, size_t len)
 {
@@ -182,13 +153,14 @@ void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
         tcp_packet_input(s, netif, &ip, pkt, len);
         break;
     case WEIR_IP_PROTO_ICMP:
-        icmp_input(s, &ip, pkt, len);
+        weir_icmp_input(s, &ip, pkt, len);
         break;
     case WEIR_IP_PROTO_UDP:
-        weir_drop(s, WEIR_DROP_UDP_NO_SOCKET, pkt, len);
+        weir_udp_input(s, &ip, pkt, len);
         break;
     default:
         weir_drop(s, WEIR_DROP_IP_UNKNOWN_PROTOCOL, pkt, len);
+        weir_icmp_send_unreachable(s, WEIR_ICMP_UNREACH_PROTOCOL, &ip, pkt, len);
         break;
     }
 }

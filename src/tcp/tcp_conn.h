@@ -112,6 +112,7 @@ struct tcp_conn {
     uint8_t keepcnt;
 
     int error;                 /* connection error for the application (WEIR_E*), 0 if none */
+    int soft_error;            /* the last ICMP soft error: reported instead of ETIMEDOUT */
     uint64_t last_rcv_time;    /* for keepalive idleness */
 
     /* Statistics for weir_tcp_get_info. */
@@ -189,6 +190,11 @@ uint32_t tcp_loss_ssthresh(const tcp_conn *c);
 uint32_t tcp_unsent_bytes(const tcp_conn *c);
 /* The sequence number of the first byte after all queued data (where FIN goes). */
 uint32_t tcp_data_end_seq(const tcp_conn *c);
+
+/* ---- tcp_icmp.c ---- */
+struct weir_icmp_error;
+/* An ICMP error quoting one of our segments. True when a connection took it. */
+bool tcp_icmp_error(weir_stack *s, const struct weir_icmp_error *e);
 
 /* ---- tcp_timer.c ---- */
 void tcp_timer_set(tcp_conn *c, weir_tcp_timer t, uint64_t deadline);

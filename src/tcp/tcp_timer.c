@@ -121,7 +121,8 @@ static bool give_up(weir_stack *s, tcp_conn *c, const char *why)
 {
     bool detached = c->handle < 0;
     weir_count(s, WEIR_CTR_TCP_TIMEOUT_DROPS);
-    tcp_fail(s, c, WEIR_ETIMEDOUT, why);
+    /* RFC 1122 §4.2.3.9: a soft ICMP error seen on the way says more than "timed out". */
+    tcp_fail(s, c, c->soft_error ? c->soft_error : WEIR_ETIMEDOUT, why);
     tcp_conn_reap(s, c);
     return detached;
 }

@@ -1,0 +1,48 @@
+/* ip.h — what the IPv4 layer's modules (ipv4.c, icmp.c, dgram.c) tell each other.
+ *
+ * ipv4.c parses a packet and hands its payload to the protocol; icmp.c answers echoes, sends
+ * errors and routes received errors to whoever sent the packet they quote; dgram.c holds the UDP
+ * and ping sockets. */
+#ifndef WEIR_IP_IP_H
+#define WEIR_IP_IP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+
+/* ---- icmp.c ---- */
+void weir_icmp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len);
+/* Send a destination-unreachable `code` about the packet `pkt` (whole IP packet as received),
+ * unless the rules of RFC 1122 §3.2.2 forbid answering it or the rate limit is reached. */
+void weir_icmp_send_unreachable(weir_stack *s, uint8_t code, const weir_ipv4_repr *ip,
+                                const uint8_t *pkt, size_t len);
+
+/* An ICMP error, reduced to what a transport needs: the quoted packet's addresses and the first
+ * 8 bytes of its transport header. */
+typedef struct weir_icmp_error {
+    uint8_t type, code;
+    uint16_t mtu;            /* next-hop MTU of a fragmentation-needed message, or 0 */
+    uint32_t from;           /* the router or host that sent the error */
+    uint32_t src, dst;       /* of the quoted packet: src is ours */
+    uint8_t protocol;
+    const uint8_t *l4;       /* the quoted transport header, at least 8 bytes */
+} weir_icmp_error;
+
+/* The socket error an ICMP error stands for (WEIR_E*), and whether RFC 1122 §4.2.3.9 /
+ * RFC 9293 MUST-55 and SHLD-26 call it hard (the destination will not accept the traffic). */
+int weir_icmp_error_code(const weir_icmp_error *e, bool *hard);
+
+/* ---- dgram.c ---- */
+void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len);
+/* An echo reply: queue it for the ping socket with its identifier. True when one took it. */
+bool weir_ping_deliver(weir_stack *s, const weir_ipv4_repr *ip, const weir_icmp_repr *msg);
+/* An ICMP error quoting a UDP datagram or an echo request of ours. True when a socket took it. */
+bool weir_dgram_icmp_error(weir_stack *s, const weir_icmp_error *e);
+/* Release every datagram socket (stack destruction). */
+void weir_dgram_destroy_all(weir_stack *s);
+
+#endif

@@ -1,0 +1,66 @@
+/* tcp_icmp.c — what an ICMP error does to a TCP connection (RFC 9293 §3.9.2.2, RFC 1122 §4.2.3.9,
+ * RFC 5927, RFC 1191).
+ *
+ * The error quotes the first 8 bytes of our segment: ports and sequence number. It is believed
+ * only when that sequence number is one we have sent and not yet had acknowledged (RFC 5927 §4.1),
+ * which a blind attacker cannot easily guess. Then:
+ * - fragmentation needed (RFC 1191): the path is narrower than our MSS; lower it and resend;
+ * - a hard error (protocol or port unreachable) while the connection is being set up: abort it
+ *   with that error at once, instead of waiting out every SYN retransmission (SHLD-26);
+ * - anything else, and hard errors on an established connection (RFC 5927 §5.2: aborting those
+ *   is what blind reset attacks exploit): a soft error, remembered and reported if the
+ *   connection later times out (MUST-55: "TCP MUST NOT abort the connection" on a soft error). */
+#include "ip/ip.h"
+#include "tcp/tcp_conn.h"
+
+/* The smallest MSS an ICMP message may push us down to: 576-byte datagrams, which every IPv4
+ * path carries (RFC 791), less the headers. An error claiming less is likely forged (RFC 5927
+ * §7.2). */
+#define TCP_PMTU_MIN_MSS 536u
+
+static uint32_t quoted_seq(const weir_icmp_error *e)
+{
+    return (uint32_t)e->l4[4] << 24 | (uint32_t)e->l4[5] << 16 | (uint32_t)e->l4[6] << 8 |
+           e->l4[7];
+}
+
+static void path_mtu_lowered(weir_stack *s, tcp_conn *c, uint16_t mtu)
+{
+    if (mtu < 68)
+        return; /* no usable next-hop MTU (RFC 1191 §5 plateaus are not guessed) */
+    uint32_t mss = (uint32_t)mtu - 40u;
+    if (mss < TCP_PMTU_MIN_MSS)
+        mss = TCP_PMTU_MIN_MSS;
+    if (mss >= c->snd_mss)
+        return;
+    c->snd_mss = (uint16_t)mss;
+    weir_count(s, WEIR_CTR_TCP_PMTU_REDUCED);
+    if (c->snd_una != c->snd_max)
+        tcp_retransmit_head(s, c); /* the segment the router dropped, now in smaller pieces */
+}
+
+bool tcp_icmp_error(weir_stack *s, const weir_icmp_error *e)
+{
+    weir_tuple t = {.local_ip = e->src, .remote_ip = e->dst,
+                    .local_port = (uint16_t)(e->l4[0] << 8 | e->l4[1]),
+                    .remote_port = (uint16_t)(e->l4[2] << 8 | e->l4[3])};
+    tcp_conn *c = tcp_table_lookup(s, &t);
+    if (!c || c->state == WEIR_TCP_LISTEN || c->state == WEIR_TCP_TIME_WAIT)
+        return false;
+    uint32_t seq = quoted_seq(e);
+    if (!(seq_geq(seq, c->snd_una) && seq_lt(seq, c->snd_max)))
+        return false; /* RFC 5927 §4.1: not a segment in flight */
+    bool hard;
+    int err = weir_icmp_error_code(e, &hard);
+    if (e->type == WEIR_ICMP_DEST_UNREACH && e->code == WEIR_ICMP_UNREACH_NEEDFRAG) {
+        path_mtu_lowered(s, c, e->mtu);
+        return true;
+    }
+    if (hard && c->state < WEIR_TCP_ESTABLISHED) {
+        tcp_fail(s, c, err, "ICMP: the destination refused the connection");
+        tcp_conn_reap(s, c);
+        return true;
+    }
+    c->soft_error = err;
+    return true;
+}

@@ -1,0 +1,542 @@
+/* test_ip.c — the IPv4 layer as a host: UDP sockets (RFC 768, RFC 1122 §4.1), ICMP echo sockets,
+ * destination-unreachable messages we send (RFC 1122 §3.2.2, RFC 1812 §4.3.2.8 rate limit) and
+ * ICMP errors delivered to the socket whose packet they quote (RFC 9293 MUST-54/55, SHLD-26,
+ * RFC 5927, RFC 1191).
+ *
+ * One stack with one interface (10.0.0.1/24); frames it sends are captured, frames from the
+ * "peer" 10.0.0.2 are built with the wire emitters and handed to weir_netif_input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "weir/weir.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
+#include "wire/udp.h"
+
+#define LOCAL_IP 0x0a000001u
+#define PEER_IP 0x0a000002u
+#define MTU 1500
+#define MAX_FRAMES 512
+
+typedef struct fixture {
+    weir_stack *s;
+    int netif;
+    uint64_t rng, now;
+    uint8_t frames[MAX_FRAMES][MTU];
+    size_t lens[MAX_FRAMES];
+    unsigned count, next;
+} fixture;
+
+static void fx_random(void *ctx, void *buf, size_t len)
+{
+    fixture *f = ctx;
+    uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t z = (f->rng += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        p[i] = (uint8_t)(z ^ (z >> 31));
+    }
+}
+
+static int fx_transmit(void *ctx, const uint8_t *frame, size_t len)
+{
+    fixture *f = ctx;
+    assert_true(len <= MTU);
+    assert_true(f->count < MAX_FRAMES);
+    memcpy(f->frames[f->count], frame, len);
+    f->lens[f->count++] = len;
+    return 0;
+}
+
+static fixture *fx_new(void)
+{
+    static fixture fx;
+    memset(&fx, 0, sizeof fx);
+    fx.rng = 42;
+    fx.now = 1000000;
+    weir_stack_config cfg;
+    weir_stack_config_init(&cfg);
+    cfg.random = fx_random;
+    cfg.random_ctx = &fx;
+    assert_int_equal(weir_stack_create(&cfg, &fx.s), 0);
+    weir_netif_config nc = {.name = "t0", .medium = WEIR_MEDIUM_IP, .mtu = MTU, .ip = LOCAL_IP,
+                            .prefix_len = 24, .transmit = fx_transmit, .transmit_ctx = &fx};
+    fx.netif = weir_netif_add(fx.s, &nc);
+    assert_true(fx.netif >= 0);
+    return &fx;
+}
+
+static void fx_free(fixture *f)
+{
+    weir_stack_destroy(f->s);
+    f->s = NULL;
+}
+
+/* The next captured frame, parsed as IPv4; fails when there is none. */
+static weir_ipv4_repr fx_pop_ip(fixture *f)
+{
+    assert_true(f->next < f->count);
+    weir_ipv4_repr ip;
+    assert_int_equal(weir_ipv4_parse(f->frames[f->next], f->lens[f->next], true, &ip),
+                     WEIR_WIRE_OK);
+    f->next++;
+    return ip;
+}
+
+static void fx_expect_none(fixture *f) { assert_int_equal(f->next, f->count); }
+
+static void fx_inject_ip(fixture *f, uint32_t src, uint32_t dst, uint8_t proto,
+                         const uint8_t *payload, size_t len)
+{
+    uint8_t pkt[MTU];
+    weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = proto, .ttl = 61, .ident = 7,
+                         .payload_len = len};
+    assert_int_equal(weir_ipv4_emit_header(&ip, pkt, sizeof pkt), 20);
+    memcpy(pkt + 20, payload, len);
+    assert_int_equal(weir_netif_input(f->s, f->netif, pkt, 20 + len, f->now), 0);
+}
+
+static void fx_inject_udp(fixture *f, uint32_t dst, uint16_t sport, uint16_t dport,
+                          const char *text)
+{
+    uint8_t buf[MTU];
+    weir_udp_repr u = {.src_port = sport, .dst_port = dport, .payload = (const uint8_t *)text,
+                       .payload_len = strlen(text)};
+    int n = weir_udp_emit(&u, PEER_IP, dst, buf, sizeof buf);
+    assert_true(n > 0);
+    fx_inject_ip(f, PEER_IP, dst, WEIR_IP_PROTO_UDP, buf, (size_t)n);
+}
+
+/* An ICMP error from the peer quoting `quoted` (an IP packet we sent). */
+static void fx_inject_icmp_error(fixture *f, uint8_t type, uint8_t code, uint16_t mtu,
+                                 const uint8_t *quoted, size_t qlen)
+{
+    uint8_t buf[MTU];
+    weir_icmp_repr m = {.type = type, .code = code, .mtu = mtu, .payload = quoted,
+                        .payload_len = qlen};
+    int n = weir_icmp_emit(&m, buf, sizeof buf);
+    assert_true(n > 0);
+    fx_inject_ip(f, PEER_IP, LOCAL_IP, WEIR_IP_PROTO_ICMP, buf, (size_t)n);
+}
+
+static uint64_t fx_drops(fixture *f, weir_drop_reason r)
+{
+    weir_stats st;
+    weir_stats_get(f->s, &st);
+    return st.drops[r];
+}
+
+static uint64_t fx_counter(fixture *f, weir_counter c)
+{
+    weir_stats st;
+    weir_stats_get(f->s, &st);
+    return st.counters[c];
+}
+
+static bool fx_event(fixture *f, int sock, weir_event_type type, int *err)
+{
+    weir_event ev;
+    bool seen = false;
+    while (weir_stack_next_event(f->s, &ev)) {
+        if (ev.sock == sock && ev.type == type) {
+            seen = true;
+            if (err)
+                *err = ev.err;
+        }
+    }
+    return seen;
+}
+
+/* ---- UDP ---------------------------------------------------------------------------------- */
+
+static void udp_datagram_reaches_the_bound_socket(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int u = weir_udp_socket(f->s);
+    assert_true(u >= 0);
+    assert_int_equal(weir_udp_bind(f->s, u, (weir_endpoint){0, 5353}), 0);
+    fx_inject_udp(f, LOCAL_IP, 4000, 5353, "hello");
+    assert_true(fx_event(f, u, WEIR_EV_READABLE, NULL));
+    char buf[16];
+    weir_endpoint from;
+    assert_int_equal(weir_udp_recvfrom(f->s, u, buf, sizeof buf, &from), 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(from.ip, PEER_IP);
+    assert_int_equal(from.port, 4000);
+    assert_int_equal(weir_udp_recvfrom(f->s, u, buf, sizeof buf, &from), WEIR_EAGAIN);
+    fx_expect_none(f);
+    assert_int_equal(fx_counter(f, WEIR_CTR_UDP_DATAGRAMS_IN), 1);
+    assert_int_equal(weir_udp_close(f->s, u), 0);
+    assert_int_equal(weir_udp_close(f->s, u), WEIR_EBADF);
+    fx_free(f);
+}
+
+static void udp_longer_datagram_is_truncated_to_the_buffer(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int u = weir_udp_socket(f->s);
+    assert_int_equal(weir_udp_bind(f->s, u, (weir_endpoint){LOCAL_IP, 53}), 0);
+    fx_inject_udp(f, LOCAL_IP, 4000, 53, "abcdefgh");
+    fx_inject_udp(f, LOCAL_IP, 4000, 53, "second");
+    char buf[4];
+    assert_int_equal(weir_udp_recvfrom(f->s, u, buf, sizeof buf, NULL), 4);
+    assert_memory_equal(buf, "abcd", 4);
+    assert_int_equal(weir_udp_recvfrom(f->s, u, buf, sizeof buf, NULL), 4);
+    assert_memory_equal(buf, "seco", 4); /* the rest of the first one was discarded */
+    fx_free(f);
+}
+
+static void udp_to_a_closed_port_is_answered_with_port_unreachable(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    fx_inject_udp(f, LOCAL_IP, 4000, 9999, "anyone?");
+    assert_int_equal(fx_drops(f, WEIR_DROP_UDP_NO_SOCKET), 1);
+    weir_ipv4_repr ip = fx_pop_ip(f);
+    assert_int_equal(ip.protocol, WEIR_IP_PROTO_ICMP);
+    assert_int_equal(ip.src, LOCAL_IP);
+    assert_int_equal(ip.dst, PEER_IP);
+    weir_icmp_repr m;
+    assert_int_equal(weir_icmp_parse(ip.payload, ip.payload_len, true, &m), WEIR_WIRE_OK);
+    assert_int_equal(m.type, WEIR_ICMP_DEST_UNREACH);
+    assert_int_equal(m.code, WEIR_ICMP_UNREACH_PORT);
+    /* The whole offending datagram is quoted: 20 + 8 + 7 bytes. */
+    assert_int_equal(m.payload_len, 35);
+    weir_ipv4_repr q;
+    assert_int_equal(weir_ipv4_parse(m.payload, m.payload_len, true, &q), WEIR_WIRE_OK);
+    assert_int_equal(q.src, PEER_IP);
+    fx_expect_none(f);
+    fx_free(f);
+}
+
+static void no_icmp_error_about_a_broadcast_or_an_icmp_error(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    fx_inject_udp(f, 0x0a0000ffu, 4000, 9999, "to all"); /* the subnet's broadcast */
+    fx_expect_none(f);
+    /* An ICMP error for which nobody matches is dropped silently, never answered. */
+    uint8_t quoted[28] = {0x45};
+    fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_PORT, 0, quoted,
+                         sizeof quoted);
+    fx_expect_none(f);
+    fx_free(f);
+}
+
+static void icmp_errors_are_rate_limited(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    for (int i = 0; i < 150; i++)
+        fx_inject_udp(f, LOCAL_IP, 4000, 9999, "x");
+    assert_int_equal(f->count, 100); /* a burst of cfg.icmp_error_rate */
+    assert_int_equal(fx_counter(f, WEIR_CTR_ICMP_RATE_LIMITED), 50);
+    f->now += 100000; /* 100 ms: ten more tokens */
+    for (int i = 0; i < 20; i++)
+        fx_inject_udp(f, LOCAL_IP, 4000, 9999, "x");
+    assert_int_equal(f->count, 110);
+    fx_free(f);
+}
+
+static void udp_sendto_emits_a_checksummed_datagram(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int u = weir_udp_socket(f->s);
+    weir_endpoint to = {PEER_IP, 53};
+    assert_int_equal(weir_udp_sendto(f->s, u, "query", 5, &to), 5);
+    weir_endpoint local;
+    assert_int_equal(weir_udp_local(f->s, u, &local), 0);
+    assert_true(local.port >= 49152); /* bound to a random ephemeral port on first send */
+    weir_ipv4_repr ip = fx_pop_ip(f);
+    assert_int_equal(ip.protocol, WEIR_IP_PROTO_UDP);
+    assert_int_equal(ip.src, LOCAL_IP);
+    weir_udp_repr d;
+    assert_int_equal(weir_udp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, true, &d),
+                     WEIR_WIRE_OK);
+    assert_int_equal(d.src_port, local.port);
+    assert_int_equal(d.dst_port, 53);
+    assert_memory_equal(d.payload, "query", 5);
+    /* Too large for the MTU (we never fragment), and nowhere to go. */
+    static uint8_t big[2000];
+    assert_int_equal(weir_udp_sendto(f->s, u, big, sizeof big, &to), WEIR_EMSGSIZE);
+    assert_int_equal(weir_udp_sendto(f->s, u, "x", 1, NULL), WEIR_ENOTCONN);
+    fx_free(f);
+}
+
+static void udp_ports_conflict_and_ephemeral_ports_are_random(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int a = weir_udp_socket(f->s), b = weir_udp_socket(f->s);
+    assert_int_equal(weir_udp_bind(f->s, a, (weir_endpoint){0, 7000}), 0);
+    assert_int_equal(weir_udp_bind(f->s, b, (weir_endpoint){LOCAL_IP, 7000}), WEIR_EADDRINUSE);
+    assert_int_equal(weir_udp_bind(f->s, b, (weir_endpoint){0x0b000001u, 7001}), WEIR_EINVAL);
+    uint16_t ports[4];
+    for (int i = 0; i < 4; i++) {
+        int c = weir_udp_socket(f->s);
+        assert_int_equal(weir_udp_bind(f->s, c, (weir_endpoint){0, 0}), 0);
+        weir_endpoint e;
+        weir_udp_local(f->s, c, &e);
+        ports[i] = e.port;
+    }
+    /* Not a sequence: each draw is random (RFC 6056 §3.3.1). */
+    assert_false(ports[1] == ports[0] + 1 && ports[2] == ports[1] + 1);
+    /* A UDP handle is not a TCP socket. */
+    assert_int_equal(weir_tcp_listen(f->s, a, 1), WEIR_EBADF);
+    fx_free(f);
+}
+
+static void connected_udp_socket_filters_and_reports_port_unreachable(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int u = weir_udp_socket(f->s);
+    assert_int_equal(weir_udp_connect(f->s, u, (weir_endpoint){PEER_IP, 53}), 0);
+    weir_endpoint local;
+    weir_udp_local(f->s, u, &local);
+    fx_inject_udp(f, LOCAL_IP, 54, local.port, "other port"); /* not from the peer */
+    char buf[32];
+    assert_int_equal(weir_udp_recvfrom(f->s, u, buf, sizeof buf, NULL), WEIR_EAGAIN);
+    f->next = f->count; /* (the port unreachable we answered with) */
+    assert_int_equal(weir_udp_sendto(f->s, u, "q", 1, NULL), 1);
+    weir_ipv4_repr sent = fx_pop_ip(f);
+    (void)sent;
+    fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_PORT, 0,
+                         f->frames[f->count - 1], 28);
+    int err = 0;
+    assert_true(fx_event(f, u, WEIR_EV_ERROR, &err));
+    assert_int_equal(err, WEIR_ECONNREFUSED);
+    assert_int_equal(weir_udp_recvfrom(f->s, u, buf, sizeof buf, NULL), WEIR_ECONNREFUSED);
+    assert_int_equal(weir_udp_recvfrom(f->s, u, buf, sizeof buf, NULL), WEIR_EAGAIN);
+    assert_int_equal(fx_counter(f, WEIR_CTR_ICMP_ERRORS_IN), 1);
+    fx_free(f);
+}
+
+static void udp_receive_queue_is_bounded(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int u = weir_udp_socket(f->s);
+    weir_udp_bind(f->s, u, (weir_endpoint){0, 5000});
+    static char text[1001];
+    memset(text, 'a', 1000);
+    for (int i = 0; i < 70; i++)
+        fx_inject_udp(f, LOCAL_IP, 4000, 5000, text);
+    assert_int_equal(fx_counter(f, WEIR_CTR_UDP_DATAGRAMS_IN), 65); /* 65536 / 1000 */
+    assert_int_equal(fx_drops(f, WEIR_DROP_UDP_RCVBUF_FULL), 5);
+    fx_free(f); /* queued datagrams are freed with the stack (ASan checks) */
+}
+
+/* ---- ping sockets ------------------------------------------------------------------------- */
+
+static void ping_socket_sends_a_request_and_takes_its_reply(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int p = weir_ping_socket(f->s);
+    assert_true(p >= 0);
+    int ident = weir_ping_ident(f->s, p);
+    assert_true(ident > 0);
+    assert_int_equal(weir_ping_send(f->s, p, PEER_IP, 7, "ping!", 5), 0);
+    weir_ipv4_repr ip = fx_pop_ip(f);
+    weir_icmp_repr m;
+    assert_int_equal(weir_icmp_parse(ip.payload, ip.payload_len, true, &m), WEIR_WIRE_OK);
+    assert_int_equal(m.type, WEIR_ICMP_ECHO_REQUEST);
+    assert_int_equal(m.ident, ident);
+    assert_int_equal(m.seq, 7);
+    /* The peer answers; a reply with another identifier is not ours. */
+    uint8_t buf[64];
+    weir_icmp_repr r = {.type = WEIR_ICMP_ECHO_REPLY, .ident = (uint16_t)(ident + 1), .seq = 7,
+                        .payload = (const uint8_t *)"ping!", .payload_len = 5};
+    int n = weir_icmp_emit(&r, buf, sizeof buf);
+    fx_inject_ip(f, PEER_IP, LOCAL_IP, WEIR_IP_PROTO_ICMP, buf, (size_t)n);
+    assert_int_equal(fx_drops(f, WEIR_DROP_ICMP_UNHANDLED), 1);
+    r.ident = (uint16_t)ident;
+    n = weir_icmp_emit(&r, buf, sizeof buf);
+    fx_inject_ip(f, PEER_IP, LOCAL_IP, WEIR_IP_PROTO_ICMP, buf, (size_t)n);
+    assert_true(fx_event(f, p, WEIR_EV_READABLE, NULL));
+    weir_ping_reply rep;
+    char data[8];
+    assert_int_equal(weir_ping_recv(f->s, p, &rep, data, sizeof data), 0);
+    assert_int_equal(rep.from, PEER_IP);
+    assert_int_equal(rep.seq, 7);
+    assert_int_equal(rep.ttl, 61);
+    assert_int_equal(rep.len, 5);
+    assert_memory_equal(data, "ping!", 5);
+    assert_int_equal(weir_ping_recv(f->s, p, &rep, data, sizeof data), WEIR_EAGAIN);
+    assert_int_equal(weir_ping_close(f->s, p), 0);
+    fx_free(f);
+}
+
+static void ping_to_an_unreachable_host_reports_the_error(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int p = weir_ping_socket(f->s);
+    assert_int_equal(weir_ping_send(f->s, p, PEER_IP, 1, "x", 1), 0);
+    fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_HOST, 0, f->frames[0], 28);
+    int err = 0;
+    assert_true(fx_event(f, p, WEIR_EV_ERROR, &err));
+    assert_int_equal(err, WEIR_EHOSTUNREACH);
+    weir_ping_reply rep;
+    assert_int_equal(weir_ping_recv(f->s, p, &rep, NULL, 0), WEIR_EHOSTUNREACH);
+    fx_free(f);
+}
+
+static void echo_request_to_us_is_answered(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    uint8_t buf[64];
+    weir_icmp_repr r = {.type = WEIR_ICMP_ECHO_REQUEST, .ident = 9, .seq = 3,
+                        .payload = (const uint8_t *)"abc", .payload_len = 3};
+    int n = weir_icmp_emit(&r, buf, sizeof buf);
+    fx_inject_ip(f, PEER_IP, LOCAL_IP, WEIR_IP_PROTO_ICMP, buf, (size_t)n);
+    weir_ipv4_repr ip = fx_pop_ip(f);
+    weir_icmp_repr m;
+    assert_int_equal(weir_icmp_parse(ip.payload, ip.payload_len, true, &m), WEIR_WIRE_OK);
+    assert_int_equal(m.type, WEIR_ICMP_ECHO_REPLY);
+    assert_int_equal(m.ident, 9);
+    assert_int_equal(m.seq, 3);
+    fx_free(f);
+}
+
+static void unknown_protocol_is_answered_with_protocol_unreachable(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    uint8_t payload[8] = {0};
+    fx_inject_ip(f, PEER_IP, LOCAL_IP, 132 /* SCTP */, payload, sizeof payload);
+    weir_ipv4_repr ip = fx_pop_ip(f);
+    weir_icmp_repr m;
+    assert_int_equal(weir_icmp_parse(ip.payload, ip.payload_len, true, &m), WEIR_WIRE_OK);
+    assert_int_equal(m.code, WEIR_ICMP_UNREACH_PROTOCOL);
+    fx_free(f);
+}
+
+/* ---- ICMP errors and TCP ----------------------------------------------------------------- */
+
+static int connect_to_peer(fixture *f, uint16_t port)
+{
+    int t = weir_tcp_socket(f->s);
+    assert_int_equal(weir_tcp_connect(f->s, t, (weir_endpoint){PEER_IP, port}), 0);
+    return t;
+}
+
+static void port_unreachable_aborts_a_connection_being_set_up(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int t = connect_to_peer(f, 80);
+    assert_int_equal(f->count, 1); /* the SYN */
+    fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_PORT, 0, f->frames[0], 28);
+    int err = 0;
+    assert_true(fx_event(f, t, WEIR_EV_ERROR, &err));
+    assert_int_equal(err, WEIR_ECONNREFUSED);
+    weir_tcp_info info;
+    assert_int_equal(weir_tcp_get_info(f->s, t, &info), 0);
+    assert_int_equal(info.state, WEIR_TCP_CLOSED);
+    fx_free(f);
+}
+
+static void icmp_error_quoting_an_unsent_sequence_number_is_ignored(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int t = connect_to_peer(f, 80);
+    uint8_t forged[28];
+    memcpy(forged, f->frames[0], 28);
+    forged[24] ^= 0x80; /* a sequence number far from our ISS: a blind guess (RFC 5927) */
+    fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_PORT, 0, forged, 28);
+    assert_int_equal(fx_drops(f, WEIR_DROP_ICMP_ERROR_UNMATCHED), 1);
+    assert_false(fx_event(f, t, WEIR_EV_ERROR, NULL));
+    fx_free(f);
+}
+
+static void soft_error_is_reported_when_the_connection_times_out(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int t = connect_to_peer(f, 80);
+    fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_HOST, 0, f->frames[0], 28);
+    assert_false(fx_event(f, t, WEIR_EV_ERROR, NULL)); /* MUST-55: soft, not an abort */
+    int err = 0;
+    for (int i = 0; i < 20 && !fx_event(f, t, WEIR_EV_ERROR, &err); i++) {
+        f->now = weir_stack_next_deadline(f->s);
+        f->count = f->next = 0; /* the SYN retransmissions */
+        weir_stack_poll(f->s, f->now);
+    }
+    assert_int_equal(err, WEIR_EHOSTUNREACH);
+    fx_free(f);
+}
+
+static void fragmentation_needed_lowers_the_mss_and_resends(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int t = connect_to_peer(f, 80);
+    weir_ipv4_repr syn = fx_pop_ip(f);
+    weir_tcp_repr s1;
+    assert_int_equal(weir_tcp_parse(syn.payload, syn.payload_len, syn.src, syn.dst, true, &s1),
+                     WEIR_WIRE_OK);
+    /* SYN-ACK with MSS 1460, then 3000 bytes from the application. */
+    uint8_t seg[64];
+    weir_tcp_repr sa = {.src_port = 80, .dst_port = s1.src_port, .seq = 5000,
+                        .ack = s1.seq + 1, .flags = WEIR_TCP_FLAG_SYN | WEIR_TCP_FLAG_ACK,
+                        .window = 65535};
+    sa.opt.has_mss = true;
+    sa.opt.mss = 1460;
+    int n = weir_tcp_emit(&sa, PEER_IP, LOCAL_IP, seg, sizeof seg);
+    fx_inject_ip(f, PEER_IP, LOCAL_IP, WEIR_IP_PROTO_TCP, seg, (size_t)n);
+    static uint8_t data[3000];
+    assert_int_equal(weir_tcp_send(f->s, t, data, sizeof data), 3000);
+    f->next = f->count - 3; /* ACK of the SYN-ACK, 1460, 1460 ... */
+    unsigned before = f->count;
+    weir_ipv4_repr first = fx_pop_ip(f);
+    (void)first;
+    /* A router on the way carries only 1200-byte packets. */
+    fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_NEEDFRAG, 1200,
+                         f->frames[before - 2], 28);
+    assert_int_equal(fx_counter(f, WEIR_CTR_TCP_PMTU_REDUCED), 1);
+    weir_tcp_info info;
+    weir_tcp_get_info(f->s, t, &info);
+    assert_int_equal(info.snd_mss, 1160);
+    f->next = before;
+    weir_ipv4_repr again = fx_pop_ip(f);
+    assert_int_equal(again.payload_len, 20 + 1160); /* resent at the new size */
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(udp_datagram_reaches_the_bound_socket),
+        cmocka_unit_test(udp_longer_datagram_is_truncated_to_the_buffer),
+        cmocka_unit_test(udp_to_a_closed_port_is_answered_with_port_unreachable),
+        cmocka_unit_test(no_icmp_error_about_a_broadcast_or_an_icmp_error),
+        cmocka_unit_test(icmp_errors_are_rate_limited),
+        cmocka_unit_test(udp_sendto_emits_a_checksummed_datagram),
+        cmocka_unit_test(udp_ports_conflict_and_ephemeral_ports_are_random),
+        cmocka_unit_test(connected_udp_socket_filters_and_reports_port_unreachable),
+        cmocka_unit_test(udp_receive_queue_is_bounded),
+        cmocka_unit_test(ping_socket_sends_a_request_and_takes_its_reply),
+        cmocka_unit_test(ping_to_an_unreachable_host_reports_the_error),
+        cmocka_unit_test(echo_request_to_us_is_answered),
+        cmocka_unit_test(unknown_protocol_is_answered_with_protocol_unreachable),
+        cmocka_unit_test(port_unreachable_aborts_a_connection_being_set_up),
+        cmocka_unit_test(icmp_error_quoting_an_unsent_sequence_number_is_ignored),
+        cmocka_unit_test(soft_error_is_reported_when_the_connection_times_out),
+        cmocka_unit_test(fragmentation_needed_lowers_the_mss_and_resends),
+    };
+    return cmocka_run_group_tests_name("ip", tests, NULL, NULL);
+}
