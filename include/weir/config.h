@@ -10,6 +10,16 @@
 #define WEIR_MAX_NETIFS 4
 #endif
 
+/* Static routes one stack holds besides its connected subnets (weir_route_add). */
+#ifndef WEIR_MAX_ROUTES
+#define WEIR_MAX_ROUTES 16
+#endif
+
+/* Packets held per neighbour while its ARP reply is awaited; the oldest is dropped beyond. */
+#ifndef WEIR_ARP_PENDING
+#define WEIR_ARP_PENDING 4
+#endif
+
 /* Out-of-order data is kept inside the receive window; this bounds how many separate byte ranges
  * (holes + islands) the reassembler tracks per connection. Segments that would need more are
  * dropped and counted (TCP_OOO_FULL); the sender retransmits them. */
@@ -24,6 +34,9 @@
 
 #if WEIR_MAX_NETIFS < 1 || WEIR_MAX_NETIFS > 64
 #error "WEIR_MAX_NETIFS must be between 1 and 64"
+#endif
+#if WEIR_MAX_ROUTES < 1 || WEIR_ARP_PENDING < 1
+#error "WEIR_MAX_ROUTES and WEIR_ARP_PENDING must be positive"
 #endif
 #if WEIR_TCP_OOO_RANGES < 1 || WEIR_TCP_OOO_RANGES > 64
 #error "WEIR_TCP_OOO_RANGES must be between 1 and 64"

@@ -16,7 +16,8 @@ extern "C" {
 typedef struct weir_stack weir_stack;
 
 typedef enum weir_medium {
-    WEIR_MEDIUM_IP = 1, /* frames are bare IPv4 packets (TUN, the in-memory link) */
+    WEIR_MEDIUM_IP = 1,       /* frames are bare IPv4 packets (TUN, the in-memory link) */
+    WEIR_MEDIUM_ETHERNET = 2, /* Ethernet II frames; neighbours found with ARP (TAP) */
 } weir_medium;
 
 /* Called by the stack for every outgoing frame. The bytes are valid only during the call.
@@ -27,7 +28,8 @@ typedef int (*weir_transmit_fn)(void *ctx, const uint8_t *frame, size_t len);
 typedef struct weir_netif_config {
     const char *name;      /* for humans: "mem0", "tun0" (copied) */
     weir_medium medium;
-    uint16_t mtu;          /* largest frame the driver carries (IP packet size for WEIR_MEDIUM_IP) */
+    uint16_t mtu;          /* largest IP packet the link carries (the Ethernet header is extra) */
+    uint8_t mac[6];        /* WEIR_MEDIUM_ETHERNET: our hardware address (unicast) */
     uint32_t ip;           /* our address on this interface, host order */
     uint8_t prefix_len;    /* on-link subnet */
     weir_transmit_fn transmit;
@@ -41,6 +43,14 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg);
  * transmitted from inside it). `now_us` is the current time, as for weir_stack_poll(). Bad frames
  * are counted drops, never errors: the return value is 0, or WEIR_EINVAL for API misuse. */
 int weir_netif_input(weir_stack *s, int netif, const uint8_t *frame, size_t len, uint64_t now_us);
+
+/* A route: packets to dst/prefix_len go through `gateway`, which must be on a connected subnet
+ * (prefix_len 0 is the default route). Longest prefix wins; connected subnets need no route.
+ * Returns 0, WEIR_EINVAL, WEIR_ENETUNREACH (gateway not on-link) or WEIR_ENOBUFS (table full);
+ * a route to the same destination is replaced. Without any route, a packet for a destination
+ * off every subnet goes out of the first point-to-point (WEIR_MEDIUM_IP) interface. */
+int weir_route_add(weir_stack *s, uint32_t dst, uint8_t prefix_len, uint32_t gateway);
+int weir_route_del(weir_stack *s, uint32_t dst, uint8_t prefix_len);
 
 #ifdef __cplusplus
 }

@@ -102,6 +102,8 @@ typedef struct weir_stack_config {
     uint8_t ip_ttl;             /* TTL of packets we send (64) */
     uint32_t dgram_recv_buffer; /* bytes of datagrams a UDP or ping socket holds unread before it
                                    drops new ones (65536) */
+    uint32_t arp_entries;       /* neighbours remembered on Ethernet interfaces (64) */
+    uint32_t arp_reachable_us;  /* how long an ARP answer is trusted (60 s) */
     uint16_t icmp_error_rate;   /* ICMP errors we may send per second, in bursts of as many
                                    (RFC 1812 §4.3.2.8; 100) */
     weir_tcp_config tcp;

@@ -20,6 +20,12 @@ extern "C" {
     X(ETH_NOT_FOR_US, "Ethernet destination is not ours")                                          \
     X(ETH_UNKNOWN_TYPE, "unknown EtherType")                                                       \
     X(ARP_MALFORMED, "malformed ARP packet")                                                       \
+    X(ARP_NOT_FOR_US, "ARP packet about another host")                                             \
+    X(ARP_BAD_SENDER, "ARP sender claims our address or a group hardware address")                 \
+    X(ARP_QUEUE_FULL, "packet dropped: too many waiting for the same ARP reply")                   \
+    X(ARP_TABLE_FULL, "packet dropped: the neighbour table is full of pending entries")            \
+    X(ARP_UNRESOLVED, "packet dropped: the next hop never answered ARP")                           \
+    X(IP_NO_ROUTE, "packet for a destination with no route")                                       \
     X(IP_TRUNCATED, "IPv4 packet shorter than its header")                                         \
     X(IP_BAD_VERSION, "IP version is not 4")                                                       \
     X(IP_BAD_HEADER_LEN, "IPv4 header length out of range")                                        \
@@ -70,6 +76,8 @@ extern "C" {
     X(IP_PACKETS_IN, "IPv4 packets delivered")                                                     \
     X(ICMP_ECHO_REPLIES, "ICMP echo replies sent")                                                 \
     X(ICMP_ECHO_REQUESTS, "ICMP echo requests sent")                                               \
+    X(ARP_REQUESTS_SENT, "ARP requests sent")                                                      \
+    X(ARP_REPLIES_SENT, "ARP replies sent")                                                        \
     X(ICMP_UNREACH_SENT, "ICMP destination-unreachable messages sent")                             \
     X(ICMP_RATE_LIMITED, "ICMP errors not sent because of the rate limit")                         \
     X(ICMP_ERRORS_IN, "ICMP errors delivered to a socket")                                         \

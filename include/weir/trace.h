@@ -31,8 +31,9 @@ enum {
 };
 
 typedef enum weir_trace_kind {
-    WEIR_TRACE_FRAME_IN,    /* raw frame from a netif, before any parsing */
-    WEIR_TRACE_FRAME_OUT,   /* raw frame handed to a netif */
+    WEIR_TRACE_FRAME_IN,    /* an IP packet from a netif, before any parsing (an Ethernet
+                               header, if any, removed: ARP frames are not traced) */
+    WEIR_TRACE_FRAME_OUT,   /* an IP packet on its way to a netif (before any link header) */
     WEIR_TRACE_SEGMENT_IN,  /* a valid TCP segment about to be processed */
     WEIR_TRACE_SEGMENT_OUT, /* a TCP segment the stack sends */
     WEIR_TRACE_STATE,       /* a connection changed state */

@@ -16,13 +16,18 @@
 #include "weir/stack.h"
 
 struct tcp_conn;
+struct weir_arp_entry;
 struct tcp_table;
 struct dgram_sock;
+
+/* Bytes kept free in front of every IP packet we build, for a link header (Ethernet). */
+#define WEIR_LINK_HEADROOM 14
 
 typedef struct weir_netif_slot {
     bool used;
     char name[16];
     weir_medium medium;
+    uint8_t mac[6];
     uint16_t mtu;
     uint32_t ip;
     uint8_t prefix_len;
@@ -55,9 +60,15 @@ struct weir_stack {
     uint64_t now_us;
 
     weir_netif_slot netifs[WEIR_MAX_NETIFS];
-    uint8_t *tx_buf;          /* scratch for building one outgoing frame */
+    struct {
+        bool used;
+        uint8_t prefix_len;
+        uint32_t dst, gateway;
+    } routes[WEIR_MAX_ROUTES];
+    struct weir_arp_entry *arp; /* cfg.arp_entries neighbours (src/ip/arp.c) */
+    uint8_t *tx_buf;          /* scratch for one outgoing frame: WEIR_LINK_HEADROOM, then IP */
     uint8_t *payload_buf;     /* scratch for gathering a segment's payload out of a ring */
-    size_t tx_cap;            /* size of both: the largest interface MTU */
+    size_t tx_cap;            /* the largest interface MTU: IP bytes in tx_buf, payload_buf size */
 
     weir_sock_slot *socks;    /* cfg.max_sockets entries */
     uint32_t *event_ring;     /* slots with pending events, FIFO; capacity max_sockets */
@@ -102,7 +113,9 @@ void weir_random_bytes(weir_stack *s, void *buf, size_t len);
  * caller already wrote at weir_ip_payload_buf(), routes and transmits. Returns 0 or WEIR_E*. */
 uint8_t *weir_ip_payload_buf(weir_stack *s, size_t *cap);
 int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, size_t payload_len);
-/* The interface that would carry a packet to dst, or -1. */
+/* The interface that would carry a packet to dst, or -1; *next_hop (may be NULL) gets the
+ * gateway, or dst itself when it is on-link. */
+int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop);
 int weir_ip_route(const weir_stack *s, uint32_t dst);
 /* True when addr is one of our interface addresses. */
 bool weir_ip_is_local(const weir_stack *s, uint32_t addr);

@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "ip/ip.h"
+#include "wire/ethernet.h"
 #include "wire/ipv4.h"
 #include "port.h"
 #include "tcp/tcp_conn.h"
@@ -24,6 +25,8 @@ void weir_stack_config_init(weir_stack_config *cfg)
     cfg->ip_ttl = 64;
     cfg->dgram_recv_buffer = 65536;
     cfg->icmp_error_rate = 100;
+    cfg->arp_entries = 64;
+    cfg->arp_reachable_us = 60000000;
     weir_tcp_config *t = &cfg->tcp;
     t->send_buffer = 65536;
     t->recv_buffer = 65535;
@@ -82,7 +85,7 @@ int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
     s->stats.mem_in_use = s->stats.mem_high_water = sizeof *s;
     s->socks = weir_alloc(s, sizeof(weir_sock_slot) * cfg->max_sockets);
     s->event_ring = weir_alloc(s, sizeof(uint32_t) * cfg->max_sockets);
-    if (!s->socks || !s->event_ring || tcp_table_create(s) != 0) {
+    if (!s->socks || !s->event_ring || tcp_table_create(s) != 0 || weir_arp_create(s) != 0) {
         weir_stack_destroy(s);
         return WEIR_ENOMEM;
     }
@@ -103,9 +106,10 @@ void weir_stack_destroy(weir_stack *s)
     if (s->tcp)
         tcp_table_destroy(s);
     weir_dgram_destroy_all(s);
+    weir_arp_destroy(s);
     weir_free(s, s->socks, sizeof(weir_sock_slot) * s->cfg.max_sockets);
     weir_free(s, s->event_ring, sizeof(uint32_t) * s->cfg.max_sockets);
-    weir_free(s, s->tx_buf, s->tx_cap);
+    weir_free(s, s->tx_buf, s->tx_cap + WEIR_LINK_HEADROOM);
     weir_free(s, s->payload_buf, s->tx_cap);
     weir_allocator a = s->alloc;
     a.free(a.ctx, s, sizeof *s);
@@ -149,22 +153,57 @@ void weir_stack_poll(weir_stack *s, uint64_t now_us)
     if (!s)
         return;
     advance_clock(s, now_us);
+    weir_arp_timers(s);
     tcp_timers_run(s);
 }
 
 uint64_t weir_stack_next_deadline(const weir_stack *s)
 {
-    return s ? tcp_next_deadline(s) : UINT64_MAX;
+    if (!s)
+        return UINT64_MAX;
+    uint64_t tcp = tcp_next_deadline(s), arp = weir_arp_next_deadline(s);
+    return tcp < arp ? tcp : arp;
 }
 
 uint64_t weir_stack_now(const weir_stack *s) { return s ? s->now_us : 0; }
 
 /* ---- interfaces ---- */
 
+static bool netif_config_valid(const weir_netif_config *cfg)
+{
+    if (!cfg->transmit || cfg->mtu < 68 || cfg->prefix_len > 32 || cfg->ip == 0)
+        return false;
+    if (cfg->medium == WEIR_MEDIUM_IP)
+        return true;
+    static const uint8_t zero[6];
+    /* Ethernet: a unicast hardware address of our own (the group bit clear, not all zeros). */
+    return cfg->medium == WEIR_MEDIUM_ETHERNET && !(cfg->mac[0] & 1) &&
+           memcmp(cfg->mac, zero, 6) != 0;
+}
+
+/* The scratch buffers grow to the largest MTU, with link headroom in front of tx_buf. */
+static int grow_scratch(weir_stack *s, uint16_t mtu)
+{
+    if (mtu <= s->tx_cap)
+        return 0;
+    uint8_t *buf = weir_alloc(s, (size_t)mtu + WEIR_LINK_HEADROOM);
+    uint8_t *payload = weir_alloc(s, mtu);
+    if (!buf || !payload) {
+        weir_free(s, buf, (size_t)mtu + WEIR_LINK_HEADROOM);
+        weir_free(s, payload, mtu);
+        return WEIR_ENOMEM;
+    }
+    weir_free(s, s->tx_buf, s->tx_cap + WEIR_LINK_HEADROOM);
+    weir_free(s, s->payload_buf, s->tx_cap);
+    s->tx_buf = buf;
+    s->payload_buf = payload;
+    s->tx_cap = mtu;
+    return 0;
+}
+
 int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
 {
-    if (!s || !cfg || !cfg->transmit || cfg->medium != WEIR_MEDIUM_IP || cfg->mtu < 68 ||
-        cfg->prefix_len > 32 || cfg->ip == 0)
+    if (!s || !cfg || !netif_config_valid(cfg))
         return WEIR_EINVAL;
     int idx = -1;
     for (int i = 0; i < WEIR_MAX_NETIFS; i++) {
@@ -175,20 +214,8 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
     }
     if (idx < 0)
         return WEIR_ENOBUFS;
-    if (cfg->mtu > s->tx_cap) {
-        uint8_t *buf = weir_alloc(s, cfg->mtu);
-        uint8_t *payload = weir_alloc(s, cfg->mtu);
-        if (!buf || !payload) {
-            weir_free(s, buf, cfg->mtu);
-            weir_free(s, payload, cfg->mtu);
-            return WEIR_ENOMEM;
-        }
-        weir_free(s, s->tx_buf, s->tx_cap);
-        weir_free(s, s->payload_buf, s->tx_cap);
-        s->tx_buf = buf;
-        s->payload_buf = payload;
-        s->tx_cap = cfg->mtu;
-    }
+    if (grow_scratch(s, cfg->mtu) != 0)
+        return WEIR_ENOMEM;
     weir_netif_slot *n = &s->netifs[idx];
     memset(n, 0, sizeof *n);
     n->used = true;
@@ -199,12 +226,67 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
         memcpy(n->name, cfg->name, len);
     }
     n->medium = cfg->medium;
+    memcpy(n->mac, cfg->mac, 6);
     n->mtu = cfg->mtu;
     n->ip = cfg->ip;
     n->prefix_len = cfg->prefix_len;
     n->transmit = cfg->transmit;
     n->transmit_ctx = cfg->transmit_ctx;
     return idx;
+}
+
+static void trace_packet_in(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
+{
+    if (weir_tracing(s)) {
+        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_IN, .netif = netif, .frame = pkt,
+                               .frame_len = len, .sock = -1};
+        weir_trace_emit(s, &ev);
+    }
+}
+
+/* An IP packet, bare (TUN) or out of an Ethernet frame. */
+static void packet_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
+{
+    trace_packet_in(s, netif, pkt, len);
+    if (len == 0) {
+        weir_drop(s, WEIR_DROP_FRAME_EMPTY, pkt, len);
+        return;
+    }
+    /* The MTU bounds what we send. A received packet may be larger (a TUN device with GRO, a
+     * peer's TSO coalesced by a host): anything an IPv4 header can describe is taken. */
+    if (len > WEIR_IPV4_MAX_DATAGRAM) {
+        weir_drop(s, WEIR_DROP_FRAME_TOO_BIG, pkt, len);
+        return;
+    }
+    weir_ip_input(s, netif, pkt, len);
+}
+
+/* Ethernet II: ours or broadcast; IPv4 goes up, ARP to the neighbour table. */
+static void ethernet_input(weir_stack *s, int netif, const uint8_t *frame, size_t len)
+{
+    static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    weir_eth_repr eth;
+    if (weir_eth_parse(frame, len, &eth) != WEIR_WIRE_OK) {
+        weir_drop(s, len < WEIR_ETH_HEADER_LEN ? WEIR_DROP_ETH_TRUNCATED
+                                               : WEIR_DROP_ETH_UNKNOWN_TYPE,
+                  frame, len);
+        return;
+    }
+    if (memcmp(eth.dst, s->netifs[netif].mac, 6) != 0 && memcmp(eth.dst, broadcast, 6) != 0) {
+        weir_drop(s, WEIR_DROP_ETH_NOT_FOR_US, frame, len);
+        return;
+    }
+    switch (eth.ethertype) {
+    case WEIR_ETHERTYPE_IPV4:
+        packet_input(s, netif, eth.payload, eth.payload_len);
+        return;
+    case WEIR_ETHERTYPE_ARP:
+        weir_arp_input(s, netif, frame, len, eth.payload, eth.payload_len);
+        return;
+    default:
+        weir_drop(s, WEIR_DROP_ETH_UNKNOWN_TYPE, frame, len);
+        return;
+    }
 }
 
 int weir_netif_input(weir_stack *s, int netif, const uint8_t *frame, size_t len, uint64_t now_us)
@@ -217,22 +299,10 @@ int weir_netif_input(weir_stack *s, int netif, const uint8_t *frame, size_t len,
         weir_drop(s, WEIR_DROP_BAD_NETIF, frame, len);
         return WEIR_EINVAL;
     }
-    if (weir_tracing(s)) {
-        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_IN, .netif = netif, .frame = frame,
-                               .frame_len = len, .sock = -1};
-        weir_trace_emit(s, &ev);
-    }
-    if (len == 0) {
-        weir_drop(s, WEIR_DROP_FRAME_EMPTY, frame, len);
-        return 0;
-    }
-    /* The MTU bounds what we send. A received frame may be larger (a TUN device with GRO, a
-     * peer's TSO coalesced by a host): anything an IPv4 header can describe is taken. */
-    if (len > WEIR_IPV4_MAX_DATAGRAM) {
-        weir_drop(s, WEIR_DROP_FRAME_TOO_BIG, frame, len);
-        return 0;
-    }
-    weir_ip_input(s, netif, frame, len);
+    if (s->netifs[netif].medium == WEIR_MEDIUM_ETHERNET)
+        ethernet_input(s, netif, frame, len);
+    else
+        packet_input(s, netif, frame, len);
     return 0;
 }
 

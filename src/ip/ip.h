@@ -36,6 +36,19 @@ typedef struct weir_icmp_error {
  * RFC 9293 MUST-55 and SHLD-26 call it hard (the destination will not accept the traffic). */
 int weir_icmp_error_code(const weir_icmp_error *e, bool *hard);
 
+/* ---- arp.c ---- */
+int weir_arp_create(weir_stack *s);
+void weir_arp_destroy(weir_stack *s);
+/* Send the IP packet pkt[0..len) out of `netif` toward next_hop: as it is on a point-to-point
+ * link, behind an Ethernet header (resolving next_hop with ARP, holding the packet meanwhile)
+ * on Ethernet. WEIR_LINK_HEADROOM bytes before pkt must be writable. */
+int weir_link_output(weir_stack *s, int netif, uint32_t next_hop, uint8_t *pkt, size_t len);
+/* An ARP packet (arp[0..arp_len)) in the Ethernet frame frame[0..len) from `netif`. */
+void weir_arp_input(weir_stack *s, int netif, const uint8_t *frame, size_t len,
+                    const uint8_t *arp, size_t arp_len);
+void weir_arp_timers(weir_stack *s);
+uint64_t weir_arp_next_deadline(const weir_stack *s);
+
 /* ---- dgram.c ---- */
 void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len);
 /* An echo reply: queue it for the ping socket with its identifier. True when one took it. */

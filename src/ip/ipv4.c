@@ -22,33 +22,108 @@ bool weir_ip_is_local(const weir_stack *s, uint32_t addr)
     return false;
 }
 
-int weir_ip_route(const weir_stack *s, uint32_t dst)
+/* Longest prefix wins among connected subnets and static routes (a connected subnet beats a
+ * route of the same length). */
+int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop)
 {
-    int fallback = -1;
+    int best = -1, best_len = -1;
+    uint32_t hop = dst;
     for (int i = 0; i < WEIR_MAX_NETIFS; i++) {
         const weir_netif_slot *n = &s->netifs[i];
-        if (!n->used)
-            continue;
         uint32_t m = prefix_mask(n->prefix_len);
-        if ((dst & m) == (n->ip & m))
-            return i;
-        if (fallback < 0)
-            fallback = i; /* the first interface is the default route until routes exist */
+        if (n->used && (dst & m) == (n->ip & m) && n->prefix_len > best_len) {
+            best = i;
+            best_len = n->prefix_len;
+        }
     }
-    return fallback;
+    for (int r = 0; r < WEIR_MAX_ROUTES; r++) {
+        if (!s->routes[r].used || s->routes[r].prefix_len <= best_len)
+            continue;
+        uint32_t m = prefix_mask(s->routes[r].prefix_len);
+        if ((dst & m) != s->routes[r].dst)
+            continue;
+        int via = weir_ip_route_via(s, s->routes[r].gateway, NULL);
+        if (via < 0 || best_len >= (int)s->routes[r].prefix_len)
+            continue;
+        best = via;
+        best_len = s->routes[r].prefix_len;
+        hop = s->routes[r].gateway;
+    }
+    if (best < 0) {
+        /* No route at all: a point-to-point link (TUN) reaches everything beyond it. */
+        for (int i = 0; i < WEIR_MAX_NETIFS && best < 0; i++)
+            if (s->netifs[i].used && s->netifs[i].medium == WEIR_MEDIUM_IP)
+                best = i;
+    }
+    if (next_hop)
+        *next_hop = hop;
+    return best;
+}
+
+int weir_ip_route(const weir_stack *s, uint32_t dst) { return weir_ip_route_via(s, dst, NULL); }
+
+static bool on_link(const weir_stack *s, uint32_t addr)
+{
+    for (int i = 0; i < WEIR_MAX_NETIFS; i++) {
+        const weir_netif_slot *n = &s->netifs[i];
+        uint32_t m = prefix_mask(n->prefix_len);
+        if (n->used && (addr & m) == (n->ip & m))
+            return true;
+    }
+    return false;
+}
+
+int weir_route_add(weir_stack *s, uint32_t dst, uint8_t prefix_len, uint32_t gateway)
+{
+    if (!s || prefix_len > 32 || (dst & ~prefix_mask(prefix_len)) != 0 || gateway == 0)
+        return WEIR_EINVAL;
+    if (!on_link(s, gateway))
+        return WEIR_ENETUNREACH; /* routes through routes are not followed */
+    int slot = -1;
+    for (int r = 0; r < WEIR_MAX_ROUTES; r++) {
+        if (s->routes[r].used && s->routes[r].dst == dst && s->routes[r].prefix_len == prefix_len) {
+            slot = r;
+            break;
+        }
+        if (!s->routes[r].used && slot < 0)
+            slot = r;
+    }
+    if (slot < 0)
+        return WEIR_ENOBUFS;
+    s->routes[slot].used = true;
+    s->routes[slot].dst = dst;
+    s->routes[slot].prefix_len = prefix_len;
+    s->routes[slot].gateway = gateway;
+    return 0;
+}
+
+int weir_route_del(weir_stack *s, uint32_t dst, uint8_t prefix_len)
+{
+    if (!s)
+        return WEIR_EINVAL;
+    for (int r = 0; r < WEIR_MAX_ROUTES; r++) {
+        if (s->routes[r].used && s->routes[r].dst == dst && s->routes[r].prefix_len == prefix_len) {
+            s->routes[r].used = false;
+            return 0;
+        }
+    }
+    return WEIR_ENOENT;
 }
 
 uint8_t *weir_ip_payload_buf(weir_stack *s, size_t *cap)
 {
     *cap = s->tx_cap > WEIR_IPV4_MIN_HEADER ? s->tx_cap - WEIR_IPV4_MIN_HEADER : 0;
-    return s->tx_buf ? s->tx_buf + WEIR_IPV4_MIN_HEADER : NULL;
+    return s->tx_buf ? s->tx_buf + WEIR_LINK_HEADROOM + WEIR_IPV4_MIN_HEADER : NULL;
 }
 
 int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, size_t payload_len)
 {
-    int idx = weir_ip_route(s, dst);
-    if (idx < 0)
+    uint32_t next_hop;
+    int idx = weir_ip_route_via(s, dst, &next_hop);
+    if (idx < 0) {
+        weir_drop(s, WEIR_DROP_IP_NO_ROUTE, NULL, 0);
         return WEIR_ENETUNREACH;
+    }
     weir_netif_slot *n = &s->netifs[idx];
     size_t total = WEIR_IPV4_MIN_HEADER + payload_len;
     if (total > n->mtu)
@@ -59,18 +134,15 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
     weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = protocol, .ttl = s->cfg.ip_ttl,
                          .ident = s->ip_ident++, .dont_fragment = true,
                          .payload_len = payload_len};
-    if (weir_ipv4_emit_header(&ip, s->tx_buf, s->tx_cap) < 0)
+    uint8_t *pkt = s->tx_buf + WEIR_LINK_HEADROOM;
+    if (weir_ipv4_emit_header(&ip, pkt, s->tx_cap) < 0)
         return WEIR_EINVAL;
     if (weir_tracing(s)) {
-        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_OUT, .netif = idx, .frame = s->tx_buf,
+        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_OUT, .netif = idx, .frame = pkt,
                                .frame_len = total, .sock = -1};
         weir_trace_emit(s, &ev);
     }
-    weir_count(s, WEIR_CTR_FRAMES_OUT);
-    int rc = n->transmit(n->transmit_ctx, s->tx_buf, total);
-    if (rc < 0)
-        weir_count(s, WEIR_CTR_FRAMES_OUT_FAILED);
-    return rc < 0 ? rc : 0;
+    return weir_link_output(s, idx, next_hop, pkt, total);
 }
 
 static weir_drop_reason ip_drop_reason(weir_wire_status st)
