@@ -20,6 +20,12 @@
 #define WEIR_ARP_PENDING 4
 #endif
 
+/* IPv4 datagrams that can be in reassembly at once, at most (each holds a 64 kB buffer while it
+ * lasts); the run-time bound is weir_stack_config.frag_max_datagrams. */
+#ifndef WEIR_MAX_FRAG_DATAGRAMS
+#define WEIR_MAX_FRAG_DATAGRAMS 16
+#endif
+
 /* Out-of-order data is kept inside the receive window; this bounds how many separate byte ranges
  * (holes + islands) the reassembler tracks per connection. Segments that would need more are
  * dropped and counted (TCP_OOO_FULL); the sender retransmits them. */

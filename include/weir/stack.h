@@ -102,6 +102,10 @@ typedef struct weir_stack_config {
     uint8_t ip_ttl;             /* TTL of packets we send (64) */
     uint32_t dgram_recv_buffer; /* bytes of datagrams a UDP or ping socket holds unread before it
                                    drops new ones (65536) */
+    uint32_t frag_max_datagrams; /* IPv4 datagrams reassembled at once, each holding a 64 kB
+                                    buffer while it lasts (4; 0 drops every fragment; at most
+                                    WEIR_MAX_FRAG_DATAGRAMS) */
+    uint64_t frag_timeout_us;   /* an incomplete datagram is discarded after this (30 s) */
     uint32_t arp_entries;       /* neighbours remembered on Ethernet interfaces (64) */
     uint32_t arp_reachable_us;  /* how long an ARP answer is trusted (60 s) */
     uint16_t icmp_error_rate;   /* ICMP errors we may send per second, in bursts of as many

@@ -33,7 +33,10 @@ extern "C" {
     X(IP_BAD_CHECKSUM, "IPv4 header checksum wrong")                                               \
     X(IP_BAD_SOURCE, "IPv4 source is broadcast, multicast or ours")                                \
     X(IP_NOT_FOR_US, "IPv4 destination is not ours")                                               \
-    X(IP_FRAGMENT, "IPv4 fragment (reassembly not enabled)")                                       \
+    X(IP_FRAGMENT, "IPv4 fragment (reassembly disabled)")                                          \
+    X(IP_FRAG_INVALID, "IPv4 fragment with a bad length or offset, or contradicting another")    \
+    X(IP_FRAG_TABLE_FULL, "IPv4 fragment of a new datagram while reassembly is full")              \
+    X(IP_FRAG_TIMEOUT, "IPv4 datagram not reassembled in time")                                    \
     X(IP_UNKNOWN_PROTOCOL, "unsupported IP protocol")                                              \
     X(ICMP_MALFORMED, "malformed ICMP message")                                                    \
     X(ICMP_BAD_CHECKSUM, "ICMP checksum wrong")                                                    \
@@ -74,6 +77,8 @@ extern "C" {
     X(FRAMES_OUT, "frames sent")                                                                   \
     X(FRAMES_OUT_FAILED, "frames the driver refused")                                              \
     X(IP_PACKETS_IN, "IPv4 packets delivered")                                                     \
+    X(IP_FRAGMENTS_IN, "IPv4 fragments taken for reassembly")                                      \
+    X(IP_REASSEMBLED, "IPv4 datagrams reassembled")                                                \
     X(ICMP_ECHO_REPLIES, "ICMP echo replies sent")                                                 \
     X(ICMP_ECHO_REQUESTS, "ICMP echo requests sent")                                               \
     X(ARP_REQUESTS_SENT, "ARP requests sent")                                                      \

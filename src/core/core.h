@@ -17,6 +17,7 @@
 
 struct tcp_conn;
 struct weir_arp_entry;
+struct weir_frag;
 struct tcp_table;
 struct dgram_sock;
 
@@ -66,6 +67,7 @@ struct weir_stack {
         uint32_t dst, gateway;
     } routes[WEIR_MAX_ROUTES];
     struct weir_arp_entry *arp; /* cfg.arp_entries neighbours (src/ip/arp.c) */
+    struct weir_frag *frags[WEIR_MAX_FRAG_DATAGRAMS]; /* reassembly in progress (src/ip/frag.c) */
     uint8_t *tx_buf;          /* scratch for one outgoing frame: WEIR_LINK_HEADROOM, then IP */
     uint8_t *payload_buf;     /* scratch for gathering a segment's payload out of a ring */
     size_t tx_cap;            /* the largest interface MTU: IP bytes in tx_buf, payload_buf size */

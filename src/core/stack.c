@@ -25,6 +25,8 @@ void weir_stack_config_init(weir_stack_config *cfg)
     cfg->ip_ttl = 64;
     cfg->dgram_recv_buffer = 65536;
     cfg->icmp_error_rate = 100;
+    cfg->frag_max_datagrams = 4;
+    cfg->frag_timeout_us = 30000000;
     cfg->arp_entries = 64;
     cfg->arp_reachable_us = 60000000;
     weir_tcp_config *t = &cfg->tcp;
@@ -65,7 +67,8 @@ static bool config_valid(const weir_stack_config *cfg)
            (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) && t->rto_min_us > 0 &&
            t->rto_min_us <= t->rto_initial_us && t->rto_initial_us <= t->rto_max_us &&
            t->msl_us > 0 && t->isn_tick_ns > 0 && t->delayed_ack_us < 500000 /* MUST-40 */ &&
-           (t->mss == 0 || t->mss >= 64) && t->keepalive_interval_us > 0;
+           (t->mss == 0 || t->mss >= 64) && t->keepalive_interval_us > 0 &&
+           cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;
 }
 
 int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
@@ -107,6 +110,7 @@ void weir_stack_destroy(weir_stack *s)
         tcp_table_destroy(s);
     weir_dgram_destroy_all(s);
     weir_arp_destroy(s);
+    weir_frag_destroy(s);
     weir_free(s, s->socks, sizeof(weir_sock_slot) * s->cfg.max_sockets);
     weir_free(s, s->event_ring, sizeof(uint32_t) * s->cfg.max_sockets);
     weir_free(s, s->tx_buf, s->tx_cap + WEIR_LINK_HEADROOM);
@@ -154,6 +158,7 @@ void weir_stack_poll(weir_stack *s, uint64_t now_us)
         return;
     advance_clock(s, now_us);
     weir_arp_timers(s);
+    weir_frag_timers(s);
     tcp_timers_run(s);
 }
 
@@ -161,8 +166,11 @@ uint64_t weir_stack_next_deadline(const weir_stack *s)
 {
     if (!s)
         return UINT64_MAX;
-    uint64_t tcp = tcp_next_deadline(s), arp = weir_arp_next_deadline(s);
-    return tcp < arp ? tcp : arp;
+    uint64_t next = tcp_next_deadline(s);
+    uint64_t arp = weir_arp_next_deadline(s), frag = weir_frag_next_deadline(s);
+    if (arp < next)
+        next = arp;
+    return frag < next ? frag : next;
 }
 
 uint64_t weir_stack_now(const weir_stack *s) { return s ? s->now_us : 0; }

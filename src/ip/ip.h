@@ -49,6 +49,14 @@ void weir_arp_input(weir_stack *s, int netif, const uint8_t *frame, size_t len,
 void weir_arp_timers(weir_stack *s);
 uint64_t weir_arp_next_deadline(const weir_stack *s);
 
+/* ---- frag.c ---- */
+/* A fragment (MF set or offset non-zero) addressed to us. */
+void weir_frag_input(weir_stack *s, int netif, const weir_ipv4_repr *ip, const uint8_t *pkt,
+                     size_t len);
+void weir_frag_timers(weir_stack *s);
+uint64_t weir_frag_next_deadline(const weir_stack *s);
+void weir_frag_destroy(weir_stack *s);
+
 /* ---- dgram.c ---- */
 void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len);
 /* An echo reply: queue it for the ping socket with its identifier. True when one took it. */

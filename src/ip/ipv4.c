@@ -216,7 +216,7 @@ void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
         return;
     }
     if (ip.more_fragments || ip.frag_offset != 0) {
-        weir_drop(s, WEIR_DROP_IP_FRAGMENT, pkt, len);
+        weir_frag_input(s, netif, &ip, pkt, len);
         return;
     }
     weir_count(s, WEIR_CTR_IP_PACKETS_IN);

@@ -70,6 +70,7 @@ static fixture *fx_new(void)
                             .prefix_len = 24, .transmit = fx_transmit, .transmit_ctx = &fx};
     fx.netif = weir_netif_add(fx.s, &nc);
     assert_true(fx.netif >= 0);
+    weir_stack_poll(fx.s, fx.now);
     return &fx;
 }
 
@@ -517,6 +518,102 @@ static void fragmentation_needed_lowers_the_mss_and_resends(void **state)
     fx_free(f);
 }
 
+/* ---- fragments ------------------------------------------------------------------------- */
+
+/* Cut a UDP datagram to 5000 into fragments of `step` payload bytes (a multiple of 8) and inject
+ * them in the order given by `order` (indexes), `count` of them. */
+static void inject_fragments(fixture *f, uint16_t ident, const uint8_t *udp, size_t len,
+                             size_t step, const int *order, int count)
+{
+    for (int k = 0; k < count; k++) {
+        size_t off = (size_t)order[k] * step;
+        size_t n = len - off < step ? len - off : step;
+        uint8_t pkt[MTU];
+        weir_ipv4_repr ip = {.src = PEER_IP, .dst = LOCAL_IP, .protocol = WEIR_IP_PROTO_UDP,
+                             .ttl = 64, .ident = ident, .more_fragments = off + n < len,
+                             .frag_offset = (uint16_t)off, .payload_len = n};
+        assert_int_equal(weir_ipv4_emit_header(&ip, pkt, sizeof pkt), 20);
+        memcpy(pkt + 20, udp + off, n);
+        assert_int_equal(weir_netif_input(f->s, f->netif, pkt, 20 + n, f->now), 0);
+    }
+}
+
+static size_t big_udp(uint8_t *buf, size_t payload)
+{
+    static uint8_t data[4000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    weir_udp_repr u = {.src_port = 4000, .dst_port = 5000, .payload = data, .payload_len = payload};
+    int n = weir_udp_emit(&u, PEER_IP, LOCAL_IP, buf, 8 + payload);
+    assert_int_equal(n, (int)(8 + payload));
+    return (size_t)n;
+}
+
+static void fragmented_datagram_is_reassembled_in_any_order(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    int u = weir_udp_socket(f->s);
+    weir_udp_bind(f->s, u, (weir_endpoint){0, 5000});
+    static uint8_t udp[4008];
+    size_t len = big_udp(udp, 3000);
+    const int order[] = {2, 1, 1, 0}; /* the last first, and a duplicate */
+    inject_fragments(f, 77, udp, len, 1024, order, 4);
+    static uint8_t got[4000];
+    assert_int_equal(weir_udp_recvfrom(f->s, u, got, sizeof got, NULL), 3000);
+    assert_memory_equal(got, udp + 8, 3000);
+    weir_stats st;
+    weir_stats_get(f->s, &st);
+    assert_int_equal(st.counters[WEIR_CTR_IP_REASSEMBLED], 1);
+    assert_int_equal(weir_stack_next_deadline(f->s), UINT64_MAX); /* nothing left pending */
+    fx_free(f);
+}
+
+static void incomplete_datagram_is_discarded_after_the_timeout(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    weir_stats st;
+    weir_stats_get(f->s, &st);
+    uint64_t mem = st.mem_in_use;
+    static uint8_t udp[4008];
+    size_t len = big_udp(udp, 3000);
+    const int order[] = {0, 2};
+    inject_fragments(f, 78, udp, len, 1024, order, 2);
+    weir_stats_get(f->s, &st);
+    assert_true(st.mem_in_use > mem);
+    assert_int_equal(weir_stack_next_deadline(f->s), f->now + 30000000);
+    f->now += 30000000;
+    weir_stack_poll(f->s, f->now);
+    assert_int_equal(fx_drops(f, WEIR_DROP_IP_FRAG_TIMEOUT), 1);
+    weir_stats_get(f->s, &st);
+    assert_int_equal(st.mem_in_use, mem);
+    fx_free(f);
+}
+
+static void fragment_floods_are_bounded(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    static uint8_t udp[4008];
+    size_t len = big_udp(udp, 3000);
+    const int first[] = {0};
+    for (uint16_t id = 1; id <= 6; id++)
+        inject_fragments(f, id, udp, len, 1024, first, 1);
+    assert_int_equal(fx_drops(f, WEIR_DROP_IP_FRAG_TABLE_FULL), 2); /* 4 in progress at most */
+    /* A middle fragment whose length is not a multiple of 8, and one reaching past 65535. */
+    inject_fragments(f, 9, udp, len, 1020, first, 1);
+    assert_int_equal(fx_drops(f, WEIR_DROP_IP_FRAG_INVALID), 1);
+    uint8_t pkt[64];
+    weir_ipv4_repr ip = {.src = PEER_IP, .dst = LOCAL_IP, .protocol = WEIR_IP_PROTO_UDP,
+                         .ttl = 64, .ident = 10, .more_fragments = true, .frag_offset = 65528,
+                         .payload_len = 16};
+    weir_ipv4_emit_header(&ip, pkt, sizeof pkt);
+    assert_int_equal(weir_netif_input(f->s, f->netif, pkt, 36, f->now), 0);
+    assert_int_equal(fx_drops(f, WEIR_DROP_IP_FRAG_INVALID), 2);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +634,9 @@ int main(void)
         cmocka_unit_test(icmp_error_quoting_an_unsent_sequence_number_is_ignored),
         cmocka_unit_test(soft_error_is_reported_when_the_connection_times_out),
         cmocka_unit_test(fragmentation_needed_lowers_the_mss_and_resends),
+        cmocka_unit_test(fragmented_datagram_is_reassembled_in_any_order),
+        cmocka_unit_test(incomplete_datagram_is_discarded_after_the_timeout),
+        cmocka_unit_test(fragment_floods_are_bounded),
     };
     return cmocka_run_group_tests_name("ip", tests, NULL, NULL);
 }
