@@ -728,6 +728,12 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
     /* A full-sized segment is the MSS we advertised less the timestamp option it carries; the BSD
      * policy counts every segment as full. */
     uint32_t full = c->rcv_mss - (c->ts_on ? 12u : 0u);
+    /* FreeBSD's DELAY_ACK() delays only segments of at most one MSS: a larger one (a peer's
+     * TSO burst coalesced on the way) is ACKed at once. */
+    if (s->cfg.tcp.ack_every_second_segment && len > c->snd_mss) {
+        c->ack_now = true;
+        return;
+    }
     c->rcv_unacked += s->cfg.tcp.ack_every_second_segment ? full : len;
     if (c->rcv_unacked >= 2u * full)
         c->ack_now = true;

@@ -295,6 +295,11 @@ static void bsd_policy_acks_every_second_segment_of_any_size(void **state)
     h_expect(h, H_ACK, 1, 4, 0);
     h_send(h, H_ACK, 4, 1, H_WIN, payload, 4);
     h_expect_none(h);
+    h_advance(h, 40000);
+    h_expect(h, H_ACK, 1, 8, 0);
+    /* FreeBSD's DELAY_ACK(): a segment longer than the MSS is ACKed at once. */
+    h_send(h, H_ACK, 8, 1, H_WIN, payload, 2000);
+    h_expect(h, H_ACK, 1, 2008, 0);
     h_finish(h);
 }
 

@@ -43,9 +43,15 @@ static const cause k_causes[] = {
     {-1, NULL, "flags: expected P.", "policy",
      "PSH placement: Linux sets PSH on the last segment of each write(); weir on the segment that "
      "empties the send buffer (RFC 9293 §3.9.1 leaves it to the sender)"},
-    {-1, NULL, "expected an ACK at", "policy",
-     "ACK timing: Linux quick-ACKs the first segments of a connection (and after idle); weir "
-     "delays them per RFC 9293 §3.8.6.3 (quick ACK at start is planned with issue 5)"},
+    {-1, "bsd/tcp/blocking/blocking-read", "", "policy",
+     "window updates: FreeBSD announces a reopened window only once it grew by a quarter of the "
+     "buffer; weir does at two segments (RFC 1122 §4.2.3.3 asks for min(buffer/2, MSS))"},
+    {-1, "accept_ack_drop", "", "policy",
+     "gVisor ACKs the peer's FIN in TIME-WAIT after 10 ms; weir at once (RFC 9293 §3.10.7.4)"},
+    {-1, "close-read-data-fin", "", "policy",
+     "delayed-ACK timing of the FreeBSD release these nplab scripts were written on (an ACK "
+     "140 ms after the data, no RTT sample from the handshake): not a configurable constant"},
+
     {-1, "rcv-syn-ack-", "got > R", "policy",
      "a SYN,ACK to a listening socket: RFC 9293 §3.10.7.2 answers any ACK-bearing segment in "
      "LISTEN with a RST; FreeBSD's syncache answers it with a SYN,ACK"},
