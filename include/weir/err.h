@@ -32,7 +32,8 @@ extern "C" {
     X(ECONNABORTED, 17, "connection aborted locally")                                              \
     X(EHOSTUNREACH, 18, "host unreachable")                                                        \
     X(EMSGSIZE, 19, "message too long")                                                            \
-    X(ENOENT, 20, "no such entry")
+    X(ENOENT, 20, "no such entry")                                                                 \
+    X(ESERVFAIL, 21, "the name server failed, refused or truncated its answer")
 
 enum weir_err {
 #define WEIR_ERR_ENUM(name, num, msg) WEIR_##name = -(num),

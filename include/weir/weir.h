@@ -2,6 +2,7 @@
 #ifndef WEIR_WEIR_H
 #define WEIR_WEIR_H
 #include "weir/config.h"
+#include "weir/dns.h"
 #include "weir/err.h"
 #include "weir/netif.h"
 #include "weir/ping.h"

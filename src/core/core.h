@@ -18,6 +18,7 @@
 struct tcp_conn;
 struct weir_arp_entry;
 struct weir_frag;
+struct dns_query;
 struct tcp_table;
 struct dgram_sock;
 
@@ -41,6 +42,7 @@ typedef enum weir_sock_kind {
     WEIR_SOCK_TCP = 1,  /* struct tcp_conn (src/tcp) */
     WEIR_SOCK_UDP,      /* struct dgram_sock (src/ip/dgram.c) */
     WEIR_SOCK_PING,     /* struct dgram_sock: ICMP echo, like Linux's ping sockets */
+    WEIR_SOCK_DNS,      /* struct dns_query (src/dns/dns_query.c) */
 } weir_sock_kind;
 
 /* One entry of the socket handle table. A handle is (generation << 16 | slot); the generation
@@ -78,6 +80,7 @@ struct weir_stack {
 
     struct tcp_table *tcp;
     struct dgram_sock *dgrams; /* UDP and ping sockets (src/ip/dgram.c) */
+    struct dns_query *dns;     /* name lookups in progress (src/dns/dns_query.c) */
     uint16_t next_ping_ident;
     uint64_t icmp_tokens_at;  /* ICMP error rate limit: token bucket refilled from this time */
     uint32_t icmp_tokens;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "dns/dns_query.h"
 #include "ip/ip.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
@@ -108,6 +109,7 @@ void weir_stack_destroy(weir_stack *s)
         return;
     if (s->tcp)
         tcp_table_destroy(s);
+    weir_dns_destroy_all(s);
     weir_dgram_destroy_all(s);
     weir_arp_destroy(s);
     weir_frag_destroy(s);
@@ -159,6 +161,7 @@ void weir_stack_poll(weir_stack *s, uint64_t now_us)
     advance_clock(s, now_us);
     weir_arp_timers(s);
     weir_frag_timers(s);
+    weir_dns_timers(s);
     tcp_timers_run(s);
 }
 
@@ -168,8 +171,11 @@ uint64_t weir_stack_next_deadline(const weir_stack *s)
         return UINT64_MAX;
     uint64_t next = tcp_next_deadline(s);
     uint64_t arp = weir_arp_next_deadline(s), frag = weir_frag_next_deadline(s);
+    uint64_t dns = weir_dns_next_deadline(s);
     if (arp < next)
         next = arp;
+    if (dns < next)
+        next = dns;
     return frag < next ? frag : next;
 }
 

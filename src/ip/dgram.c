@@ -38,6 +38,8 @@ typedef struct dgram_sock {
     uint16_t remote_port;
     dgram *head, *tail;
     uint32_t queued_bytes;
+    weir_dgram_sink_fn sink; /* the stack's own user, instead of the queue */
+    void *sink_ctx;
     int error; /* pending WEIR_E* from an ICMP error, returned once */
 } dgram_sock;
 
@@ -216,6 +218,11 @@ void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt,
          * no pending LISTEN call, UDP SHOULD send an ICMP Port Unreachable message." */
         weir_drop(s, WEIR_DROP_UDP_NO_SOCKET, pkt, len);
         weir_icmp_send_unreachable(s, WEIR_ICMP_UNREACH_PORT, ip, pkt, len);
+        return;
+    }
+    if (d->sink) {
+        weir_count(s, WEIR_CTR_UDP_DATAGRAMS_IN);
+        d->sink(s, d->sink_ctx, ip->src, u.src_port, u.dst_port, u.payload, u.payload_len);
         return;
     }
     if (!enqueue(s, d, ip->src, u.src_port, ip->ttl, u.payload, u.payload_len)) {
@@ -408,6 +415,16 @@ int weir_udp_local(weir_stack *s, int sock, weir_endpoint *out)
 }
 
 int weir_udp_close(weir_stack *s, int sock) { return close_socket(s, sock, WEIR_SOCK_UDP); }
+
+int weir_udp_set_sink(weir_stack *s, int sock, weir_dgram_sink_fn fn, void *ctx)
+{
+    dgram_sock *d = sock_of(s, sock, WEIR_SOCK_UDP);
+    if (!d)
+        return WEIR_EBADF;
+    d->sink = fn;
+    d->sink_ctx = ctx;
+    return 0;
+}
 
 /* ---- the ping API ---- */
 

@@ -63,6 +63,11 @@ void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt,
 bool weir_ping_deliver(weir_stack *s, const weir_ipv4_repr *ip, const weir_icmp_repr *msg);
 /* An ICMP error quoting a UDP datagram or an echo request of ours. True when a socket took it. */
 bool weir_dgram_icmp_error(weir_stack *s, const weir_icmp_error *e);
+/* Hand a UDP socket's datagrams to `fn` instead of queueing them (the stack's own users: the DNS
+ * resolver). Its handle then raises no events. */
+typedef void (*weir_dgram_sink_fn)(weir_stack *s, void *ctx, uint32_t from_ip, uint16_t from_port,
+                                   uint16_t to_port, const uint8_t *data, size_t len);
+int weir_udp_set_sink(weir_stack *s, int sock, weir_dgram_sink_fn fn, void *ctx);
 /* Release every datagram socket (stack destruction). */
 void weir_dgram_destroy_all(weir_stack *s);
 
