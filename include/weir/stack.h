@@ -68,6 +68,10 @@ typedef struct weir_tcp_config {
                                   Linux; 0 = off). Not while the connection is interactive */
     bool delay_fin_ack;        /* a FIN in ESTABLISHED is ACKed after the delayed-ACK time, in case
                                   our own FIN can carry the ACK, as Linux (false: at once) */
+    bool tail_loss_probe;      /* RFC 8985 §7 tail loss probes on SACK connections: when the
+                                  ACKs stop, resend the last segment after about 2*SRTT instead
+                                  of waiting for the RTO (true, as Linux; FreeBSD's default stack:
+                                  false) */
     bool time_syn_ack;         /* a passive open takes its first RTT sample from the SYN-ACK and
                                   the ACK that completes the handshake (true; FreeBSD's syncache
                                   does not, so its first RTO is the initial one) */

@@ -96,6 +96,7 @@ extern "C" {
     X(TCP_ESTABLISHED, "connections that reached ESTABLISHED")                                     \
     X(TCP_RETRANSMITS, "segments retransmitted")                                                   \
     X(TCP_RTO_EXPIRED, "retransmission timeouts")                                                  \
+    X(TCP_TLP_PROBES, "tail loss probes sent (RFC 8985)")                                          \
     X(TCP_TIMEOUT_DROPS, "connections ended by the retry limit")                                   \
     X(TCP_RST_SENT, "RST segments sent")                                                           \
     X(TCP_RST_RECEIVED, "RST segments that reset a connection")                                    \

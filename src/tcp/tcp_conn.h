@@ -87,6 +87,9 @@ struct tcp_conn {
     uint64_t rtt_start;
     uint8_t backoff;           /* consecutive RTO expirations for the same data */
     uint8_t probes;            /* unanswered persist or keepalive probes */
+    bool tlp_armed;            /* the retransmission timer is a tail loss probe (RFC 8985 §7) */
+    bool tlp_sent;             /* a probe is out: no other until an ACK moves SND.UNA */
+    bool fin_alone;            /* our FIN went in a segment of its own (the last one, then) */
     uint8_t persist_shift;     /* persist interval backoff: RTO << shift, reset when it opens */
 
     /* Congestion control (RFC 5681). */
@@ -170,6 +173,9 @@ void tcp_output(weir_stack *s, tcp_conn *c);
 void tcp_send_ack(weir_stack *s, tcp_conn *c);
 /* Fast retransmit: resend the segment at snd_una now. */
 void tcp_retransmit_head(weir_stack *s, tcp_conn *c);
+/* Tail loss probe (RFC 8985 §7.3): one new segment when there is unsent data the peer's window
+ * takes (the congestion window notwithstanding), else the last segment sent again. */
+void tcp_send_probe_segment(weir_stack *s, tcp_conn *c);
 /* The SWS override (MUST-38): send what the window allows now, however small. Returns false
  * when the window is zero (a probe is due instead). */
 bool tcp_send_override(weir_stack *s, tcp_conn *c);
@@ -207,6 +213,10 @@ uint64_t tcp_next_deadline(const weir_stack *s);
 /* RFC 6298: a new RTT sample (µs). */
 void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us);
 void tcp_rto_restart(weir_stack *s, tcp_conn *c);
+/* Data is in flight: arm the retransmission timer as a tail loss probe when RFC 8985 §7.2
+ * allows, else as the RTO. */
+void tcp_arm_retransmit(weir_stack *s, tcp_conn *c);
+bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c);
 /* The persist timer's interval: RTO << persist_shift, at most rto_max (MUST-36). */
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c);
 void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why);

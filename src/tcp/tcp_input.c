@@ -538,12 +538,16 @@ static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
     ack_send_buffer(s, c, ack);
     c->backoff = 0;
     c->dupacks = 0;
+    c->tlp_sent = false;
     grow_cwnd(c, acked);
-    /* RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it. */
-    if (c->snd_una == c->snd_max)
+    /* RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it
+     * (as a tail loss probe when one is allowed). */
+    if (c->snd_una == c->snd_max) {
         tcp_timer_stop(c, WEIR_TIMER_RETRANSMIT);
-    else
-        tcp_rto_restart(s, c);
+        c->tlp_armed = false;
+    } else {
+        tcp_arm_retransmit(s, c);
+    }
 }
 
 /* RFC 5681 §3.2: the third duplicate ACK retransmits the first unacknowledged segment and

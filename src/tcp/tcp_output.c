@@ -216,9 +216,10 @@ static void sent_sequence_space(weir_stack *s, tcp_conn *c, uint32_t seq, uint32
         if (c->data_seen && s->now_us - c->last_data_rx_us < s->cfg.tcp.delayed_ack_us)
             c->interactive = true;
     }
-    /* RFC 6298 (5.1): start the timer when it is not running. */
-    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX)
-        tcp_rto_restart(s, c);
+    /* RFC 6298 (5.1): start the timer when it is not running; a tail loss probe moves with
+     * each new segment (RFC 8985 §7.2: the probe goes a PTO after the last transmission). */
+    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX || (new_data && tcp_tlp_allowed(s, c)))
+        tcp_arm_retransmit(s, c);
 }
 
 static void send_syn(weir_stack *s, tcp_conn *c)
@@ -302,6 +303,7 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     if (fin) {
         c->fin_sent = true;
         c->fin_seq = c->snd_nxt + len;
+        c->fin_alone = len == 0;
     }
     sent_sequence_space(s, c, c->snd_nxt, seg_len);
     c->snd_nxt += seg_len;
@@ -407,6 +409,42 @@ void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
     weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
     tcp_rto_restart(s, c);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
+}
+
+static void retransmit_last_segment(weir_stack *s, tcp_conn *c)
+{
+    uint32_t data_end = c->fin_sent ? c->fin_seq : c->snd_max;
+    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    uint32_t in_flight = data_end - c->snd_una;
+    uint32_t len = in_flight < mss ? in_flight : mss;
+    if (c->fin_sent && c->fin_alone)
+        len = 0; /* the last segment was the bare FIN */
+    weir_tcp_repr r;
+    data_repr(s, c, data_end - len, len, &r);
+    if (c->fin_sent)
+        r.flags |= WEIR_TCP_FLAG_FIN;
+    if (len == 0 && !c->fin_sent)
+        return;
+    fill_ack(s, c, &r);
+    c->retransmits++;
+    weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
+}
+
+void tcp_send_probe_segment(weir_stack *s, tcp_conn *c)
+{
+    uint32_t limit = c->snd_una + c->snd_wnd;
+    uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
+    uint32_t len = tcp_unsent_bytes(c);
+    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    if (len > 0 && usable >= (len < mss ? len : mss) && c->snd_nxt == c->snd_max) {
+        if (len > mss)
+            len = mss;
+        bool fin = c->fin_queued && c->snd_nxt + len == tcp_data_end_seq(c);
+        send_data_segment(s, c, len, fin);
+        return;
+    }
+    retransmit_last_segment(s, c);
 }
 
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> — except that after a timeout SND.NXT has been rewound to

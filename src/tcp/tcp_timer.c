@@ -66,7 +66,32 @@ void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r)
 
 void tcp_rto_restart(weir_stack *s, tcp_conn *c)
 {
+    c->tlp_armed = false;
     tcp_timer_set(c, WEIR_TIMER_RETRANSMIT, s->now_us + c->rto);
+}
+
+/* RFC 8985 §7.2: a probe needs SACK (to tell what it repaired), an RTT estimate, the open
+ * state (not in recovery, no backoff) and no probe already out. */
+bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c)
+{
+    return s->cfg.tcp.tail_loss_probe && c->sack_on && c->srtt > 0 && !c->in_recovery &&
+           !c->tlp_sent && c->backoff == 0 && c->state >= WEIR_TCP_ESTABLISHED &&
+           c->state != WEIR_TCP_TIME_WAIT && c->snd_una != c->snd_max;
+}
+
+/* RFC 8985 §7.2: PTO = 2*SRTT, plus the worst-case delayed ACK (200 ms) when a single segment is
+ * in flight (its ACK may be delayed), and never later than the RTO would fire. Linux adds 2 ms
+ * otherwise, so that a probe does not race an ACK already on its way; so do we. */
+void tcp_arm_retransmit(weir_stack *s, tcp_conn *c)
+{
+    tcp_rto_restart(s, c);
+    if (!tcp_tlp_allowed(s, c))
+        return;
+    uint64_t pto = 2ull * c->srtt + (c->snd_max - c->snd_una <= c->snd_mss ? 200000u : 2000u);
+    if (pto < c->rto) {
+        tcp_timer_set(c, WEIR_TIMER_RETRANSMIT, s->now_us + pto);
+        c->tlp_armed = true;
+    }
 }
 
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c)
@@ -130,8 +155,24 @@ static bool give_up(weir_stack *s, tcp_conn *c, const char *why)
 /* RFC 6298 §5 (5.4)-(5.6): retransmit the earliest unacknowledged segment, back off, restart.
  * RFC 5681 (4): after a timeout, ssthresh = max(FlightSize/2, 2*SMSS) and cwnd = 1 SMSS.
  * RFC 9293 MUST-20: give up after R2 (syn_retries / max_retries) with an error to the user. */
+/* RFC 8985 §7.3: the ACKs stopped short of SND.MAX. Send one more segment (new data if there
+ * is some, else the last one again) so that its ACK, with SACK, shows what is missing — or
+ * repairs a lost tail outright; then the RTO guards. */
+static void on_tail_loss_probe(weir_stack *s, tcp_conn *c)
+{
+    c->tlp_armed = false;
+    c->tlp_sent = true;
+    weir_count(s, WEIR_CTR_TCP_TLP_PROBES);
+    tcp_send_probe_segment(s, c);
+    tcp_rto_restart(s, c);
+}
+
 static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
 {
+    if (c->tlp_armed) {
+        on_tail_loss_probe(s, c);
+        return false;
+    }
     weir_count(s, WEIR_CTR_TCP_RTO_EXPIRED);
     uint8_t limit = synchronizing(c) ? s->cfg.tcp.syn_retries : s->cfg.tcp.max_retries;
     if (c->backoff >= limit)

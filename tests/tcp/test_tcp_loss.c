@@ -399,6 +399,92 @@ static void karn_no_rtt_sample_from_a_retransmitted_segment(void **state)
     h_finish(h);
 }
 
+/* ---- tail loss probes (RFC 8985 §7) ------------------------------------------------------- */
+
+/* A passive connection that negotiated SACK, with a 10 ms RTT sample from the handshake. */
+static harness *sack_connection_rtt_10ms(void)
+{
+    harness *h = h_new();
+    h_listen(h);
+    weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1000;
+    r.opt.sack_permitted = true;
+    h_inject(h, &r);
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    h->iss = g.seq;
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    int sock = weir_tcp_accept(h->s, h->lsock, NULL);
+    assert_true(sock >= 0);
+    h_track(h, sock);
+    h->sock = sock;
+    h_drain_events(h);
+    assert_int_equal(h_info(h).srtt_us, 10000);
+    return h;
+}
+
+static void tail_loss_probe_resends_the_last_segment_after_two_rtts(void **state)
+{
+    (void)state;
+    harness *h = sack_connection_rtt_10ms();
+    uint64_t t = h->now;
+    h_app_send(h, 3000);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    h_expect(h, H_ACK, 1001, 1, 1000);
+    h_expect(h, H_ACK | H_PSH, 2001, 1, 1000);
+    /* No ACK comes: 2*SRTT + 2 ms later, the last segment again (not the first: the RTO's). */
+    assert_int_equal(h_deadline(h), t + 22000);
+    h_run_to_deadline(h);
+    h_expect(h, H_ACK | H_PSH, 2001, 1, 1000);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_TLP_PROBES), 1);
+    /* One probe per tail: then the RTO (200 ms) resends the first segment. */
+    assert_int_equal(h_deadline(h), t + 22000 + 200000);
+    h_run_to_deadline(h);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 1);
+    h_finish(h);
+}
+
+static void tail_loss_probe_sends_new_data_when_there_is_some(void **state)
+{
+    (void)state;
+    harness *h = sack_connection_rtt_10ms();
+    h_app_send(h, 12000); /* ten segments fit the initial window, two wait for cwnd */
+    for (uint32_t seq = 1; seq < 10001; seq += 1000)
+        h_expect(h, H_ACK, seq, 1, 1000);
+    h_expect_none(h);
+    h_run_to_deadline(h);
+    /* The probe is the next new segment, cwnd notwithstanding (RFC 8985 §7.3). */
+    h_expect(h, H_ACK, 10001, 1, 1000);
+    h_finish(h);
+}
+
+static void single_segment_in_flight_waits_for_a_delayed_ack_first(void **state)
+{
+    (void)state;
+    harness *h = sack_connection_rtt_10ms();
+    uint64_t t = h->now;
+    h_app_send(h, 500);
+    h_expect(h, H_ACK | H_PSH, 1, 1, 500);
+    /* PTO = 2*SRTT + 200 ms (the peer may delay its ACK) = 220 ms > RTO 200 ms: the RTO. */
+    assert_int_equal(h_deadline(h), t + 200000);
+    h_finish(h);
+}
+
+static void no_tail_loss_probe_without_sack(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    h_app_send(h, 3000);
+    h_flush(h);
+    uint64_t t = h->now;
+    assert_int_equal(h_deadline(h), t + h_info(h).rto_us);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +505,10 @@ int main(void)
         H_TEST(retransmitted_syn_ack_after_established_is_reacked),
         H_TEST(rtt_samples_follow_rfc6298),
         H_TEST(karn_no_rtt_sample_from_a_retransmitted_segment),
+        H_TEST(tail_loss_probe_resends_the_last_segment_after_two_rtts),
+        H_TEST(tail_loss_probe_sends_new_data_when_there_is_some),
+        H_TEST(single_segment_in_flight_waits_for_a_delayed_ack_first),
+        H_TEST(no_tail_loss_probe_without_sack),
     };
     return cmocka_run_group_tests_name("tcp_loss", tests, NULL, NULL);
 }

@@ -598,6 +598,7 @@ void pkt_profile_config(pkt_runner *R)
         t->delayed_ack_us = 100000;
         t->quick_acks = 0;                  /* no quick-ACK mode */
         t->time_syn_ack = false;            /* the syncache takes no RTT sample */
+        t->tail_loss_probe = false;         /* the default stack has no TLP */
         t->ack_every_second_segment = true; /* tcp_input's "every other segment" */
         t->ack_repeats_fin = true;          /* tcp_output resends an unacked FIN */
         t->rcv_window_is_buffer = true;     /* rcv_wnd is buffer space, beyond 65535 */
