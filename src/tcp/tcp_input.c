@@ -793,6 +793,9 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return STEP_CONTINUE;
     }
     bool fills_hole = c->ooo.count > 0;
+    if (!c->rcv_shut)
+        note_data_arrival(s, c); /* before the window shrinks: Linux sizes quick ACKs by the
+                                    window it last offered */
     if (!x->dup_noted) /* RFC 2883 §4.1.2 */
         x->dup_noted = note_island_duplicate(c, x->seq, x->seq + x->data_len);
     tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
@@ -807,7 +810,6 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return STEP_CONTINUE;
     }
     weir_sock_notify(s, c->handle, WEIR_EV_READABLE, 0);
-    note_data_arrival(s, c);
     /* Filling a hole, or repeating data we had (its D-SACK must not wait): ACK at once. */
     schedule_ack(s, c, fills_hole || x->dup_noted, x->data_len);
     return STEP_CONTINUE;

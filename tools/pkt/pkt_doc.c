@@ -30,7 +30,6 @@ static const cause k_causes[] = {
     {-1, "sack-shift", "", "missing", "SACK scoreboard on the sending side (RFC 6675, issue 5)"},
     {-1, "undo", "", "missing", "congestion-window undo on D-SACK (issue 5)"},
     {-1, "tcp_partial_ack", "", "missing", "NewReno partial-ACK handling (RFC 6582, issue 5)"},
-    {-1, "shutdown-rdwr", "", "missing", "tail loss probe before the queued FIN (issue 5)"},
     {-1, "ts_recent", "", "missing", "PAWS and ts_recent rules of RFC 7323 §5 (issue 5)"},
     {-1, "paws", "", "missing", "PAWS (RFC 7323 §5, issue 5)"},
     {-1, "dsack_mult", "", "missing", "a D-SACK block spanning several duplicate segments"},
