@@ -3,7 +3,9 @@
 # Runs as root, or through sudo when that is available.
 set -euo pipefail
 
-packages=(cmake make gcc clang libcmocka-dev libpcap-dev tshark python3 libclang-rt-14-dev)
+# The interop tests (tests/interop) run real Linux peers: socat, ping, curl, nginx, iproute2.
+packages=(cmake make gcc clang libcmocka-dev libpcap-dev tshark python3 libclang-rt-14-dev
+          iproute2 socat iputils-ping curl nginx)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -570,10 +570,14 @@ static void dup_ack(weir_stack *s, tcp_conn *c)
 static bool is_dup_ack(const tcp_conn *c, const seg_ctx *x)
 {
     /* RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT", plus a non-zero window: answers to zero-window
-     * probes repeat SND.UNA too, but say nothing about loss. */
+     * probes repeat SND.UNA too, but say nothing about loss. Condition (e), an unchanged window,
+     * is waived for an ACK carrying SACK blocks (RFC 6675 §2: such an ACK reports what arrived):
+     * Linux opens its window while it buffers out-of-order data, so its duplicate ACKs would
+     * otherwise never count and every loss would wait for the RTO. */
+    bool same_window = ((uint32_t)x->seg->window << c->snd_wscale) == c->snd_wnd;
+    bool reports_sack = c->sack_on && x->seg->opt.sack_count > 0;
     return x->seg->ack == c->snd_una && x->data_len == 0 && !x->fin && !x->syn &&
-           ((uint32_t)x->seg->window << c->snd_wscale) == c->snd_wnd && x->seg->window != 0 &&
-           c->snd_una != c->snd_max;
+           (same_window || reports_sack) && x->seg->window != 0 && c->snd_una != c->snd_max;
 }
 
 static bool our_fin_acked(const tcp_conn *c)

@@ -47,6 +47,10 @@ static uint32_t clamp_rto(const weir_stack *s, uint64_t rto)
 
 void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r)
 {
+    /* Karn's rule keeps samples below the (backed-off) RTO; one beyond the largest RTO can only
+     * come from a clock the embedder started late (a send before the first poll): not an RTT. */
+    if (r > s->cfg.tcp.rto_max_us)
+        return;
     if (r == 0)
         r = 1;
     if (c->srtt == 0) {

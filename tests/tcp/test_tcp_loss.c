@@ -485,6 +485,29 @@ static void no_tail_loss_probe_without_sack(void **state)
     h_finish(h);
 }
 
+/* Found against Linux: it opens its window while it buffers out-of-order data, so its
+ * duplicate ACKs all differ in window. With SACK blocks they still count (RFC 6675 §2), and the
+ * third one triggers fast retransmit instead of a 200 ms RTO. */
+static void duplicate_acks_with_sack_count_even_when_the_window_grows(void **state)
+{
+    (void)state;
+    harness *h = sack_connection_rtt_10ms();
+    h_app_send(h, 5000);
+    for (uint32_t seq = 1; seq < 5001; seq += 1000)
+        h_expect(h, H_ACK, seq, 1, 1000);
+    for (int i = 0; i < 3; i++) {
+        weir_tcp_repr r = {.flags = H_ACK, .seq = h->irs + 1, .ack = h->iss + 1,
+                           .window = (uint16_t)(H_WIN - 3000 + 1000 * i)};
+        r.opt.sack_count = 1;
+        r.opt.sack[0].left = h->iss + 1001;
+        r.opt.sack[0].right = h->iss + 2001 + 1000u * (uint32_t)i;
+        h_inject(h, &r);
+    }
+    h_expect(h, H_ACK, 1, 1, 1000); /* fast retransmit, at once */
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_DUP_ACKS), 3);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +532,7 @@ int main(void)
         H_TEST(tail_loss_probe_sends_new_data_when_there_is_some),
         H_TEST(single_segment_in_flight_waits_for_a_delayed_ack_first),
         H_TEST(no_tail_loss_probe_without_sack),
+        H_TEST(duplicate_acks_with_sack_count_even_when_the_window_grows),
     };
     return cmocka_run_group_tests_name("tcp_loss", tests, NULL, NULL);
 }
