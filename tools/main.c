@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "net/net_commands.h"
+#include "net/netopts.h"
 #include "pkt/pkt_cli.h"
 
 static const weir_cli_command k_commands[] = {
@@ -11,6 +13,10 @@ static const weir_cli_command k_commands[] = {
      weir_cli_demo_main, weir_cli_demo_usage},
     {"pkt", "run packetdrill scripts against weir in virtual time (conformance)",
      weir_cli_pkt_main, weir_cli_pkt_usage},
+    {"nc", "netcat over weir on a TUN/TAP device: stdin to a connection, the connection to stdout",
+     weir_cli_nc_main, weir_cli_nc_usage},
+    {"ping", "ICMP echo from weir on a TUN/TAP device, with round-trip statistics",
+     weir_cli_ping_main, weir_cli_ping_usage},
 };
 enum { COMMAND_COUNT = sizeof k_commands / sizeof k_commands[0] };
 
