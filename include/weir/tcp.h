@@ -48,7 +48,9 @@ int weir_tcp_bind(weir_stack *s, int sock, weir_endpoint local);
 /* Passive open (RFC 9293 §3.10.1). backlog bounds connections waiting for accept, counting those
  * still in SYN-RECEIVED. */
 int weir_tcp_listen(weir_stack *s, int sock, int backlog);
-/* Take an established connection from a listener's accept queue: a new handle, or WEIR_EAGAIN. */
+/* Take an established connection from a listener's accept queue: a new handle, or WEIR_EAGAIN.
+ * WEIR_ENOBUFS when the handle table is full: the connection stays queued (the peer waits), and
+ * no new WEIR_EV_ACCEPTABLE is raised for it — retry after closing a socket. */
 int weir_tcp_accept(weir_stack *s, int listener, weir_endpoint *peer);
 /* Active open: sends SYN. Completion is reported by WEIR_EV_CONNECTED or WEIR_EV_ERROR. */
 int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote);
@@ -125,6 +127,8 @@ typedef struct weir_tcp_info {
     uint64_t bytes_received;
     uint64_t segs_in, segs_out;
     uint32_t send_queued;  /* bytes in the send buffer (unsent + unacknowledged) */
+    uint32_t send_space;   /* bytes weir_tcp_send would accept now (0 once the send side is
+                              shut or the connection failed) */
     uint32_t recv_queued;  /* bytes ready for weir_tcp_recv */
     int error;             /* pending connection error, 0 if none */
 } weir_tcp_info;

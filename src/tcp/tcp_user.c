@@ -156,6 +156,14 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
 /* A connection's error, reported once to each call that cannot proceed. */
 static int conn_error_or(const tcp_conn *c, int otherwise) { return c->error ? c->error : otherwise; }
 
+/* What weir_tcp_send would take now: the states it accepts data in (§3.10.2), before a FIN. */
+static uint32_t send_space(const tcp_conn *c)
+{
+    bool open = c->state == WEIR_TCP_SYN_SENT || c->state == WEIR_TCP_SYN_RECEIVED ||
+                c->state == WEIR_TCP_ESTABLISHED || c->state == WEIR_TCP_CLOSE_WAIT;
+    return open && !c->fin_queued && c->snd.len < c->snd_cap ? c->snd_cap - c->snd.len : 0;
+}
+
 int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len)
 {
     tcp_conn *c;
@@ -594,6 +602,7 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->segs_in = c->segs_in;
     info->segs_out = c->segs_out;
     info->send_queued = c->snd.len;
+    info->send_space = send_space(c);
     info->recv_queued = c->rcv.len;
     info->error = c->error;
     return 0;

@@ -256,6 +256,22 @@ static void listen_twice_is_harmless(void **state)
     h_finish(h);
 }
 
+static void send_space_says_what_send_would_take(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    uint32_t cap = h_info(h).send_space;
+    assert_int_equal(cap, 65536); /* the default send buffer */
+    h_app_send(h, 1000);
+    assert_int_equal(h_info(h).send_space, cap - 1000);
+    assert_int_equal(weir_tcp_shutdown(h->s, h->sock), 0);
+    assert_int_equal(h_info(h).send_space, 0); /* and send is EPIPE */
+    assert_int_equal(weir_tcp_send(h->s, h->sock, "x", 1), WEIR_EPIPE);
+    h_flush(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +289,7 @@ int main(void)
         H_TEST(accept_with_handle_table_full_keeps_connection_queued),
         H_TEST(listen_backlog_full_drops_syn_silently),
         H_TEST(listen_twice_is_harmless),
+        H_TEST(send_space_says_what_send_would_take),
     };
     return cmocka_run_group_tests_name("tcp_api", tests, NULL, NULL);
 }
