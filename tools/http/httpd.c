@@ -595,7 +595,7 @@ int weir_httpd_start(weir_httpd *h, weir_stack *s, const weir_httpd_config *cfg)
     }
     h->root_len = strlen(h->root);
     h->cfg.root = h->root;
-    h->conns = calloc(cfg->max_clients, sizeof(*h->conns));
+    h->conns = calloc(cfg->max_clients, sizeof(weir_httpd_conn *)); /* slots of pointers */
     h->scratch_len = SCRATCH_CAP;
     h->scratch = malloc(h->scratch_len);
     if (h->conns == NULL || h->scratch == NULL) {

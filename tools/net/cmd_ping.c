@@ -73,6 +73,16 @@ static bool parse_seconds(const char *s, double lo, double hi, uint64_t *out_us)
     return true;
 }
 
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
 static int parse_args(ping_state *p, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -83,9 +93,8 @@ static int parse_args(ping_state *p, int argc, char **argv)
         if (r == WEIR_NETOPT_TAKEN)
             continue;
         if ((r = weir_net_opt_value(&p->opts, argc, argv, &i, "-c", &v)) != WEIR_NETOPT_NO_MATCH) {
-            char *end;
-            long n = r == WEIR_NETOPT_TAKEN ? strtol(v, &end, 10) : -1;
-            if (r == WEIR_NETOPT_BAD || *end != '\0' || n < 1 || n > 1000000)
+            long n;
+            if (r == WEIR_NETOPT_BAD || !parse_long(v, 1, 1000000, &n))
                 return weir_netopts_usage_error(&p->opts, "-c wants a count from 1 to 1000000");
             p->count = (int)n;
         } else if ((r = weir_net_opt_value(&p->opts, argc, argv, &i, "-i", &v)) !=
@@ -98,9 +107,8 @@ static int parse_args(ping_state *p, int argc, char **argv)
                 return weir_netopts_usage_error(&p->opts, "-W wants seconds from 0 to 3600");
         } else if ((r = weir_net_opt_value(&p->opts, argc, argv, &i, "-s", &v)) !=
                    WEIR_NETOPT_NO_MATCH) {
-            char *end;
-            long n = r == WEIR_NETOPT_TAKEN ? strtol(v, &end, 10) : -1;
-            if (r == WEIR_NETOPT_BAD || *end != '\0' || n < 8 || n > (long)PING_MAX_DATA)
+            long n;
+            if (r == WEIR_NETOPT_BAD || !parse_long(v, 8, PING_MAX_DATA, &n))
                 return weir_netopts_usage_error(&p->opts, "-s wants 8 to %u bytes",
                                                 PING_MAX_DATA);
             p->data_len = (size_t)n;
