@@ -4,80 +4,25 @@
  *
  * One stack on an Ethernet interface 10.0.0.1/24 (mac 02:00:00:00:00:01). The peer 10.0.0.2 has
  * mac 02:00:00:00:00:02; the gateway 10.0.0.254 has mac 02:00:00:00:00:fe. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "weir/weir.h"
+#include "ip_fixture.h"
 #include "wire/arp.h"
 #include "wire/ethernet.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 #include "wire/udp.h"
 
-#define LOCAL_IP 0x0a000001u
+#define LOCAL_IP FX_LOCAL_IP
 #define PEER_IP 0x0a000002u
 #define GW_IP 0x0a0000feu
 #define FAR_IP 0xc0a80005u /* 192.168.0.5: off-link */
-#define MTU 1500
-#define MAX_FRAMES 64
+#define MTU FX_MTU
 
 static const uint8_t k_our_mac[6] = {2, 0, 0, 0, 0, 1};
 static const uint8_t k_peer_mac[6] = {2, 0, 0, 0, 0, 2};
 static const uint8_t k_gw_mac[6] = {2, 0, 0, 0, 0, 0xfe};
 static const uint8_t k_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-typedef struct fixture {
-    weir_stack *s;
-    int netif;
-    uint64_t rng, now;
-    uint8_t frames[MAX_FRAMES][MTU + 14];
-    size_t lens[MAX_FRAMES];
-    unsigned count, next;
-} fixture;
-
-static void fx_random(void *ctx, void *buf, size_t len)
-{
-    fixture *f = ctx;
-    uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++)
-        p[i] = (uint8_t)((f->rng = f->rng * 6364136223846793005ull + 1442695040888963407ull) >> 56);
-}
-
-static int fx_transmit(void *ctx, const uint8_t *frame, size_t len)
-{
-    fixture *f = ctx;
-    assert_true(len <= MTU + 14);
-    assert_true(f->count < MAX_FRAMES);
-    memcpy(f->frames[f->count], frame, len);
-    f->lens[f->count++] = len;
-    return 0;
-}
-
-static fixture *fx_new(void)
-{
-    static fixture fx;
-    memset(&fx, 0, sizeof fx);
-    fx.rng = 7;
-    fx.now = 1000000;
-    weir_stack_config cfg;
-    weir_stack_config_init(&cfg);
-    cfg.random = fx_random;
-    cfg.random_ctx = &fx;
-    assert_int_equal(weir_stack_create(&cfg, &fx.s), 0);
-    weir_netif_config nc = {.name = "tap0", .medium = WEIR_MEDIUM_ETHERNET, .mtu = MTU,
-                            .ip = LOCAL_IP, .prefix_len = 24, .transmit = fx_transmit,
-                            .transmit_ctx = &fx};
-    memcpy(nc.mac, k_our_mac, 6);
-    fx.netif = weir_netif_add(fx.s, &nc);
-    assert_true(fx.netif >= 0);
-    weir_stack_poll(fx.s, fx.now);
-    return &fx;
-}
 
 static weir_eth_repr fx_pop_eth(fixture *f)
 {
@@ -123,13 +68,6 @@ static void fx_inject_arp(fixture *f, uint16_t op, const uint8_t sender_mac[6], 
     fx_inject_eth(f, eth_dst, sender_mac, WEIR_ETHERTYPE_ARP, buf, sizeof buf);
 }
 
-static uint64_t fx_drops(fixture *f, weir_drop_reason r)
-{
-    weir_stats st;
-    weir_stats_get(f->s, &st);
-    return st.drops[r];
-}
-
 static void send_udp(fixture *f, int u, uint32_t dst, const char *text)
 {
     weir_endpoint to = {dst, 9};
@@ -141,7 +79,7 @@ static void send_udp(fixture *f, int u, uint32_t dst, const char *text)
 static void first_packet_waits_for_arp_then_goes_to_the_learned_mac(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     int u = weir_udp_socket(f->s);
     send_udp(f, u, PEER_IP, "one");
     send_udp(f, u, PEER_IP, "two");
@@ -165,13 +103,13 @@ static void first_packet_waits_for_arp_then_goes_to_the_learned_mac(void **state
     weir_eth_repr eth = fx_pop_eth(f);
     assert_memory_equal(eth.dst, k_peer_mac, 6);
     assert_int_equal(f->next, f->count);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void unanswered_arp_is_retried_three_times_then_packets_dropped(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     int u = weir_udp_socket(f->s);
     for (int i = 0; i < 6; i++)
         send_udp(f, u, PEER_IP, "x");
@@ -187,13 +125,13 @@ static void unanswered_arp_is_retried_three_times_then_packets_dropped(void **st
     assert_int_equal(f->next, f->count); /* no fourth request */
     assert_int_equal(fx_drops(f, WEIR_DROP_ARP_UNRESOLVED), 4);
     assert_int_equal(weir_stack_next_deadline(f->s), UINT64_MAX);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void arp_request_for_our_address_is_answered_and_learned(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     fx_inject_arp(f, WEIR_ARP_REQUEST, k_peer_mac, PEER_IP, LOCAL_IP, k_bcast);
     weir_arp_repr rep = fx_pop_arp(f, k_peer_mac);
     assert_int_equal(rep.operation, WEIR_ARP_REPLY);
@@ -207,13 +145,13 @@ static void arp_request_for_our_address_is_answered_and_learned(void **state)
     weir_eth_repr eth = fx_pop_eth(f);
     assert_int_equal(eth.ethertype, WEIR_ETHERTYPE_IPV4);
     assert_memory_equal(eth.dst, k_peer_mac, 6);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void arp_for_another_host_is_not_learned(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     fx_inject_arp(f, WEIR_ARP_REQUEST, k_peer_mac, PEER_IP, 0x0a000003u, k_bcast);
     assert_int_equal(f->count, 0);
     assert_int_equal(fx_drops(f, WEIR_DROP_ARP_NOT_FOR_US), 1);
@@ -223,13 +161,13 @@ static void arp_for_another_host_is_not_learned(void **state)
     /* Someone claiming our own address is refused. */
     fx_inject_arp(f, WEIR_ARP_REPLY, k_peer_mac, LOCAL_IP, LOCAL_IP, k_our_mac);
     assert_int_equal(fx_drops(f, WEIR_DROP_ARP_BAD_SENDER), 1);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void learned_neighbour_expires(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     fx_inject_arp(f, WEIR_ARP_REQUEST, k_peer_mac, PEER_IP, LOCAL_IP, k_bcast);
     f->next = f->count;
     f->now += 61000000;
@@ -237,13 +175,13 @@ static void learned_neighbour_expires(void **state)
     int u = weir_udp_socket(f->s);
     send_udp(f, u, PEER_IP, "hi");
     assert_int_equal(fx_pop_arp(f, k_bcast).operation, WEIR_ARP_REQUEST); /* asked again */
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void frames_for_other_macs_and_types_are_dropped(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     uint8_t other[6] = {2, 0, 0, 0, 0, 9};
     uint8_t payload[28] = {0};
     fx_inject_eth(f, other, k_peer_mac, WEIR_ETHERTYPE_IPV4, payload, sizeof payload);
@@ -253,13 +191,13 @@ static void frames_for_other_macs_and_types_are_dropped(void **state)
     uint8_t runt[10] = {0};
     assert_int_equal(weir_netif_input(f->s, f->netif, runt, sizeof runt, f->now), 0);
     assert_int_equal(fx_drops(f, WEIR_DROP_ETH_TRUNCATED), 1);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void echo_request_over_ethernet_is_answered_to_the_sender(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     fx_inject_arp(f, WEIR_ARP_REQUEST, k_peer_mac, PEER_IP, LOCAL_IP, k_bcast);
     f->next = f->count;
     uint8_t icmp[16], pkt[64];
@@ -274,13 +212,13 @@ static void echo_request_over_ethernet_is_answered_to_the_sender(void **state)
     weir_eth_repr eth = fx_pop_eth(f);
     assert_int_equal(eth.ethertype, WEIR_ETHERTYPE_IPV4);
     assert_memory_equal(eth.dst, k_peer_mac, 6);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void off_link_destination_goes_through_the_gateway(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     int u = weir_udp_socket(f->s);
     weir_endpoint to = {FAR_IP, 9};
     assert_int_equal(weir_udp_sendto(f->s, u, "x", 1, &to), WEIR_ENETUNREACH); /* no route */
@@ -302,20 +240,27 @@ static void off_link_destination_goes_through_the_gateway(void **state)
     assert_int_equal(fx_pop_arp(f, k_bcast).target_ip, PEER_IP);
     assert_int_equal(weir_route_del(f->s, 0xc0a80000u, 16), 0);
     assert_int_equal(weir_route_del(f->s, 0xc0a80000u, 16), WEIR_ENOENT);
-    weir_stack_destroy(f->s);
+    fx_free(f);
+}
+
+static int drop_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+    (void)ctx;
+    (void)frame;
+    (void)len;
+    return 0;
 }
 
 static void ethernet_netif_needs_a_unicast_mac(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new_ethernet(7, k_our_mac);
     weir_netif_config nc = {.name = "tap1", .medium = WEIR_MEDIUM_ETHERNET, .mtu = MTU,
-                            .ip = 0x0a010001u, .prefix_len = 24, .transmit = fx_transmit,
-                            .transmit_ctx = f};
+                            .ip = 0x0a010001u, .prefix_len = 24, .transmit = drop_frame};
     assert_int_equal(weir_netif_add(f->s, &nc), WEIR_EINVAL); /* all zeros */
     nc.mac[0] = 1;
     assert_int_equal(weir_netif_add(f->s, &nc), WEIR_EINVAL); /* a group address */
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 int main(void)

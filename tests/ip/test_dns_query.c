@@ -1,71 +1,23 @@
 /* test_dns_query.c — the public name lookup (weir/dns.h) on the stack's UDP: the query on the
  * wire, the answer taken, forged answers ignored, retries and the final timeout, NXDOMAIN, and
  * IPv4 literals answered without a query. The strict parsing itself is tested in tests/dns. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "weir/weir.h"
+#include "ip_fixture.h"
 #include "wire/ipv4.h"
 #include "wire/udp.h"
 
-#define LOCAL_IP 0x0a000001u
+#define LOCAL_IP FX_LOCAL_IP
 #define SERVER_IP 0x0a000035u
-#define MTU 1500
-
-typedef struct fixture {
-    weir_stack *s;
-    int netif;
-    uint64_t rng, now;
-    uint8_t last[MTU];
-    size_t last_len;
-    unsigned sent;
-} fixture;
-
-static void fx_random(void *ctx, void *buf, size_t len)
-{
-    fixture *f = ctx;
-    uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++)
-        p[i] = (uint8_t)((f->rng = f->rng * 6364136223846793005ull + 1442695040888963407ull) >> 56);
-}
-
-static int fx_transmit(void *ctx, const uint8_t *frame, size_t len)
-{
-    fixture *f = ctx;
-    memcpy(f->last, frame, len);
-    f->last_len = len;
-    f->sent++;
-    return 0;
-}
-
-static fixture *fx_new(void)
-{
-    static fixture fx;
-    memset(&fx, 0, sizeof fx);
-    fx.rng = 99;
-    fx.now = 5000000;
-    weir_stack_config cfg;
-    weir_stack_config_init(&cfg);
-    cfg.random = fx_random;
-    cfg.random_ctx = &fx;
-    assert_int_equal(weir_stack_create(&cfg, &fx.s), 0);
-    weir_netif_config nc = {.name = "t0", .medium = WEIR_MEDIUM_IP, .mtu = MTU, .ip = LOCAL_IP,
-                            .prefix_len = 24, .transmit = fx_transmit, .transmit_ctx = &fx};
-    fx.netif = weir_netif_add(fx.s, &nc);
-    weir_stack_poll(fx.s, fx.now);
-    return &fx;
-}
+#define MTU FX_MTU
 
 /* The query last sent: its UDP header and DNS message. */
 static weir_udp_repr last_query(fixture *f)
 {
     weir_ipv4_repr ip;
-    assert_int_equal(weir_ipv4_parse(f->last, f->last_len, true, &ip), WEIR_WIRE_OK);
+    assert_true(f->count > 0);
+    assert_int_equal(weir_ipv4_parse(f->frames[f->count - 1], f->lens[f->count - 1], true, &ip),
+                     WEIR_WIRE_OK);
     assert_int_equal(ip.dst, SERVER_IP);
     weir_udp_repr u;
     assert_int_equal(weir_udp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, true, &u),
@@ -114,10 +66,10 @@ static bool readable(fixture *f, int h)
 static void name_is_resolved_from_the_servers_answer(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(99);
     int h = weir_dns_resolve(f->s, "www.example.test", SERVER_IP);
     assert_true(h >= 0);
-    assert_int_equal(f->sent, 1);
+    assert_int_equal(f->count, 1);
     weir_udp_repr q = last_query(f);
     assert_true(q.src_port >= 49152);
     weir_dns_answer a;
@@ -134,13 +86,13 @@ static void name_is_resolved_from_the_servers_answer(void **state)
     assert_int_equal(weir_stack_next_deadline(f->s), UINT64_MAX); /* no retry pending */
     assert_int_equal(weir_dns_close(f->s, h), 0);
     assert_int_equal(weir_dns_get_answer(f->s, h, &a), WEIR_EBADF);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void unanswered_query_is_retried_then_times_out(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(99);
     int h = weir_dns_resolve(f->s, "slow.example.test", SERVER_IP);
     uint64_t start = f->now;
     for (int i = 0; i < 10 && !readable(f, h); i++) {
@@ -148,42 +100,42 @@ static void unanswered_query_is_retried_then_times_out(void **state)
         assert_true(f->now != UINT64_MAX);
         weir_stack_poll(f->s, f->now);
     }
-    assert_int_equal(f->sent, 3); /* three tries */
+    assert_int_equal(f->count, 3); /* three tries */
     assert_int_equal(f->now - start, 7000000); /* 1 s + 2 s + 4 s */
     weir_dns_answer a;
     assert_int_equal(weir_dns_get_answer(f->s, h, &a), WEIR_ETIMEDOUT);
     assert_int_equal(a.naddrs, 0);
     weir_dns_close(f->s, h);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 static void nonexistent_name_is_enoent(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(99);
     int h = weir_dns_resolve(f->s, "nope.example.test", SERVER_IP);
     weir_udp_repr q = last_query(f);
     answer(f, &q, 53, 3 /* NXDOMAIN */, 0);
     weir_dns_answer a;
     assert_int_equal(weir_dns_get_answer(f->s, h, &a), WEIR_ENOENT);
     assert_non_null(a.detail);
-    weir_stack_destroy(f->s); /* the handle is freed with the stack */
+    fx_free(f); /* the handle is freed with the stack */
 }
 
 static void literal_address_needs_no_query(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(99);
     int h = weir_dns_resolve(f->s, "198.18.0.1", SERVER_IP);
     assert_true(h >= 0);
-    assert_int_equal(f->sent, 0);
+    assert_int_equal(f->count, 0);
     assert_true(readable(f, h));
     weir_dns_answer a;
     assert_int_equal(weir_dns_get_answer(f->s, h, &a), 0);
     assert_int_equal(a.addrs[0], 0xc6120001u);
     assert_int_equal(weir_dns_resolve(f->s, "bad..name", SERVER_IP), WEIR_EINVAL);
     assert_int_equal(weir_dns_resolve(f->s, "ok.name", 0), WEIR_EINVAL);
-    weir_stack_destroy(f->s);
+    fx_free(f);
 }
 
 int main(void)

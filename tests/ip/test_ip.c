@@ -5,80 +5,17 @@
  *
  * One stack with one interface (10.0.0.1/24); frames it sends are captured, frames from the
  * "peer" 10.0.0.2 are built with the wire emitters and handed to weir_netif_input. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "weir/weir.h"
+#include "ip_fixture.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 #include "wire/tcp.h"
 #include "wire/udp.h"
 
-#define LOCAL_IP 0x0a000001u
+#define LOCAL_IP FX_LOCAL_IP
 #define PEER_IP 0x0a000002u
-#define MTU 1500
-#define MAX_FRAMES 512
-
-typedef struct fixture {
-    weir_stack *s;
-    int netif;
-    uint64_t rng, now;
-    uint8_t frames[MAX_FRAMES][MTU];
-    size_t lens[MAX_FRAMES];
-    unsigned count, next;
-} fixture;
-
-static void fx_random(void *ctx, void *buf, size_t len)
-{
-    fixture *f = ctx;
-    uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) {
-        uint64_t z = (f->rng += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        p[i] = (uint8_t)(z ^ (z >> 31));
-    }
-}
-
-static int fx_transmit(void *ctx, const uint8_t *frame, size_t len)
-{
-    fixture *f = ctx;
-    assert_true(len <= MTU);
-    assert_true(f->count < MAX_FRAMES);
-    memcpy(f->frames[f->count], frame, len);
-    f->lens[f->count++] = len;
-    return 0;
-}
-
-static fixture *fx_new(void)
-{
-    static fixture fx;
-    memset(&fx, 0, sizeof fx);
-    fx.rng = 42;
-    fx.now = 1000000;
-    weir_stack_config cfg;
-    weir_stack_config_init(&cfg);
-    cfg.random = fx_random;
-    cfg.random_ctx = &fx;
-    assert_int_equal(weir_stack_create(&cfg, &fx.s), 0);
-    weir_netif_config nc = {.name = "t0", .medium = WEIR_MEDIUM_IP, .mtu = MTU, .ip = LOCAL_IP,
-                            .prefix_len = 24, .transmit = fx_transmit, .transmit_ctx = &fx};
-    fx.netif = weir_netif_add(fx.s, &nc);
-    assert_true(fx.netif >= 0);
-    weir_stack_poll(fx.s, fx.now);
-    return &fx;
-}
-
-static void fx_free(fixture *f)
-{
-    weir_stack_destroy(f->s);
-    f->s = NULL;
-}
+#define MTU FX_MTU
 
 /* The next captured frame, parsed as IPv4; fails when there is none. */
 static weir_ipv4_repr fx_pop_ip(fixture *f)
@@ -127,40 +64,12 @@ static void fx_inject_icmp_error(fixture *f, uint8_t type, uint8_t code, uint16_
     fx_inject_ip(f, PEER_IP, LOCAL_IP, WEIR_IP_PROTO_ICMP, buf, (size_t)n);
 }
 
-static uint64_t fx_drops(fixture *f, weir_drop_reason r)
-{
-    weir_stats st;
-    weir_stats_get(f->s, &st);
-    return st.drops[r];
-}
-
-static uint64_t fx_counter(fixture *f, weir_counter c)
-{
-    weir_stats st;
-    weir_stats_get(f->s, &st);
-    return st.counters[c];
-}
-
-static bool fx_event(fixture *f, int sock, weir_event_type type, int *err)
-{
-    weir_event ev;
-    bool seen = false;
-    while (weir_stack_next_event(f->s, &ev)) {
-        if (ev.sock == sock && ev.type == type) {
-            seen = true;
-            if (err)
-                *err = ev.err;
-        }
-    }
-    return seen;
-}
-
 /* ---- UDP ---------------------------------------------------------------------------------- */
 
 static void udp_datagram_reaches_the_bound_socket(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int u = weir_udp_socket(f->s);
     assert_true(u >= 0);
     assert_int_equal(weir_udp_bind(f->s, u, (weir_endpoint){0, 5353}), 0);
@@ -183,7 +92,7 @@ static void udp_datagram_reaches_the_bound_socket(void **state)
 static void udp_longer_datagram_is_truncated_to_the_buffer(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int u = weir_udp_socket(f->s);
     assert_int_equal(weir_udp_bind(f->s, u, (weir_endpoint){LOCAL_IP, 53}), 0);
     fx_inject_udp(f, LOCAL_IP, 4000, 53, "abcdefgh");
@@ -199,7 +108,7 @@ static void udp_longer_datagram_is_truncated_to_the_buffer(void **state)
 static void udp_to_a_closed_port_is_answered_with_port_unreachable(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     fx_inject_udp(f, LOCAL_IP, 4000, 9999, "anyone?");
     assert_int_equal(fx_drops(f, WEIR_DROP_UDP_NO_SOCKET), 1);
     weir_ipv4_repr ip = fx_pop_ip(f);
@@ -222,7 +131,7 @@ static void udp_to_a_closed_port_is_answered_with_port_unreachable(void **state)
 static void no_icmp_error_about_a_broadcast_or_an_icmp_error(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     fx_inject_udp(f, 0x0a0000ffu, 4000, 9999, "to all"); /* the subnet's broadcast */
     fx_expect_none(f);
     /* An ICMP error for which nobody matches is dropped silently, never answered. */
@@ -236,7 +145,7 @@ static void no_icmp_error_about_a_broadcast_or_an_icmp_error(void **state)
 static void icmp_errors_are_rate_limited(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     for (int i = 0; i < 150; i++)
         fx_inject_udp(f, LOCAL_IP, 4000, 9999, "x");
     assert_int_equal(f->count, 100); /* a burst of cfg.icmp_error_rate */
@@ -251,7 +160,7 @@ static void icmp_errors_are_rate_limited(void **state)
 static void udp_sendto_emits_a_checksummed_datagram(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int u = weir_udp_socket(f->s);
     weir_endpoint to = {PEER_IP, 53};
     assert_int_equal(weir_udp_sendto(f->s, u, "query", 5, &to), 5);
@@ -277,7 +186,7 @@ static void udp_sendto_emits_a_checksummed_datagram(void **state)
 static void udp_ports_conflict_and_ephemeral_ports_are_random(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int a = weir_udp_socket(f->s), b = weir_udp_socket(f->s);
     assert_int_equal(weir_udp_bind(f->s, a, (weir_endpoint){0, 7000}), 0);
     assert_int_equal(weir_udp_bind(f->s, b, (weir_endpoint){LOCAL_IP, 7000}), WEIR_EADDRINUSE);
@@ -300,7 +209,7 @@ static void udp_ports_conflict_and_ephemeral_ports_are_random(void **state)
 static void connected_udp_socket_filters_and_reports_port_unreachable(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int u = weir_udp_socket(f->s);
     assert_int_equal(weir_udp_connect(f->s, u, (weir_endpoint){PEER_IP, 53}), 0);
     weir_endpoint local;
@@ -326,7 +235,7 @@ static void connected_udp_socket_filters_and_reports_port_unreachable(void **sta
 static void udp_receive_queue_is_bounded(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int u = weir_udp_socket(f->s);
     weir_udp_bind(f->s, u, (weir_endpoint){0, 5000});
     static char text[1001];
@@ -343,7 +252,7 @@ static void udp_receive_queue_is_bounded(void **state)
 static void ping_socket_sends_a_request_and_takes_its_reply(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int p = weir_ping_socket(f->s);
     assert_true(p >= 0);
     int ident = weir_ping_ident(f->s, p);
@@ -382,7 +291,7 @@ static void ping_socket_sends_a_request_and_takes_its_reply(void **state)
 static void ping_to_an_unreachable_host_reports_the_error(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int p = weir_ping_socket(f->s);
     assert_int_equal(weir_ping_send(f->s, p, PEER_IP, 1, "x", 1), 0);
     fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_HOST, 0, f->frames[0], 28);
@@ -397,7 +306,7 @@ static void ping_to_an_unreachable_host_reports_the_error(void **state)
 static void echo_request_to_us_is_answered(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     uint8_t buf[64];
     weir_icmp_repr r = {.type = WEIR_ICMP_ECHO_REQUEST, .ident = 9, .seq = 3,
                         .payload = (const uint8_t *)"abc", .payload_len = 3};
@@ -415,7 +324,7 @@ static void echo_request_to_us_is_answered(void **state)
 static void unknown_protocol_is_answered_with_protocol_unreachable(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     uint8_t payload[8] = {0};
     fx_inject_ip(f, PEER_IP, LOCAL_IP, 132 /* SCTP */, payload, sizeof payload);
     weir_ipv4_repr ip = fx_pop_ip(f);
@@ -437,7 +346,7 @@ static int connect_to_peer(fixture *f, uint16_t port)
 static void port_unreachable_aborts_a_connection_being_set_up(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int t = connect_to_peer(f, 80);
     assert_int_equal(f->count, 1); /* the SYN */
     fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_PORT, 0, f->frames[0], 28);
@@ -453,7 +362,7 @@ static void port_unreachable_aborts_a_connection_being_set_up(void **state)
 static void icmp_error_quoting_an_unsent_sequence_number_is_ignored(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int t = connect_to_peer(f, 80);
     uint8_t forged[28];
     memcpy(forged, f->frames[0], 28);
@@ -467,7 +376,7 @@ static void icmp_error_quoting_an_unsent_sequence_number_is_ignored(void **state
 static void soft_error_is_reported_when_the_connection_times_out(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int t = connect_to_peer(f, 80);
     fx_inject_icmp_error(f, WEIR_ICMP_DEST_UNREACH, WEIR_ICMP_UNREACH_HOST, 0, f->frames[0], 28);
     assert_false(fx_event(f, t, WEIR_EV_ERROR, NULL)); /* MUST-55: soft, not an abort */
@@ -484,7 +393,7 @@ static void soft_error_is_reported_when_the_connection_times_out(void **state)
 static void fragmentation_needed_lowers_the_mss_and_resends(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int t = connect_to_peer(f, 80);
     weir_ipv4_repr syn = fx_pop_ip(f);
     weir_tcp_repr s1;
@@ -552,7 +461,7 @@ static size_t big_udp(uint8_t *buf, size_t payload)
 static void fragmented_datagram_is_reassembled_in_any_order(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     int u = weir_udp_socket(f->s);
     weir_udp_bind(f->s, u, (weir_endpoint){0, 5000});
     static uint8_t udp[4008];
@@ -572,7 +481,7 @@ static void fragmented_datagram_is_reassembled_in_any_order(void **state)
 static void incomplete_datagram_is_discarded_after_the_timeout(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     weir_stats st;
     weir_stats_get(f->s, &st);
     uint64_t mem = st.mem_in_use;
@@ -594,7 +503,7 @@ static void incomplete_datagram_is_discarded_after_the_timeout(void **state)
 static void fragment_floods_are_bounded(void **state)
 {
     (void)state;
-    fixture *f = fx_new();
+    fixture *f = fx_new(42);
     static uint8_t udp[4008];
     size_t len = big_udp(udp, 3000);
     const int first[] = {0};
