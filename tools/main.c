@@ -17,6 +17,10 @@ static const weir_cli_command k_commands[] = {
      weir_cli_nc_main, weir_cli_nc_usage},
     {"ping", "ICMP echo from weir on a TUN/TAP device, with round-trip statistics",
      weir_cli_ping_main, weir_cli_ping_usage},
+    {"get", "HTTP/1.1 GET over weir on a TUN device: a URL's body to stdout or a file",
+     weir_cli_get_main, weir_cli_get_usage},
+    {"serve", "a static-file HTTP/1.1 server on weir's address, one log line per request",
+     weir_cli_serve_main, weir_cli_serve_usage},
 };
 enum { COMMAND_COUNT = sizeof k_commands / sizeof k_commands[0] };
 
