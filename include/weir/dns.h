@@ -34,7 +34,8 @@ typedef struct weir_dns_answer {
 int weir_dns_resolve(weir_stack *s, const char *name, uint32_t server);
 /* The outcome: 0 with at least one address; WEIR_EAGAIN while the lookup is running; WEIR_ENOENT
  * when the name does not exist or has no A record; WEIR_ETIMEDOUT after the last try;
- * WEIR_ESERVFAIL when the server failed, refused or truncated its answer. `out` (may be NULL) is
+ * WEIR_ESERVFAIL when the server failed, refused or truncated its answer; WEIR_ECONNREFUSED (or
+ * WEIR_EHOSTUNREACH, ...) when ICMP says no name server is there. `out` (may be NULL) is
  * filled whenever the lookup has ended. */
 int weir_dns_get_answer(weir_stack *s, int handle, weir_dns_answer *out);
 /* Release the handle (a running lookup is abandoned). */

@@ -17,6 +17,7 @@ typedef struct dns_query {
     struct dns_query *next;
     int handle;
     int udp;            /* the socket, or -1 once the lookup has ended */
+    int icmp_error;     /* the server is unreachable (ICMP): the lookup ended with this */
     weir_dns_resolver r;
 } dns_query;
 
@@ -60,7 +61,19 @@ static void on_datagram(weir_stack *s, void *ctx, uint32_t from_ip, uint16_t fro
         finish(s, q);
 }
 
-/* A UDP socket on the port the resolver drew; when it is taken, draw again. */
+/* Port unreachable from the server (nothing listens on 53) or host unreachable: no answer will
+ * come, so the lookup ends now instead of after every retry (RFC 1122 §4.1.3.3). */
+static void on_icmp_error(weir_stack *s, void *ctx, int err)
+{
+    dns_query *q = ctx;
+    if (q->udp < 0)
+        return;
+    q->icmp_error = err;
+    finish(s, q);
+}
+
+/* A UDP socket on the port the resolver drew, connected to the server so that its ICMP errors
+ * reach us; when the port is taken, draw again. */
 static int open_socket(weir_stack *s, dns_query *q, const char *name, uint32_t server)
 {
     for (int attempt = 0; attempt < 16; attempt++) {
@@ -76,9 +89,11 @@ static int open_socket(weir_stack *s, dns_query *q, const char *name, uint32_t s
             return u;
         weir_endpoint local = {0, weir_dns_resolver_src_port(&q->r)};
         int rc = weir_udp_bind(s, u, local);
+        if (rc == 0)
+            rc = weir_udp_connect(s, u, (weir_endpoint){server, 53});
         if (rc == 0) {
             q->udp = u;
-            return weir_udp_set_sink(s, u, on_datagram, q);
+            return weir_udp_set_sink(s, u, on_datagram, on_icmp_error, q);
         }
         weir_udp_close(s, u);
         if (rc != WEIR_EADDRINUSE)
@@ -152,6 +167,13 @@ int weir_dns_get_answer(weir_stack *s, int handle, weir_dns_answer *out)
     if (!q)
         return WEIR_EBADF;
     weir_dns_status st = weir_dns_resolver_status(&q->r);
+    if (q->icmp_error) {
+        if (out) {
+            memset(out, 0, sizeof *out);
+            out->detail = "UNREACHABLE";
+        }
+        return q->icmp_error;
+    }
     if (st != WEIR_DNS_PENDING && out) {
         const weir_dns_result *res = weir_dns_resolver_result(&q->r);
         memset(out, 0, sizeof *out);

@@ -39,6 +39,7 @@ typedef struct dgram_sock {
     dgram *head, *tail;
     uint32_t queued_bytes;
     weir_dgram_sink_fn sink; /* the stack's own user, instead of the queue */
+    weir_dgram_error_fn sink_error;
     void *sink_ctx;
     int error; /* pending WEIR_E* from an ICMP error, returned once */
 } dgram_sock;
@@ -257,6 +258,11 @@ bool weir_dgram_icmp_error(weir_stack *s, const weir_icmp_error *e)
             if (d->kind != WEIR_SOCK_UDP || d->local_port != sport || !d->connected ||
                 d->remote_ip != e->dst || d->remote_port != dport)
                 continue;
+            if (d->sink) {
+                if (d->sink_error)
+                    d->sink_error(s, d->sink_ctx, err);
+                return true;
+            }
             d->error = err;
             weir_sock_notify(s, d->handle, WEIR_EV_ERROR, err);
             return true;
@@ -416,12 +422,14 @@ int weir_udp_local(weir_stack *s, int sock, weir_endpoint *out)
 
 int weir_udp_close(weir_stack *s, int sock) { return close_socket(s, sock, WEIR_SOCK_UDP); }
 
-int weir_udp_set_sink(weir_stack *s, int sock, weir_dgram_sink_fn fn, void *ctx)
+int weir_udp_set_sink(weir_stack *s, int sock, weir_dgram_sink_fn fn, weir_dgram_error_fn on_error,
+                      void *ctx)
 {
     dgram_sock *d = sock_of(s, sock, WEIR_SOCK_UDP);
     if (!d)
         return WEIR_EBADF;
     d->sink = fn;
+    d->sink_error = on_error;
     d->sink_ctx = ctx;
     return 0;
 }

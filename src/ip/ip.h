@@ -67,7 +67,10 @@ bool weir_dgram_icmp_error(weir_stack *s, const weir_icmp_error *e);
  * resolver). Its handle then raises no events. */
 typedef void (*weir_dgram_sink_fn)(weir_stack *s, void *ctx, uint32_t from_ip, uint16_t from_port,
                                    uint16_t to_port, const uint8_t *data, size_t len);
-int weir_udp_set_sink(weir_stack *s, int sock, weir_dgram_sink_fn fn, void *ctx);
+/* An ICMP error for a connected socket with a sink (WEIR_E* code). */
+typedef void (*weir_dgram_error_fn)(weir_stack *s, void *ctx, int err);
+int weir_udp_set_sink(weir_stack *s, int sock, weir_dgram_sink_fn fn, weir_dgram_error_fn on_error,
+                      void *ctx);
 /* Release every datagram socket (stack destruction). */
 void weir_dgram_destroy_all(weir_stack *s);
 

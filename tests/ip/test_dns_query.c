@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ip_fixture.h"
+#include "wire/icmp.h"
 #include "wire/ipv4.h"
 #include "wire/udp.h"
 
@@ -138,6 +139,29 @@ static void literal_address_needs_no_query(void **state)
     fx_free(f);
 }
 
+static void port_unreachable_from_the_server_ends_the_lookup_at_once(void **state)
+{
+    (void)state;
+    fixture *f = fx_new(99);
+    int h = weir_dns_resolve(f->s, "www.example.test", SERVER_IP);
+    assert_int_equal(f->count, 1);
+    /* The server's kernel: nothing listens on port 53. */
+    uint8_t icmp[64], pkt[128];
+    weir_icmp_repr m = {.type = WEIR_ICMP_DEST_UNREACH, .code = WEIR_ICMP_UNREACH_PORT,
+                        .payload = f->frames[0], .payload_len = 28};
+    int n = weir_icmp_emit(&m, icmp, sizeof icmp);
+    weir_ipv4_repr ip = {.src = SERVER_IP, .dst = LOCAL_IP, .protocol = WEIR_IP_PROTO_ICMP,
+                         .ttl = 64, .payload_len = (size_t)n};
+    weir_ipv4_emit_header(&ip, pkt, sizeof pkt);
+    memcpy(pkt + 20, icmp, (size_t)n);
+    assert_int_equal(weir_netif_input(f->s, f->netif, pkt, 20 + (size_t)n, f->now), 0);
+    assert_true(readable(f, h));
+    weir_dns_answer a;
+    assert_int_equal(weir_dns_get_answer(f->s, h, &a), WEIR_ECONNREFUSED);
+    assert_int_equal(weir_stack_next_deadline(f->s), UINT64_MAX); /* no retries left behind */
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +169,7 @@ int main(void)
         cmocka_unit_test(unanswered_query_is_retried_then_times_out),
         cmocka_unit_test(nonexistent_name_is_enoent),
         cmocka_unit_test(literal_address_needs_no_query),
+        cmocka_unit_test(port_unreachable_from_the_server_ends_the_lookup_at_once),
     };
     return cmocka_run_group_tests_name("dns_query", tests, NULL, NULL);
 }
