@@ -102,6 +102,7 @@ extern "C" {
     X(TCP_RST_RECEIVED, "RST segments that reset a connection")                                    \
     X(TCP_CHALLENGE_ACKS, "challenge ACKs sent (RFC 5961)")                                        \
     X(TCP_DUP_ACKS, "duplicate ACKs received")                                                     \
+    X(TCP_PARTIAL_ACKS, "partial ACKs in fast recovery: the next hole resent (RFC 6582)")          \
     X(TCP_OOO_SEGMENTS, "out-of-order segments held")                                              \
     X(TCP_DUP_SEGMENTS, "segments entirely old")                                                   \
     X(TCP_PERSIST_PROBES, "zero-window probes sent")                                               \

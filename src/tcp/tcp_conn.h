@@ -96,7 +96,8 @@ struct tcp_conn {
     uint32_t cwnd, ssthresh;
     uint8_t dupacks;
     bool in_recovery;
-    uint32_t recover;          /* snd_max when fast retransmit started */
+    uint32_t recover;          /* snd_max when fast retransmit started, or at the last RTO */
+    bool recover_after_rto;    /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
 
     /* ACK policy. */
     bool rcv_shut;             /* the application will not read again: discard what arrives */

@@ -512,13 +512,31 @@ static void ack_send_buffer(weir_stack *s, tcp_conn *c, uint32_t ack)
 
 /* RFC 5681 §3.1: slow start below ssthresh, congestion avoidance above; leaving fast recovery
  * deflates the window to ssthresh. */
-static void grow_cwnd(tcp_conn *c, uint32_t acked)
+/* NewReno (RFC 6582 §3.2, step 3) for an ACK that moves SND.UNA during fast recovery. A full
+ * ACK (covering `recover`) ends recovery with cwnd = min(ssthresh, FlightSize + SMSS); a partial
+ * ACK says the next segment was lost too: resend it at once, deflate cwnd by what was
+ * acknowledged (adding one SMSS back when at least one was), and stay in recovery — instead of
+ * waiting for three more duplicate ACKs or the RTO for every further hole. */
+static void recovery_ack(weir_stack *s, tcp_conn *c, uint32_t acked)
 {
-    if (c->in_recovery) {
+    if (seq_geq(c->snd_una, c->recover)) {
         c->in_recovery = false;
-        c->cwnd = c->ssthresh;
+        uint32_t flight = tcp_flight_size(c);
+        uint32_t cap = (flight > c->snd_mss ? flight : c->snd_mss) + c->snd_mss;
+        c->cwnd = c->ssthresh < cap ? c->ssthresh : cap;
         return;
     }
+    weir_count(s, WEIR_CTR_TCP_PARTIAL_ACKS);
+    tcp_retransmit_head(s, c);
+    c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+    if (acked >= c->snd_mss)
+        c->cwnd += c->snd_mss;
+    if (c->cwnd < c->snd_mss)
+        c->cwnd = c->snd_mss;
+}
+
+static void grow_cwnd(tcp_conn *c, uint32_t acked)
+{
     if (c->cwnd < c->ssthresh)
         c->cwnd += acked < c->snd_mss ? acked : c->snd_mss;
     else
@@ -539,7 +557,10 @@ static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
     c->backoff = 0;
     c->dupacks = 0;
     c->tlp_sent = false;
-    grow_cwnd(c, acked);
+    if (c->in_recovery)
+        recovery_ack(s, c, acked);
+    else
+        grow_cwnd(c, acked);
     /* RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it
      * (as a tail loss probe when one is allowed). */
     if (c->snd_una == c->snd_max) {
@@ -555,10 +576,14 @@ static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
 static void dup_ack(weir_stack *s, tcp_conn *c)
 {
     weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
-    if (++c->dupacks == 3 && !c->in_recovery) {
+    /* RFC 6582 §3.2 step 2: after a timeout, duplicate ACKs for data sent before it are the
+     * go-back-N retransmissions arriving twice, not a new loss. */
+    bool stale = c->recover_after_rto && seq_leq(c->snd_una, c->recover);
+    if (++c->dupacks == 3 && !c->in_recovery && !stale) {
         c->ssthresh = tcp_loss_ssthresh(c);
         c->in_recovery = true;
         c->recover = c->snd_max;
+        c->recover_after_rto = false;
         c->rtt_measuring = false;
         tcp_retransmit_head(s, c);
         c->cwnd = c->ssthresh + 3u * c->snd_mss;

@@ -393,8 +393,11 @@ void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
         c->snd_nxt = seq_max(saved, c->snd_nxt);
         return;
     }
-    uint32_t off = c->snd_una - c->snd_buf_seq;
-    uint32_t len = c->snd.len > off ? c->snd.len - off : 0;
+    /* Only what was sent before: a head shorter than one MSS (a partial ACK leaves one) must
+     * not pull unsent bytes along, beyond SND.MAX, where the peer's ACK of them would be
+     * "for data not yet sent" and dropped. */
+    uint32_t data_end = c->fin_sent ? c->fin_seq : c->snd_max;
+    uint32_t len = seq_gt(data_end, c->snd_una) ? data_end - c->snd_una : 0;
     uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
     if (len > mss)
         len = mss;

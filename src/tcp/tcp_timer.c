@@ -188,6 +188,8 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
     c->cwnd = c->snd_mss;
     c->dupacks = 0;
     c->in_recovery = false;
+    c->recover = c->snd_max; /* RFC 6582 §3.2 step 4 */
+    c->recover_after_rto = true;
     c->rtt_measuring = false; /* Karn: the retransmission cannot be timed */
     if (synchronizing(c))
         c->syn_retransmitted = true;

@@ -508,6 +508,35 @@ static void duplicate_acks_with_sack_count_even_when_the_window_grows(void **sta
     h_finish(h);
 }
 
+/* RFC 6582: in fast recovery, an ACK that covers the retransmission but not everything sent
+ * before it (a partial ACK) means the next segment was lost too: it is resent at once, and
+ * recovery goes on until `recover` is acknowledged. The resent head never carries unsent bytes
+ * (found by the simulation: a short head pulled new data past SND.MAX and deadlocked both). */
+static void partial_ack_resends_the_next_hole_at_once(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    uint16_t mss = h_info(h).snd_mss;
+    h_app_send(h, 5u * mss);
+    for (uint32_t i = 0; i < 5; i++)
+        h_expect(h, H_ACK, 1 + i * mss, 1, mss);
+    /* Segments 1 and 2 are lost; 3, 4 and 5 bring three duplicate ACKs. */
+    for (int i = 0; i < 3; i++)
+        h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 1, 1, mss); /* fast retransmit of segment 1 */
+    h_send(h, H_ACK, 1, 1 + mss, H_WIN, NULL, 0); /* partial: segment 2 is still missing */
+    h_expect(h, H_ACK, 1 + mss, 1, mss);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_PARTIAL_ACKS), 1);
+    h_send(h, H_ACK, 1, 1 + 5u * mss, H_WIN, NULL, 0); /* full ACK: recovery ends */
+    /* RFC 6582 §3.2 step 3, option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS); nothing
+     * is in flight, so two segments (a burst guard), below ssthresh (2.5 segments). */
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.cwnd, 2u * mss);
+    assert_true(info.ssthresh > info.cwnd);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +562,7 @@ int main(void)
         H_TEST(single_segment_in_flight_waits_for_a_delayed_ack_first),
         H_TEST(no_tail_loss_probe_without_sack),
         H_TEST(duplicate_acks_with_sack_count_even_when_the_window_grows),
+        H_TEST(partial_ack_resends_the_next_hole_at_once),
     };
     return cmocka_run_group_tests_name("tcp_loss", tests, NULL, NULL);
 }
