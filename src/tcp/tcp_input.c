@@ -856,7 +856,6 @@ static void process_fin(weir_stack *s, tcp_conn *c)
      * data has flowed (before that Linux's ACK timeout is still zero: the ACK goes at once). */
     if (s->cfg.tcp.delay_fin_ack && c->state == WEIR_TCP_ESTABLISHED && c->data_seen &&
         s->cfg.tcp.delayed_ack_us > 0) {
-        c->interactive = true;
         tcp_arm_delayed_ack(s, c);
     } else {
         c->ack_now = true;

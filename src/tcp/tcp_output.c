@@ -238,6 +238,23 @@ static void send_syn(weir_stack *s, tcp_conn *c)
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
 }
 
+/* The largest payload of a data segment: the MSS (which already leaves room for timestamps)
+ * less the SACK blocks our ACK would carry. */
+static uint32_t payload_mss(const tcp_conn *c)
+{
+    return c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+}
+
+/* What the peer's window still takes beyond SND.NXT, congestion window aside. */
+static uint32_t peer_window_room(const tcp_conn *c)
+{
+    uint32_t limit = c->snd_una + c->snd_wnd;
+    return seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
+}
+
+/* Where the data we have sent ends (our FIN, if sent, follows it). */
+static uint32_t sent_data_end(const tcp_conn *c) { return c->fin_sent ? c->fin_seq : c->snd_max; }
+
 /* Bytes to send in the next data segment, or 0 to wait (windows, Nagle, SWS avoidance). */
 static uint32_t next_data_len(const tcp_conn *c, bool *fin)
 {
@@ -247,8 +264,7 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
     uint32_t limit = c->snd_una + wnd;
     uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
     uint32_t len = avail < usable ? avail : usable;
-    /* snd_mss already leaves room for timestamps; SACK blocks take theirs from the payload. */
-    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    uint32_t mss = payload_mss(c);
     if (len > mss)
         len = mss;
     /* FIN goes with (or after) the last byte; it needs no window of its own. */
@@ -284,6 +300,23 @@ static void data_repr(weir_stack *s, const tcp_conn *c, uint32_t seq, uint32_t l
     r->payload_len = len;
     if (seq + len == tcp_data_end_seq(c))
         r->flags |= WEIR_TCP_FLAG_PSH;
+}
+
+/* Send again `len` bytes already sent, from `seq`, with our FIN when it follows them, without
+ * moving SND.NXT. False when there is nothing to send. */
+static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
+{
+    weir_tcp_repr r;
+    data_repr(s, c, seq, len, &r);
+    if (c->fin_sent && seq + len == c->fin_seq)
+        r.flags |= WEIR_TCP_FLAG_FIN;
+    if (len == 0 && !(r.flags & WEIR_TCP_FLAG_FIN))
+        return false;
+    fill_ack(s, c, &r);
+    c->retransmits++;
+    weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
+    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
+    return true;
 }
 
 /* Send `len` bytes from SND.NXT (and our FIN after them when `fin`). */
@@ -326,12 +359,11 @@ static void send_data(weir_stack *s, tcp_conn *c)
 
 bool tcp_send_override(weir_stack *s, tcp_conn *c)
 {
-    uint32_t limit = c->snd_una + c->snd_wnd;
-    uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
+    uint32_t usable = peer_window_room(c);
     uint32_t len = tcp_unsent_bytes(c);
     if (usable == 0 || len == 0)
         return false;
-    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    uint32_t mss = payload_mss(c);
     if (len > usable)
         len = usable;
     if (len > mss)
@@ -396,50 +428,28 @@ void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
     /* Only what was sent before: a head shorter than one MSS (a partial ACK leaves one) must
      * not pull unsent bytes along, beyond SND.MAX, where the peer's ACK of them would be
      * "for data not yet sent" and dropped. */
-    uint32_t data_end = c->fin_sent ? c->fin_seq : c->snd_max;
-    uint32_t len = seq_gt(data_end, c->snd_una) ? data_end - c->snd_una : 0;
-    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
-    if (len > mss)
-        len = mss;
-    weir_tcp_repr r;
-    data_repr(s, c, c->snd_una, len, &r);
-    if (c->fin_sent && c->snd_una + len == c->fin_seq)
-        r.flags |= WEIR_TCP_FLAG_FIN;
-    if (len == 0 && !(r.flags & WEIR_TCP_FLAG_FIN))
-        return;
-    fill_ack(s, c, &r);
-    c->retransmits++;
-    weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
-    tcp_rto_restart(s, c);
-    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
+    uint32_t end = sent_data_end(c);
+    uint32_t len = seq_gt(end, c->snd_una) ? end - c->snd_una : 0;
+    uint32_t mss = payload_mss(c);
+    if (resend(s, c, c->snd_una, len < mss ? len : mss))
+        tcp_rto_restart(s, c);
 }
 
 static void retransmit_last_segment(weir_stack *s, tcp_conn *c)
 {
-    uint32_t data_end = c->fin_sent ? c->fin_seq : c->snd_max;
-    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
-    uint32_t in_flight = data_end - c->snd_una;
-    uint32_t len = in_flight < mss ? in_flight : mss;
+    uint32_t end = sent_data_end(c);
+    uint32_t mss = payload_mss(c);
+    uint32_t len = end - c->snd_una < mss ? end - c->snd_una : mss;
     if (c->fin_sent && c->fin_alone)
         len = 0; /* the last segment was the bare FIN */
-    weir_tcp_repr r;
-    data_repr(s, c, data_end - len, len, &r);
-    if (c->fin_sent)
-        r.flags |= WEIR_TCP_FLAG_FIN;
-    if (len == 0 && !c->fin_sent)
-        return;
-    fill_ack(s, c, &r);
-    c->retransmits++;
-    weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
-    emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
+    resend(s, c, end - len, len);
 }
 
 void tcp_send_probe_segment(weir_stack *s, tcp_conn *c)
 {
-    uint32_t limit = c->snd_una + c->snd_wnd;
-    uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
+    uint32_t usable = peer_window_room(c);
     uint32_t len = tcp_unsent_bytes(c);
-    uint32_t mss = c->snd_mss - (uint32_t)tcp_sack_blocks(c, NULL);
+    uint32_t mss = payload_mss(c);
     if (len > 0 && usable >= (len < mss ? len : mss) && c->snd_nxt == c->snd_max) {
         if (len > mss)
             len = mss;

@@ -284,14 +284,23 @@ static void close_send_side(weir_stack *s, tcp_conn *c)
     tcp_output(s, c);
 }
 
+/* A handle of a connection that is (or is becoming) one: not CLOSED, not a listener. */
+static int lookup_connection(weir_stack *s, int sock, tcp_conn **out)
+{
+    int rc = lookup(s, sock, out);
+    if (rc)
+        return rc;
+    if ((*out)->state == WEIR_TCP_CLOSED || (*out)->state == WEIR_TCP_LISTEN)
+        return conn_error_or(*out, WEIR_ENOTCONN);
+    return 0;
+}
+
 int weir_tcp_shutdown(weir_stack *s, int sock)
 {
     tcp_conn *c;
-    int rc = lookup(s, sock, &c);
+    int rc = lookup_connection(s, sock, &c);
     if (rc)
         return rc;
-    if (c->state == WEIR_TCP_CLOSED || c->state == WEIR_TCP_LISTEN)
-        return conn_error_or(c, WEIR_ENOTCONN);
     close_send_side(s, c);
     return 0;
 }
@@ -306,11 +315,9 @@ void tcp_discard_received(weir_stack *s, tcp_conn *c)
 int weir_tcp_shutdown_read(weir_stack *s, int sock)
 {
     tcp_conn *c;
-    int rc = lookup(s, sock, &c);
+    int rc = lookup_connection(s, sock, &c);
     if (rc)
         return rc;
-    if (c->state == WEIR_TCP_CLOSED || c->state == WEIR_TCP_LISTEN)
-        return conn_error_or(c, WEIR_ENOTCONN);
     c->rcv_shut = true;
     tcp_discard_received(s, c);
     return 0;
