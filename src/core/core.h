@@ -122,6 +122,8 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
  * gateway, or dst itself when it is on-link. */
 int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop);
 int weir_ip_route(const weir_stack *s, uint32_t dst);
+/* True when ip is the limited broadcast or the directed broadcast of n's subnet. */
+bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip);
 /* True when addr is one of our interface addresses. */
 bool weir_ip_is_local(const weir_stack *s, uint32_t addr);
 void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len);

@@ -90,7 +90,7 @@ int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
     s->stats.mem_in_use = s->stats.mem_high_water = sizeof *s;
     s->socks = weir_alloc(s, sizeof(weir_sock_slot) * cfg->max_sockets);
     s->event_ring = weir_alloc(s, sizeof(uint32_t) * cfg->max_sockets);
-    if (!s->socks || !s->event_ring || tcp_table_create(s) != 0 || weir_arp_create(s) != 0) {
+    if (!s->socks || !s->event_ring || tcp_table_create(s) != 0) {
         weir_stack_destroy(s);
         return WEIR_ENOMEM;
     }
@@ -230,6 +230,9 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
     if (idx < 0)
         return WEIR_ENOBUFS;
     if (grow_scratch(s, cfg->mtu) != 0)
+        return WEIR_ENOMEM;
+    /* The neighbour table only exists once there is an Ethernet link to need it. */
+    if (cfg->medium == WEIR_MEDIUM_ETHERNET && weir_arp_create(s) != 0)
         return WEIR_ENOMEM;
     weir_netif_slot *n = &s->netifs[idx];
     memset(n, 0, sizeof *n);

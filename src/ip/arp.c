@@ -42,7 +42,7 @@ static const uint8_t k_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 int weir_arp_create(weir_stack *s)
 {
-    if (s->cfg.arp_entries == 0)
+    if (s->arp || s->cfg.arp_entries == 0)
         return 0;
     s->arp = weir_alloc(s, sizeof(weir_arp_entry) * s->cfg.arp_entries);
     return s->arp ? 0 : WEIR_ENOMEM;
@@ -177,22 +177,12 @@ static void flush(weir_stack *s, weir_arp_entry *e)
     e->npending = 0;
 }
 
-static bool is_broadcast(const weir_netif_slot *n, uint32_t ip)
-{
-    if (ip == 0xffffffffu)
-        return true;
-    if (n->prefix_len >= 31)
-        return false;
-    uint32_t host = 0xffffffffu >> n->prefix_len;
-    return (ip & ~host) == (n->ip & ~host) && (ip & host) == host;
-}
-
 int weir_link_output(weir_stack *s, int netif, uint32_t next_hop, uint8_t *pkt, size_t len)
 {
     weir_netif_slot *n = &s->netifs[netif];
     if (n->medium == WEIR_MEDIUM_IP)
         return transmit(s, netif, pkt, len);
-    if (is_broadcast(n, next_hop))
+    if (weir_ip_is_broadcast(n, next_hop))
         return send_ethernet(s, netif, k_broadcast, WEIR_ETHERTYPE_IPV4, pkt, len);
     if ((next_hop >> 28) == 0xe) { /* RFC 1112 §6.4: 01:00:5e + the low 23 bits */
         uint8_t mac[6] = {0x01, 0x00, 0x5e, (uint8_t)(next_hop >> 16 & 0x7f),

@@ -252,8 +252,7 @@ bool weir_dgram_icmp_error(weir_stack *s, const weir_icmp_error *e)
     bool hard;
     int err = weir_icmp_error_code(e, &hard);
     if (e->protocol == WEIR_IP_PROTO_UDP) {
-        uint16_t sport = (uint16_t)(e->l4[0] << 8 | e->l4[1]);
-        uint16_t dport = (uint16_t)(e->l4[2] << 8 | e->l4[3]);
+        uint16_t sport = weir_get16(e->l4), dport = weir_get16(e->l4 + 2);
         for (dgram_sock *d = s->dgrams; d; d = d->next) {
             if (d->kind != WEIR_SOCK_UDP || d->local_port != sport || !d->connected ||
                 d->remote_ip != e->dst || d->remote_port != dport)
@@ -270,7 +269,7 @@ bool weir_dgram_icmp_error(weir_stack *s, const weir_icmp_error *e)
         return false;
     }
     if (e->protocol == WEIR_IP_PROTO_ICMP && e->l4[0] == WEIR_ICMP_ECHO_REQUEST) {
-        uint16_t ident = (uint16_t)(e->l4[4] << 8 | e->l4[5]);
+        uint16_t ident = weir_get16(e->l4 + 4);
         for (dgram_sock *d = s->dgrams; d; d = d->next) {
             if (d->kind != WEIR_SOCK_PING || d->local_port != ident)
                 continue;
@@ -383,13 +382,10 @@ int weir_udp_sendto(weir_stack *s, int sock, const void *data, size_t len,
     return (int)len;
 }
 
-int weir_udp_recvfrom(weir_stack *s, int sock, void *buf, size_t cap, weir_endpoint *from)
+/* Take the oldest datagram of `d`: its data (up to cap bytes) into buf and its header into
+ * *out. Returns the bytes copied, a pending error (once) or WEIR_EAGAIN. */
+static int take_datagram(weir_stack *s, dgram_sock *d, void *buf, size_t cap, dgram *out)
 {
-    dgram_sock *d = sock_of(s, sock, WEIR_SOCK_UDP);
-    if (!d)
-        return WEIR_EBADF;
-    if (!buf && cap > 0)
-        return WEIR_EINVAL;
     if (d->error)
         return take_error(d);
     dgram *g = dequeue(d);
@@ -398,14 +394,27 @@ int weir_udp_recvfrom(weir_stack *s, int sock, void *buf, size_t cap, weir_endpo
     size_t n = g->len < cap ? g->len : cap;
     if (n > 0)
         memcpy(buf, g->data, n);
-    if (from) {
-        from->ip = g->from_ip;
-        from->port = g->from_port;
-    }
+    *out = *g; /* the header fields; data[] is not copied */
     weir_free(s, g, sizeof *g + g->len);
     if (d->head)
         weir_sock_notify(s, d->handle, WEIR_EV_READABLE, 0);
     return (int)n;
+}
+
+int weir_udp_recvfrom(weir_stack *s, int sock, void *buf, size_t cap, weir_endpoint *from)
+{
+    dgram_sock *d = sock_of(s, sock, WEIR_SOCK_UDP);
+    if (!d)
+        return WEIR_EBADF;
+    if (!buf && cap > 0)
+        return WEIR_EINVAL;
+    dgram g;
+    int n = take_datagram(s, d, buf, cap, &g);
+    if (n >= 0 && from) {
+        from->ip = g.from_ip;
+        from->port = g.from_port;
+    }
+    return n;
 }
 
 int weir_udp_local(weir_stack *s, int sock, weir_endpoint *out)
@@ -489,21 +498,11 @@ int weir_ping_recv(weir_stack *s, int sock, weir_ping_reply *reply, void *buf, s
         return WEIR_EBADF;
     if (!reply || (!buf && cap > 0))
         return WEIR_EINVAL;
-    if (d->error)
-        return take_error(d);
-    dgram *g = dequeue(d);
-    if (!g)
-        return WEIR_EAGAIN;
-    reply->from = g->from_ip;
-    reply->seq = g->from_port;
-    reply->ttl = g->ttl;
-    reply->len = g->len;
-    size_t n = g->len < cap ? g->len : cap;
-    if (n > 0)
-        memcpy(buf, g->data, n);
-    weir_free(s, g, sizeof *g + g->len);
-    if (d->head)
-        weir_sock_notify(s, d->handle, WEIR_EV_READABLE, 0);
+    dgram g;
+    int n = take_datagram(s, d, buf, cap, &g);
+    if (n < 0)
+        return n;
+    *reply = (weir_ping_reply){.from = g.from_ip, .seq = g.from_port, .ttl = g.ttl, .len = g.len};
     return 0;
 }
 

@@ -37,8 +37,7 @@ int weir_icmp_error_code(const weir_icmp_error *e, bool *hard)
 /* The quoted packet must be one of ours with a whole transport header prefix (8 bytes, which is
  * all RFC 792 promises). The quoted header is not checksummed again: routers may have changed it
  * (TTL), and only its addresses and protocol are used. */
-static bool read_quote(weir_stack *s, const weir_ipv4_repr *ip, const weir_icmp_repr *m,
-                       weir_icmp_error *e)
+static bool read_quote(const weir_ipv4_repr *ip, const weir_icmp_repr *m, weir_icmp_error *e)
 {
     const uint8_t *q = m->payload;
     if (m->payload_len < WEIR_IPV4_MIN_HEADER || (q[0] >> 4) != 4)
@@ -52,10 +51,9 @@ static bool read_quote(weir_stack *s, const weir_ipv4_repr *ip, const weir_icmp_
     e->mtu = m->type == WEIR_ICMP_DEST_UNREACH && m->code == WEIR_ICMP_UNREACH_NEEDFRAG ? m->mtu : 0;
     e->from = ip->src;
     e->protocol = q[9];
-    e->src = (uint32_t)q[12] << 24 | (uint32_t)q[13] << 16 | (uint32_t)q[14] << 8 | q[15];
-    e->dst = (uint32_t)q[16] << 24 | (uint32_t)q[17] << 16 | (uint32_t)q[18] << 8 | q[19];
+    e->src = weir_get32(q + 12);
+    e->dst = weir_get32(q + 16);
     e->l4 = q + ihl;
-    (void)s;
     return true;
 }
 
@@ -63,7 +61,7 @@ static void error_input(weir_stack *s, const weir_ipv4_repr *ip, const weir_icmp
                         const uint8_t *pkt, size_t len)
 {
     weir_icmp_error e;
-    if (!read_quote(s, ip, m, &e)) {
+    if (!read_quote(ip, m, &e)) {
         weir_drop(s, WEIR_DROP_ICMP_ERROR_BAD_QUOTE, pkt, len);
         return;
     }
@@ -137,18 +135,13 @@ void weir_icmp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt
  * fragment, or a datagram whose source address does not define a single host." */
 static bool may_answer(const weir_stack *s, const weir_ipv4_repr *ip)
 {
-    if (ip->frag_offset != 0 || ip->dst == 0xffffffffu || (ip->dst >> 28) == 0xe)
+    if (ip->frag_offset != 0 || (ip->dst >> 28) == 0xe)
         return false;
     if (ip->src == 0 || ip->src == 0xffffffffu || (ip->src >> 28) == 0xe || (ip->src >> 24) == 127)
         return false;
-    for (int i = 0; i < WEIR_MAX_NETIFS; i++) {
-        const weir_netif_slot *n = &s->netifs[i];
-        if (!n->used || n->prefix_len >= 31)
-            continue;
-        uint32_t host = 0xffffffffu >> n->prefix_len;
-        if ((ip->dst & ~host) == (n->ip & ~host) && (ip->dst & host) == host)
-            return false; /* the subnet's broadcast address */
-    }
+    for (int i = 0; i < WEIR_MAX_NETIFS; i++)
+        if (s->netifs[i].used && weir_ip_is_broadcast(&s->netifs[i], ip->dst))
+            return false;
     if (ip->protocol == WEIR_IP_PROTO_ICMP && ip->payload_len >= 1) {
         uint8_t t = ip->payload[0];
         if (t != WEIR_ICMP_ECHO_REQUEST && t != WEIR_ICMP_ECHO_REPLY && t != 13 && t != 14 &&

@@ -37,6 +37,7 @@ typedef struct weir_icmp_error {
 int weir_icmp_error_code(const weir_icmp_error *e, bool *hard);
 
 /* ---- arp.c ---- */
+/* Allocate the neighbour table if it is not there yet (the first Ethernet interface). */
 int weir_arp_create(weir_stack *s);
 void weir_arp_destroy(weir_stack *s);
 /* Send the IP packet pkt[0..len) out of `netif` toward next_hop: as it is on a point-to-point

@@ -62,6 +62,16 @@ int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop)
 
 int weir_ip_route(const weir_stack *s, uint32_t dst) { return weir_ip_route_via(s, dst, NULL); }
 
+bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip)
+{
+    if (ip == 0xffffffffu)
+        return true;
+    if (n->prefix_len >= 31)
+        return false; /* RFC 3021: /31 and /32 have no broadcast address */
+    uint32_t m = prefix_mask(n->prefix_len);
+    return (ip & m) == (n->ip & m) && (ip & ~m) == ~m;
+}
+
 static bool on_link(const weir_stack *s, uint32_t addr)
 {
     for (int i = 0; i < WEIR_MAX_NETIFS; i++) {

@@ -18,11 +18,6 @@
  * §7.2). */
 #define TCP_PMTU_MIN_MSS 536u
 
-static uint32_t quoted_seq(const weir_icmp_error *e)
-{
-    return (uint32_t)e->l4[4] << 24 | (uint32_t)e->l4[5] << 16 | (uint32_t)e->l4[6] << 8 |
-           e->l4[7];
-}
 
 static void path_mtu_lowered(weir_stack *s, tcp_conn *c, uint16_t mtu)
 {
@@ -42,12 +37,11 @@ static void path_mtu_lowered(weir_stack *s, tcp_conn *c, uint16_t mtu)
 bool tcp_icmp_error(weir_stack *s, const weir_icmp_error *e)
 {
     weir_tuple t = {.local_ip = e->src, .remote_ip = e->dst,
-                    .local_port = (uint16_t)(e->l4[0] << 8 | e->l4[1]),
-                    .remote_port = (uint16_t)(e->l4[2] << 8 | e->l4[3])};
+                    .local_port = weir_get16(e->l4), .remote_port = weir_get16(e->l4 + 2)};
     tcp_conn *c = tcp_table_lookup(s, &t);
     if (!c || c->state == WEIR_TCP_LISTEN || c->state == WEIR_TCP_TIME_WAIT)
         return false;
-    uint32_t seq = quoted_seq(e);
+    uint32_t seq = weir_get32(e->l4 + 4); /* the quoted segment's sequence number */
     if (!(seq_geq(seq, c->snd_una) && seq_lt(seq, c->snd_max)))
         return false; /* RFC 5927 §4.1: not a segment in flight */
     bool hard;
