@@ -408,7 +408,7 @@ int weir_udp_recvfrom(weir_stack *s, int sock, void *buf, size_t cap, weir_endpo
         return WEIR_EBADF;
     if (!buf && cap > 0)
         return WEIR_EINVAL;
-    dgram g;
+    dgram g = {0};
     int n = take_datagram(s, d, buf, cap, &g);
     if (n >= 0 && from) {
         from->ip = g.from_ip;
@@ -498,7 +498,7 @@ int weir_ping_recv(weir_stack *s, int sock, weir_ping_reply *reply, void *buf, s
         return WEIR_EBADF;
     if (!reply || (!buf && cap > 0))
         return WEIR_EINVAL;
-    dgram g;
+    dgram g = {0};
     int n = take_datagram(s, d, buf, cap, &g);
     if (n < 0)
         return n;
