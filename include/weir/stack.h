@@ -1,8 +1,8 @@
 /* weir/stack.h — a stack instance: create, feed with time, drain events, read counters.
  *
  * The stack never reads a clock, never sleeps and never starts a thread. The embedder calls
- * weir_stack_poll(stack, now) when weir_stack_next_deadline() says so (and after handing it frames);
- * the stack does everything due at `now` and queues readiness events for the application.
+ * weir_stack_poll(stack, now) when weir_stack_next_deadline() says so (and after handing it
+ * frames); the stack does everything due at `now` and queues readiness events for the application.
  * Randomness comes from the embedder's callback. Two stacks in one process share nothing. */
 #ifndef WEIR_STACK_H
 #define WEIR_STACK_H
@@ -42,78 +42,79 @@ typedef enum weir_tcp_option_layout {
 
 /* Run-time TCP settings. weir_stack_config_init() fills the defaults shown. */
 typedef struct weir_tcp_config {
-    uint32_t send_buffer;      /* bytes per connection (65536) */
-    uint32_t recv_buffer;      /* bytes per connection, the largest window offered (65535; more
-                                  than 65535 needs window_scale) */
-    uint32_t recv_buffer_max;  /* the largest receive buffer a connection may use; the window
-                                  scale shift is chosen so that it fits (0 = recv_buffer) */
-    bool window_scale;         /* RFC 7323 §2: offer/accept window scaling (true) */
-    bool timestamps;           /* RFC 7323 §3: offer/accept timestamps (true) */
-    bool sack;                 /* RFC 2018: offer/accept SACK, report SACK blocks (true) */
+    uint32_t send_buffer;     /* bytes per connection (65536) */
+    uint32_t recv_buffer;     /* bytes per connection, the largest window offered (65535; more
+                                 than 65535 needs window_scale) */
+    uint32_t recv_buffer_max; /* the largest receive buffer a connection may use; the window
+                                 scale shift is chosen so that it fits (0 = recv_buffer) */
+    bool window_scale;        /* RFC 7323 §2: offer/accept window scaling (true) */
+    bool timestamps;          /* RFC 7323 §3: offer/accept timestamps (true) */
+    bool sack;                /* RFC 2018: offer/accept SACK, report SACK blocks (true) */
     weir_tcp_option_layout option_layout; /* (WEIR_TCP_LAYOUT_LINUX) */
-    uint8_t initial_window;    /* segments in the first flight; 0 = RFC 5681's 2-4 by MSS
-                                  (10, RFC 6928) */
-    uint16_t mss;              /* MSS to advertise; 0 = from the interface MTU */
-    uint32_t rto_initial_us;   /* RFC 6298 (2.1): 1 s */
-    uint32_t rto_min_us;       /* RFC 6298 (2.4) says 1 s; Linux and we use 200 ms */
-    uint32_t rto_max_us;       /* upper bound of the backed-off RTO (60 s) */
-    uint8_t syn_retries;       /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
-                                  with the RTO cap, RFC 9293 MUST-20) */
-    uint8_t max_retries;       /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
-    uint64_t msl_us;           /* maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s) */
-    uint32_t delayed_ack_us;   /* delayed-ACK timer, 0 = ACK every segment at once (40 ms) */
-    uint8_t quick_acks;        /* in-order segments ACKed at once when data starts to flow and
-                                  again after an idle gap longer than the RTO, so that the
-                                  peer's slow start is not held back by our delayed ACKs (16, as
-                                  Linux; 0 = off). Not while the connection is interactive */
-    bool delay_fin_ack;        /* a FIN in ESTABLISHED is ACKed after the delayed-ACK time, in case
-                                  our own FIN can carry the ACK, as Linux (false: at once) */
-    bool tail_loss_probe;      /* RFC 8985 §7 tail loss probes on SACK connections: when the
-                                  ACKs stop, resend the last segment after about 2*SRTT instead
-                                  of waiting for the RTO (true, as Linux; FreeBSD's default stack:
-                                  false) */
-    bool time_syn_ack;         /* a passive open takes its first RTT sample from the SYN-ACK and
-                                  the ACK that completes the handshake (true; FreeBSD's syncache
-                                  does not, so its first RTO is the initial one) */
+    weir_tcp_cc congestion_control;       /* the module new connections use (WEIR_TCP_CC_CUBIC) */
+    uint8_t initial_window;               /* segments in the first flight; 0 = RFC 5681's 2-4 by MSS
+                                             (10, RFC 6928) */
+    uint16_t mss;                         /* MSS to advertise; 0 = from the interface MTU */
+    uint32_t rto_initial_us;              /* RFC 6298 (2.1): 1 s */
+    uint32_t rto_min_us;                  /* RFC 6298 (2.4) says 1 s; Linux and we use 200 ms */
+    uint32_t rto_max_us;                  /* upper bound of the backed-off RTO (60 s) */
+    uint8_t syn_retries;     /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
+                                with the RTO cap, RFC 9293 MUST-20) */
+    uint8_t max_retries;     /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
+    uint64_t msl_us;         /* maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s) */
+    uint32_t delayed_ack_us; /* delayed-ACK timer, 0 = ACK every segment at once (40 ms) */
+    uint8_t quick_acks;      /* in-order segments ACKed at once when data starts to flow and
+                                again after an idle gap longer than the RTO, so that the
+                                peer's slow start is not held back by our delayed ACKs (16, as
+                                Linux; 0 = off). Not while the connection is interactive */
+    bool delay_fin_ack;      /* a FIN in ESTABLISHED is ACKed after the delayed-ACK time, in case
+                                our own FIN can carry the ACK, as Linux (false: at once) */
+    bool tail_loss_probe;    /* RFC 8985 §7 tail loss probes on SACK connections: when the
+                                ACKs stop, resend the last segment after about 2*SRTT instead
+                                of waiting for the RTO (true, as Linux; FreeBSD's default stack:
+                                false) */
+    bool time_syn_ack;       /* a passive open takes its first RTT sample from the SYN-ACK and
+                                the ACK that completes the handshake (true; FreeBSD's syncache
+                                does not, so its first RTO is the initial one) */
     bool ack_every_second_segment; /* ACK every 2nd in-order segment whatever its size, as the
                                       BSDs do (false: every 2*MSS bytes, as Linux) */
-    bool ack_repeats_fin;      /* while our FIN is unacknowledged, each ACK we send repeats it, as
-                                  FreeBSD's tcp_output does (false: a bare ACK, as Linux) */
+    bool ack_repeats_fin; /* while our FIN is unacknowledged, each ACK we send repeats it, as
+                             FreeBSD's tcp_output does (false: a bare ACK, as Linux) */
     bool round_rcv_buffer_to_mss; /* once the MSS is known, round the receive buffer up to whole
                                      segments, as FreeBSD's tcp_mss() does (false) */
-    bool rcv_window_is_buffer; /* the acceptability test takes the free receive buffer as RCV.WND,
-                                  even past the largest window the header could advertise, as
-                                  FreeBSD does (false: the window advertised, as Linux and
-                                  RFC 5961 §3.2 would have it) */
-    uint64_t keepalive_idle_us;     /* idle time before the first keepalive probe (2 h) */
+    bool rcv_window_is_buffer;  /* the acceptability test takes the free receive buffer as RCV.WND,
+                                   even past the largest window the header could advertise, as
+                                   FreeBSD does (false: the window advertised, as Linux and
+                                   RFC 5961 §3.2 would have it) */
+    uint64_t keepalive_idle_us; /* idle time before the first keepalive probe (2 h) */
     uint64_t keepalive_interval_us; /* between probes (75 s) */
     uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */
-    bool nagle;                /* RFC 9293 §3.7.4 Nagle algorithm (true) */
-    bool rfc5961;              /* RFC 5961 challenge ACKs for RST/SYN and the ACK check (true) */
-    uint32_t isn_tick_ns;      /* ISN clock period; RFC 9293 §3.4.1 says 4 µs (4000) */
+    bool nagle;                     /* RFC 9293 §3.7.4 Nagle algorithm (true) */
+    bool rfc5961;         /* RFC 5961 challenge ACKs for RST/SYN and the ACK check (true) */
+    uint32_t isn_tick_ns; /* ISN clock period; RFC 9293 §3.4.1 says 4 µs (4000) */
 } weir_tcp_config;
 
 typedef struct weir_stack_config {
-    weir_random_fn random;      /* required */
+    weir_random_fn random; /* required */
     void *random_ctx;
     const weir_allocator *allocator; /* NULL: the C library's malloc/free */
-    weir_trace_fn trace;        /* optional */
+    weir_trace_fn trace;             /* optional */
     void *trace_ctx;
-    uint32_t max_sockets;       /* size of the socket handle table (256) */
-    uint32_t max_connections;   /* connection records of any kind, including those no handle
-                                   refers to any more (1024) */
+    uint32_t max_sockets;     /* size of the socket handle table (256) */
+    uint32_t max_connections; /* connection records of any kind, including those no handle
+                                 refers to any more (1024) */
     uint16_t ephemeral_lo, ephemeral_hi; /* local port range for connect (49152..65535) */
-    uint8_t ip_ttl;             /* TTL of packets we send (64) */
-    uint32_t dgram_recv_buffer; /* bytes of datagrams a UDP or ping socket holds unread before it
-                                   drops new ones (65536) */
+    uint8_t ip_ttl;                      /* TTL of packets we send (64) */
+    uint32_t dgram_recv_buffer;  /* bytes of datagrams a UDP or ping socket holds unread before it
+                                    drops new ones (65536) */
     uint32_t frag_max_datagrams; /* IPv4 datagrams reassembled at once, each holding a 64 kB
                                     buffer while it lasts (4; 0 drops every fragment; at most
                                     WEIR_MAX_FRAG_DATAGRAMS) */
-    uint64_t frag_timeout_us;   /* an incomplete datagram is discarded after this (30 s) */
-    uint32_t arp_entries;       /* neighbours remembered on Ethernet interfaces (64) */
-    uint32_t arp_reachable_us;  /* how long an ARP answer is trusted (60 s) */
-    uint16_t icmp_error_rate;   /* ICMP errors we may send per second, in bursts of as many
-                                   (RFC 1812 §4.3.2.8; 100) */
+    uint64_t frag_timeout_us;    /* an incomplete datagram is discarded after this (30 s) */
+    uint32_t arp_entries;        /* neighbours remembered on Ethernet interfaces (64) */
+    uint32_t arp_reachable_us;   /* how long an ARP answer is trusted (60 s) */
+    uint16_t icmp_error_rate;    /* ICMP errors we may send per second, in bursts of as many
+                                    (RFC 1812 §4.3.2.8; 100) */
     weir_tcp_config tcp;
 } weir_stack_config;
 

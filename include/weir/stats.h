@@ -34,7 +34,7 @@ extern "C" {
     X(IP_BAD_SOURCE, "IPv4 source is broadcast, multicast or ours")                                \
     X(IP_NOT_FOR_US, "IPv4 destination is not ours")                                               \
     X(IP_FRAGMENT, "IPv4 fragment (reassembly disabled)")                                          \
-    X(IP_FRAG_INVALID, "IPv4 fragment with a bad length or offset, or contradicting another")    \
+    X(IP_FRAG_INVALID, "IPv4 fragment with a bad length or offset, or contradicting another")      \
     X(IP_FRAG_TABLE_FULL, "IPv4 fragment of a new datagram while reassembly is full")              \
     X(IP_FRAG_TIMEOUT, "IPv4 datagram not reassembled in time")                                    \
     X(IP_UNKNOWN_PROTOCOL, "unsupported IP protocol")                                              \
@@ -44,8 +44,8 @@ extern "C" {
     X(UDP_MALFORMED, "malformed UDP datagram")                                                     \
     X(UDP_BAD_CHECKSUM, "UDP checksum wrong")                                                      \
     X(UDP_NO_SOCKET, "UDP datagram for a closed port")                                             \
-    X(UDP_RCVBUF_FULL, "UDP or ping socket receive queue full")                                   \
-    X(ICMP_ERROR_UNMATCHED, "ICMP error quoting nothing of ours")                                   \
+    X(UDP_RCVBUF_FULL, "UDP or ping socket receive queue full")                                    \
+    X(ICMP_ERROR_UNMATCHED, "ICMP error quoting nothing of ours")                                  \
     X(ICMP_ERROR_BAD_QUOTE, "ICMP error with a short or invalid quoted header")                    \
     X(TCP_TRUNCATED, "TCP segment shorter than its header")                                        \
     X(TCP_BAD_HEADER_LEN, "TCP data offset out of range")                                          \
@@ -69,7 +69,8 @@ extern "C" {
     X(TCP_ACK_UNSENT, "ACK for data not yet sent")                                                 \
     X(TCP_DATA_AFTER_FIN, "data after the peer's FIN")                                             \
     X(TCP_DATA_AFTER_CLOSE, "data for a socket the application closed")                            \
-    X(TCP_OOO_FULL, "out-of-order data beyond what can be held")
+    X(TCP_OOO_FULL, "out-of-order data beyond what can be held")                                   \
+    X(TCP_PAWS, "segment with a timestamp older than the last one (PAWS, RFC 7323 §5)")
 
 /* X(NAME, "description") — things that happened. */
 #define WEIR_COUNTER_TABLE(X)                                                                      \
@@ -103,6 +104,13 @@ extern "C" {
     X(TCP_CHALLENGE_ACKS, "challenge ACKs sent (RFC 5961)")                                        \
     X(TCP_DUP_ACKS, "duplicate ACKs received")                                                     \
     X(TCP_PARTIAL_ACKS, "partial ACKs in fast recovery: the next hole resent (RFC 6582)")          \
+    X(TCP_FAST_RECOVERIES, "fast recoveries entered")                                              \
+    X(TCP_RACK_LOST, "segments RACK marked lost (RFC 8985)")                                       \
+    X(TCP_REORDER_TIMEOUTS, "RACK reordering timers expired")                                      \
+    X(TCP_DSACKS_RECEIVED, "D-SACK blocks received (RFC 2883)")                                    \
+    X(TCP_SPURIOUS_UNDO, "window reductions undone: every retransmission was a duplicate")         \
+    X(TCP_SACK_BLOCKS_IGNORED, "SACK blocks outside SND.UNA..SND.MAX or malformed")                \
+    X(TCP_SCOREBOARD_NOMEM, "connections that fell back to NewReno: no memory for a scoreboard")   \
     X(TCP_OOO_SEGMENTS, "out-of-order segments held")                                              \
     X(TCP_DUP_SEGMENTS, "segments entirely old")                                                   \
     X(TCP_PERSIST_PROBES, "zero-window probes sent")                                               \
@@ -126,13 +134,13 @@ typedef enum weir_counter {
 } weir_counter;
 
 typedef struct weir_stats {
-    uint64_t drops[WEIR_DROP_COUNT];  /* indexed by weir_drop_reason */
+    uint64_t drops[WEIR_DROP_COUNT];   /* indexed by weir_drop_reason */
     uint64_t counters[WEIR_CTR_COUNT]; /* indexed by weir_counter */
     uint64_t drops_total;
     /* Memory: bytes currently allocated through the stack's allocator, and the high-water mark. */
     uint64_t mem_in_use;
     uint64_t mem_high_water;
-    uint32_t tcp_conns;            /* connection records alive (any state but CLOSED) */
+    uint32_t tcp_conns; /* connection records alive (any state but CLOSED) */
     uint32_t tcp_conns_high_water;
 } weir_stats;
 

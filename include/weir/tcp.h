@@ -36,6 +36,13 @@ typedef enum weir_tcp_state {
 /* "SYN-RECEIVED", spelled as in RFC 9293. */
 const char *weir_tcp_state_name(weir_tcp_state s);
 
+/* Congestion control modules (weir_tcp_config.congestion_control, WEIR_TCP_OPT_CONGESTION). */
+typedef enum weir_tcp_cc {
+    WEIR_TCP_CC_CUBIC = 0,   /* RFC 9438, the default (as Linux and FreeBSD 14) */
+    WEIR_TCP_CC_NEWRENO = 1, /* RFC 5681 / RFC 6582 */
+    WEIR_TCP_CC_COUNT
+} weir_tcp_cc;
+
 typedef struct weir_endpoint {
     uint32_t ip; /* IPv4 address, host order; 0 = any (bind only) */
     uint16_t port;
@@ -78,20 +85,23 @@ int weir_tcp_abort(weir_stack *s, int sock);
 int weir_tcp_peek(weir_stack *s, int sock, void *buf, size_t cap);
 
 typedef enum weir_tcp_option {
-    WEIR_TCP_OPT_NODELAY = 1,        /* 1 disables Nagle's algorithm */
-    WEIR_TCP_OPT_KEEPALIVE = 2,      /* 1 enables keepalive probes (RFC 9293 §3.8.4) */
-    WEIR_TCP_OPT_SNDBUF = 3,         /* send buffer bytes; before connect/listen only */
-    WEIR_TCP_OPT_RCVBUF = 4,         /* receive buffer bytes (the window offered; > 65535 needs
-                                        window scaling);
-                                        before connect/listen only */
-    WEIR_TCP_OPT_MAXSEG = 5,         /* MSS to advertise (and largest to send); before the SYN */
-    WEIR_TCP_OPT_KEEPIDLE = 6,       /* seconds idle before the first keepalive probe */
-    WEIR_TCP_OPT_KEEPINTVL = 7,      /* seconds between keepalive probes */
-    WEIR_TCP_OPT_KEEPCNT = 8,        /* unanswered probes before the connection is dropped */
-    WEIR_TCP_OPT_QUICKACK = 9,       /* 1: ACK the next in-order segments at once (quick-ACK
-                                        mode, and a pending ACK goes now); 0: delay ACKs from
-                                        now on, until the data next resumes after an idle gap
-                                        longer than the RTO. Reads 1 while in quick-ACK mode */
+    WEIR_TCP_OPT_NODELAY = 1,     /* 1 disables Nagle's algorithm */
+    WEIR_TCP_OPT_KEEPALIVE = 2,   /* 1 enables keepalive probes (RFC 9293 §3.8.4) */
+    WEIR_TCP_OPT_SNDBUF = 3,      /* send buffer bytes; before connect/listen only */
+    WEIR_TCP_OPT_RCVBUF = 4,      /* receive buffer bytes (the window offered; > 65535 needs
+                                     window scaling);
+                                     before connect/listen only */
+    WEIR_TCP_OPT_MAXSEG = 5,      /* MSS to advertise (and largest to send); before the SYN */
+    WEIR_TCP_OPT_KEEPIDLE = 6,    /* seconds idle before the first keepalive probe */
+    WEIR_TCP_OPT_KEEPINTVL = 7,   /* seconds between keepalive probes */
+    WEIR_TCP_OPT_KEEPCNT = 8,     /* unanswered probes before the connection is dropped */
+    WEIR_TCP_OPT_CONGESTION = 10, /* a weir_tcp_cc: the congestion control module; any time
+                                     (cwnd and ssthresh carry over, the module's own state
+                                     starts afresh) */
+    WEIR_TCP_OPT_QUICKACK = 9,    /* 1: ACK the next in-order segments at once (quick-ACK
+                                     mode, and a pending ACK goes now); 0: delay ACKs from
+                                     now on, until the data next resumes after an idle gap
+                                     longer than the RTO. Reads 1 while in quick-ACK mode */
 } weir_tcp_option;
 /* Set / read a per-socket option. WEIR_EINVAL for an unknown option or a bad value, WEIR_ESTATE
  * when the option can no longer change. */
@@ -121,16 +131,16 @@ typedef struct weir_tcp_info {
     uint16_t snd_mss, rcv_mss;
     uint32_t srtt_us, rttvar_us, rto_us;
     uint32_t cwnd, ssthresh;
-    uint32_t backoff;      /* consecutive retransmissions of the current segment */
-    uint64_t retransmits;  /* segments retransmitted over the connection's life */
-    uint64_t bytes_sent;   /* bytes acknowledged by the peer */
+    uint32_t backoff;     /* consecutive retransmissions of the current segment */
+    uint64_t retransmits; /* segments retransmitted over the connection's life */
+    uint64_t bytes_sent;  /* bytes acknowledged by the peer */
     uint64_t bytes_received;
     uint64_t segs_in, segs_out;
-    uint32_t send_queued;  /* bytes in the send buffer (unsent + unacknowledged) */
-    uint32_t send_space;   /* bytes weir_tcp_send would accept now (0 once the send side is
-                              shut or the connection failed) */
-    uint32_t recv_queued;  /* bytes ready for weir_tcp_recv */
-    int error;             /* pending connection error, 0 if none */
+    uint32_t send_queued; /* bytes in the send buffer (unsent + unacknowledged) */
+    uint32_t send_space;  /* bytes weir_tcp_send would accept now (0 once the send side is
+                             shut or the connection failed) */
+    uint32_t recv_queued; /* bytes ready for weir_tcp_recv */
+    int error;            /* pending connection error, 0 if none */
 } weir_tcp_info;
 int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info);
 

@@ -46,8 +46,9 @@ typedef enum weir_tcp_timer {
     WEIR_TIMER_PERSIST,
     WEIR_TIMER_DELAYED_ACK,
     WEIR_TIMER_KEEPALIVE,
-    WEIR_TIMER_TIME_WAIT,   /* 2*MSL in TIME-WAIT */
-    WEIR_TIMER_FIN_WAIT_2,  /* bounds FIN-WAIT-2 once the application closed (peer never FINs) */
+    WEIR_TIMER_TIME_WAIT,  /* 2*MSL in TIME-WAIT */
+    WEIR_TIMER_FIN_WAIT_2, /* bounds FIN-WAIT-2 once the application closed (peer never FINs) */
+    WEIR_TIMER_REORDER,    /* RACK: a segment's reordering window runs out (RFC 8985 §6.3) */
     WEIR_TIMER_COUNT
 } weir_tcp_timer;
 const char *weir_tcp_timer_name(weir_tcp_timer t);
@@ -63,35 +64,35 @@ typedef struct weir_segment_info {
     uint32_t src_ip, dst_ip;
     uint16_t src_port, dst_port;
     uint32_t seq, ack;
-    uint8_t flags;          /* WEIR_TH_* */
-    uint16_t window;        /* the raw 16-bit field */
+    uint8_t flags;   /* WEIR_TH_* */
+    uint16_t window; /* the raw 16-bit field */
     uint16_t urgent;
     uint32_t payload_len;
-    uint32_t seg_len;       /* payload + SYN + FIN: sequence space consumed */
+    uint32_t seg_len; /* payload + SYN + FIN: sequence space consumed */
     bool has_mss, has_wscale, sack_permitted, has_timestamps;
     uint16_t mss;
     uint8_t wscale;
     uint32_t ts_val, ts_ecr;
     uint8_t sack_count;
     uint32_t sack_left[4], sack_right[4];
-    bool retransmission;    /* SEGMENT_OUT: this sequence range was sent before */
+    bool retransmission; /* SEGMENT_OUT: this sequence range was sent before */
 } weir_segment_info;
 
 typedef struct weir_trace_event {
     weir_trace_kind kind;
     uint64_t now_us;
-    int netif;               /* FRAME_*: interface index */
-    const uint8_t *frame;    /* FRAME_*, DROP: the bytes (valid during the callback only) */
+    int netif;            /* FRAME_*: interface index */
+    const uint8_t *frame; /* FRAME_*, DROP: the bytes (valid during the callback only) */
     size_t frame_len;
-    weir_segment_info seg;   /* SEGMENT_* */
-    weir_tuple tuple;        /* SEGMENT_*, STATE, TIMER */
-    int sock;                /* the application's handle for the connection, or -1 */
-    uint32_t iss, irs;       /* SEGMENT_*, STATE: the connection's initial sequence numbers
-                                (irs is 0 until known) — for relative sequence numbers */
+    weir_segment_info seg; /* SEGMENT_* */
+    weir_tuple tuple;      /* SEGMENT_*, STATE, TIMER */
+    int sock;              /* the application's handle for the connection, or -1 */
+    uint32_t iss, irs;     /* SEGMENT_*, STATE: the connection's initial sequence numbers
+                              (irs is 0 until known) — for relative sequence numbers */
     weir_tcp_state old_state, new_state; /* STATE; SEGMENT_*: the state when processed/sent */
-    const char *reason;      /* STATE: why, in a few words; DROP: description */
-    weir_tcp_timer timer;    /* TIMER */
-    weir_drop_reason drop;   /* DROP */
+    const char *reason;                  /* STATE: why, in a few words; DROP: description */
+    weir_tcp_timer timer;                /* TIMER */
+    weir_drop_reason drop;               /* DROP */
 } weir_trace_event;
 
 typedef void (*weir_trace_fn)(void *ctx, const weir_trace_event *ev);

@@ -68,8 +68,8 @@ const char *weir_counter_desc(weir_counter c)
 const char *weir_tcp_state_name(weir_tcp_state st)
 {
     static const char *const names[WEIR_TCP_STATE_COUNT] = {
-        "CLOSED",     "LISTEN",     "SYN-SENT",   "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
-        "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING",    "LAST-ACK",     "TIME-WAIT",
+        "CLOSED",     "LISTEN",     "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+        "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING",  "LAST-ACK",     "TIME-WAIT",
     };
     return (unsigned)st < WEIR_TCP_STATE_COUNT ? names[st] : "?";
 }
@@ -77,7 +77,7 @@ const char *weir_tcp_state_name(weir_tcp_state st)
 const char *weir_tcp_timer_name(weir_tcp_timer t)
 {
     static const char *const names[WEIR_TIMER_COUNT] = {
-        "retransmit", "persist", "delayed-ack", "keepalive", "time-wait", "fin-wait-2",
+        "retransmit", "persist", "delayed-ack", "keepalive", "time-wait", "fin-wait-2", "reorder",
     };
     return (unsigned)t < WEIR_TIMER_COUNT ? names[t] : "?";
 }

@@ -1,16 +1,17 @@
 /* stack.c — the stack instance: creation, the clock, interfaces, socket handles, the event queue,
  * memory accounting and the trace fan-out.
  *
- * Read DESIGN.md §2: time and randomness are inputs, nothing is global, bad input is a counted drop. */
+ * Read DESIGN.md §2: time and randomness are inputs, nothing is global, bad input is a counted
+ * drop. */
 #include <string.h>
 
 #include "core/core.h"
 #include "dns/dns_query.h"
 #include "ip/ip.h"
-#include "wire/ethernet.h"
-#include "wire/ipv4.h"
 #include "port.h"
 #include "tcp/tcp_conn.h"
+#include "wire/ethernet.h"
+#include "wire/ipv4.h"
 
 #define HANDLE_SLOT_BITS 16
 #define HANDLE_SLOT_MASK 0xffffu
@@ -38,6 +39,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->timestamps = true;
     t->sack = true;
     t->option_layout = WEIR_TCP_LAYOUT_LINUX;
+    t->congestion_control = WEIR_TCP_CC_CUBIC;
     t->initial_window = 10;
     t->mss = 0;
     t->rto_initial_us = 1000000;
@@ -66,10 +68,11 @@ static bool config_valid(const weir_stack_config *cfg)
            cfg->ephemeral_lo <= cfg->ephemeral_hi && cfg->ip_ttl > 0 && t->send_buffer >= 1 &&
            t->recv_buffer >= 1 && (t->recv_buffer <= 65535 || t->window_scale) &&
            t->recv_buffer <= (1u << 30) && t->recv_buffer_max <= (1u << 30) &&
-           (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) && t->rto_min_us > 0 &&
-           t->rto_min_us <= t->rto_initial_us && t->rto_initial_us <= t->rto_max_us &&
-           t->msl_us > 0 && t->isn_tick_ns > 0 && t->delayed_ack_us < 500000 /* MUST-40 */ &&
-           (t->mss == 0 || t->mss >= 64) && t->keepalive_interval_us > 0 &&
+           (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) &&
+           t->rto_min_us > 0 && t->rto_min_us <= t->rto_initial_us &&
+           t->rto_initial_us <= t->rto_max_us && t->msl_us > 0 && t->isn_tick_ns > 0 &&
+           t->delayed_ack_us < 500000 /* MUST-40 */ && (t->mss == 0 || t->mss >= 64) &&
+           t->keepalive_interval_us > 0 && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
            cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;
 }
 
@@ -256,8 +259,11 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
 static void trace_packet_in(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
 {
     if (weir_tracing(s)) {
-        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_IN, .netif = netif, .frame = pkt,
-                               .frame_len = len, .sock = -1};
+        weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_IN,
+                               .netif = netif,
+                               .frame = pkt,
+                               .frame_len = len,
+                               .sock = -1};
         weir_trace_emit(s, &ev);
     }
 }
@@ -285,8 +291,8 @@ static void ethernet_input(weir_stack *s, int netif, const uint8_t *frame, size_
     static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     weir_eth_repr eth;
     if (weir_eth_parse(frame, len, &eth) != WEIR_WIRE_OK) {
-        weir_drop(s, len < WEIR_ETH_HEADER_LEN ? WEIR_DROP_ETH_TRUNCATED
-                                               : WEIR_DROP_ETH_UNKNOWN_TYPE,
+        weir_drop(s,
+                  len < WEIR_ETH_HEADER_LEN ? WEIR_DROP_ETH_TRUNCATED : WEIR_DROP_ETH_UNKNOWN_TYPE,
                   frame, len);
         return;
     }
@@ -331,8 +337,12 @@ void weir_drop(weir_stack *s, weir_drop_reason r, const uint8_t *frame, size_t l
     s->stats.drops[r]++;
     s->stats.drops_total++;
     if (weir_tracing(s)) {
-        weir_trace_event ev = {.kind = WEIR_TRACE_DROP, .drop = r, .frame = frame,
-                               .frame_len = len, .sock = -1, .reason = weir_drop_desc(r)};
+        weir_trace_event ev = {.kind = WEIR_TRACE_DROP,
+                               .drop = r,
+                               .frame = frame,
+                               .frame_len = len,
+                               .sock = -1,
+                               .reason = weir_drop_desc(r)};
         weir_trace_emit(s, &ev);
     }
 }

@@ -17,65 +17,68 @@
 #include "core/core.h"
 #include "tcp/seq.h"
 #include "tcp/tcp_buf.h"
+#include "tcp/tcp_cc.h"
+#include "tcp/tcp_sb.h"
 #include "wire/tcp.h"
 
 typedef struct tcp_conn tcp_conn;
 
 struct tcp_conn {
     weir_tcp_state state;
-    weir_tuple tuple;          /* local/remote address and port */
-    int handle;                /* the application's socket handle, -1 when it has let go */
-    bool in_table;             /* hashed by tuple (synchronizing or synchronized) */
-    bool active_open;          /* came from connect(), not from a listener */
+    weir_tuple tuple; /* local/remote address and port */
+    int handle;       /* the application's socket handle, -1 when it has let go */
+    bool in_table;    /* hashed by tuple (synchronizing or synchronized) */
+    bool active_open; /* came from connect(), not from a listener */
 
-    tcp_conn *hash_next;       /* demultiplexing chain */
+    tcp_conn *hash_next;           /* demultiplexing chain */
     tcp_conn *all_prev, *all_next; /* every record, for timers */
 
     /* Listener side: children in SYN-RECEIVED or waiting in the accept queue. */
-    tcp_conn *listener;        /* a child's listener, NULL once accepted */
+    tcp_conn *listener;                  /* a child's listener, NULL once accepted */
     tcp_conn *accept_head, *accept_tail; /* listener: established children, oldest first */
     tcp_conn *accept_next;
-    uint16_t backlog;          /* listener: most children at once */
-    uint16_t children;         /* listener: children not yet accepted */
+    uint16_t backlog;  /* listener: most children at once */
+    uint16_t children; /* listener: children not yet accepted */
 
     /* Send sequence space (RFC 9293 §3.3.1, figure 3). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_up;
-    uint32_t snd_max;          /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
-    uint32_t max_snd_wnd;      /* largest window the peer offered (RFC 5961 §5) */
-    uint16_t snd_mss;          /* payload per segment we send: min(peer MSS, our MTU) */
-    bool syn_retransmitted;    /* our SYN timed out: RFC 6298 (5.7) wants a 3 s RTO for data */
+    uint32_t snd_max;       /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
+    uint32_t max_snd_wnd;   /* largest window the peer offered (RFC 5961 §5) */
+    uint16_t snd_mss;       /* payload per segment we send: min(peer MSS, our MTU) */
+    bool syn_retransmitted; /* our SYN timed out: RFC 6298 (5.7) wants a 3 s RTO for data */
 
     /* Receive sequence space. */
     uint32_t irs, rcv_nxt, rcv_up;
-    uint32_t rcv_adv;          /* right edge of the window last advertised */
-    uint16_t rcv_mss;          /* MSS we advertised */
+    uint32_t rcv_adv; /* right edge of the window last advertised */
+    uint16_t rcv_mss; /* MSS we advertised */
 
     /* Options negotiated on the SYNs (RFC 7323, RFC 2018). */
     bool ws_on, ts_on, sack_on;
-    uint8_t snd_wscale;        /* shift of the peer's window field */
-    uint8_t rcv_wscale;        /* shift of ours (offered on our SYN) */
-    uint32_t ts_recent;        /* the peer's TSval to echo (RFC 7323 §4.3) */
-    uint32_t ts_offset;        /* random base of our TSval, per connection */
-    uint32_t last_ack_sent;    /* RCV.NXT in our latest ACK (for ts_recent) */
+    uint8_t snd_wscale;     /* shift of the peer's window field */
+    uint8_t rcv_wscale;     /* shift of ours (offered on our SYN) */
+    uint32_t ts_recent;     /* the peer's TSval to echo (RFC 7323 §4.3) */
+    uint32_t ts_recent_s;   /* when it was taken, in seconds (PAWS's 24-day rule) */
+    uint32_t ts_offset;     /* random base of our TSval, per connection */
+    uint32_t last_ack_sent; /* RCV.NXT in our latest ACK (for ts_recent) */
 
     /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
     tcp_ring snd;
-    uint32_t snd_buf_seq;      /* sequence number of the first byte in snd */
-    uint32_t snd_cap;          /* send buffer size */
-    tcp_ring rcv;              /* readable bytes, then the window with out-of-order data */
+    uint32_t snd_buf_seq; /* sequence number of the first byte in snd */
+    uint32_t snd_cap;     /* send buffer size */
+    tcp_ring rcv;         /* readable bytes, then the window with out-of-order data */
     uint32_t rcv_cap;
     tcp_ooo ooo;
-    bool dsack_pending;        /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
+    bool dsack_pending; /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
     uint32_t dsack_left, dsack_right;
-    bool rcv_fin_pending;      /* a FIN arrived beyond a hole: process it when the hole fills */
+    bool rcv_fin_pending; /* a FIN arrived beyond a hole: process it when the hole fills */
     uint32_t rcv_fin_seq;
 
     /* Closing. */
-    bool fin_queued;           /* the application closed its sending side: FIN after the data */
+    bool fin_queued; /* the application closed its sending side: FIN after the data */
     bool fin_sent;
-    uint32_t fin_seq;          /* our FIN's sequence number, once sent */
-    bool fin_received;         /* the peer's FIN was processed: no more data will come */
-    bool app_closed;           /* weir_tcp_close() was called: the application reads no more */
+    uint32_t fin_seq;  /* our FIN's sequence number, once sent */
+    bool fin_received; /* the peer's FIN was processed: no more data will come */
+    bool app_closed;   /* weir_tcp_close() was called: the application reads no more */
 
     /* Timers: absolute deadlines, UINT64_MAX when off. */
     uint64_t timer[WEIR_TIMER_COUNT];
@@ -83,41 +86,44 @@ struct tcp_conn {
     /* RTT and RTO (RFC 6298), in microseconds. */
     uint32_t srtt, rttvar, rto;
     bool rtt_measuring;
-    uint32_t rtt_seq;          /* the segment being timed ends before this sequence number */
+    uint32_t rtt_seq; /* the segment being timed ends before this sequence number */
     uint64_t rtt_start;
-    uint8_t backoff;           /* consecutive RTO expirations for the same data */
-    uint8_t probes;            /* unanswered persist or keepalive probes */
-    bool tlp_armed;            /* the retransmission timer is a tail loss probe (RFC 8985 §7) */
-    bool tlp_sent;             /* a probe is out: no other until an ACK moves SND.UNA */
-    bool fin_alone;            /* our FIN went in a segment of its own (the last one, then) */
-    uint8_t persist_shift;     /* persist interval backoff: RTO << shift, reset when it opens */
+    uint8_t backoff;       /* consecutive RTO expirations for the same data */
+    uint8_t probes;        /* unanswered persist or keepalive probes */
+    bool tlp_armed;        /* the retransmission timer is a tail loss probe (RFC 8985 §7) */
+    bool tlp_sent;         /* a probe is out: no other until an ACK moves SND.UNA */
+    bool fin_alone;        /* our FIN went in a segment of its own (the last one, then) */
+    uint8_t persist_shift; /* persist interval backoff: RTO << shift, reset when it opens */
 
-    /* Congestion control (RFC 5681). */
-    uint32_t cwnd, ssthresh;
+    /* Congestion control: the module (tcp_cc.h) and its state, cwnd and ssthresh included. */
+    const tcp_cc_ops *cc_ops;
+    tcp_cc_state cc;
     uint8_t dupacks;
     bool in_recovery;
-    uint32_t recover;          /* snd_max when fast retransmit started, or at the last RTO */
-    bool recover_after_rto;    /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
+    uint32_t recover;       /* snd_max when fast retransmit started, or at the last RTO */
+    bool recover_after_rto; /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
+    bool sb_disabled;       /* no memory for the scoreboard: NewReno recovery instead */
+    tcp_scoreboard sb;      /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c) */
 
     /* ACK policy. */
-    bool rcv_shut;             /* the application will not read again: discard what arrives */
-    bool ack_now;              /* send an ACK at the end of this event */
-    bool ack_plain;            /* ... a bare one (an answer to an unacceptable segment) */
-    uint32_t rcv_unacked;      /* in-order bytes received since our last ACK */
-    uint8_t quick_acks;        /* in-order segments still to be ACKed at once (quick-ACK mode) */
-    bool interactive;          /* we answer within the delayed-ACK time: let ACKs ride on data */
-    bool data_seen;            /* some in-order data has arrived */
-    uint64_t last_data_rx_us;  /* when in-order data last arrived */
+    bool rcv_shut;            /* the application will not read again: discard what arrives */
+    bool ack_now;             /* send an ACK at the end of this event */
+    bool ack_plain;           /* ... a bare one (an answer to an unacceptable segment) */
+    uint32_t rcv_unacked;     /* in-order bytes received since our last ACK */
+    uint8_t quick_acks;       /* in-order segments still to be ACKed at once (quick-ACK mode) */
+    bool interactive;         /* we answer within the delayed-ACK time: let ACKs ride on data */
+    bool data_seen;           /* some in-order data has arrived */
+    uint64_t last_data_rx_us; /* when in-order data last arrived */
 
     /* Options the application set. */
     bool nodelay, keepalive;
-    uint16_t user_mss;         /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
+    uint16_t user_mss; /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
     uint64_t keepidle_us, keepintvl_us;
     uint8_t keepcnt;
 
-    int error;                 /* connection error for the application (WEIR_E*), 0 if none */
-    int soft_error;            /* the last ICMP soft error: reported instead of ETIMEDOUT */
-    uint64_t last_rcv_time;    /* for keepalive idleness */
+    int error;              /* connection error for the application (WEIR_E*), 0 if none */
+    int soft_error;         /* the last ICMP soft error: reported instead of ETIMEDOUT */
+    uint64_t last_rcv_time; /* for keepalive idleness */
 
     /* Statistics for weir_tcp_get_info. */
     uint64_t retransmits, bytes_acked, bytes_received, segs_in, segs_out;
@@ -191,12 +197,31 @@ void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const w
 /* Offer of our receive window right now (unscaled, capped at 65535). */
 uint32_t tcp_rcv_window(const tcp_conn *c);
 uint32_t tcp_flight_size(const tcp_conn *c);
+/* What the congestion window is compared with: the pipe on SACK connections, else the flight. */
+uint32_t tcp_in_flight(const tcp_conn *c);
 /* ssthresh after a loss (RFC 5681 (4)): max(FlightSize / 2, 2 * SMSS). */
 uint32_t tcp_loss_ssthresh(const tcp_conn *c);
 /* Unsent bytes queued after snd_nxt. */
 uint32_t tcp_unsent_bytes(const tcp_conn *c);
 /* The sequence number of the first byte after all queued data (where FIN goes). */
 uint32_t tcp_data_end_seq(const tcp_conn *c);
+
+/* ---- tcp_sack.c ---- */
+/* Loss recovery on a SACK connection goes through the scoreboard (unless memory ran out). */
+bool tcp_sb_active(const tcp_conn *c);
+/* `len` sequence numbers from `seq` went out (new, or sent again): record them. */
+void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len);
+/* Bytes in flight by RFC 6675's count: sent, not SACKed, not deemed lost (or sent again). */
+uint32_t tcp_sb_pipe(const tcp_conn *c);
+/* The next segment to send again: the lowest LOST one, at most `max_len` long. */
+bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq, uint32_t *len);
+void tcp_sb_mark_all_lost(tcp_conn *c);
+void tcp_sb_release(weir_stack *s, tcp_conn *c);
+/* An acceptable ACK (SND.UNA already moved from prior_una): SACK blocks, RACK, PRR, recovery. */
+void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una,
+                     bool cwnd_limited, bool dup_ack);
+void tcp_rack_timeout(weir_stack *s, tcp_conn *c);
+void tcp_sack_on_rto(tcp_conn *c);
 
 /* ---- tcp_icmp.c ---- */
 struct weir_icmp_error;

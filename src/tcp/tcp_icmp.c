@@ -18,7 +18,6 @@
  * §7.2). */
 #define TCP_PMTU_MIN_MSS 536u
 
-
 static void path_mtu_lowered(weir_stack *s, tcp_conn *c, uint16_t mtu)
 {
     if (mtu < 68)
@@ -29,15 +28,26 @@ static void path_mtu_lowered(weir_stack *s, tcp_conn *c, uint16_t mtu)
     if (mss >= c->snd_mss)
         return;
     c->snd_mss = (uint16_t)mss;
+    c->cc.mss = mss;
     weir_count(s, WEIR_CTR_TCP_PMTU_REDUCED);
-    if (c->snd_una != c->snd_max)
+    if (c->snd_una == c->snd_max)
+        return;
+    if (tcp_sb_active(c) && c->sb.count > 0) {
+        /* Every segment in flight was too big for the path (Linux's tcp_simple_retransmit):
+         * send them all again in smaller pieces, the window unchanged — this was no congestion. */
+        tcp_sb_mark_all_lost(c);
+        tcp_output(s, c);
+    } else {
         tcp_retransmit_head(s, c); /* the segment the router dropped, now in smaller pieces */
+    }
 }
 
 bool tcp_icmp_error(weir_stack *s, const weir_icmp_error *e)
 {
-    weir_tuple t = {.local_ip = e->src, .remote_ip = e->dst,
-                    .local_port = weir_get16(e->l4), .remote_port = weir_get16(e->l4 + 2)};
+    weir_tuple t = {.local_ip = e->src,
+                    .remote_ip = e->dst,
+                    .local_port = weir_get16(e->l4),
+                    .remote_port = weir_get16(e->l4 + 2)};
     tcp_conn *c = tcp_table_lookup(s, &t);
     if (!c || c->state == WEIR_TCP_LISTEN || c->state == WEIR_TCP_TIME_WAIT)
         return false;

@@ -21,11 +21,11 @@ typedef struct seg_ctx {
     uint32_t src_ip, dst_ip;
     const uint8_t *frame;
     size_t frame_len;
-    uint32_t seq;              /* after trimming to the window */
-    const uint8_t *data;       /* after trimming */
+    uint32_t seq;        /* after trimming to the window */
+    const uint8_t *data; /* after trimming */
     uint32_t data_len;
     bool syn, fin, rst, ack, urg;
-    bool dup_noted;            /* a D-SACK was noted for this segment's old data */
+    bool dup_noted; /* a D-SACK was noted for this segment's old data */
 } seg_ctx;
 
 static uint32_t seg_len(const seg_ctx *x)
@@ -71,8 +71,8 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
 /* RFC 7323 §2.3: the smallest shift that lets the largest receive buffer be offered. */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c)
 {
-    uint32_t space = s->cfg.tcp.recv_buffer_max > c->rcv_cap ? s->cfg.tcp.recv_buffer_max
-                                                               : c->rcv_cap;
+    uint32_t space =
+        s->cfg.tcp.recv_buffer_max > c->rcv_cap ? s->cfg.tcp.recv_buffer_max : c->rcv_cap;
     uint8_t shift = 0;
     while (space > 65535 && shift < 14) {
         space >>= 1;
@@ -92,8 +92,10 @@ static void negotiate_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
     c->snd_wscale = c->ws_on ? (seg->opt.wscale > 14 ? 14 : seg->opt.wscale) : 0;
     c->rcv_wscale = c->ws_on ? tcp_wscale_for(s, c) : 0;
     c->ts_on = t->timestamps && seg->opt.has_timestamps;
-    if (c->ts_on)
+    if (c->ts_on) {
         c->ts_recent = seg->opt.ts_val;
+        c->ts_recent_s = (uint32_t)(s->now_us / 1000000u);
+    }
     c->sack_on = t->sack && seg->opt.sack_permitted;
 }
 
@@ -119,11 +121,11 @@ static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
             c->rcv_cap = (uint32_t)rounded;
     }
     /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
-    if (s->cfg.tcp.initial_window)
-        c->cwnd = s->cfg.tcp.initial_window * m;
-    else
-        c->cwnd = m > 2190 ? 2 * m : m > 1095 ? 3 * m : 4 * m;
-    c->ssthresh = UINT32_MAX;
+    uint32_t iw = s->cfg.tcp.initial_window ? s->cfg.tcp.initial_window * m
+                  : m > 2190                ? 2 * m
+                  : m > 1095                ? 3 * m
+                                            : 4 * m;
+    c->cc_ops->init(&c->cc, m, iw);
 }
 
 /* SND.WND from a segment: scaled, except on a SYN (RFC 7323 §2.2). */
@@ -174,8 +176,10 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
         return;
     }
     tcp_state_clone_listener(c);
-    c->tuple = (weir_tuple){.local_ip = x->dst_ip, .remote_ip = x->src_ip,
-                            .local_port = x->seg->dst_port, .remote_port = x->seg->src_port};
+    c->tuple = (weir_tuple){.local_ip = x->dst_ip,
+                            .remote_ip = x->src_ip,
+                            .local_port = x->seg->dst_port,
+                            .remote_port = x->seg->src_port};
     c->listener = l;
     l->children++;
     c->nodelay = l->nodelay;
@@ -186,6 +190,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->keepidle_us = l->keepidle_us;
     c->keepintvl_us = l->keepintvl_us;
     c->keepcnt = l->keepcnt;
+    c->cc_ops = l->cc_ops;
     /* Set RCV.NXT to SEG.SEQ+1, IRS to SEG.SEQ; select an ISS; send <SEQ=ISS><ACK=RCV.NXT>
      * <CTL=SYN,ACK>; SND.NXT = ISS+1, SND.UNA = ISS. Data on the SYN is not acknowledged (it
      * will be sent again), as no application has accepted the connection yet. */
@@ -291,8 +296,8 @@ static uint32_t rcv_window_now(const weir_stack *s, const tcp_conn *c)
 {
     uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     uint32_t free_space = c->rcv_cap - c->rcv.len;
-    bool full_tcb = c->state != WEIR_TCP_TIME_WAIT &&
-                    !(c->state == WEIR_TCP_SYN_RECEIVED && !c->active_open);
+    bool full_tcb =
+        c->state != WEIR_TCP_TIME_WAIT && !(c->state == WEIR_TCP_SYN_RECEIVED && !c->active_open);
     if (s->cfg.tcp.rcv_window_is_buffer && full_tcb && free_space > advertised)
         return free_space;
     return advertised;
@@ -353,6 +358,24 @@ static void note_old_data(tcp_conn *c, seg_ctx *x)
         x->dup_noted = note_duplicate(c, start, seq_min(start + x->data_len, c->rcv_nxt));
 }
 
+/* RFC 7323 §5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent is an old duplicate
+ * — in a fast connection its sequence number may have wrapped into the window — and is dropped
+ * with an ACK. A RST is exempt (§5.3 R1 names only non-RST segments); so is everything once
+ * TS.Recent is more than 24 days old (§5.5: the peer's clock may have wrapped since). */
+static bool paws_rejects(weir_stack *s, tcp_conn *c, const seg_ctx *x)
+{
+    const weir_tcp_options *o = &x->seg->opt;
+    if (!c->ts_on || !o->has_timestamps || x->rst || c->state < WEIR_TCP_SYN_RECEIVED ||
+        seq_geq(o->ts_val, c->ts_recent))
+        return false;
+    uint32_t idle_s = (uint32_t)(s->now_us / 1000000u) - c->ts_recent_s;
+    if (idle_s > 24u * 24 * 3600) {
+        c->ts_recent = o->ts_val; /* too old to compare with: start afresh */
+        return false;
+    }
+    return true;
+}
+
 static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
     const weir_tcp_repr *seg = x->seg;
@@ -379,8 +402,7 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
     }
     /* SYN-RECEIVED: the peer's SYN again means our SYN-ACK was lost; answer with the SYN-ACK
      * itself (as Linux does) rather than the bare ACK of the general rule. */
-    if (c->state == WEIR_TCP_SYN_RECEIVED && x->syn && !x->ack && !x->rst &&
-        seg->seq == c->irs) {
+    if (c->state == WEIR_TCP_SYN_RECEIVED && x->syn && !x->ack && !x->rst && seg->seq == c->irs) {
         c->snd_nxt = c->iss;
         return STEP_DONE;
     }
@@ -391,6 +413,8 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         x->syn = false;
         x->seq++;
     }
+    if (paws_rejects(s, c, x))
+        return drop_and_ack(s, c, x, WEIR_DROP_TCP_PAWS);
     uint32_t wnd = rcv_window_now(s, c);
     uint32_t len = seg_len(x);
     if (!acceptable(c, x->seq, len, wnd)) {
@@ -510,8 +534,6 @@ static void ack_send_buffer(weir_stack *s, tcp_conn *c, uint32_t ack)
         weir_sock_notify(s, c->handle, WEIR_EV_WRITABLE, 0);
 }
 
-/* RFC 5681 §3.1: slow start below ssthresh, congestion avoidance above; leaving fast recovery
- * deflates the window to ssthresh. */
 /* NewReno (RFC 6582 §3.2, step 3) for an ACK that moves SND.UNA during fast recovery. A full
  * ACK (covering `recover`) ends recovery with cwnd = min(ssthresh, FlightSize + SMSS); a partial
  * ACK says the next segment was lost too: resend it at once, deflate cwnd by what was
@@ -521,31 +543,38 @@ static void recovery_ack(weir_stack *s, tcp_conn *c, uint32_t acked)
 {
     if (seq_geq(c->snd_una, c->recover)) {
         c->in_recovery = false;
+        c->cc_ops->on_recovery_end(&c->cc, s->now_us);
         uint32_t flight = tcp_flight_size(c);
         uint32_t cap = (flight > c->snd_mss ? flight : c->snd_mss) + c->snd_mss;
-        c->cwnd = c->ssthresh < cap ? c->ssthresh : cap;
+        if (c->cc.cwnd > cap)
+            c->cc.cwnd = cap;
         return;
     }
     weir_count(s, WEIR_CTR_TCP_PARTIAL_ACKS);
     tcp_retransmit_head(s, c);
-    c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+    c->cc.cwnd = c->cc.cwnd > acked ? c->cc.cwnd - acked : 0;
     if (acked >= c->snd_mss)
-        c->cwnd += c->snd_mss;
-    if (c->cwnd < c->snd_mss)
-        c->cwnd = c->snd_mss;
+        c->cc.cwnd += c->snd_mss;
+    if (c->cc.cwnd < c->snd_mss)
+        c->cc.cwnd = c->snd_mss;
 }
 
-static void grow_cwnd(tcp_conn *c, uint32_t acked)
+/* The sender was using its window, so an ACK says the window can grow (RFC 7661: an
+ * application-limited sender learns nothing about the path). In slow start, using half of it
+ * counts: the window doubles each round trip, so half of it was the whole of it a round ago. */
+static bool cwnd_limited(const tcp_conn *c)
 {
-    if (c->cwnd < c->ssthresh)
-        c->cwnd += acked < c->snd_mss ? acked : c->snd_mss;
-    else
-        c->cwnd += (uint32_t)((uint64_t)c->snd_mss * c->snd_mss / c->cwnd) + 1;
+    uint32_t in_flight = tcp_in_flight(c);
+    if (c->cc.cwnd < c->cc.ssthresh && 2 * (uint64_t)in_flight >= c->cc.cwnd)
+        return true;
+    return in_flight + c->snd_mss > c->cc.cwnd;
 }
 
+/* SND.UNA moves to `ack` (§3.10.7.4, fifth step): RTT sample, send buffer, timers. The window
+ * arithmetic is the caller's: NewReno's below for connections without SACK, tcp_sack.c's
+ * otherwise. */
 static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
 {
-    uint32_t acked = ack - c->snd_una;
     if (c->rtt_measuring && seq_geq(ack, c->rtt_seq)) {
         tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start));
         c->rtt_measuring = false;
@@ -557,10 +586,6 @@ static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
     c->backoff = 0;
     c->dupacks = 0;
     c->tlp_sent = false;
-    if (c->in_recovery)
-        recovery_ack(s, c, acked);
-    else
-        grow_cwnd(c, acked);
     /* RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it
      * (as a tail loss probe when one is allowed). */
     if (c->snd_una == c->snd_max) {
@@ -580,15 +605,16 @@ static void dup_ack(weir_stack *s, tcp_conn *c)
      * go-back-N retransmissions arriving twice, not a new loss. */
     bool stale = c->recover_after_rto && seq_leq(c->snd_una, c->recover);
     if (++c->dupacks == 3 && !c->in_recovery && !stale) {
-        c->ssthresh = tcp_loss_ssthresh(c);
+        c->cc_ops->on_loss(&c->cc, tcp_flight_size(c), s->now_us);
+        weir_count(s, WEIR_CTR_TCP_FAST_RECOVERIES);
         c->in_recovery = true;
         c->recover = c->snd_max;
         c->recover_after_rto = false;
         c->rtt_measuring = false;
         tcp_retransmit_head(s, c);
-        c->cwnd = c->ssthresh + 3u * c->snd_mss;
+        c->cc.cwnd = c->cc.ssthresh + 3u * c->snd_mss;
     } else if (c->in_recovery) {
-        c->cwnd += c->snd_mss;
+        c->cc.cwnd += c->snd_mss;
     }
 }
 
@@ -603,6 +629,22 @@ static bool is_dup_ack(const tcp_conn *c, const seg_ctx *x)
     bool reports_sack = c->sack_on && x->seg->opt.sack_count > 0;
     return x->seg->ack == c->snd_una && x->data_len == 0 && !x->fin && !x->syn &&
            (same_window || reports_sack) && x->seg->window != 0 && c->snd_una != c->snd_max;
+}
+
+/* An ACK on a connection without SACK: NewReno (RFC 5681, RFC 6582). */
+static void newreno_ack(weir_stack *s, tcp_conn *c, const seg_ctx *x, uint32_t prior_una,
+                        bool limited)
+{
+    uint32_t acked = c->snd_una - prior_una;
+    if (acked == 0) {
+        if (is_dup_ack(c, x))
+            dup_ack(s, c);
+        return;
+    }
+    if (c->in_recovery)
+        recovery_ack(s, c, acked);
+    else
+        c->cc_ops->on_ack(&c->cc, acked, limited, c->srtt, s->now_us);
 }
 
 static bool our_fin_acked(const tcp_conn *c)
@@ -668,15 +710,19 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
     /* Any acceptable ACK proves the peer alive: probes so far were answered (MUST-37: keep
      * probing a zero window for as long as the peer keeps acknowledging). */
     c->probes = 0;
+    uint32_t prior_una = c->snd_una;
+    bool limited = cwnd_limited(c);
     if (seq_gt(ack, c->snd_una))
         new_ack(s, c, ack);
-    else if (is_dup_ack(c, x))
-        dup_ack(s, c);
+    if (tcp_sb_active(c))
+        tcp_sack_on_ack(s, c, x->seg, prior_una, limited,
+                        c->snd_una == prior_una && is_dup_ack(c, x));
+    else
+        newreno_ack(s, c, x, prior_una, limited);
     /* Window update (§3.10.7.4, fifth step): only from a segment newer than the last one that set
      * it, so an old reordered segment cannot shrink it. */
-    if (seq_leq(c->snd_una, ack) &&
-        (seq_lt(c->snd_wl1, x->seg->seq) ||
-         (c->snd_wl1 == x->seg->seq && seq_leq(c->snd_wl2, ack)))) {
+    if (seq_leq(c->snd_una, ack) && (seq_lt(c->snd_wl1, x->seg->seq) ||
+                                     (c->snd_wl1 == x->seg->seq && seq_leq(c->snd_wl2, ack)))) {
         bool opened = c->snd_wnd == 0 && x->seg->window > 0;
         take_window(c, x);
         if (opened) {
@@ -825,7 +871,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (!c->rcv_shut)
         note_data_arrival(s, c); /* before the window shrinks: Linux sizes quick ACKs by the
                                     window it last offered */
-    if (!x->dup_noted) /* RFC 2883 §4.1.2 */
+    if (!x->dup_noted)           /* RFC 2883 §4.1.2 */
         x->dup_noted = note_island_duplicate(c, x->seq, x->seq + x->data_len);
     tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
     uint32_t old = c->rcv_nxt;
@@ -871,8 +917,9 @@ static void process_fin(weir_stack *s, tcp_conn *c)
         if (our_fin_acked(c))
             tcp_enter_time_wait(s, c, "FIN received and our FIN is acknowledged");
         else
-            tcp_set_state(s, c, WEIR_TCP_CLOSING, "FIN received before the ACK of ours: "
-                                                  "simultaneous close");
+            tcp_set_state(s, c, WEIR_TCP_CLOSING,
+                          "FIN received before the ACK of ours: "
+                          "simultaneous close");
         break;
     case WEIR_TCP_FIN_WAIT_2:
         tcp_enter_time_wait(s, c, "FIN received in FIN-WAIT-2");
@@ -905,17 +952,20 @@ static step_result check_fin(weir_stack *s, tcp_conn *c, seg_ctx *x)
 /* The synchronized states (and SYN-RECEIVED): the steps of §3.10.7.4 in order. */
 /* RFC 7323 §4.3 (2): remember the TSval of an acceptable segment that covers the edge we last
  * acknowledged, to echo it in our next ACK. */
-static void update_ts_recent(tcp_conn *c, const seg_ctx *x)
+static void update_ts_recent(const weir_stack *s, tcp_conn *c, const seg_ctx *x)
 {
-    if (c->ts_on && x->seg->opt.has_timestamps && seq_leq(x->seg->seq, c->last_ack_sent))
+    if (c->ts_on && x->seg->opt.has_timestamps && seq_leq(x->seg->seq, c->last_ack_sent) &&
+        seq_geq(x->seg->opt.ts_val, c->ts_recent)) {
         c->ts_recent = x->seg->opt.ts_val;
+        c->ts_recent_s = (uint32_t)(s->now_us / 1000000u);
+    }
 }
 
 static step_result synchronized_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
     step_result r = check_sequence(s, c, x);
     if (r == STEP_CONTINUE)
-        update_ts_recent(c, x);
+        update_ts_recent(s, c, x);
     if (r == STEP_CONTINUE)
         r = check_rst(s, c, x);
     /* Third, the security check: weir has no security compartments (RFC 9293 §3.10.7.4). */
@@ -947,8 +997,13 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
                const uint8_t *frame, size_t frame_len)
 {
     (void)netif;
-    seg_ctx x = {.seg = seg, .src_ip = src_ip, .dst_ip = dst_ip, .frame = frame,
-                 .frame_len = frame_len, .seq = seg->seq, .data = seg->payload,
+    seg_ctx x = {.seg = seg,
+                 .src_ip = src_ip,
+                 .dst_ip = dst_ip,
+                 .frame = frame,
+                 .frame_len = frame_len,
+                 .seq = seg->seq,
+                 .data = seg->payload,
                  .data_len = (uint32_t)seg->payload_len};
     x.syn = seg->flags & WEIR_TCP_FLAG_SYN;
     x.fin = seg->flags & WEIR_TCP_FLAG_FIN;
@@ -959,7 +1014,9 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
         weir_drop(s, WEIR_DROP_TCP_BAD_FLAGS, frame, frame_len);
         return;
     }
-    weir_tuple t = {.local_ip = dst_ip, .remote_ip = src_ip, .local_port = seg->dst_port,
+    weir_tuple t = {.local_ip = dst_ip,
+                    .remote_ip = src_ip,
+                    .local_port = seg->dst_port,
                     .remote_port = seg->src_port};
     tcp_conn *c = tcp_table_lookup(s, &t);
     if (!c) {

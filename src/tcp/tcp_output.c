@@ -13,6 +13,18 @@ uint32_t tcp_data_end_seq(const tcp_conn *c) { return c->snd_buf_seq + c->snd.le
 
 uint32_t tcp_flight_size(const tcp_conn *c) { return c->snd_nxt - c->snd_una; }
 
+uint32_t tcp_in_flight(const tcp_conn *c)
+{
+    return tcp_sb_active(c) ? tcp_sb_pipe(c) : tcp_flight_size(c);
+}
+
+/* Room the congestion window leaves beside what is in flight. */
+static uint32_t cwnd_room(const tcp_conn *c)
+{
+    uint32_t in_flight = tcp_in_flight(c);
+    return c->cc.cwnd > in_flight ? c->cc.cwnd - in_flight : 0;
+}
+
 uint32_t tcp_loss_ssthresh(const tcp_conn *c)
 {
     uint32_t half = tcp_flight_size(c) / 2;
@@ -77,7 +89,7 @@ void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o
 {
     const weir_tcp_config *t = &s->cfg.tcp;
     bool offer = c->state == WEIR_TCP_SYN_SENT; /* a SYN offers; a SYN-ACK answers */
-    o->has_mss = true; /* MUST-14/15: always say our MSS on SYN */
+    o->has_mss = true;                          /* MUST-14/15: always say our MSS on SYN */
     o->mss = c->rcv_mss;
     if (offer ? t->window_scale : c->ws_on) {
         o->has_wscale = true;
@@ -260,9 +272,10 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
 {
     uint32_t end = tcp_data_end_seq(c);
     uint32_t avail = tcp_unsent_bytes(c);
-    uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
-    uint32_t limit = c->snd_una + wnd;
-    uint32_t usable = seq_gt(limit, c->snd_nxt) ? limit - c->snd_nxt : 0;
+    uint32_t usable = peer_window_room(c);
+    uint32_t room = cwnd_room(c);
+    if (room < usable)
+        usable = room;
     uint32_t len = avail < usable ? avail : usable;
     uint32_t mss = payload_mss(c);
     if (len > mss)
@@ -315,6 +328,7 @@ static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
     fill_ack(s, c, &r);
     c->retransmits++;
     weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
+    tcp_sb_on_send(s, c, seq, len + !!(r.flags & WEIR_TCP_FLAG_FIN));
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
     return true;
 }
@@ -339,13 +353,33 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
         c->fin_alone = len == 0;
     }
     sent_sequence_space(s, c, c->snd_nxt, seg_len);
+    tcp_sb_on_send(s, c, c->snd_nxt, seg_len);
     c->snd_nxt += seg_len;
     tcp_timer_stop(c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
 }
 
+/* RFC 6675 §4 NextSeg rule 1: a segment deemed lost goes before new data, when the congestion
+ * window has room for it (PRR sets the window in recovery). */
+static bool resend_lost(weir_stack *s, tcp_conn *c)
+{
+    uint32_t seq, len;
+    if (!tcp_sb_next_lost(s, c, payload_mss(c), &seq, &len) || cwnd_room(c) < len)
+        return false;
+    bool head = seq == c->snd_una;
+    if (c->fin_sent && seq + len == c->fin_seq + 1)
+        len--; /* the FIN is sent again after the data (resend adds it) */
+    if (!resend(s, c, seq, len))
+        return false;
+    if (head)
+        tcp_rto_restart(s, c);
+    return true;
+}
+
 static void send_data(weir_stack *s, tcp_conn *c)
 {
+    while (resend_lost(s, c))
+        ;
     for (;;) {
         bool fin;
         uint32_t len = next_data_len(c, &fin);
@@ -378,8 +412,7 @@ bool tcp_send_override(weir_stack *s, tcp_conn *c)
 static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
 {
     if (tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
-        c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX &&
-        c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX)
+        c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX && c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX)
         tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
 }
 
@@ -514,6 +547,13 @@ void tcp_send_rst_for(weir_stack *s, tcp_conn *c)
     base_repr(c, &r);
     r.seq = c->snd_max; /* SND.NXT, unrewound (see tcp_send_ack) */
     r.flags = WEIR_TCP_FLAG_RST;
+    if (c->ts_on && c->state >= WEIR_TCP_ESTABLISHED) {
+        /* RFC 7323 §4.2 leaves it open; Linux stamps its RSTs, and a peer checking PAWS on
+         * RSTs (which §5.3 does not ask for) then still takes them. */
+        r.opt.has_timestamps = true;
+        r.opt.ts_val = tcp_ts_now(s, c);
+        r.opt.ts_ecr = c->ts_recent;
+    }
     if (c->state >= WEIR_TCP_ESTABLISHED) {
         r.flags |= WEIR_TCP_FLAG_ACK;
         r.ack = c->rcv_nxt;

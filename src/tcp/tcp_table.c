@@ -11,9 +11,9 @@
 
 struct tcp_table {
     tcp_conn **buckets;
-    uint32_t nbuckets;     /* power of two */
-    tcp_conn *all;         /* every record, newest first */
-    tcp_conn *listeners;   /* chained through hash_next */
+    uint32_t nbuckets;   /* power of two */
+    tcp_conn *all;       /* every record, newest first */
+    tcp_conn *listeners; /* chained through hash_next */
     uint32_t count;
 };
 
@@ -39,6 +39,7 @@ static void conn_release(weir_stack *s, tcp_conn *c)
 {
     tcp_ring_free(s, &c->snd);
     tcp_ring_free(s, &c->rcv);
+    tcp_sb_release(s, c);
     weir_free(s, c, sizeof *c);
 }
 
@@ -76,6 +77,8 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->keepidle_us = s->cfg.tcp.keepalive_idle_us;
     c->keepintvl_us = s->cfg.tcp.keepalive_interval_us;
     c->keepcnt = s->cfg.tcp.keepalive_count;
+    c->cc_ops = tcp_cc_find(s->cfg.tcp.congestion_control);
+    c->sb.reo_wnd_mult = 1;
     c->all_next = t->all;
     if (t->all)
         t->all->all_prev = c;

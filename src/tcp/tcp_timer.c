@@ -133,9 +133,14 @@ static void trace_timer(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
 {
     if (!weir_tracing(s))
         return;
-    weir_trace_event ev = {.kind = WEIR_TRACE_TIMER, .tuple = c->tuple, .sock = c->handle,
-                           .iss = c->iss, .irs = c->irs, .old_state = c->state,
-                           .new_state = c->state, .timer = t};
+    weir_trace_event ev = {.kind = WEIR_TRACE_TIMER,
+                           .tuple = c->tuple,
+                           .sock = c->handle,
+                           .iss = c->iss,
+                           .irs = c->irs,
+                           .old_state = c->state,
+                           .new_state = c->state,
+                           .timer = t};
     weir_trace_emit(s, &ev);
 }
 
@@ -184,8 +189,11 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
     c->backoff++;
     uint64_t rto = (uint64_t)c->rto * 2;
     c->rto = rto > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : (uint32_t)rto;
-    c->ssthresh = tcp_loss_ssthresh(c);
-    c->cwnd = c->snd_mss;
+    /* RFC 5681 (4): ssthresh is reduced when the segment "has not yet been resent by way of the
+     * retransmission timer": the first timeout of a series only. */
+    if (c->backoff == 1)
+        c->cc_ops->on_rto(&c->cc, tcp_flight_size(c), s->now_us);
+    c->cc.cwnd = c->snd_mss;
     c->dupacks = 0;
     c->in_recovery = false;
     c->recover = c->snd_max; /* RFC 6582 §3.2 step 4 */
@@ -193,9 +201,16 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
     c->rtt_measuring = false; /* Karn: the retransmission cannot be timed */
     if (synchronizing(c))
         c->syn_retransmitted = true;
-    /* Go back to the first unacknowledged byte; the timer restarts when it is resent. */
-    c->snd_nxt = c->snd_una;
+    if (!synchronizing(c) && tcp_sb_active(c) && c->sb.count > 0) {
+        /* RFC 6675 §5.1: resend what was not SACKed, in order, as the window reopens. */
+        tcp_sack_on_rto(c);
+    } else {
+        /* Go back to the first unacknowledged byte; the timer restarts when it is resent. */
+        c->snd_nxt = c->snd_una;
+    }
     tcp_output(s, c);
+    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX && c->snd_una != c->snd_max)
+        tcp_rto_restart(s, c); /* nothing could go (a zero window): keep the timer running */
     return false;
 }
 
@@ -255,6 +270,9 @@ static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
         return finish(s, c, "2*MSL elapsed in TIME-WAIT");
     case WEIR_TIMER_FIN_WAIT_2:
         return finish(s, c, "FIN-WAIT-2 timeout: the peer never closed");
+    case WEIR_TIMER_REORDER:
+        tcp_rack_timeout(s, c);
+        return false;
     case WEIR_TIMER_COUNT:
         break;
     }

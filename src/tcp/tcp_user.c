@@ -142,8 +142,7 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->snd_mss = 536; /* until the peer says otherwise (MUST-15) */
-    c->cwnd = 4u * 536;
-    c->ssthresh = UINT32_MAX;
+    c->cc_ops->init(&c->cc, 536, 4u * 536);
     c->rcv_mss = tcp_our_mss(s, c);
     c->rcv_wscale = s->cfg.tcp.window_scale ? tcp_wscale_for(s, c) : 0; /* offered on the SYN */
     weir_random_bytes(s, &c->ts_offset, sizeof c->ts_offset);
@@ -154,7 +153,10 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
 }
 
 /* A connection's error, reported once to each call that cannot proceed. */
-static int conn_error_or(const tcp_conn *c, int otherwise) { return c->error ? c->error : otherwise; }
+static int conn_error_or(const tcp_conn *c, int otherwise)
+{
+    return c->error ? c->error : otherwise;
+}
 
 /* What weir_tcp_send would take now: the states it accepts data in (§3.10.2), before a FIN. */
 static uint32_t send_space(const tcp_conn *c)
@@ -445,6 +447,22 @@ static void set_quick_ack(weir_stack *s, tcp_conn *c, bool on)
     }
 }
 
+/* Switch modules: the window and threshold carry over, the new module's own state starts
+ * afresh (as Linux's TCP_CONGESTION does). */
+static int set_congestion_control(tcp_conn *c, int value)
+{
+    const tcp_cc_ops *ops = value >= 0 ? tcp_cc_find((weir_tcp_cc)value) : NULL;
+    if (!ops)
+        return WEIR_EINVAL;
+    if (ops == c->cc_ops)
+        return 0;
+    tcp_cc_state old = c->cc;
+    ops->init(&c->cc, old.mss, old.cwnd);
+    c->cc.ssthresh = old.ssthresh;
+    c->cc_ops = ops;
+    return 0;
+}
+
 int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
 {
     tcp_conn *c;
@@ -462,8 +480,7 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         return 0;
     case WEIR_TCP_OPT_SNDBUF:
     case WEIR_TCP_OPT_RCVBUF:
-        if (value < 1 || (opt == WEIR_TCP_OPT_RCVBUF && value > 65535 &&
-                          !s->cfg.tcp.window_scale))
+        if (value < 1 || (opt == WEIR_TCP_OPT_RCVBUF && value > 65535 && !s->cfg.tcp.window_scale))
             return WEIR_EINVAL;
         if (!before_open(c) || c->snd.buf || c->rcv.buf)
             return WEIR_ESTATE;
@@ -498,6 +515,8 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
     case WEIR_TCP_OPT_QUICKACK:
         set_quick_ack(s, c, value != 0);
         return 0;
+    case WEIR_TCP_OPT_CONGESTION:
+        return set_congestion_control(c, value);
     }
     return WEIR_EINVAL;
 }
@@ -538,6 +557,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
     case WEIR_TCP_OPT_QUICKACK:
         *value = c->quick_acks > 0 && !c->interactive;
         return 0;
+    case WEIR_TCP_OPT_CONGESTION:
+        *value = c->cc_ops == &tcp_cc_newreno ? WEIR_TCP_CC_NEWRENO : WEIR_TCP_CC_CUBIC;
+        return 0;
     }
     return WEIR_EINVAL;
 }
@@ -564,7 +586,9 @@ int weir_tcp_drop(weir_stack *s, weir_endpoint local, weir_endpoint remote)
 {
     if (!s)
         return WEIR_EINVAL;
-    weir_tuple t = {.local_ip = local.ip, .remote_ip = remote.ip, .local_port = local.port,
+    weir_tuple t = {.local_ip = local.ip,
+                    .remote_ip = remote.ip,
+                    .local_port = local.port,
                     .remote_port = remote.port};
     tcp_conn *c = tcp_table_lookup(s, &t);
     if (!c || c->state == WEIR_TCP_LISTEN)
@@ -600,8 +624,8 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->srtt_us = c->srtt;
     info->rttvar_us = c->rttvar;
     info->rto_us = c->rto;
-    info->cwnd = c->cwnd;
-    info->ssthresh = c->ssthresh;
+    info->cwnd = c->cc.cwnd;
+    info->ssthresh = c->cc.ssthresh;
     info->backoff = c->backoff;
     info->retransmits = c->retransmits;
     info->bytes_sent = c->bytes_acked;

@@ -1,0 +1,560 @@
+/* tcp_sack.c — loss recovery on SACK connections: the scoreboard (RFC 6675), RACK loss detection
+ * (RFC 8985 §6), Proportional Rate Reduction (RFC 6937) and the D-SACK undo.
+ *
+ * Every ACK on a SACK connection comes through tcp_sack_on_ack(): SND.UNA has already moved
+ * (tcp_input.c); here the SACK blocks mark records, RACK decides from transmission times which
+ * records are lost, and fast recovery starts, continues under PRR or ends. tcp_output.c sends the
+ * LOST records again before any new data (RFC 6675 §4 NextSeg rule 1), within the window PRR
+ * set; an RTO marks every record not SACKed as LOST (RFC 6675 §5.1) instead of rewinding SND.NXT.
+ *
+ * Connections without SACK keep the NewReno duplicate-ACK machinery of tcp_input.c. */
+#include <string.h>
+
+#include "tcp/tcp_conn.h"
+
+enum {
+    SB_MIN_CAP = 16,
+    SB_MAX_CAP = 1u << 22, /* records: far beyond any send buffer's segments */
+    DUP_THRESH = 3,        /* RFC 6675 §2 DupThresh */
+    REO_WND_PERSIST = 16,  /* RFC 8985 §6.2 step 4: recoveries before the multiplier resets */
+};
+
+/* ---- the record array --------------------------------------------------------------------- */
+
+bool tcp_sb_active(const tcp_conn *c) { return c->sack_on && !c->sb_disabled; }
+
+static tcp_seg_rec *rec_at(const tcp_scoreboard *sb, uint32_t i) { return &sb->rec[sb->head + i]; }
+
+static uint32_t rec_start(const tcp_scoreboard *sb, uint32_t i)
+{
+    return i == 0 ? sb->base : rec_at(sb, i - 1)->end;
+}
+
+static uint32_t rec_len(const tcp_scoreboard *sb, uint32_t i)
+{
+    return rec_at(sb, i)->end - rec_start(sb, i);
+}
+
+static uint32_t now32(const weir_stack *s) { return (uint32_t)s->now_us; }
+
+void tcp_sb_release(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    weir_free(s, sb->rec, (size_t)sb->cap * sizeof *sb->rec);
+    sb->rec = NULL;
+    sb->cap = sb->head = sb->count = 0;
+    sb->sacked = sb->lost = sb->sacked_segs = 0;
+}
+
+/* Out of memory for the scoreboard: this connection recovers as a NewReno one from now on (its
+ * recovery state carries over: `recover` was set on entry either way). */
+static void give_up_scoreboard(weir_stack *s, tcp_conn *c)
+{
+    tcp_sb_release(s, c);
+    c->sb_disabled = true;
+    c->dupacks = 0;
+    weir_count(s, WEIR_CTR_TCP_SCOREBOARD_NOMEM);
+}
+
+/* Room for one more record at the end; false when memory ran out. */
+static bool reserve_one(weir_stack *s, tcp_scoreboard *sb)
+{
+    if (sb->head + sb->count < sb->cap)
+        return true;
+    if (sb->head > 0) { /* slide down: pops leave room at the front */
+        memmove(sb->rec, sb->rec + sb->head, (size_t)sb->count * sizeof *sb->rec);
+        sb->head = 0;
+        return true;
+    }
+    uint32_t cap = sb->cap ? 2 * sb->cap : SB_MIN_CAP;
+    if (cap > SB_MAX_CAP)
+        return false;
+    tcp_seg_rec *rec = weir_alloc(s, (size_t)cap * sizeof *rec);
+    if (!rec)
+        return false;
+    if (sb->count)
+        memcpy(rec, sb->rec, (size_t)sb->count * sizeof *rec);
+    weir_free(s, sb->rec, (size_t)sb->cap * sizeof *sb->rec);
+    sb->rec = rec;
+    sb->cap = cap;
+    return true;
+}
+
+/* Split record i at `seq` (strictly inside it) into two with the same flags and time. */
+static bool split_at(weir_stack *s, tcp_scoreboard *sb, uint32_t i, uint32_t seq)
+{
+    if (!reserve_one(s, sb))
+        return false;
+    tcp_seg_rec *r = rec_at(sb, i);
+    memmove(r + 1, r, (size_t)(sb->count - i) * sizeof *r);
+    sb->count++;
+    r->end = seq;
+    if (r->flags & TCP_SEG_SACKED)
+        sb->sacked_segs++;
+    return true;
+}
+
+/* The first record whose end lies beyond `seq` (binary search: ends increase). */
+static uint32_t find_rec(const tcp_scoreboard *sb, uint32_t seq)
+{
+    uint32_t lo = 0, hi = sb->count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (seq_gt(rec_at(sb, mid)->end, seq))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+uint32_t tcp_sb_pipe(const tcp_conn *c)
+{
+    const tcp_scoreboard *sb = &c->sb;
+    uint32_t flight = c->snd_max - c->snd_una;
+    uint32_t out = sb->sacked + sb->lost;
+    return flight > out ? flight - out : 0;
+}
+
+static void count_flag_change(tcp_scoreboard *sb, uint32_t len, uint8_t old, uint8_t now)
+{
+    if ((old & TCP_SEG_LOST) && !(now & TCP_SEG_LOST))
+        sb->lost -= len;
+    else if (!(old & TCP_SEG_LOST) && (now & TCP_SEG_LOST))
+        sb->lost += len;
+    if ((old & TCP_SEG_SACKED) && !(now & TCP_SEG_SACKED)) {
+        sb->sacked -= len;
+        sb->sacked_segs--;
+    } else if (!(old & TCP_SEG_SACKED) && (now & TCP_SEG_SACKED)) {
+        sb->sacked += len;
+        sb->sacked_segs++;
+    }
+}
+
+static void set_flags(tcp_scoreboard *sb, uint32_t i, uint8_t flags)
+{
+    tcp_seg_rec *r = rec_at(sb, i);
+    count_flag_change(sb, rec_len(sb, i), r->flags, flags);
+    r->flags = flags;
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+static void note_new_segment(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
+{
+    tcp_scoreboard *sb = &c->sb;
+    if (sb->count == 0)
+        sb->base = sb->end = seq;
+    if (seq != sb->end || !reserve_one(s, sb)) {
+        give_up_scoreboard(s, c); /* seq != end would be an engine bug: stay safe */
+        return;
+    }
+    *rec_at(sb, sb->count++) = (tcp_seg_rec){.end = seq + len, .xmit_us = now32(s)};
+    sb->end = seq + len;
+}
+
+static void note_resent(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
+{
+    tcp_scoreboard *sb = &c->sb;
+    for (uint32_t i = find_rec(sb, seq); i < sb->count && seq_lt(rec_start(sb, i), seq + len);
+         i++) {
+        tcp_seg_rec *r = rec_at(sb, i);
+        if (r->flags & TCP_SEG_SACKED)
+            continue;
+        set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_RETRANS));
+        r->xmit_us = now32(s);
+        if (c->in_recovery)
+            sb->undo_retrans++;
+    }
+}
+
+void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
+{
+    if (!tcp_sb_active(c) || len == 0)
+        return;
+    if (c->in_recovery)
+        c->sb.prr_out += len;
+    if (seq_geq(seq, c->sb.end) || c->sb.count == 0)
+        note_new_segment(s, c, seq, len);
+    else
+        note_resent(s, c, seq, len);
+}
+
+/* The first LOST record, cut to at most `max_len` bytes (the segment that goes out next). */
+bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq, uint32_t *len)
+{
+    tcp_scoreboard *sb = &c->sb;
+    if (!tcp_sb_active(c) || sb->lost == 0)
+        return false;
+    for (uint32_t i = 0; i < sb->count; i++) {
+        if (!(rec_at(sb, i)->flags & TCP_SEG_LOST))
+            continue;
+        uint32_t start = rec_start(sb, i);
+        if (rec_len(sb, i) > max_len && !split_at(s, sb, i, start + max_len)) {
+            give_up_scoreboard(s, c);
+            return false;
+        }
+        *seq = start;
+        *len = rec_len(sb, i);
+        return true;
+    }
+    return false;
+}
+
+/* RFC 6675 §5.1: after a timeout everything not SACKed is presumed lost and is sent again, in
+ * order, as the congestion window reopens — SACKed data is not resent. */
+void tcp_sb_mark_all_lost(tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    for (uint32_t i = 0; i < sb->count; i++) {
+        uint8_t f = rec_at(sb, i)->flags;
+        if (!(f & TCP_SEG_SACKED))
+            set_flags(sb, i, (uint8_t)(f | TCP_SEG_LOST));
+    }
+}
+
+/* ---- cumulative ACK ----------------------------------------------------------------------- */
+
+/* SND.UNA moved to `ack`: forget what it covers. */
+static uint32_t drop_acked(tcp_conn *c, uint32_t ack)
+{
+    tcp_scoreboard *sb = &c->sb;
+    uint32_t removed = 0;
+    while (sb->count > 0 && seq_leq(rec_at(sb, 0)->end, ack)) {
+        set_flags(sb, 0, 0);
+        sb->base = rec_at(sb, 0)->end;
+        sb->head++;
+        sb->count--;
+        removed++;
+    }
+    if (sb->count > 0 && seq_gt(ack, sb->base)) {
+        /* Part of a segment: its bytes below `ack` leave the counters. */
+        tcp_seg_rec *r = rec_at(sb, 0);
+        uint8_t f = r->flags;
+        set_flags(sb, 0, 0);
+        sb->base = ack;
+        set_flags(sb, 0, f);
+    }
+    if (sb->count == 0) {
+        sb->head = 0;
+        sb->base = sb->end = ack;
+    }
+    return removed;
+}
+
+/* ---- RACK (RFC 8985 §6.2) ----------------------------------------------------------------- */
+
+static bool time_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+
+/* "RACK_sent_after": t1/seq1 was sent after t2/seq2. */
+static bool sent_after(uint32_t t1, uint32_t seq1, uint32_t t2, uint32_t seq2)
+{
+    return time_before(t2, t1) || (t1 == t2 && seq_gt(seq1, seq2));
+}
+
+/* Step 2 and 3 for one newly delivered record. */
+static void rack_delivered(const weir_stack *s, tcp_scoreboard *sb, const tcp_seg_rec *r,
+                           const weir_tcp_options *opt, uint32_t ts_offset)
+{
+    uint32_t rtt = now32(s) - r->xmit_us;
+    if (seq_gt(r->end, sb->fack))
+        sb->fack = r->end;
+    else if (!(r->flags & TCP_SEG_RETRANS))
+        sb->reordering_seen = true; /* delivered below one delivered before, never resent */
+    if (r->flags & TCP_SEG_RETRANS) {
+        /* Which transmission was delivered is ambiguous: an RTT shorter than the path's, or a
+         * timestamp echo older than the retransmission, says the original was. */
+        if (sb->min_rtt_us && rtt < sb->min_rtt_us)
+            return;
+        if (opt->has_timestamps &&
+            time_before((opt->ts_ecr - ts_offset) * 1000u, r->xmit_us - 999u))
+            return;
+    }
+    sb->rack_rtt_us = rtt;
+    if (!sb->min_rtt_us || rtt < sb->min_rtt_us)
+        sb->min_rtt_us = rtt ? rtt : 1;
+    if (!sb->rack_valid || sent_after(r->xmit_us, r->end, sb->rack_xmit_us, sb->rack_end)) {
+        sb->rack_xmit_us = r->xmit_us;
+        sb->rack_end = r->end;
+        sb->rack_valid = true;
+    }
+}
+
+/* Step 4: the reordering window. */
+static uint32_t rack_reo_wnd(const tcp_conn *c)
+{
+    const tcp_scoreboard *sb = &c->sb;
+    if (!sb->reordering_seen &&
+        (c->in_recovery || c->recover_after_rto || sb->sacked_segs >= DUP_THRESH))
+        return 0;
+    uint64_t wnd = (uint64_t)sb->reo_wnd_mult * sb->min_rtt_us / 4;
+    return wnd < c->srtt ? (uint32_t)wnd : c->srtt;
+}
+
+static void rack_note_dsack(tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    if (sb->dsack_round_open && seq_geq(c->snd_una, sb->dsack_round))
+        sb->dsack_round_open = false;
+    if (!sb->dsack_round_open) {
+        sb->dsack_round = c->snd_max;
+        sb->dsack_round_open = true;
+        if (sb->reo_wnd_mult < 255)
+            sb->reo_wnd_mult++;
+        sb->reo_wnd_persist = REO_WND_PERSIST;
+    }
+}
+
+/* Step 5: mark LOST every record sent before the most recently delivered one by more than the
+ * reordering window; return how long until the next one would be (0 = none waiting). */
+static uint32_t rack_detect_loss(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    if (!sb->rack_valid)
+        return 0;
+    uint32_t reo_wnd = rack_reo_wnd(c);
+    uint32_t wait = 0;
+    for (uint32_t i = 0; i < sb->count; i++) {
+        tcp_seg_rec *r = rec_at(sb, i);
+        if (r->flags & (TCP_SEG_SACKED | TCP_SEG_LOST))
+            continue;
+        if (!sent_after(sb->rack_xmit_us, sb->rack_end, r->xmit_us, r->end)) {
+            /* Records are in sequence order; first transmissions also in time order, so after
+             * one sent later than RACK's, only retransmissions could qualify. */
+            if (!(r->flags & TCP_SEG_RETRANS) && seq_geq(r->end, sb->rack_end))
+                break;
+            continue;
+        }
+        int64_t remaining = (int64_t)(int32_t)(r->xmit_us - now32(s)) + sb->rack_rtt_us + reo_wnd;
+        if (remaining <= 0) {
+            set_flags(sb, i, (uint8_t)(r->flags | TCP_SEG_LOST));
+            weir_count(s, WEIR_CTR_TCP_RACK_LOST);
+        } else if ((uint32_t)remaining > wait) {
+            wait = (uint32_t)remaining;
+        }
+    }
+    return wait;
+}
+
+/* ---- SACK blocks -------------------------------------------------------------------------- */
+
+/* RFC 2883 §4: a D-SACK is a first block below SND.UNA, or one inside the second block. */
+static bool is_dsack(const tcp_conn *c, const weir_tcp_options *opt, uint32_t prior_una)
+{
+    if (opt->sack_count == 0)
+        return false;
+    const weir_tcp_sack_block *b = &opt->sack[0];
+    if (seq_leq(b->right, prior_una))
+        return true;
+    return opt->sack_count > 1 && seq_geq(b->left, opt->sack[1].left) &&
+           seq_leq(b->right, opt->sack[1].right) && seq_gt(c->snd_max, b->left);
+}
+
+/* Mark the records one SACK block covers; returns the bytes newly SACKed. Blocks outside
+ * SND.UNA..SND.MAX or inverted are ignored (RFC 2018 §8 / the issue: validated blocks only). */
+static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
+                            const weir_tcp_options *opt)
+{
+    tcp_scoreboard *sb = &c->sb;
+    if (!seq_lt(b.left, b.right) || seq_gt(b.right, c->snd_max) || seq_lt(b.left, c->snd_una) ||
+        b.right - b.left > c->snd_max - c->snd_una) {
+        weir_count(s, WEIR_CTR_TCP_SACK_BLOCKS_IGNORED);
+        return 0;
+    }
+    uint32_t left = seq_max(b.left, sb->base), right = seq_min(b.right, sb->end);
+    if (!seq_lt(left, right))
+        return 0;
+    uint32_t i = find_rec(sb, left);
+    if (i < sb->count && seq_lt(rec_start(sb, i), left) && split_at(s, sb, i, left))
+        i++;
+    uint32_t newly = 0;
+    for (; i < sb->count && seq_leq(rec_at(sb, i)->end, right); i++) {
+        tcp_seg_rec *r = rec_at(sb, i);
+        if (r->flags & TCP_SEG_SACKED)
+            continue;
+        newly += rec_len(sb, i);
+        rack_delivered(s, sb, r, opt, c->ts_offset);
+        set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_SACKED));
+    }
+    /* A block ending inside a record SACKs that record's front part only. */
+    if (i < sb->count && seq_lt(rec_start(sb, i), right) &&
+        !(rec_at(sb, i)->flags & TCP_SEG_SACKED) && split_at(s, sb, i, right)) {
+        tcp_seg_rec *r = rec_at(sb, i);
+        newly += rec_len(sb, i);
+        rack_delivered(s, sb, r, opt, c->ts_offset);
+        set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_SACKED));
+    }
+    return newly;
+}
+
+/* ---- recovery ----------------------------------------------------------------------------- */
+
+/* RFC 6937 §3: on entry, RecoverFS is the flight; the congestion control module sets ssthresh
+ * (NewReno halves, CUBIC takes 0.7 of the flight). */
+static void enter_recovery(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    c->in_recovery = true;
+    c->recover = c->snd_max;
+    c->rtt_measuring = false;
+    c->cc_ops->on_loss(&c->cc, c->snd_max - c->snd_una, s->now_us);
+    sb->prr_delivered = sb->prr_out = 0;
+    sb->recover_fs = c->snd_max - c->snd_una;
+    sb->undo_retrans = 0;
+    sb->undo_possible = true;
+    weir_count(s, WEIR_CTR_TCP_FAST_RECOVERIES);
+}
+
+static void exit_recovery(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    c->in_recovery = false;
+    c->cc_ops->on_recovery_end(&c->cc, s->now_us);
+    if (sb->reo_wnd_persist > 0 && --sb->reo_wnd_persist == 0)
+        sb->reo_wnd_mult = 1;
+}
+
+/* RFC 6937 §3, with the slow-start reduction bound (PRR-SSRB): the window follows the ACK clock
+ * down to ssthresh, sending about ssthresh/RecoverFS of what is delivered while the flight is
+ * above it, and rebuilding toward it, at most one SMSS beyond what was delivered, once below. */
+static void prr_update(tcp_conn *c, uint32_t delivered)
+{
+    tcp_scoreboard *sb = &c->sb;
+    sb->prr_delivered += delivered;
+    uint32_t pipe = tcp_sb_pipe(c);
+    uint32_t ssthresh = c->cc.ssthresh;
+    int64_t sndcnt;
+    if (pipe > ssthresh) {
+        uint64_t fs = sb->recover_fs ? sb->recover_fs : 1;
+        sndcnt = (int64_t)(((uint64_t)sb->prr_delivered * ssthresh + fs - 1) / fs) - sb->prr_out;
+    } else {
+        int64_t owed = (int64_t)sb->prr_delivered - sb->prr_out;
+        int64_t limit = (owed > delivered ? owed : (int64_t)delivered) + c->snd_mss;
+        int64_t gap = (int64_t)ssthresh - pipe;
+        sndcnt = gap < limit ? gap : limit;
+    }
+    if (sndcnt < 0)
+        sndcnt = 0;
+    /* The fast retransmit itself goes at once (Linux's tcp_cwnd_reduction does the same). */
+    if (sb->prr_out == 0 && sndcnt < c->snd_mss)
+        sndcnt = c->snd_mss;
+    c->cc.cwnd = pipe + (uint32_t)sndcnt;
+}
+
+/* RFC 2883 §5 / RFC 8985 §9: when D-SACKs show every retransmission of this episode arrived
+ * twice, the loss was not real: put the window back. */
+static void note_dsack_for_undo(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    if (!sb->undo_possible || sb->undo_retrans == 0)
+        return;
+    if (--sb->undo_retrans == 0) {
+        tcp_cc_undo(&c->cc);
+        sb->undo_possible = false;
+        c->in_recovery = false;
+        weir_count(s, WEIR_CTR_TCP_SPURIOUS_UNDO);
+    }
+}
+
+static void arm_reorder_timer(weir_stack *s, tcp_conn *c, uint32_t wait)
+{
+    if (wait)
+        tcp_timer_set(c, WEIR_TIMER_REORDER, s->now_us + wait);
+    else
+        tcp_timer_stop(c, WEIR_TIMER_REORDER);
+}
+
+/* RFC 6675 §5 (2) and (4): DupThresh duplicate ACKs say the first segment not SACKed is lost,
+ * SACK blocks or not (a middlebox may strip them; the peer may send none). */
+static void count_dup_ack(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
+    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || sb->lost > 0)
+        return;
+    for (uint32_t i = 0; i < sb->count; i++) {
+        uint8_t f = rec_at(sb, i)->flags;
+        if (!(f & TCP_SEG_SACKED)) {
+            if (!(f & TCP_SEG_RETRANS))
+                set_flags(sb, i, (uint8_t)(f | TCP_SEG_LOST));
+            return;
+        }
+    }
+}
+
+void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una,
+                     bool cwnd_limited, bool dup_ack)
+{
+    tcp_scoreboard *sb = &c->sb;
+    const weir_tcp_options *opt = &seg->opt;
+    uint32_t acked = c->snd_una - prior_una;
+    uint32_t delivered = acked;
+    if (sb->count > 0) {
+        uint32_t first = find_rec(sb, prior_una);
+        for (uint32_t i = first; i < sb->count && seq_leq(rec_at(sb, i)->end, c->snd_una); i++)
+            if (!(rec_at(sb, i)->flags & TCP_SEG_SACKED))
+                rack_delivered(s, sb, rec_at(sb, i), opt, c->ts_offset);
+        uint32_t sacked_before = sb->sacked;
+        drop_acked(c, c->snd_una);
+        /* Bytes SACKed earlier and now cumulatively acknowledged were delivered already. */
+        uint32_t gone = sacked_before - sb->sacked;
+        delivered = acked > gone ? acked - gone : 0;
+    }
+    if (seq_geq(c->snd_una, sb->fack))
+        sb->fack = c->snd_una;
+    bool dsack = is_dsack(c, opt, prior_una);
+    if (dsack) {
+        weir_count(s, WEIR_CTR_TCP_DSACKS_RECEIVED);
+        rack_note_dsack(c);
+        note_dsack_for_undo(s, c);
+    }
+    for (unsigned k = dsack ? 1 : 0; k < opt->sack_count && sb->count > 0; k++)
+        delivered += apply_block(s, c, opt->sack[k], opt);
+    if (c->sb_disabled)
+        return;
+    if (dup_ack)
+        count_dup_ack(s, c);
+
+    arm_reorder_timer(s, c, rack_detect_loss(s, c));
+    if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))
+        c->recover_after_rto = false; /* everything sent before the timeout is accounted for */
+    if (!c->in_recovery && !c->recover_after_rto && sb->lost > 0)
+        enter_recovery(s, c);
+    if (c->in_recovery) {
+        if (seq_lt(c->snd_una, c->recover)) {
+            prr_update(c, delivered);
+            return;
+        }
+        exit_recovery(s, c); /* the window is ssthresh now: no growth on this ACK */
+        acked = 0;
+    }
+    if (acked > 0)
+        c->cc_ops->on_ack(&c->cc, acked, cwnd_limited, c->srtt, s->now_us);
+    if (sb->count == 0)
+        tcp_sb_release(s, c);
+}
+
+/* The reordering timer (RFC 8985 §6.3): records that were waiting out the reordering window
+ * are now lost; recovery starts if it has not. */
+void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
+{
+    if (!tcp_sb_active(c))
+        return;
+    weir_count(s, WEIR_CTR_TCP_REORDER_TIMEOUTS);
+    arm_reorder_timer(s, c, rack_detect_loss(s, c));
+    if (!c->in_recovery && !c->recover_after_rto && c->sb.lost > 0) {
+        enter_recovery(s, c);
+        prr_update(c, 0);
+    }
+    tcp_output(s, c);
+}
+
+/* The retransmission timer fired on a SACK connection (RFC 6675 §5.1, RFC 5681 (4)). */
+void tcp_sack_on_rto(tcp_conn *c)
+{
+    tcp_scoreboard *sb = &c->sb;
+    tcp_sb_mark_all_lost(c);
+    c->in_recovery = false;
+    sb->undo_possible = false;
+    tcp_timer_stop(c, WEIR_TIMER_REORDER);
+}

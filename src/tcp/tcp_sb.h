@@ -1,0 +1,52 @@
+/* tcp_sb.h — the sender's scoreboard: one record per segment in flight.
+ *
+ * RFC 6675 keeps SACK state per sequence number and RFC 8985 (RACK) needs the time each segment
+ * was last sent; both fit in one record per transmitted segment, as Linux keeps them on its
+ * retransmission queue. The records cover [base, end) without gaps, in sequence order, so a
+ * segment's start is the previous record's end. They live in an array allocated on demand (the
+ * first segment sent on a SACK connection) and released whenever nothing is in flight: an idle
+ * connection holds no scoreboard memory.
+ *
+ * Each record not yet SACKed is in flight, LOST (waiting to be sent again) or RETRANS (sent
+ * again after a loss, or as a tail loss probe); so the bytes in flight (RFC 6675 "pipe") are
+ * simply end - base - sacked - lost. */
+#ifndef WEIR_TCP_SB_H
+#define WEIR_TCP_SB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+    TCP_SEG_SACKED = 1,  /* reported by a SACK block */
+    TCP_SEG_LOST = 2,    /* deemed lost (RACK, or everything at an RTO); not sent again yet */
+    TCP_SEG_RETRANS = 4, /* its latest transmission was a retransmission (RACK's ambiguity) */
+};
+
+typedef struct tcp_seg_rec {
+    uint32_t end;     /* sequence number after the segment (its FIN included) */
+    uint32_t xmit_us; /* when it was last sent: the stack clock's low 32 bits (wraps in 71 min) */
+    uint8_t flags;
+} tcp_seg_rec;
+
+typedef struct tcp_scoreboard {
+    tcp_seg_rec *rec; /* rec[head .. head+count), NULL when empty */
+    uint32_t cap, head, count;
+    uint32_t base, end;    /* the sequence space the records cover */
+    uint32_t sacked, lost; /* bytes SACKed, bytes LOST (not yet sent again) */
+    uint32_t sacked_segs;  /* records SACKed (RACK's DupThresh test) */
+    uint32_t fack;         /* highest sequence number ACKed or SACKed (RACK.fack) */
+    /* RACK (RFC 8985 §6.2): the most recently sent segment known delivered. */
+    uint32_t rack_xmit_us, rack_end, rack_rtt_us;
+    uint32_t min_rtt_us;  /* smallest RTT seen (RACK.min_RTT), 0 = none yet */
+    uint32_t dsack_round; /* SND.MAX when a D-SACK last widened the window */
+    bool rack_valid, reordering_seen, dsack_round_open;
+    uint8_t reo_wnd_mult, reo_wnd_persist;
+    /* PRR (RFC 6937), during fast recovery. */
+    uint32_t prr_delivered, prr_out, recover_fs;
+    /* Undo (RFC 8985 §9 with RFC 2883 D-SACK): retransmissions of this episode that no D-SACK
+     * has yet shown needless; when it reaches 0 the reduction was spurious. */
+    uint32_t undo_retrans;
+    bool undo_possible;
+} tcp_scoreboard;
+
+#endif

@@ -1,0 +1,256 @@
+/* test_tcp_sack.c — loss recovery on SACK connections: the scoreboard (RFC 6675), RACK loss
+ * detection and its reordering window (RFC 8985 §6), PRR (RFC 6937), the RTO that resends only
+ * what was not SACKed (RFC 6675 §5.1), D-SACK undo (RFC 2883), and SACK block validation.
+ *
+ * Every connection here has a 10 ms RTT (from the handshake), MSS 1000 and NewReno, so that the
+ * window arithmetic is easy to follow; CUBIC differs only in how much ssthresh drops. */
+#include "harness.h"
+
+#include <string.h>
+
+static harness *sack_connection(void)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.congestion_control = WEIR_TCP_CC_NEWRENO;
+    h->cfg.tcp.tail_loss_probe = false; /* the probes have tests of their own (test_tcp_loss) */
+    h->cfg.tcp.send_buffer = 1 << 20;
+    h_start(h);
+    h_listen(h);
+    weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1000;
+    r.opt.sack_permitted = true;
+    h_inject(h, &r);
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    h->iss = g.seq;
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    int sock = weir_tcp_accept(h->s, h->lsock, NULL);
+    assert_true(sock >= 0);
+    h_track(h, sock);
+    h->sock = sock;
+    h_drain_events(h);
+    assert_int_equal(h_info(h).srtt_us, 10000);
+    return h;
+}
+
+/* The peer's ACK of `ack` (relative to our ISS) with SACK blocks given as relative edges
+ * {left0, right0, left1, right1, ...}. */
+static void peer_sack(harness *h, uint32_t ack, unsigned nblocks, const uint32_t *edges)
+{
+    weir_tcp_repr r = {.flags = H_ACK, .seq = h->irs + 1, .ack = h->iss + ack, .window = H_WIN};
+    r.opt.sack_count = (uint8_t)nblocks;
+    for (unsigned i = 0; i < nblocks; i++) {
+        r.opt.sack[i].left = h->iss + edges[2 * i];
+        r.opt.sack[i].right = h->iss + edges[2 * i + 1];
+    }
+    h_inject(h, &r);
+}
+
+/* Send `n` full segments and check they all went out at once (initial window 10). */
+static void send_segments(harness *h, unsigned n)
+{
+    h_app_send(h, 1000u * n);
+    for (unsigned i = 0; i < n; i++)
+        h_expect(h, H_ACK, 1 + 1000 * i, 1, 1000);
+    h_expect_none(h);
+}
+
+/* RFC 6675: with SACK the sender knows every hole at once; all three are resent in the same
+ * round trip, not one per round trip as NewReno would, and no timeout is needed. */
+static void several_holes_are_repaired_in_one_round_trip(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 10);
+    h_advance(h, 10000);
+    /* Segments 1, 4 and 7 are lost: the peer reports each of the others as it arrives. */
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    peer_sack(h, 1, 2, (uint32_t[]){4001, 5001, 1001, 3001});
+    h_expect(h, H_ACK, 1, 1, 1000); /* three segments above the hole: it is lost */
+    peer_sack(h, 1, 2, (uint32_t[]){4001, 6001, 1001, 3001});
+    peer_sack(h, 1, 3, (uint32_t[]){7001, 8001, 4001, 6001, 1001, 3001});
+    h_expect(h, H_ACK, 3001, 1, 1000);
+    peer_sack(h, 1, 3, (uint32_t[]){7001, 9001, 4001, 6001, 1001, 3001});
+    peer_sack(h, 1, 3, (uint32_t[]){7001, 10001, 4001, 6001, 1001, 3001});
+    h_expect(h, H_ACK, 6001, 1, 1000);
+    h_expect_none(h);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_FAST_RECOVERIES), 1);
+    assert_int_equal(h_info(h).ssthresh, 5000); /* NewReno: half of the 10000 in flight */
+    /* The retransmissions arrive: everything is acknowledged, recovery ends at ssthresh. */
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 10001, H_WIN, NULL, 0);
+    assert_int_equal(h_info(h).cwnd, 5000);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 0);
+    assert_int_equal(h_info(h).retransmits, 3);
+    h_finish(h);
+}
+
+/* RFC 8985 §6.2: one segment SACKed above a hole may be reordering, not loss. RACK waits a
+ * quarter of the minimum RTT beyond the RTT before it calls the hole lost (the reordering
+ * timer), instead of waiting for two more duplicate ACKs that may never come. */
+static void a_single_hole_is_resent_after_a_quarter_rtt(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 2);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_expect_none(h);
+    uint64_t t = h->now;
+    assert_int_equal(h_deadline(h), t + 2500); /* min_RTT / 4 */
+    h_run_to_deadline(h);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_REORDER_TIMEOUTS), 1);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RACK_LOST), 1);
+    h_finish(h);
+}
+
+/* The hole was only reordered: it arrives before the timer. Nothing is resent, and RACK now
+ * knows this path reorders (the segment was delivered below one delivered before). */
+static void a_reordered_segment_is_not_resent(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 3);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_advance(h, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    h_advance(h, 500);
+    h_send(h, H_ACK, 1, 3001, H_WIN, NULL, 0);
+    h_advance(h, 100000);
+    h_expect_none(h);
+    assert_int_equal(h_info(h).retransmits, 0);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_FAST_RECOVERIES), 0);
+    h_finish(h);
+}
+
+/* A retransmission lost as well: RACK sees a segment sent after it delivered and calls it lost
+ * again after one RTT, where RFC 6675 alone would wait for the RTO. */
+static void a_lost_retransmission_is_resent_without_a_timeout(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 10);
+    h_app_send(h, 10000); /* more data queued for PRR to send */
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 4001}); /* three above the hole */
+    h_expect(h, H_ACK, 1, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 10001});
+    /* PRR lets new data out as the SACKs say segments left the network. */
+    const h_seg *g = h_expect(h, H_ACK, 10001, 1, 1000);
+    (void)g;
+    h_flush(h);
+    /* One RTT later the new segment is SACKed but not the retransmission. */
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 11001});
+    h_expect(h, H_ACK, 1, 1, 1000);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 0);
+    h_finish(h);
+}
+
+/* RFC 6675 §5.1: after a timeout the sender resends what was not SACKed — and only that. */
+static void the_rto_resends_only_what_was_not_sacked(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 5);
+    h_advance(h, 10000);
+    /* Segments 2 and 4 arrive; 1, 3, 5 are lost and no more ACKs come. */
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    peer_sack(h, 1, 2, (uint32_t[]){3001, 4001, 1001, 2001});
+    h_flush(h); /* RACK's own resends of 1 and 3, if any, are lost too */
+    for (int i = 0; i < 20 && h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED) == 0; i++) {
+        h_run_to_deadline(h);
+        h_flush(h);
+    }
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 1);
+    /* The RTO resent the first segment (cwnd = 1 MSS); its ACK lets the next holes go. */
+    h_advance(h, 10000);
+    peer_sack(h, 1001, 1, (uint32_t[]){3001, 4001});
+    h_expect(h, H_ACK, 2001, 1, 1000);
+    h_expect(h, H_ACK | H_PSH, 4001, 1, 1000);
+    h_expect_none(h); /* 1001:2001 and 3001:4001 were SACKed: never resent */
+    h_finish(h);
+}
+
+/* RFC 2883 §5: the retransmission was needless — the D-SACK shows the original arrived after
+ * all. The window goes back to where it was before the reduction. */
+static void a_dsack_for_every_retransmission_undoes_the_reduction(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 10);
+    uint32_t cwnd_before = h_info(h).cwnd;
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 4001});
+    h_expect(h, H_ACK, 1, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 10001});
+    h_flush(h);
+    h_send(h, H_ACK, 1, 10001, H_WIN, NULL, 0);
+    assert_true(h_info(h).cwnd < cwnd_before);
+    /* The duplicate of segment 1 arrives at the peer, which says so. */
+    peer_sack(h, 10001, 1, (uint32_t[]){1, 1001});
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_DSACKS_RECEIVED), 1);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_SPURIOUS_UNDO), 1);
+    assert_true(h_info(h).cwnd >= cwnd_before);
+    h_finish(h);
+}
+
+/* Blocks that lie outside SND.UNA..SND.MAX or are inverted are ignored (RFC 2018 §8's
+ * receiver cannot have sent them); they mark nothing and make nothing look lost. */
+static void invalid_sack_blocks_are_ignored(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 4);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 2, (uint32_t[]){5001, 9001, 3001, 2001}); /* beyond SND.MAX; inverted */
+    peer_sack(h, 1, 2, (uint32_t[]){2001, 3001, 1001, 70001});
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_SACK_BLOCKS_IGNORED), 3);
+    h_advance(h, 5000);
+    h_expect_none(h); /* only 2001:3001 was believed: one SACKed segment, no loss yet */
+    h_finish(h);
+}
+
+/* RFC 6937: while the flight is above ssthresh, PRR sends ssthresh/RecoverFS of what is
+ * delivered: about one segment for every two SACKed with NewReno's halving. */
+static void prr_sends_in_proportion_to_what_is_delivered(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    send_segments(h, 10);
+    h_app_send(h, 20000);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 4001});
+    h_expect(h, H_ACK, 1, 1, 1000); /* the fast retransmit: PRR's first segment */
+    unsigned sent = 0;
+    for (uint32_t right = 5001; right <= 10001; right += 1000) {
+        peer_sack(h, 1, 1, (uint32_t[]){1001, right});
+        h_seg g;
+        while (h_pop(h, &g))
+            sent++;
+    }
+    /* Six more segments delivered (3 + 6 = 9, RecoverFS 10, ssthresh 5): PRR allows
+     * ceil(9 * 5 / 10) = 5 in all, the retransmission being the first. */
+    assert_int_equal(sent, 4);
+    h_finish(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        H_TEST(several_holes_are_repaired_in_one_round_trip),
+        H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
+        H_TEST(a_reordered_segment_is_not_resent),
+        H_TEST(a_lost_retransmission_is_resent_without_a_timeout),
+        H_TEST(the_rto_resends_only_what_was_not_sacked),
+        H_TEST(a_dsack_for_every_retransmission_undoes_the_reduction),
+        H_TEST(invalid_sack_blocks_are_ignored),
+        H_TEST(prr_sends_in_proportion_to_what_is_delivered),
+    };
+    return cmocka_run_group_tests_name("tcp_sack", tests, NULL, NULL);
+}
