@@ -13,10 +13,10 @@
 #include "core/core.h"
 
 typedef struct tcp_ring {
-    uint8_t *buf;   /* NULL until first use */
-    uint32_t cap;   /* capacity when allocated */
-    uint32_t head;  /* offset of the first byte */
-    uint32_t len;   /* bytes held from head on */
+    uint8_t *buf;  /* NULL until first use */
+    uint32_t cap;  /* capacity when allocated */
+    uint32_t head; /* offset of the first byte */
+    uint32_t len;  /* bytes held from head on */
 } tcp_ring;
 
 /* Make sure the ring has storage of `cap` bytes. Returns 0 or WEIR_ENOMEM. */

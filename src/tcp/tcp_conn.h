@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/wheel.h"
 #include "tcp/seq.h"
 #include "tcp/tcp_buf.h"
 #include "tcp/tcp_cc.h"
@@ -80,8 +81,10 @@ struct tcp_conn {
     bool fin_received; /* the peer's FIN was processed: no more data will come */
     bool app_closed;   /* weir_tcp_close() was called: the application reads no more */
 
-    /* Timers: absolute deadlines, UINT64_MAX when off. */
+    /* Timers: absolute deadlines, UINT64_MAX when off; the stack's timer wheel holds the
+     * earliest of them (tcp_timer.c). */
     uint64_t timer[WEIR_TIMER_COUNT];
+    weir_wheel_node timer_node;
 
     /* RTT and RTO (RFC 6298), in microseconds. */
     uint32_t srtt, rttvar, rto;
@@ -145,6 +148,7 @@ bool tcp_table_port_in_use(weir_stack *s, uint32_t local_ip, uint16_t port);
 int tcp_table_ephemeral_port(weir_stack *s, uint32_t local_ip, uint16_t *port);
 uint32_t tcp_isn(weir_stack *s, const weir_tuple *t);
 tcp_conn *tcp_table_first(const weir_stack *s); /* iteration over every record */
+weir_wheel *tcp_table_wheel(weir_stack *s);     /* the timers of every record */
 
 /* ---- tcp_state.c ---- */
 /* The one writer of c->state. Checks the edge against RFC 9293 §3.3.2 (an illegal edge is an
@@ -221,7 +225,7 @@ void tcp_sb_release(weir_stack *s, tcp_conn *c);
 void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una,
                      bool cwnd_limited, bool dup_ack);
 void tcp_rack_timeout(weir_stack *s, tcp_conn *c);
-void tcp_sack_on_rto(tcp_conn *c);
+void tcp_sack_on_rto(weir_stack *s, tcp_conn *c);
 
 /* ---- tcp_icmp.c ---- */
 struct weir_icmp_error;
@@ -229,9 +233,9 @@ struct weir_icmp_error;
 bool tcp_icmp_error(weir_stack *s, const struct weir_icmp_error *e);
 
 /* ---- tcp_timer.c ---- */
-void tcp_timer_set(tcp_conn *c, weir_tcp_timer t, uint64_t deadline);
-void tcp_timer_stop(tcp_conn *c, weir_tcp_timer t);
-void tcp_timers_stop_all(tcp_conn *c);
+void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadline);
+void tcp_timer_stop(weir_stack *s, tcp_conn *c, weir_tcp_timer t);
+void tcp_timers_stop_all(weir_stack *s, tcp_conn *c);
 uint64_t tcp_conn_next_deadline(const tcp_conn *c);
 /* Run every timer of every connection due at s->now_us. */
 void tcp_timers_run(weir_stack *s);

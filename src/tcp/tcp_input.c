@@ -263,7 +263,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         c->rtt_measuring = false;
         c->snd_una = seg->ack;
         c->backoff = 0;
-        tcp_timer_stop(c, WEIR_TIMER_RETRANSMIT);
+        tcp_timer_stop(s, c, WEIR_TIMER_RETRANSMIT);
         take_window(c, x);
         tcp_set_state(s, c, WEIR_TCP_ESTABLISHED, "SYN-ACK received: our SYN is acknowledged");
         c->ack_now = true;
@@ -281,7 +281,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
     take_window(c, x);
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received in SYN-SENT: simultaneous open");
     c->snd_nxt = c->iss; /* resend our SYN, now with an ACK */
-    tcp_timer_stop(c, WEIR_TIMER_RETRANSMIT);
+    tcp_timer_stop(s, c, WEIR_TIMER_RETRANSMIT);
     return STEP_DONE;
 }
 
@@ -589,7 +589,7 @@ static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
     /* RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it
      * (as a tail loss probe when one is allowed). */
     if (c->snd_una == c->snd_max) {
-        tcp_timer_stop(c, WEIR_TIMER_RETRANSMIT);
+        tcp_timer_stop(s, c, WEIR_TIMER_RETRANSMIT);
         c->tlp_armed = false;
     } else {
         tcp_arm_retransmit(s, c);
@@ -727,7 +727,7 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
         take_window(c, x);
         if (opened) {
             c->persist_shift = 0;
-            tcp_timer_stop(c, WEIR_TIMER_PERSIST);
+            tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
         }
     }
     switch (c->state) {
@@ -735,7 +735,7 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
         if (our_fin_acked(c)) {
             tcp_set_state(s, c, WEIR_TCP_FIN_WAIT_2, "our FIN is acknowledged");
             if (c->app_closed) /* nobody will read: bound the wait for the peer's FIN */
-                tcp_timer_set(c, WEIR_TIMER_FIN_WAIT_2, s->now_us + 2 * s->cfg.tcp.msl_us);
+                tcp_timer_set(s, c, WEIR_TIMER_FIN_WAIT_2, s->now_us + 2 * s->cfg.tcp.msl_us);
         }
         break;
     case WEIR_TCP_CLOSING:

@@ -180,7 +180,7 @@ static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
 /* Every segment but a RST carries our current window (recording the edge advertised), the
  * negotiated timestamps and SACK blocks, and, once we know the peer's ISN, an ACK. The window
  * of a SYN is never scaled (RFC 7323 §2.2). */
-static void fill_ack(const weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
+static void fill_ack(weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
 {
     bool syn = r->flags & WEIR_TCP_FLAG_SYN;
     r->opt.bsd_layout = s->cfg.tcp.option_layout == WEIR_TCP_LAYOUT_BSD;
@@ -208,7 +208,7 @@ static void fill_ack(const weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
     c->ack_now = false;
     c->ack_plain = false;
     c->rcv_unacked = 0;
-    tcp_timer_stop(c, WEIR_TIMER_DELAYED_ACK);
+    tcp_timer_stop(s, c, WEIR_TIMER_DELAYED_ACK);
 }
 
 static void sent_sequence_space(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
@@ -355,7 +355,7 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     sent_sequence_space(s, c, c->snd_nxt, seg_len);
     tcp_sb_on_send(s, c, c->snd_nxt, seg_len);
     c->snd_nxt += seg_len;
-    tcp_timer_stop(c, WEIR_TIMER_PERSIST);
+    tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
 }
 
@@ -413,7 +413,7 @@ static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
 {
     if (tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
         c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX && c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX)
-        tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
+        tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
 }
 
 void tcp_output(weir_stack *s, tcp_conn *c)

@@ -459,9 +459,9 @@ static void note_dsack_for_undo(weir_stack *s, tcp_conn *c)
 static void arm_reorder_timer(weir_stack *s, tcp_conn *c, uint32_t wait)
 {
     if (wait)
-        tcp_timer_set(c, WEIR_TIMER_REORDER, s->now_us + wait);
+        tcp_timer_set(s, c, WEIR_TIMER_REORDER, s->now_us + wait);
     else
-        tcp_timer_stop(c, WEIR_TIMER_REORDER);
+        tcp_timer_stop(s, c, WEIR_TIMER_REORDER);
 }
 
 /* RFC 6675 §5 (2) and (4): DupThresh duplicate ACKs say the first segment not SACKed is lost,
@@ -550,11 +550,11 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
 }
 
 /* The retransmission timer fired on a SACK connection (RFC 6675 §5.1, RFC 5681 (4)). */
-void tcp_sack_on_rto(tcp_conn *c)
+void tcp_sack_on_rto(weir_stack *s, tcp_conn *c)
 {
     tcp_scoreboard *sb = &c->sb;
     tcp_sb_mark_all_lost(c);
     c->in_recovery = false;
     sb->undo_possible = false;
-    tcp_timer_stop(c, WEIR_TIMER_REORDER);
+    tcp_timer_stop(s, c, WEIR_TIMER_REORDER);
 }

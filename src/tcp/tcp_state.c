@@ -55,16 +55,21 @@ void tcp_set_state(weir_stack *s, tcp_conn *c, weir_tcp_state next, const char *
     if (next == WEIR_TCP_CLOSED) {
         /* The record stays while the application holds a handle, but the tuple is free. */
         tcp_table_unhash(s, c);
-        tcp_timers_stop_all(c);
+        tcp_timers_stop_all(s, c);
     } else if (prev == WEIR_TCP_CLOSED || prev == WEIR_TCP_LISTEN) {
         tcp_table_hash(s, c);
     }
     if (next == WEIR_TCP_ESTABLISHED)
         weir_count(s, WEIR_CTR_TCP_ESTABLISHED);
     if (weir_tracing(s)) {
-        weir_trace_event ev = {.kind = WEIR_TRACE_STATE, .tuple = c->tuple, .sock = c->handle,
-                               .iss = c->iss, .irs = c->irs, .old_state = prev,
-                               .new_state = next, .reason = why};
+        weir_trace_event ev = {.kind = WEIR_TRACE_STATE,
+                               .tuple = c->tuple,
+                               .sock = c->handle,
+                               .iss = c->iss,
+                               .irs = c->irs,
+                               .old_state = prev,
+                               .new_state = next,
+                               .reason = why};
         weir_trace_emit(s, &ev);
     }
 }

@@ -15,6 +15,7 @@ struct tcp_table {
     tcp_conn *all;       /* every record, newest first */
     tcp_conn *listeners; /* chained through hash_next */
     uint32_t count;
+    weir_wheel timers; /* one node per record: its earliest deadline */
 };
 
 int tcp_table_create(weir_stack *s)
@@ -32,11 +33,20 @@ int tcp_table_create(weir_stack *s)
         return WEIR_ENOMEM;
     }
     s->tcp->nbuckets = n;
+    weir_wheel_init(&s->tcp->timers, 0);
     return 0;
+}
+
+weir_wheel *tcp_table_wheel(weir_stack *s) { return &s->tcp->timers; }
+
+uint64_t tcp_next_deadline(const weir_stack *s)
+{
+    return weir_wheel_next_deadline(&s->tcp->timers);
 }
 
 static void conn_release(weir_stack *s, tcp_conn *c)
 {
+    weir_wheel_cancel(&s->tcp->timers, &c->timer_node);
     tcp_ring_free(s, &c->snd);
     tcp_ring_free(s, &c->rcv);
     tcp_sb_release(s, c);
@@ -232,11 +242,13 @@ void tcp_conn_free(weir_stack *s, tcp_conn *c)
         c->listener->children--;
         c->listener = NULL;
     }
-    /* A listener going away takes its unaccepted children with it. */
-    for (tcp_conn *q = t->all; q;) {
+    /* A listener going away takes its unaccepted children with it. Only a listener with
+     * children walks the records: freeing any other record stays O(1). */
+    for (tcp_conn *q = t->all; q && c->children > 0;) {
         tcp_conn *next = q->all_next;
         if (q->listener == c) {
             q->listener = NULL;
+            c->children--;
             tcp_conn_free(s, q);
             next = t->all; /* the list changed under us: restart */
         }

@@ -7,13 +7,35 @@
  * connections the application already closed. */
 #include "tcp/tcp_conn.h"
 
-void tcp_timer_set(tcp_conn *c, weir_tcp_timer t, uint64_t deadline) { c->timer[t] = deadline; }
-void tcp_timer_stop(tcp_conn *c, weir_tcp_timer t) { c->timer[t] = UINT64_MAX; }
+/* The wheel holds one node per connection at its earliest deadline: kept exact at every change
+ * so that weir_stack_next_deadline() is too. */
+static void sync_wheel(weir_stack *s, tcp_conn *c)
+{
+    uint64_t d = tcp_conn_next_deadline(c);
+    weir_wheel_node *n = &c->timer_node;
+    if (weir_wheel_is_scheduled(n) ? weir_wheel_deadline(n) != d : d != UINT64_MAX)
+        weir_wheel_schedule(tcp_table_wheel(s), n, d);
+}
 
-void tcp_timers_stop_all(tcp_conn *c)
+void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadline)
+{
+    c->timer[t] = deadline;
+    sync_wheel(s, c);
+}
+
+void tcp_timer_stop(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
+{
+    if (c->timer[t] == UINT64_MAX)
+        return;
+    c->timer[t] = UINT64_MAX;
+    sync_wheel(s, c);
+}
+
+void tcp_timers_stop_all(weir_stack *s, tcp_conn *c)
 {
     for (int i = 0; i < WEIR_TIMER_COUNT; i++)
         c->timer[i] = UINT64_MAX;
+    weir_wheel_cancel(tcp_table_wheel(s), &c->timer_node);
 }
 
 uint64_t tcp_conn_next_deadline(const tcp_conn *c)
@@ -22,17 +44,6 @@ uint64_t tcp_conn_next_deadline(const tcp_conn *c)
     for (int i = 0; i < WEIR_TIMER_COUNT; i++)
         if (c->timer[i] < d)
             d = c->timer[i];
-    return d;
-}
-
-uint64_t tcp_next_deadline(const weir_stack *s)
-{
-    uint64_t d = UINT64_MAX;
-    for (const tcp_conn *c = tcp_table_first(s); c; c = c->all_next) {
-        uint64_t t = tcp_conn_next_deadline(c);
-        if (t < d)
-            d = t;
-    }
     return d;
 }
 
@@ -71,7 +82,7 @@ void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r)
 void tcp_rto_restart(weir_stack *s, tcp_conn *c)
 {
     c->tlp_armed = false;
-    tcp_timer_set(c, WEIR_TIMER_RETRANSMIT, s->now_us + c->rto);
+    tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + c->rto);
 }
 
 /* RFC 8985 §7.2: a probe needs SACK (to tell what it repaired), an RTT estimate, the open
@@ -93,7 +104,7 @@ void tcp_arm_retransmit(weir_stack *s, tcp_conn *c)
         return;
     uint64_t pto = 2ull * c->srtt + (c->snd_max - c->snd_una <= c->snd_mss ? 200000u : 2000u);
     if (pto < c->rto) {
-        tcp_timer_set(c, WEIR_TIMER_RETRANSMIT, s->now_us + pto);
+        tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + pto);
         c->tlp_armed = true;
     }
 }
@@ -107,17 +118,17 @@ uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c)
 void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
 {
     if (!c->keepalive || c->state < WEIR_TCP_ESTABLISHED || c->state == WEIR_TCP_TIME_WAIT) {
-        tcp_timer_stop(c, WEIR_TIMER_KEEPALIVE);
+        tcp_timer_stop(s, c, WEIR_TIMER_KEEPALIVE);
         return;
     }
     c->probes = 0;
-    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepidle_us);
+    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepidle_us);
 }
 
 void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c)
 {
     if (c->timer[WEIR_TIMER_DELAYED_ACK] == UINT64_MAX)
-        tcp_timer_set(c, WEIR_TIMER_DELAYED_ACK, s->now_us + s->cfg.tcp.delayed_ack_us);
+        tcp_timer_set(s, c, WEIR_TIMER_DELAYED_ACK, s->now_us + s->cfg.tcp.delayed_ack_us);
 }
 
 void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why)
@@ -125,8 +136,8 @@ void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why)
     if (c->state != WEIR_TCP_TIME_WAIT)
         tcp_set_state(s, c, WEIR_TCP_TIME_WAIT, why);
     /* §3.10.7.4: turn off the other timers, start (or restart) the 2 MSL timeout. */
-    tcp_timers_stop_all(c);
-    tcp_timer_set(c, WEIR_TIMER_TIME_WAIT, s->now_us + 2 * s->cfg.tcp.msl_us);
+    tcp_timers_stop_all(s, c);
+    tcp_timer_set(s, c, WEIR_TIMER_TIME_WAIT, s->now_us + 2 * s->cfg.tcp.msl_us);
 }
 
 static void trace_timer(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
@@ -203,7 +214,7 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
         c->syn_retransmitted = true;
     if (!synchronizing(c) && tcp_sb_active(c) && c->sb.count > 0) {
         /* RFC 6675 §5.1: resend what was not SACKed, in order, as the window reopens. */
-        tcp_sack_on_rto(c);
+        tcp_sack_on_rto(s, c);
     } else {
         /* Go back to the first unacknowledged byte; the timer restarts when it is resent. */
         c->snd_nxt = c->snd_una;
@@ -224,7 +235,7 @@ static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
     if (c->persist_shift < 16)
         c->persist_shift++;
     tcp_send_window_probe(s, c);
-    tcp_timer_set(c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
+    tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
     return false;
 }
 
@@ -234,7 +245,7 @@ static bool on_keepalive_timeout(weir_stack *s, tcp_conn *c)
         return give_up(s, c, "keepalive probes unanswered");
     c->probes++;
     tcp_send_keepalive(s, c);
-    tcp_timer_set(c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepintvl_us);
+    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepintvl_us);
     return false;
 }
 
@@ -251,7 +262,7 @@ static bool finish(weir_stack *s, tcp_conn *c, const char *why)
 /* Fire one timer. Returns true when the connection record was freed. */
 static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
 {
-    tcp_timer_stop(c, t);
+    tcp_timer_stop(s, c, t);
     trace_timer(s, c, t);
     switch (t) {
     case WEIR_TIMER_RETRANSMIT:
@@ -292,18 +303,24 @@ static weir_tcp_timer earliest_due(const tcp_conn *c, uint64_t now)
     return due;
 }
 
+/* The wheel found a connection with a timer due (its node is off the wheel now). Several of
+ * its timers may be due: earliest first. Bounded: each firing stops its timer or moves it into
+ * the future. */
+static void on_connection_due(void *ctx, weir_wheel_node *node)
+{
+    weir_stack *s = ctx;
+    tcp_conn *c = WEIR_WHEEL_ENTRY(node, tcp_conn, timer_node);
+    for (int guard = 0; guard < 2 * WEIR_TIMER_COUNT; guard++) {
+        weir_tcp_timer t = earliest_due(c, s->now_us);
+        if (t == WEIR_TIMER_COUNT)
+            break;
+        if (fire(s, c, t))
+            return; /* the record is gone */
+    }
+    sync_wheel(s, c); /* the node left the wheel to fire: put back what is still set */
+}
+
 void tcp_timers_run(weir_stack *s)
 {
-    tcp_conn *c = tcp_table_first(s);
-    while (c) {
-        tcp_conn *next = c->all_next;
-        /* Several timers of one connection may be due: earliest first. Bounded: each firing
-         * stops its timer or moves it into the future. */
-        for (int guard = 0; guard < 2 * WEIR_TIMER_COUNT; guard++) {
-            weir_tcp_timer t = earliest_due(c, s->now_us);
-            if (t == WEIR_TIMER_COUNT || fire(s, c, t))
-                break;
-        }
-        c = next;
-    }
+    weir_wheel_advance(tcp_table_wheel(s), s->now_us, on_connection_due, s);
 }

@@ -394,7 +394,7 @@ int weir_tcp_close(weir_stack *s, int sock)
         }
         close_send_side(s, c);
         if (c->state == WEIR_TCP_FIN_WAIT_2)
-            tcp_timer_set(c, WEIR_TIMER_FIN_WAIT_2, s->now_us + 2 * s->cfg.tcp.msl_us);
+            tcp_timer_set(s, c, WEIR_TIMER_FIN_WAIT_2, s->now_us + 2 * s->cfg.tcp.msl_us);
         break;
     }
     tcp_conn_reap(s, c);
