@@ -121,6 +121,21 @@ int weir_tcp_list(weir_stack *s, weir_tcp_conn_summary *out, int max);
  * gone. Returns 0, or WEIR_ENOENT when no such connection exists. */
 int weir_tcp_drop(weir_stack *s, weir_endpoint local, weir_endpoint remote);
 
+/* Where loss recovery stands, numbered as Linux's tcpi_ca_state. */
+typedef enum weir_tcp_ca_state {
+    WEIR_TCP_CA_OPEN = 0,     /* nothing missing */
+    WEIR_TCP_CA_DISORDER = 1, /* SACKs or duplicate ACKs seen, no loss declared yet */
+    WEIR_TCP_CA_RECOVERY = 3, /* fast recovery (RFC 6675 / RFC 6582, PRR) */
+    WEIR_TCP_CA_LOSS = 4,     /* resending after a retransmission timeout */
+} weir_tcp_ca_state;
+
+/* Options the handshake agreed on (weir_tcp_info.options). */
+enum {
+    WEIR_TCPI_OPT_TIMESTAMPS = 1,
+    WEIR_TCPI_OPT_SACK = 2,
+    WEIR_TCPI_OPT_WSCALE = 4,
+};
+
 /* Snapshot of one connection, comparable to Linux tcp_info. Times in microseconds. */
 typedef struct weir_tcp_info {
     weir_tcp_state state;
@@ -141,6 +156,19 @@ typedef struct weir_tcp_info {
                              shut or the connection failed) */
     uint32_t recv_queued; /* bytes ready for weir_tcp_recv */
     int error;            /* pending connection error, 0 if none */
+    /* Loss recovery and congestion control. */
+    weir_tcp_ca_state ca_state;
+    weir_tcp_cc congestion_control;
+    uint32_t in_flight;       /* bytes in flight as the congestion window counts them (RFC 6675
+                                 "pipe" with SACK: SACKed and lost bytes excluded) */
+    uint32_t sacked;          /* bytes above snd_una the peer reported with SACK */
+    uint32_t lost;            /* bytes deemed lost and not yet sent again */
+    uint32_t min_rtt_us;      /* smallest RTT seen by RACK (0 before the first) */
+    uint32_t reordering_seen; /* 1 once RACK saw the path reorder (RFC 8985 §6.2 step 3) */
+    uint64_t fast_recoveries; /* fast recoveries this connection entered */
+    /* Negotiated options (WEIR_TCPI_OPT_*) and window-scale shifts. */
+    uint32_t options;
+    uint8_t snd_wscale, rcv_wscale;
 } weir_tcp_info;
 int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info);
 

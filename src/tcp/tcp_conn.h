@@ -129,7 +129,7 @@ struct tcp_conn {
     uint64_t last_rcv_time; /* for keepalive idleness */
 
     /* Statistics for weir_tcp_get_info. */
-    uint64_t retransmits, bytes_acked, bytes_received, segs_in, segs_out;
+    uint64_t retransmits, bytes_acked, bytes_received, segs_in, segs_out, fast_recoveries;
 };
 
 /* ---- tcp_table.c ---- */

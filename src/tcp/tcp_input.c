@@ -607,6 +607,7 @@ static void dup_ack(weir_stack *s, tcp_conn *c)
     if (++c->dupacks == 3 && !c->in_recovery && !stale) {
         c->cc_ops->on_loss(&c->cc, tcp_flight_size(c), s->now_us);
         weir_count(s, WEIR_CTR_TCP_FAST_RECOVERIES);
+        c->fast_recoveries++;
         c->in_recovery = true;
         c->recover = c->snd_max;
         c->recover_after_rto = false;

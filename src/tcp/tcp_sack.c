@@ -403,6 +403,7 @@ static void enter_recovery(weir_stack *s, tcp_conn *c)
     sb->undo_retrans = 0;
     sb->undo_possible = true;
     weir_count(s, WEIR_CTR_TCP_FAST_RECOVERIES);
+    c->fast_recoveries++;
 }
 
 static void exit_recovery(weir_stack *s, tcp_conn *c)

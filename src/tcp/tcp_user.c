@@ -600,6 +600,34 @@ int weir_tcp_drop(weir_stack *s, weir_endpoint local, weir_endpoint remote)
     return 0;
 }
 
+static weir_tcp_ca_state ca_state(const tcp_conn *c)
+{
+    if (c->in_recovery)
+        return WEIR_TCP_CA_RECOVERY;
+    if (c->recover_after_rto && seq_lt(c->snd_una, c->recover))
+        return WEIR_TCP_CA_LOSS;
+    if (c->dupacks > 0 || c->sb.sacked > 0)
+        return WEIR_TCP_CA_DISORDER;
+    return WEIR_TCP_CA_OPEN;
+}
+
+static void fill_recovery_info(const tcp_conn *c, weir_tcp_info *info)
+{
+    info->ca_state = ca_state(c);
+    info->congestion_control =
+        c->cc_ops == &tcp_cc_newreno ? WEIR_TCP_CC_NEWRENO : WEIR_TCP_CC_CUBIC;
+    info->in_flight = tcp_in_flight(c);
+    info->sacked = c->sb.sacked;
+    info->lost = c->sb.lost;
+    info->min_rtt_us = c->sb.min_rtt_us;
+    info->reordering_seen = c->sb.reordering_seen;
+    info->fast_recoveries = c->fast_recoveries;
+    info->options = (c->ts_on ? WEIR_TCPI_OPT_TIMESTAMPS : 0u) |
+                    (c->sack_on ? WEIR_TCPI_OPT_SACK : 0u) | (c->ws_on ? WEIR_TCPI_OPT_WSCALE : 0u);
+    info->snd_wscale = c->snd_wscale;
+    info->rcv_wscale = c->rcv_wscale;
+}
+
 int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
 {
     tcp_conn *c;
@@ -636,5 +664,6 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->send_space = send_space(c);
     info->recv_queued = c->rcv.len;
     info->error = c->error;
+    fill_recovery_info(c, info);
     return 0;
 }

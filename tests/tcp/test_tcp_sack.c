@@ -78,11 +78,21 @@ static void several_holes_are_repaired_in_one_round_trip(void **state)
     h_expect(h, H_ACK, 6001, 1, 1000);
     h_expect_none(h);
     assert_int_equal(h_counter(h, WEIR_CTR_TCP_FAST_RECOVERIES), 1);
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.ca_state, WEIR_TCP_CA_RECOVERY);
+    assert_int_equal(info.sacked, 7000);
+    assert_int_equal(info.lost, 0);         /* all three holes were sent again */
+    assert_int_equal(info.in_flight, 3000); /* the three retransmissions */
+    assert_int_equal(info.fast_recoveries, 1);
+    assert_int_equal(info.min_rtt_us, 10000);
+    assert_int_equal(info.options, WEIR_TCPI_OPT_SACK);
+    assert_int_equal(info.congestion_control, WEIR_TCP_CC_NEWRENO);
     assert_int_equal(h_info(h).ssthresh, 5000); /* NewReno: half of the 10000 in flight */
     /* The retransmissions arrive: everything is acknowledged, recovery ends at ssthresh. */
     h_advance(h, 10000);
     h_send(h, H_ACK, 1, 10001, H_WIN, NULL, 0);
     assert_int_equal(h_info(h).cwnd, 5000);
+    assert_int_equal(h_info(h).ca_state, WEIR_TCP_CA_OPEN);
     assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 0);
     assert_int_equal(h_info(h).retransmits, 3);
     h_finish(h);
