@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
 .PHONY: all demo test test-plain test-asan deps fuzz fuzz-smoke tidy format check-layers clean \
-        conformance
+        conformance sim-table
 
 all: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
@@ -62,6 +62,14 @@ conformance: all
 	else \
 	    echo "make conformance: $(PKT_SCRIPTS) not found (a fresh clone has no public scripts); nothing to run"; \
 	fi
+
+# The simulation's goodput matrix (loss x delay x buffer x congestion control, in virtual time,
+# so the same on every machine) into docs/SIM_GOODPUT.md: a change in the engine's performance
+# shows up as a diff there. Fails if any cell did not deliver every byte.
+sim-table: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS) --target test_sim_matrix -- --no-print-directory -s
+	@$(BUILD)/tests/sim/test_sim_matrix --table docs/SIM_GOODPUT.md
+	@echo "make sim-table: wrote docs/SIM_GOODPUT.md"
 
 tidy: all
 	@scripts/run-tidy.sh $(BUILD)
