@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
 .PHONY: all demo test test-plain test-asan deps fuzz fuzz-smoke tidy format check-layers clean \
-        conformance sim-table
+        conformance sim-table bench
 
 all: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory -s
@@ -70,6 +70,12 @@ sim-table: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS) --target test_sim_matrix -- --no-print-directory -s
 	@$(BUILD)/tests/sim/test_sim_matrix --table docs/SIM_GOODPUT.md
 	@echo "make sim-table: wrote docs/SIM_GOODPUT.md"
+
+# The benchmarks of issue 5 (bench/run.sh): weir and the Linux kernel side by side in one run,
+# the kernel side in network namespaces of its own (root). Prints one markdown table, also
+# written to $(BUILD)/bench.md; asserts nothing. About 4 minutes on 2 cores, after the build.
+bench: deps all
+	@bench/run.sh $(BUILD)
 
 tidy: all
 	@scripts/run-tidy.sh $(BUILD)

@@ -56,8 +56,7 @@ static void *relay(void *arg)
             continue;
         if (n <= 0)
             return NULL;
-        if (write(p->to, buf, (size_t)n) < 0 && errno != EAGAIN && errno != ENOBUFS &&
-            errno != EIO)
+        if (write(p->to, buf, (size_t)n) < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EIO)
             return NULL;
     }
 }

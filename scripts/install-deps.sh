@@ -5,7 +5,7 @@ set -euo pipefail
 
 # The interop tests (tests/interop) run real Linux peers: socat, ping, curl, nginx, iproute2.
 packages=(cmake make gcc clang libcmocka-dev libpcap-dev tshark python3 libclang-rt-14-dev
-          iproute2 socat iputils-ping curl nginx)
+          iproute2 socat iputils-ping curl nginx ethtool valgrind)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,356 @@
+/* weir_bulk.c — one bulk TCP transfer between two weir stacks in one process (bench/run.sh
+ * benchmarks 1, 4 and 5).
+ *
+ *   weir_bulk [--bytes 2G] [--mtu 1500] [--buffer 4M] [--clock real|virtual] [--delay-us 0]
+ *             [--loss P] [--cc cubic|newreno] [--no-sack] [--seed 1] [--max-seconds 30]
+ *
+ * The client (side 0) connects to the server (side 1), writes --bytes and half-closes; the server
+ * reads until end of stream. The figure is payload bytes delivered to the server's application
+ * over the time from connect() to the last byte read.
+ *
+ * Two clocks, because two questions:
+ *  - real (benchmark 1): CLOCK_MONOTONIC drives both stacks and the link, so the time a turn of
+ *    the loop takes is the time the stacks see. The link adds no delay: the RTT the stacks
+ *    measure is the real time between sending a segment and the loop handing its ACK back — tens
+ *    of microseconds, as on a fast LAN — and RTO, delayed-ACK and TLP timers run in real time.
+ *    Nothing is faked, so Gbit/s of wall time is the honest unit. One thread runs both stacks,
+ *    so this is one core doing both ends' work.
+ *  - virtual (benchmarks 4 and 5): time jumps to the next thing due (a frame's arrival after
+ *    --delay-us, a timer), the link's faults are seeded, and a run is the same on every machine.
+ *    The figure is Mbit/s of virtual time: what the protocol achieves over that link, not how
+ *    fast the CPU is.
+ * Prints a `result` line (bench_util.h) and exits 0 when every byte arrived, 1 otherwise. */
+#define _GNU_SOURCE
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "weir_pair.h"
+
+enum {
+    BULK_PORT = 5001,
+    BULK_CHUNK = 65536,
+    BULK_EVENTS_PER_TURN = 10000, /* events are coalesced per socket: a few per turn is normal */
+    BULK_SAME_INSTANT = 1000000,  /* virtual clock: loop turns without time advancing */
+};
+#define BULK_MAX_TURNS UINT64_C(2000000000)
+#define BULK_VIRTUAL_LIMIT_US (UINT64_C(3600) * 1000000u) /* an hour of virtual time */
+
+typedef struct bulk_options {
+    uint64_t bytes;
+    uint64_t buffer;
+    uint64_t delay_us;
+    uint64_t seed;
+    double loss;
+    double max_seconds;
+    uint16_t mtu;
+    bool virtual_clock;
+    bool sack;
+    weir_tcp_cc cc;
+} bulk_options;
+
+typedef struct bulk_run {
+    const bulk_options *opt;
+    bench_pair pair;
+    int listener, client, server;
+    uint64_t sent, received;
+    bool shut, eof;
+    int error;       /* first connection error, 0 if none */
+    uint64_t now_us; /* the stacks' time */
+    uint64_t start_us, end_us;
+    uint64_t wall_start_ns;
+    uint8_t chunk[BULK_CHUNK];
+} bulk_run;
+
+/* ---- the two applications (attributed separately by callgrind) ------------------------------ */
+
+BENCH_ATTRIBUTED static void sender_pump(bulk_run *r)
+{
+    weir_stack *s = r->pair.stack[BENCH_CLIENT];
+    /* Each call fills at most the send buffer, so this ends within buffer/chunk + 1 turns. */
+    while (r->sent < r->opt->bytes) {
+        uint64_t left = r->opt->bytes - r->sent;
+        size_t n = left < BULK_CHUNK ? (size_t)left : BULK_CHUNK;
+        int rc = weir_tcp_send(s, r->client, r->chunk, n);
+        if (rc == WEIR_EAGAIN || rc == 0)
+            return;
+        if (rc < 0) {
+            r->error = rc;
+            return;
+        }
+        r->sent += (uint64_t)rc;
+    }
+    if (!r->shut) {
+        r->shut = true;
+        int rc = weir_tcp_shutdown(s, r->client);
+        if (rc < 0)
+            r->error = rc;
+    }
+}
+
+BENCH_ATTRIBUTED static void receiver_pump(bulk_run *r)
+{
+    weir_stack *s = r->pair.stack[BENCH_SERVER];
+    uint8_t buf[BULK_CHUNK];
+    /* Bounded by the receive buffer: each call takes at least one byte or stops. */
+    while (r->server >= 0 && !r->eof) {
+        int rc = weir_tcp_recv(s, r->server, buf, sizeof(buf));
+        if (rc == WEIR_EAGAIN)
+            return;
+        if (rc < 0) {
+            r->error = rc;
+            return;
+        }
+        if (rc == 0) {
+            r->eof = true;
+            return;
+        }
+        r->received += (uint64_t)rc;
+        if (r->received == r->opt->bytes)
+            r->end_us = r->now_us;
+    }
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+static void on_client_event(bulk_run *r, const weir_event *ev)
+{
+    if (ev->sock != r->client)
+        return;
+    if (ev->type == WEIR_EV_ERROR)
+        r->error = ev->err;
+    else if (ev->type == WEIR_EV_CONNECTED || ev->type == WEIR_EV_WRITABLE)
+        sender_pump(r);
+}
+
+static void on_server_event(bulk_run *r, const weir_event *ev)
+{
+    weir_stack *s = r->pair.stack[BENCH_SERVER];
+    if (ev->type == WEIR_EV_ACCEPTABLE && ev->sock == r->listener && r->server < 0) {
+        weir_endpoint peer;
+        int sock = weir_tcp_accept(s, r->listener, &peer);
+        if (sock >= 0)
+            r->server = sock;
+        else if (sock != WEIR_EAGAIN)
+            r->error = sock;
+    } else if (ev->sock != r->server) {
+        return;
+    } else if (ev->type == WEIR_EV_ERROR) {
+        r->error = ev->err;
+        return;
+    }
+    receiver_pump(r);
+}
+
+static void drain_events(bulk_run *r)
+{
+    weir_event ev;
+    for (int n = 0;
+         n < BULK_EVENTS_PER_TURN && weir_stack_next_event(r->pair.stack[BENCH_CLIENT], &ev); n++)
+        on_client_event(r, &ev);
+    for (int n = 0;
+         n < BULK_EVENTS_PER_TURN && weir_stack_next_event(r->pair.stack[BENCH_SERVER], &ev); n++)
+        on_server_event(r, &ev);
+}
+
+/* ---- setup ------------------------------------------------------------------------------ */
+
+static int setup(bulk_run *r)
+{
+    const bulk_options *o = r->opt;
+    bench_pair_config cfg;
+    bench_pair_config_init(&cfg);
+    cfg.mtu = o->mtu;
+    cfg.seed = o->seed;
+    cfg.fault.loss = o->loss;
+    cfg.fault.delay_min_us = o->delay_us;
+    cfg.fault.delay_max_us = o->delay_us;
+    /* Room for two full windows in flight: the link must never be the bottleneck or drop. */
+    cfg.queue_limit = (uint32_t)(2u * o->buffer / 500u + 1024u);
+    weir_tcp_config *t = &cfg.stack.tcp;
+    t->send_buffer = (uint32_t)o->buffer;
+    t->recv_buffer = (uint32_t)o->buffer;
+    t->recv_buffer_max = (uint32_t)o->buffer;
+    t->window_scale = true;
+    t->sack = o->sack;
+    t->congestion_control = o->cc;
+    int rc = bench_pair_create(&r->pair, &cfg);
+    if (rc != 0)
+        return rc;
+    weir_stack *srv = r->pair.stack[BENCH_SERVER], *cli = r->pair.stack[BENCH_CLIENT];
+    weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = BULK_PORT};
+    r->listener = weir_tcp_socket(srv);
+    if (r->listener < 0)
+        return r->listener;
+    rc = weir_tcp_bind(srv, r->listener, where);
+    if (rc == 0)
+        rc = weir_tcp_listen(srv, r->listener, 1);
+    if (rc != 0)
+        return rc;
+    r->client = weir_tcp_socket(cli);
+    if (r->client < 0)
+        return r->client;
+    bench_pair_set_time(&r->pair, r->now_us);
+    r->start_us = r->now_us;
+    return weir_tcp_connect(cli, r->client, where);
+}
+
+/* ---- the clocks ------------------------------------------------------------------------------ */
+
+static uint64_t real_now_us(const bulk_run *r)
+{
+    return (bench_now_ns() - r->wall_start_ns) / 1000u + 1u;
+}
+
+/* The next virtual instant: the earliest thing due. 0 when nothing is scheduled at all. */
+static uint64_t virtual_next_us(const bulk_run *r)
+{
+    uint64_t next = bench_pair_next_deadline(&r->pair);
+    if (next == UINT64_MAX)
+        return 0;
+    return next > r->now_us ? next : r->now_us;
+}
+
+static bool out_of_time(const bulk_run *r)
+{
+    return bench_seconds(r->wall_start_ns, bench_now_ns()) > r->opt->max_seconds ||
+           r->now_us > BULK_VIRTUAL_LIMIT_US;
+}
+
+static const char *run_loop(bulk_run *r)
+{
+    uint64_t same_instant = 0;
+    for (uint64_t turn = 0; turn < BULK_MAX_TURNS; turn++) {
+        if (r->error != 0)
+            return weir_err_name(r->error);
+        if (r->eof)
+            return NULL;
+        /* A virtual loop needs no clock but this check, and turns far faster: every 1024th. */
+        if ((!r->opt->virtual_clock || (turn & 1023u) == 0) && out_of_time(r))
+            return "time limit";
+        uint64_t next = r->opt->virtual_clock ? virtual_next_us(r) : real_now_us(r);
+        if (next == 0)
+            return "stalled: nothing scheduled";
+        same_instant = next == r->now_us ? same_instant + 1 : 0;
+        if (same_instant > BULK_SAME_INSTANT)
+            return "livelock: time does not advance";
+        r->now_us = next;
+        bench_pair_step(&r->pair, r->now_us);
+        drain_events(r);
+    }
+    return "loop turn limit";
+}
+
+/* ---- the report ---------------------------------------------------------------------------- */
+
+static void report(bulk_run *r, const char *failure, double wall)
+{
+    const bulk_options *o = r->opt;
+    uint64_t end = r->end_us ? r->end_us : r->now_us;
+    double secs = (double)(end - r->start_us) / 1e6;
+    double gbps = secs > 0 ? (double)r->received * 8.0 / secs / 1e9 : 0.0;
+    weir_stats rx, tx;
+    weir_stats_get(r->pair.stack[BENCH_SERVER], &rx);
+    weir_stats_get(r->pair.stack[BENCH_CLIENT], &tx);
+    weir_memlink_stats ls;
+    bench_pair_link_stats(&r->pair, &ls);
+    /* What the sender saw of the path: the RTT its timers run on, and its window at the end. */
+    weir_tcp_info info = {0};
+    if (r->client >= 0)
+        (void)weir_tcp_get_info(r->pair.stack[BENCH_CLIENT], r->client, &info);
+    if (failure != NULL)
+        fprintf(stderr, "weir_bulk: stopped after %" PRIu64 " of %" PRIu64 " bytes: %s\n",
+                r->received, o->bytes, failure);
+    bench_result("name=weir_bulk ok=%d clock=%s mtu=%u buffer=%" PRIu64 " bytes=%" PRIu64
+                 " seconds=%.6f gbps=%.3f mbps=%.2f wall=%.3f loss=%g delay_us=%" PRIu64
+                 " cc=%s sack=%d data_segs=%" PRIu64 " ack_segs=%" PRIu64 " retransmits=%" PRIu64
+                 " rto=%" PRIu64 " lost=%" PRIu64 " srtt_us=%" PRIu32 " cwnd=%" PRIu32,
+                 failure == NULL, o->virtual_clock ? "virtual" : "real", (unsigned)o->mtu,
+                 o->buffer, r->received, secs, gbps, gbps * 1000.0, wall, o->loss, o->delay_us,
+                 o->cc == WEIR_TCP_CC_NEWRENO ? "newreno" : "cubic", o->sack,
+                 rx.counters[WEIR_CTR_TCP_SEGMENTS_IN], tx.counters[WEIR_CTR_TCP_SEGMENTS_IN],
+                 tx.counters[WEIR_CTR_TCP_RETRANSMITS], tx.counters[WEIR_CTR_TCP_RTO_EXPIRED],
+                 ls.lost[0] + ls.lost[1], info.srtt_us, info.cwnd);
+}
+
+/* ---- options ------------------------------------------------------------------------------- */
+
+/* One option with a value; false when the name is unknown or the value bad. */
+static bool parse_option(bulk_options *o, const char *name, const char *val)
+{
+    uint64_t v = 0;
+    if (strcmp(name, "--bytes") == 0)
+        return bench_parse_count(val, &o->bytes) && o->bytes > 0;
+    if (strcmp(name, "--buffer") == 0)
+        return bench_parse_count(val, &o->buffer) && o->buffer >= 4096 &&
+               o->buffer <= (UINT64_C(1) << 30);
+    if (strcmp(name, "--mtu") == 0) {
+        if (!bench_parse_count(val, &v) || v < 576 || v > 65535)
+            return false;
+        o->mtu = (uint16_t)v;
+        return true;
+    }
+    if (strcmp(name, "--delay-us") == 0)
+        return bench_parse_count(val, &o->delay_us) && o->delay_us <= 10000000u;
+    if (strcmp(name, "--seed") == 0)
+        return bench_parse_count(val, &o->seed);
+    if (strcmp(name, "--loss") == 0)
+        return bench_parse_double(val, &o->loss) && o->loss >= 0 && o->loss < 0.5;
+    if (strcmp(name, "--max-seconds") == 0)
+        return bench_parse_double(val, &o->max_seconds) && o->max_seconds > 0;
+    if (strcmp(name, "--clock") == 0) {
+        o->virtual_clock = strcmp(val, "virtual") == 0;
+        return o->virtual_clock || strcmp(val, "real") == 0;
+    }
+    if (strcmp(name, "--cc") == 0) {
+        o->cc = strcmp(val, "newreno") == 0 ? WEIR_TCP_CC_NEWRENO : WEIR_TCP_CC_CUBIC;
+        return strcmp(val, "newreno") == 0 || strcmp(val, "cubic") == 0;
+    }
+    return false;
+}
+
+static void parse_options(int argc, char **argv, bulk_options *o)
+{
+    *o = (bulk_options){.bytes = UINT64_C(2) << 30,
+                        .buffer = UINT64_C(4) << 20,
+                        .seed = 1,
+                        .max_seconds = 30,
+                        .mtu = 1500,
+                        .sack = true,
+                        .cc = WEIR_TCP_CC_CUBIC};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-sack") == 0) {
+            o->sack = false;
+        } else if (i + 1 >= argc) {
+            bench_usage("weir_bulk", "%s needs a value (see the comment at the top)", argv[i]);
+        } else if (!parse_option(o, argv[i], argv[i + 1])) {
+            bench_usage("weir_bulk", "bad option or value: %s %s", argv[i], argv[i + 1]);
+        } else {
+            i++;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    bulk_options opt;
+    parse_options(argc, argv, &opt);
+    bulk_run *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return 1;
+    r->opt = &opt;
+    r->server = -1;
+    r->client = -1;
+    memset(r->chunk, 'w', sizeof(r->chunk));
+    r->wall_start_ns = bench_now_ns();
+    r->now_us = opt.virtual_clock ? 1 : real_now_us(r);
+    int rc = setup(r);
+    const char *failure = rc != 0 ? weir_err_name(rc) : run_loop(r);
+    report(r, failure, bench_seconds(r->wall_start_ns, bench_now_ns()));
+    bench_pair_destroy(&r->pair);
+    free(r);
+    return failure == NULL ? 0 : 1;
+}

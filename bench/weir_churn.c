@@ -1,0 +1,346 @@
+/* weir_churn.c — connection churn between two weir stacks in one process (benchmark 2).
+ *
+ *   weir_churn [--conc 1] [--seconds 3] [--msl-us 500000] [--max-connections 262144] [--seed 1]
+ *
+ * --conc client slots each run cycles of: connect → send a 100-byte request → the server answers
+ * with 100 bytes → the client closes after reading the answer, the server closes when it reads the
+ * end of stream. The figure is cycles completed per second of wall time (CLOCK_MONOTONIC drives
+ * both stacks, as in weir_bulk's real clock). One thread runs the client stack, the server stack
+ * and both applications.
+ *
+ * TIME-WAIT: the client closes first, so its stack keeps a TIME-WAIT record for 2*MSL per cycle.
+ * A server this busy would be configured so that those records cannot pile up: --msl-us 500000
+ * gives TIME-WAIT one second, which is the age after which Linux's net.ipv4.tcp_tw_reuse=1 lets
+ * a client reuse a TIME-WAIT port (what bench/run.sh sets for the kernel). The client's
+ * ephemeral range is 1024..65535, as the kernel's is set in its namespace. A connect() that finds
+ * no port (or no connection record) free is counted and retried on the next turn.
+ * Prints a `result` line (bench_util.h). */
+#define _GNU_SOURCE
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "weir_pair.h"
+
+enum {
+    CHURN_PORT = 8080,
+    CHURN_MSG = 100,
+    CHURN_MAX_CONC = 1024,
+    CHURN_EVENTS_PER_TURN = 100000,
+};
+#define CHURN_MAX_TURNS UINT64_C(1000000000)
+
+typedef struct client_slot {
+    int sock; /* -1: idle, to be opened */
+    uint32_t got;
+} client_slot;
+
+typedef struct server_conn {
+    int sock; /* -1: free entry */
+    uint32_t got;
+    bool replied;
+} server_conn;
+
+typedef struct churn_options {
+    uint64_t conc, max_connections, msl_us, seed;
+    double seconds;
+} churn_options;
+
+typedef struct churn_run {
+    const churn_options *opt;
+    bench_pair pair;
+    int listener;
+    client_slot *slots; /* [conc] */
+    server_conn *conns; /* [nconns]: the server's open connections */
+    uint32_t nconns;
+    uint64_t cycles, errors, connect_failures;
+    uint64_t wall_start_ns;
+    uint8_t request[CHURN_MSG], reply[CHURN_MSG];
+} churn_run;
+
+static weir_stack *client_stack(churn_run *r) { return r->pair.stack[BENCH_CLIENT]; }
+static weir_stack *server_stack(churn_run *r) { return r->pair.stack[BENCH_SERVER]; }
+
+/* ---- the client --------------------------------------------------------------------------- */
+
+/* Start a new cycle in an idle slot. A full port range or connection table is not an error of
+ * the benchmark: the slot stays idle and is retried next turn. */
+static void client_open(churn_run *r, client_slot *sl)
+{
+    weir_stack *s = client_stack(r);
+    int sock = weir_tcp_socket(s);
+    if (sock < 0) {
+        r->connect_failures++;
+        return;
+    }
+    weir_endpoint srv = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = CHURN_PORT};
+    int rc = weir_tcp_connect(s, sock, srv);
+    if (rc != 0) {
+        r->connect_failures++;
+        weir_tcp_abort(s, sock);
+        return;
+    }
+    sl->sock = sock;
+    sl->got = 0;
+}
+
+static client_slot *client_find(churn_run *r, int sock)
+{
+    /* At most --conc slots (64 in the benchmark): a scan costs less than one segment. */
+    for (uint64_t i = 0; i < r->opt->conc; i++)
+        if (r->slots[i].sock == sock)
+            return &r->slots[i];
+    return NULL;
+}
+
+static void client_finish(churn_run *r, client_slot *sl, bool ok)
+{
+    weir_stack *s = client_stack(r);
+    if (ok) {
+        weir_tcp_close(s, sl->sock);
+        r->cycles++;
+    } else {
+        weir_tcp_abort(s, sl->sock);
+        r->errors++;
+    }
+    sl->sock = -1;
+    client_open(r, sl);
+}
+
+static void client_read(churn_run *r, client_slot *sl)
+{
+    uint8_t buf[CHURN_MSG];
+    /* The answer is 100 bytes: a handful of reads at most, bounded for safety. */
+    for (int i = 0; i < 64 && sl->got < CHURN_MSG; i++) {
+        int rc = weir_tcp_recv(client_stack(r), sl->sock, buf, sizeof(buf));
+        if (rc == WEIR_EAGAIN)
+            return;
+        if (rc <= 0) {
+            client_finish(r, sl, false);
+            return;
+        }
+        sl->got += (uint32_t)rc;
+    }
+    if (sl->got >= CHURN_MSG)
+        client_finish(r, sl, true);
+}
+
+static void on_client_event(churn_run *r, const weir_event *ev)
+{
+    client_slot *sl = client_find(r, ev->sock);
+    if (sl == NULL)
+        return; /* a handle we already closed */
+    switch (ev->type) {
+    case WEIR_EV_CONNECTED:
+        if (weir_tcp_send(client_stack(r), sl->sock, r->request, CHURN_MSG) != CHURN_MSG)
+            client_finish(r, sl, false);
+        break;
+    case WEIR_EV_READABLE:
+    case WEIR_EV_PEER_CLOSED:
+        client_read(r, sl);
+        break;
+    case WEIR_EV_ERROR:
+        client_finish(r, sl, false);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- the server --------------------------------------------------------------------------- */
+
+static server_conn *server_find(churn_run *r, int sock)
+{
+    for (uint32_t i = 0; i < r->nconns; i++)
+        if (r->conns[i].sock == sock)
+            return &r->conns[i];
+    return NULL;
+}
+
+static void server_drop(churn_run *r, server_conn *c, bool ok)
+{
+    if (ok)
+        weir_tcp_close(server_stack(r), c->sock);
+    else
+        weir_tcp_abort(server_stack(r), c->sock);
+    *c = r->conns[--r->nconns]; /* keep the array dense: the last entry fills the hole */
+}
+
+static void server_accept(churn_run *r)
+{
+    /* The backlog bounds how many wait; the table has room for every client slot twice over. */
+    for (int i = 0; i < CHURN_MAX_CONC * 2 && r->nconns < 4u * r->opt->conc + 64u; i++) {
+        weir_endpoint peer;
+        int sock = weir_tcp_accept(server_stack(r), r->listener, &peer);
+        if (sock < 0)
+            return;
+        r->conns[r->nconns++] = (server_conn){.sock = sock};
+    }
+}
+
+static void server_read(churn_run *r, server_conn *c)
+{
+    uint8_t buf[CHURN_MSG];
+    for (int i = 0; i < 64; i++) {
+        int rc = weir_tcp_recv(server_stack(r), c->sock, buf, sizeof(buf));
+        if (rc == WEIR_EAGAIN)
+            return;
+        if (rc <= 0) {
+            server_drop(r, c, rc == 0);
+            return;
+        }
+        c->got += (uint32_t)rc;
+        if (c->got >= CHURN_MSG && !c->replied) {
+            c->replied = true;
+            if (weir_tcp_send(server_stack(r), c->sock, r->reply, CHURN_MSG) != CHURN_MSG) {
+                server_drop(r, c, false);
+                return;
+            }
+        }
+    }
+}
+
+static void on_server_event(churn_run *r, const weir_event *ev)
+{
+    if (ev->sock == r->listener) {
+        server_accept(r);
+        return;
+    }
+    server_conn *c = server_find(r, ev->sock);
+    if (c == NULL)
+        return;
+    if (ev->type == WEIR_EV_ERROR) {
+        server_drop(r, c, false);
+        r->errors++;
+    } else if (ev->type == WEIR_EV_READABLE || ev->type == WEIR_EV_PEER_CLOSED) {
+        server_read(r, c);
+    }
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+static void drain_events(churn_run *r)
+{
+    weir_event ev;
+    for (int n = 0; n < CHURN_EVENTS_PER_TURN && weir_stack_next_event(server_stack(r), &ev); n++)
+        on_server_event(r, &ev);
+    for (int n = 0; n < CHURN_EVENTS_PER_TURN && weir_stack_next_event(client_stack(r), &ev); n++)
+        on_client_event(r, &ev);
+}
+
+static uint64_t real_now_us(const churn_run *r)
+{
+    return (bench_now_ns() - r->wall_start_ns) / 1000u + 1u;
+}
+
+static void run_loop(churn_run *r)
+{
+    uint64_t limit_us = (uint64_t)(r->opt->seconds * 1e6);
+    for (uint64_t turn = 0; turn < CHURN_MAX_TURNS; turn++) {
+        uint64_t now = real_now_us(r);
+        if (now > limit_us)
+            return;
+        bench_pair_step(&r->pair, now);
+        drain_events(r);
+        for (uint64_t i = 0; i < r->opt->conc; i++)
+            if (r->slots[i].sock < 0)
+                client_open(r, &r->slots[i]);
+    }
+}
+
+static int setup(churn_run *r)
+{
+    bench_pair_config cfg;
+    bench_pair_config_init(&cfg);
+    cfg.seed = r->opt->seed;
+    cfg.queue_limit = 65536;
+    weir_stack_config *sc = &cfg.stack;
+    sc->max_sockets = 4u * CHURN_MAX_CONC + 64u;
+    sc->max_connections = (uint32_t)r->opt->max_connections;
+    sc->ephemeral_lo = 1024;
+    sc->ephemeral_hi = 65535;
+    sc->tcp.msl_us = r->opt->msl_us;
+    int rc = bench_pair_create(&r->pair, &cfg);
+    if (rc != 0)
+        return rc;
+    weir_stack *srv = server_stack(r);
+    r->listener = weir_tcp_socket(srv);
+    if (r->listener < 0)
+        return r->listener;
+    weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = CHURN_PORT};
+    rc = weir_tcp_bind(srv, r->listener, where);
+    return rc != 0 ? rc : weir_tcp_listen(srv, r->listener, CHURN_MAX_CONC);
+}
+
+static void parse_options(int argc, char **argv, churn_options *o)
+{
+    *o = (churn_options){
+        .conc = 1, .max_connections = 262144, .msl_us = 500000, .seed = 1, .seconds = 3};
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *a = argv[i], *v = argv[i + 1];
+        bool ok = false;
+        if (strcmp(a, "--conc") == 0)
+            ok = bench_parse_count(v, &o->conc) && o->conc >= 1 && o->conc <= CHURN_MAX_CONC;
+        else if (strcmp(a, "--seconds") == 0)
+            ok = bench_parse_double(v, &o->seconds) && o->seconds > 0 && o->seconds <= 600;
+        else if (strcmp(a, "--msl-us") == 0)
+            ok = bench_parse_count(v, &o->msl_us);
+        else if (strcmp(a, "--max-connections") == 0)
+            ok = bench_parse_count(v, &o->max_connections) && o->max_connections >= 16 &&
+                 o->max_connections <= (UINT64_C(1) << 24);
+        else if (strcmp(a, "--seed") == 0)
+            ok = bench_parse_count(v, &o->seed);
+        if (!ok)
+            bench_usage("weir_churn", "bad option or value: %s %s", a, v);
+    }
+    if (argc % 2 == 0)
+        bench_usage("weir_churn", "%s needs a value", argv[argc - 1]);
+}
+
+/* Set up, run for --seconds and report. Returns 0, or the setup's WEIR_E* code. */
+static int measure(churn_run *r)
+{
+    const churn_options *opt = r->opt;
+    memset(r->request, 'q', sizeof(r->request));
+    memset(r->reply, 'a', sizeof(r->reply));
+    for (uint64_t i = 0; i < opt->conc; i++)
+        r->slots[i].sock = -1;
+    r->wall_start_ns = bench_now_ns();
+    int rc = setup(r);
+    if (rc == 0)
+        run_loop(r);
+    double secs = bench_seconds(r->wall_start_ns, bench_now_ns());
+    weir_stats cs = {0};
+    if (rc == 0)
+        weir_stats_get(client_stack(r), &cs);
+    else
+        fprintf(stderr, "weir_churn: setup failed: %s\n", weir_strerror(rc));
+    bench_result("name=weir_churn ok=%d conc=%" PRIu64 " cycles=%" PRIu64 " seconds=%.3f"
+                 " rate=%.0f errors=%" PRIu64 " connect_failures=%" PRIu64
+                 " client_records_high=%" PRIu32 " msl_us=%" PRIu64,
+                 rc == 0, opt->conc, r->cycles, secs, secs > 0 ? (double)r->cycles / secs : 0.0,
+                 r->errors, r->connect_failures, cs.tcp_conns_high_water, opt->msl_us);
+    bench_pair_destroy(&r->pair);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    churn_options opt;
+    parse_options(argc, argv, &opt);
+    churn_run *r = calloc(1, sizeof(*r));
+    client_slot *slots = calloc(opt.conc, sizeof(*slots));
+    server_conn *conns = calloc(4u * opt.conc + 64u, sizeof(*conns));
+    int rc = WEIR_ENOMEM;
+    if (r != NULL && slots != NULL && conns != NULL) {
+        *r = (churn_run){.opt = &opt, .slots = slots, .conns = conns};
+        rc = measure(r);
+    }
+    free(conns);
+    free(slots);
+    free(r);
+    return rc == 0 ? 0 : 1;
+}

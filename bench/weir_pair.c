@@ -1,0 +1,216 @@
+/* weir_pair.c — two weir stacks over in-memory links (weir_pair.h). */
+#include "weir_pair.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bench_pair_config_init(bench_pair_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mtu = 1500;
+    cfg->links = 1;
+    cfg->queue_limit = 1024;
+    cfg->seed = 1;
+    weir_stack_config_init(&cfg->stack);
+}
+
+uint32_t bench_pair_ip(uint32_t link, int side)
+{
+    uint32_t net = (10u << 24) | ((64u + link / 256u) << 16) | ((link % 256u) << 8);
+    return net | (side == BENCH_CLIENT ? 1u : 2u);
+}
+
+static void pair_random(void *ctx, void *buf, size_t len)
+{
+    weir_fault_rng *rng = ctx;
+    uint8_t *out = buf;
+    while (len > 0) {
+        uint64_t x = weir_fault_rng_next(rng);
+        size_t n = len < sizeof(x) ? len : sizeof(x);
+        memcpy(out, &x, n);
+        out += n;
+        len -= n;
+    }
+}
+
+/* ---- the attributed entry points ---------------------------------------------------------- */
+
+/* Frames arriving at the client's / the server's interfaces. Bad frames are counted drops inside
+ * the stack, never errors, so the return value carries nothing for a benchmark. */
+BENCH_ATTRIBUTED static void pair_input_client(void *ctx, const uint8_t *frame, size_t len,
+                                               uint64_t now_us)
+{
+    const bench_end *e = ctx;
+    (void)weir_netif_input(e->stack, e->netif, frame, len, now_us);
+}
+
+BENCH_ATTRIBUTED static void pair_input_server(void *ctx, const uint8_t *frame, size_t len,
+                                               uint64_t now_us)
+{
+    const bench_end *e = ctx;
+    (void)weir_netif_input(e->stack, e->netif, frame, len, now_us);
+}
+
+/* What the link costs (a copy into a fresh frame and a heap push), per sending side. */
+BENCH_ATTRIBUTED static int pair_tx_client(void *ctx, const uint8_t *frame, size_t len)
+{
+    return weir_memlink_transmit_fn()(ctx, frame, len);
+}
+
+BENCH_ATTRIBUTED static int pair_tx_server(void *ctx, const uint8_t *frame, size_t len)
+{
+    return weir_memlink_transmit_fn()(ctx, frame, len);
+}
+
+BENCH_ATTRIBUTED static void pair_poll_client(weir_stack *s, uint64_t now_us)
+{
+    weir_stack_poll(s, now_us);
+}
+
+BENCH_ATTRIBUTED static void pair_poll_server(weir_stack *s, uint64_t now_us)
+{
+    weir_stack_poll(s, now_us);
+}
+
+/* ---- setup -------------------------------------------------------------------------------- */
+
+static int create_stack(bench_pair *p, const bench_pair_config *cfg, int side)
+{
+    weir_stack_config sc = cfg->stack;
+    /* Different streams per side: the same ISN secret on both ends would be a strange network. */
+    weir_fault_rng_seed(&p->rng[side], cfg->seed * 2u + (uint64_t)side + 0x5EEDu);
+    sc.random = pair_random;
+    sc.random_ctx = &p->rng[side];
+    int rc = weir_stack_create(&sc, &p->stack[side]);
+    if (rc != 0)
+        fprintf(stderr, "bench: weir_stack_create: %s\n", weir_strerror(rc));
+    return rc;
+}
+
+static int add_netif(bench_pair *p, const bench_pair_config *cfg, uint32_t link, int side)
+{
+    char name[16];
+    snprintf(name, sizeof(name), "mem%u", (unsigned)link);
+    weir_netif_config nc = {
+        .name = name,
+        .medium = WEIR_MEDIUM_IP,
+        .mtu = cfg->mtu,
+        .ip = bench_pair_ip(link, side),
+        .prefix_len = 24,
+        .transmit = side == BENCH_CLIENT ? pair_tx_client : pair_tx_server,
+        .transmit_ctx = weir_memlink_end(p->link[link], side),
+    };
+    bench_end *e = &p->end[link * 2u + (uint32_t)side];
+    e->stack = p->stack[side];
+    e->netif = weir_netif_add(p->stack[side], &nc);
+    if (e->netif < 0) {
+        fprintf(stderr, "bench: weir_netif_add: %s\n", weir_strerror(e->netif));
+        return e->netif;
+    }
+    weir_memlink_set_receiver(p->link[link], side,
+                              side == BENCH_CLIENT ? pair_input_client : pair_input_server, e);
+    return 0;
+}
+
+static int create_link(bench_pair *p, const bench_pair_config *cfg, uint32_t link)
+{
+    weir_memlink_config lc;
+    weir_memlink_config_init(&lc);
+    lc.mtu = cfg->mtu;
+    lc.queue_limit = cfg->queue_limit;
+    lc.fault[0] = cfg->fault;
+    lc.fault[1] = cfg->fault;
+    lc.seed = cfg->seed + link;
+    p->link[link] = weir_memlink_create(&lc);
+    if (p->link[link] == NULL) {
+        fprintf(stderr, "bench: weir_memlink_create failed (bad config or out of memory)\n");
+        return WEIR_ENOMEM;
+    }
+    int rc = add_netif(p, cfg, link, BENCH_CLIENT);
+    return rc != 0 ? rc : add_netif(p, cfg, link, BENCH_SERVER);
+}
+
+int bench_pair_create(bench_pair *p, const bench_pair_config *cfg)
+{
+    memset(p, 0, sizeof(*p));
+    if (cfg->links == 0 || cfg->links > BENCH_PAIR_MAX_LINKS)
+        return WEIR_EINVAL;
+    p->links = cfg->links;
+    p->link = calloc(cfg->links, sizeof(weir_memlink *));
+    p->end = calloc((size_t)cfg->links * 2u, sizeof(*p->end));
+    int rc = p->link != NULL && p->end != NULL ? 0 : WEIR_ENOMEM;
+    for (int side = 0; side < 2 && rc == 0; side++)
+        rc = create_stack(p, cfg, side);
+    for (uint32_t i = 0; i < cfg->links && rc == 0; i++)
+        rc = create_link(p, cfg, i);
+    if (rc != 0)
+        bench_pair_destroy(p);
+    return rc;
+}
+
+void bench_pair_destroy(bench_pair *p)
+{
+    for (uint32_t i = 0; p->link != NULL && i < p->links; i++)
+        weir_memlink_destroy(p->link[i]);
+    weir_stack_destroy(p->stack[0]);
+    weir_stack_destroy(p->stack[1]);
+    free(p->link);
+    free(p->end);
+    memset(p, 0, sizeof(*p));
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+void bench_pair_set_time(bench_pair *p, uint64_t now_us)
+{
+    for (uint32_t i = 0; i < p->links; i++)
+        weir_memlink_set_time(p->link[i], now_us);
+}
+
+void bench_pair_step(bench_pair *p, uint64_t now_us)
+{
+    bench_pair_set_time(p, now_us);
+    for (uint32_t i = 0; i < p->links; i++)
+        weir_memlink_deliver(p->link[i], now_us);
+    pair_poll_client(p->stack[BENCH_CLIENT], now_us);
+    pair_poll_server(p->stack[BENCH_SERVER], now_us);
+}
+
+uint64_t bench_pair_next_deadline(const bench_pair *p)
+{
+    uint64_t next = weir_stack_next_deadline(p->stack[0]);
+    uint64_t d = weir_stack_next_deadline(p->stack[1]);
+    next = d < next ? d : next;
+    for (uint32_t i = 0; i < p->links; i++) {
+        d = weir_memlink_next_deadline(p->link[i]);
+        next = d < next ? d : next;
+    }
+    return next;
+}
+
+bool bench_pair_links_busy(const bench_pair *p)
+{
+    for (uint32_t i = 0; i < p->links; i++)
+        if (weir_memlink_next_deadline(p->link[i]) != UINT64_MAX)
+            return true;
+    return false;
+}
+
+void bench_pair_link_stats(const bench_pair *p, weir_memlink_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (uint32_t i = 0; i < p->links; i++) {
+        weir_memlink_stats s;
+        weir_memlink_get_stats(p->link[i], &s);
+        for (int d = 0; d < 2; d++) {
+            out->sent[d] += s.sent[d];
+            out->delivered[d] += s.delivered[d];
+            out->lost[d] += s.lost[d];
+            out->duplicated[d] += s.duplicated[d];
+            out->reordered[d] += s.reordered[d];
+            out->corrupted[d] += s.corrupted[d];
+            out->queue_drops[d] += s.queue_drops[d];
+        }
+    }
+}

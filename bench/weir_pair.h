@@ -1,0 +1,86 @@
+/* weir_pair.h — two weir stacks in one process, a client (side 0) and a server (side 1), joined
+ * by one or more in-memory links (drivers/memlink), as the benchmarks use them.
+ *
+ * Link i is a point-to-point subnet 10.(64 + i/256).(i%256).0/24: the client's interface there is
+ * .1, the server's .2. One link is enough for a single connection; the connection-count benchmark
+ * uses several so that the client has more than 64 k local ports (one port range per address).
+ *
+ * The pair owns no application: it moves frames and runs timers (bench_pair_step); each benchmark
+ * drains the stacks' events and sends/receives itself. Time is the caller's: a real clock or a
+ * virtual one, the pair does not care. Every function the stacks spend their time in is reached
+ * through a distinct, never-inlined function here (input, poll and the driver's transmit, per
+ * side), so that callgrind can attribute instructions to the client's and the server's stack and
+ * subtract what the in-memory link costs. */
+#ifndef WEIR_BENCH_PAIR_H
+#define WEIR_BENCH_PAIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fault.h"
+#include "memlink.h"
+#include "weir/weir.h"
+
+/* A function callgrind must see as itself (bench/run.sh attributes instructions by name): GCC
+ * would otherwise inline a one-line wrapper or fold identical twins such as the client's and the
+ * server's into one (-fipa-icf); noipa forbids both. */
+#if defined(__clang__)
+#define BENCH_ATTRIBUTED __attribute__((noinline))
+#else
+#define BENCH_ATTRIBUTED __attribute__((noinline, noipa))
+#endif
+
+enum {
+    BENCH_CLIENT = 0,
+    BENCH_SERVER = 1,
+    BENCH_PAIR_MAX_LINKS = 1024,
+};
+
+typedef struct bench_pair_config {
+    uint16_t mtu;            /* of every link (1500) */
+    uint32_t links;          /* 1..BENCH_PAIR_MAX_LINKS (1) */
+    uint32_t queue_limit;    /* frames in flight per link direction (1024) */
+    weir_fault_config fault; /* impairment of both directions of every link (none) */
+    uint64_t seed;           /* the link's faults and the stacks' randomness (1) */
+    weir_stack_config stack; /* both stacks; `random` is filled in by the pair */
+} bench_pair_config;
+
+void bench_pair_config_init(bench_pair_config *cfg);
+
+/* One interface of one stack: the memlink's delivery context. */
+typedef struct bench_end {
+    weir_stack *stack;
+    int netif;
+} bench_end;
+
+typedef struct bench_pair {
+    weir_stack *stack[2];
+    weir_fault_rng rng[2]; /* each stack's randomness: seeded, so a run can be repeated */
+    uint32_t links;
+    weir_memlink **link; /* [links] */
+    bench_end *end;      /* [links][2] */
+} bench_pair;
+
+/* Returns 0, or a negative WEIR_E* code after printing what failed to stderr. On failure the pair
+ * is left destroyed. */
+int bench_pair_create(bench_pair *p, const bench_pair_config *cfg);
+void bench_pair_destroy(bench_pair *p);
+
+uint32_t bench_pair_ip(uint32_t link, int side);
+
+/* Deliver every frame due at now_us on every link, then run both stacks' timers. */
+void bench_pair_step(bench_pair *p, uint64_t now_us);
+
+/* Stamp frames the applications send from now on with now_us (call before sending). */
+void bench_pair_set_time(bench_pair *p, uint64_t now_us);
+
+/* The earliest time anything is due: a frame on a link or a timer of either stack. */
+uint64_t bench_pair_next_deadline(const bench_pair *p);
+
+/* Frames still travelling on any link. */
+bool bench_pair_links_busy(const bench_pair *p);
+
+/* Sum of both directions of every link's counters. */
+void bench_pair_link_stats(const bench_pair *p, weir_memlink_stats *out);
+
+#endif
