@@ -143,8 +143,10 @@ static void set_flags(tcp_scoreboard *sb, uint32_t i, uint8_t flags)
 static void note_new_segment(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 {
     tcp_scoreboard *sb = &c->sb;
-    if (sb->count == 0)
+    if (sb->count == 0) {
         sb->base = sb->end = seq;
+        sb->fack = seq; /* nothing in flight: nothing above SND.UNA delivered yet */
+    }
     if (seq != sb->end || !reserve_one(s, sb)) {
         give_up_scoreboard(s, c); /* seq != end would be an engine bug: stay safe */
         return;
@@ -288,6 +290,8 @@ static uint32_t rack_reo_wnd(const tcp_conn *c)
         (c->in_recovery || c->recover_after_rto || sb->sacked_segs >= DUP_THRESH))
         return 0;
     uint64_t wnd = (uint64_t)sb->reo_wnd_mult * sb->min_rtt_us / 4;
+    if (c->srtt == 0) /* no RTT measured yet (no sample from the handshake): no cap */
+        return wnd < UINT32_MAX ? (uint32_t)wnd : UINT32_MAX;
     return wnd < c->srtt ? (uint32_t)wnd : c->srtt;
 }
 
@@ -513,7 +517,9 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         delivered += apply_block(s, c, opt->sack[k], opt);
     if (c->sb_disabled)
         return;
-    if (dup_ack)
+    /* RFC 6675 §2: with SACK blocks, a duplicate ACK is one that SACKs something new; one that
+     * only repeats known blocks says nothing more about loss. */
+    if (dup_ack && (opt->sack_count == 0 || delivered > 0))
         count_dup_ack(s, c);
 
     arm_reorder_timer(s, c, rack_detect_loss(s, c));

@@ -8,9 +8,10 @@
 
 #include <string.h>
 
-static harness *sack_connection(void)
+static harness *sack_connection_seeded(uint64_t seed)
 {
     harness *h = h_new_config();
+    h->rng += seed;
     h->cfg.tcp.congestion_control = WEIR_TCP_CC_NEWRENO;
     h->cfg.tcp.tail_loss_probe = false; /* the probes have tests of their own (test_tcp_loss) */
     h->cfg.tcp.send_buffer = 1 << 20;
@@ -34,6 +35,8 @@ static harness *sack_connection(void)
     assert_int_equal(h_info(h).srtt_us, 10000);
     return h;
 }
+
+static harness *sack_connection(void) { return sack_connection_seeded(0); }
 
 /* The peer's ACK of `ack` (relative to our ISS) with SACK blocks given as relative edges
  * {left0, right0, left1, right1, ...}. */
@@ -85,6 +88,7 @@ static void several_holes_are_repaired_in_one_round_trip(void **state)
     assert_int_equal(info.in_flight, 3000); /* the three retransmissions */
     assert_int_equal(info.fast_recoveries, 1);
     assert_int_equal(info.min_rtt_us, 10000);
+    assert_int_equal(info.reordering_seen, 0); /* holes are losses, not reordering */
     assert_int_equal(info.options, WEIR_TCPI_OPT_SACK);
     assert_int_equal(info.congestion_control, WEIR_TCP_CC_NEWRENO);
     assert_int_equal(h_info(h).ssthresh, 5000); /* NewReno: half of the 10000 in flight */
@@ -95,6 +99,31 @@ static void several_holes_are_repaired_in_one_round_trip(void **state)
     assert_int_equal(h_info(h).ca_state, WEIR_TCP_CA_OPEN);
     assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 0);
     assert_int_equal(h_info(h).retransmits, 3);
+    h_finish(h);
+}
+
+/* RACK's highest delivered sequence number starts at SND.UNA whatever the ISN: an ISN in the
+ * upper half of the sequence space once made the first SACK look like reordering (found by
+ * the conformance scripts), widening the reordering window for the whole connection. */
+static void an_isn_in_the_upper_half_is_no_reordering(void **state)
+{
+    (void)state;
+    harness *h = NULL;
+    for (uint64_t seed = 1; seed < 64; seed++) {
+        h = sack_connection_seeded(seed * 7919);
+        if (h->iss >= 0x80000000u)
+            break;
+        h_finish(h);
+        h = NULL;
+    }
+    assert_non_null(h);
+    send_segments(h, 4);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 4001});
+    h_expect(h, H_ACK, 1, 1, 1000); /* three SACKed, no reordering seen: lost at once */
+    assert_int_equal(h_info(h).reordering_seen, 0);
     h_finish(h);
 }
 
@@ -255,6 +284,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
+        H_TEST(an_isn_in_the_upper_half_is_no_reordering),
         H_TEST(a_reordered_segment_is_not_resent),
         H_TEST(a_lost_retransmission_is_resent_without_a_timeout),
         H_TEST(the_rto_resends_only_what_was_not_sacked),
