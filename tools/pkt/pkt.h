@@ -203,7 +203,8 @@ typedef enum pkt_assert_result {
 } pkt_assert_result;
 
 /* Run every `assert <expr>[, msg]` statement of a code block. Returns the worst result; `detail`
- * gets the failing statement or the unknown name. */
+ * gets the failing statement (with the tcp_info fields it read: "(tcpi_snd_cwnd=12)") or the
+ * unknown name. */
 pkt_assert_result pkt_code_eval(const char *code, const pkt_namemap *m, char *detail,
                                 size_t detail_len);
 /* An integer expression ("32*1024*1024"), for $((...)) in shell lines. */

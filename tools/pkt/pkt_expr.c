@@ -48,7 +48,23 @@ typedef struct ev {
     bool syntax;      /* a syntax error was seen */
     bool unknown;     /* an unknown name was used */
     char unknown_name[48];
+    char seen[96]; /* "tcpi_x=V, ..." for every tcp_info field read, for the failure message */
 } ev;
+
+/* Remember what a tcp_info field read as, once per name, so a false assert can say it. */
+static void note_value(ev *e, const char *name, size_t n, int64_t v)
+{
+    if (n < 5 || memcmp(name, "tcpi_", 5) != 0)
+        return;
+    char item[64];
+    snprintf(item, sizeof item, "%.*s=", (int)n, name);
+    size_t have = strlen(e->seen);
+    for (const char *p = strstr(e->seen, item); p != NULL; p = strstr(p + 1, item))
+        if (p == e->seen || p[-1] == ' ')
+            return;
+    snprintf(e->seen + have, sizeof e->seen - have, "%s%s%lld", have ? ", " : "", item,
+             (long long)v);
+}
 
 static void skip_ws(ev *e)
 {
@@ -101,7 +117,9 @@ static int64_t parse_atom(ev *e)
             return 1;
         if (n == 5 && memcmp(p, "False", 5) == 0)
             return 0;
-        if (!namemap_get(e->m, p, n, &v) && !e->unknown) {
+        if (namemap_get(e->m, p, n, &v)) {
+            note_value(e, p, n, v);
+        } else if (!e->unknown) {
             e->unknown = true;
             snprintf(e->unknown_name, sizeof e->unknown_name, "%.*s", (int)n, p);
         }
@@ -327,7 +345,10 @@ static pkt_assert_result eval_statement(char *stmt, const pkt_namemap *m, char *
     if (!v) {
         while (*s == ' ')
             s++;
-        snprintf(detail, dlen, "assert %.70s", s);
+        if (e.seen[0])
+            snprintf(detail, dlen, "assert %.70s (%s)", s, e.seen);
+        else
+            snprintf(detail, dlen, "assert %.70s", s);
         return PKT_ASSERT_FALSE;
     }
     return PKT_ASSERT_TRUE;
@@ -341,7 +362,7 @@ pkt_assert_result pkt_code_eval(const char *code, const pkt_namemap *m, char *de
     pkt_assert_result worst = PKT_ASSERT_TRUE;
     detail[0] = 0;
     while (next_statement(code, &pos, stmt, sizeof stmt)) {
-        char d[160];
+        char d[192];
         pkt_assert_result r = eval_statement(stmt, m, d, sizeof d);
         /* Order of badness: SYNTAX > FALSE > UNKNOWN > TRUE. */
         static const int k_rank[] = {0, 2, 1, 3};

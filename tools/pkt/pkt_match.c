@@ -144,9 +144,26 @@ static void log_seg(const pkt_runner *R, int64_t t, const char *dir, const pkt_s
     fprintf(R->o->log, "    %8.3f  %s %s\n", (double)t / 1e6, dir, b);
 }
 
+/* An inbound segment as the script wrote it: its ACK and SACK blocks back in the script's
+ * numbering (the wire carries weir's ISN). */
+static void log_inbound(const pkt_runner *R, const pkt_seg *seg)
+{
+    if (!R->o->verbose || R->o->log == NULL)
+        return;
+    pkt_seg s = *seg;
+    uint32_t off = R->isn_known ? R->seq_off : 0;
+    s.ack -= off;
+    for (int i = 0; i < s.nopts; i++)
+        for (int b = 0; s.opts[i].kind == PO_SACK && b < s.opts[i].nblocks; b++) {
+            s.opts[i].left[b] -= off;
+            s.opts[i].right[b] -= off;
+        }
+    log_seg(R, R->now, "<", &s, s.seq);
+}
+
 static void inject_one(pkt_runner *R, pkt_seg *seg)
 {
-    log_seg(R, R->now, "<", seg, seg->seq);
+    log_inbound(R, seg);
     uint8_t buf[70000];
     int n = pkt_wire_build(seg, buf, sizeof buf);
     if (n < 0) {
@@ -155,6 +172,7 @@ static void inject_one(pkt_runner *R, pkt_seg *seg)
     }
     weir_netif_input(R->stack, R->netif, buf, (size_t)n, R->base_us + (uint64_t)R->now);
     pkt_after_input(R);
+    pkt_log_tcp_state(R);
 }
 
 static void map_inbound_opts(pkt_runner *R, const pkt_packet *pk, pkt_seg *seg)
@@ -593,6 +611,7 @@ void pkt_expect_outbound(pkt_runner *R, const pkt_event *ev, int64_t t, int64_t 
     c.live_seq = c.live.seq - (R->isn_known ? R->seq_off : 0);
     seg_str(&c.live, c.live_seq, c.got, sizeof c.got);
     log_seg(R, when, ">", &c.live, c.live_seq);
+    pkt_log_tcp_state(R);
     if (!compare_fields(&c))
         return;
     if (!any_time) {

@@ -225,7 +225,7 @@ static void run_code(pkt_runner *R, const pkt_event *ev)
 {
     pkt_namemap m = {0};
     pkt_sys_tcp_info(R, &m);
-    char detail[160];
+    char detail[192];
     switch (pkt_code_eval(ev->text, &m, detail, sizeof detail)) {
     case PKT_ASSERT_TRUE:
         break;

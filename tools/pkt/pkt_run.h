@@ -142,6 +142,7 @@ void pkt_sys_finish_pending(pkt_runner *R);
 void pkt_sys_on_event(pkt_runner *R, const weir_event *ev);
 void pkt_sys_note_states(pkt_runner *R);
 void pkt_sys_tcp_info(pkt_runner *R, pkt_namemap *m);
+void pkt_log_tcp_state(const pkt_runner *R); /* -v: cwnd, pipe, SACK state now */
 
 /* pkt_shell.c */
 typedef enum pkt_shell_class {

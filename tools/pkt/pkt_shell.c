@@ -53,9 +53,9 @@ static void split(const char *s, words *out)
 /* ---- sysctl mapping ------------------------------------------------------------------------ */
 
 typedef enum sysctl_kind {
-    SC_NOOP,        /* no meaning for weir (or restates the profile's default) */
-    SC_NOOP_IF,     /* no-op when the value is `only`, unsupported otherwise */
-    SC_BOOL_WS_TS,  /* rfc1323 */
+    SC_NOOP,       /* no meaning for weir (or restates the profile's default) */
+    SC_NOOP_IF,    /* no-op when the value is `only`, unsupported otherwise */
+    SC_BOOL_WS_TS, /* rfc1323 */
     SC_SACK,
     SC_TS,
     SC_WS,
@@ -73,6 +73,7 @@ typedef enum sysctl_kind {
     SC_LINUX_WMEM,
     SC_SYN_RETRIES,
     SC_RTO_MAX_MS,
+    SC_CONGESTION, /* reno or cubic: weir's two modules; anything else is unsupported */
 } sysctl_kind;
 
 typedef struct sysctl_entry {
@@ -113,7 +114,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.ipv4.tcp_syn_retries", SC_SYN_RETRIES, NULL},
     {"net.ipv4.tcp_rto_max_ms", SC_RTO_MAX_MS, NULL},
     {"net.ipv4.tcp_early_retrans", SC_NOOP, NULL},
-    {"net.ipv4.tcp_congestion_control", SC_NOOP, NULL},
+    {"net.ipv4.tcp_congestion_control", SC_CONGESTION, NULL},
     {"net.ipv4.tcp_dsack", SC_NOOP, NULL},
     {"net.ipv4.tcp_fack", SC_NOOP, NULL},
     {"net.ipv4.tcp_reordering", SC_NOOP_IF, "3"},
@@ -158,7 +159,9 @@ static bool classify_sysctl(const words *ws, char *why, size_t len)
             return false;
         }
         const sysctl_entry *e = find_sysctl(name);
-        if (e == NULL || (e->kind == SC_NOOP_IF && strcmp(value, e->only) != 0)) {
+        if (e == NULL || (e->kind == SC_NOOP_IF && strcmp(value, e->only) != 0) ||
+            (e->kind == SC_CONGESTION && strcmp(value, "reno") != 0 &&
+             strcmp(value, "cubic") != 0)) {
             snprintf(why, len, "unsupported-sysctl:%s=%s", name, value);
             return false;
         }
@@ -251,6 +254,10 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_RTO_MAX_MS:
         t->rto_max_us = v * 1000;
+        break;
+    case SC_CONGESTION:
+        t->congestion_control =
+            strcmp(value, "reno") == 0 ? WEIR_TCP_CC_NEWRENO : WEIR_TCP_CC_CUBIC;
         break;
     }
 }

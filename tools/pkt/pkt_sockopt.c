@@ -421,6 +421,8 @@ void pkt_sys_inherit(pkt_runner *R, pkt_fd *f)
         weir_tcp_setopt(R->stack, f->sock, WEIR_TCP_OPT_RCVBUF, (int)now->recv_buffer);
     if (now->send_buffer != made->send_buffer)
         weir_tcp_setopt(R->stack, f->sock, WEIR_TCP_OPT_SNDBUF, (int)now->send_buffer);
+    if (now->congestion_control != made->congestion_control)
+        weir_tcp_setopt(R->stack, f->sock, WEIR_TCP_OPT_CONGESTION, (int)now->congestion_control);
 }
 
 /* ---- tcp_info for %{ }% ------------------------------------------------------------------- */
@@ -493,9 +495,27 @@ void pkt_sys_tcp_info(pkt_runner *R, pkt_namemap *m)
     }
     uint32_t mss = info.snd_mss ? info.snd_mss : 536;
     pkt_namemap_set(m, "tcpi_state", os_state(R, info.state));
-    pkt_namemap_set(m, "tcpi_snd_cwnd", info.cwnd / mss);
-    pkt_namemap_set(m, "tcpi_snd_ssthresh",
-                    info.ssthresh >= 0x3fffffff ? 0x7fffffff : info.ssthresh / mss);
+    if (R->o->profile == PKT_PROFILE_FREEBSD) {
+        /* FreeBSD's tcp_fill_info copies snd_cwnd and snd_ssthresh as they are: bytes (an
+         * unset ssthresh is TCP_MAXWIN << TCP_MAX_WINSHIFT). */
+        pkt_namemap_set(m, "tcpi_snd_cwnd", info.cwnd);
+        pkt_namemap_set(m, "tcpi_snd_ssthresh",
+                        info.ssthresh >= 0x3fffffff ? 65535 << 14 : info.ssthresh);
+    } else {
+        /* Linux counts both in packets (TCP_INFINITE_SSTHRESH when unset). */
+        pkt_namemap_set(m, "tcpi_snd_cwnd", info.cwnd / mss);
+        pkt_namemap_set(m, "tcpi_snd_ssthresh",
+                        info.ssthresh >= 0x3fffffff ? 0x7fffffff : info.ssthresh / mss);
+    }
+    /* Linux's numbering, which weir_tcp_ca_state keeps (weir has no CWR state). */
+    pkt_namemap_set(m, "tcpi_ca_state", info.ca_state);
+    /* packets_out and sacked_out, in whole segments of the send MSS (after a timeout without
+     * SACK weir rewinds SND.NXT, which Linux's packets_out does not). tcpi_lost, tcpi_retrans
+     * and tcpi_reordering stay unknown: weir's `lost` drops a segment once it is resent, where
+     * Linux's lost_out keeps it until it is acknowledged. */
+    pkt_namemap_set(m, "tcpi_unacked", (info.snd_nxt - info.snd_una + mss - 1) / mss);
+    pkt_namemap_set(m, "tcpi_sacked", (info.sacked + mss - 1) / mss);
+    pkt_namemap_set(m, "tcpi_options", info.options);
     pkt_namemap_set(m, "tcpi_rto", info.rto_us);
     pkt_namemap_set(m, "tcpi_snd_mss", info.snd_mss);
     pkt_namemap_set(m, "tcpi_advmss", info.rcv_mss);
@@ -505,4 +525,28 @@ void pkt_sys_tcp_info(pkt_runner *R, pkt_namemap *m)
     pkt_namemap_set(m, "tcpi_bytes_acked", (int64_t)info.bytes_sent);
     pkt_namemap_set(m, "tcpi_rtt", info.srtt_us);
     pkt_namemap_set(m, "tcpi_rttvar", info.rttvar_us);
+}
+
+/* -v: the congestion state after each packet, in bytes as weir keeps it (the tcpi_* fields
+ * convert per profile), so a loss-recovery mismatch can be followed ACK by ACK. */
+void pkt_log_tcp_state(const pkt_runner *R)
+{
+    weir_tcp_info info;
+    const pkt_fd *f = R->sut_fd >= 0 && R->fds[R->sut_fd].used ? &R->fds[R->sut_fd] : NULL;
+    if (!R->o->verbose || R->o->log == NULL || f == NULL ||
+        weir_tcp_get_info(R->stack, f->sock, &info) != 0 || info.snd_mss == 0)
+        return;
+    static const char *const k_ca[] = {"open", "disorder", "cwr", "recovery", "loss"};
+    const char *ca = (unsigned)info.ca_state < 5 ? k_ca[info.ca_state] : "?";
+    char ssthresh[16];
+    if (info.ssthresh >= 0x3fffffff)
+        snprintf(ssthresh, sizeof ssthresh, "inf");
+    else
+        snprintf(ssthresh, sizeof ssthresh, "%u", (unsigned)info.ssthresh);
+    fprintf(R->o->log,
+            "              [cwnd %u ssthresh %s pipe %u sacked %u lost %u %s%s rto %.3f s, "
+            "mss %u]\n",
+            (unsigned)info.cwnd, ssthresh, (unsigned)info.in_flight, (unsigned)info.sacked,
+            (unsigned)info.lost, ca, info.reordering_seen ? " reordering-seen" : "",
+            (double)info.rto_us / 1e6, (unsigned)info.snd_mss);
 }
