@@ -100,7 +100,7 @@ typedef struct weir_stack_config {
     const weir_allocator *allocator; /* NULL: the C library's malloc/free */
     weir_trace_fn trace;             /* optional */
     void *trace_ctx;
-    uint32_t max_sockets;     /* size of the socket handle table (256) */
+    uint32_t max_sockets;     /* size of the socket handle table (256; at most 2^24) */
     uint32_t max_connections; /* connection records of any kind, including those no handle
                                  refers to any more (1024) */
     uint16_t ephemeral_lo, ephemeral_hi; /* local port range for connect (49152..65535) */

@@ -45,16 +45,19 @@ typedef enum weir_sock_kind {
     WEIR_SOCK_DNS,      /* struct dns_query (src/dns/dns_query.c) */
 } weir_sock_kind;
 
-/* One entry of the socket handle table. A handle is (generation << 16 | slot); the generation
- * changes each time the slot is freed, so an old handle no longer matches. */
+/* One entry of the socket handle table. A handle is (generation << slot bits | slot); the
+ * generation changes each time the slot is freed, so an old handle no longer matches. Free slots
+ * wait in a FIFO, so a slot is reused only after every other free one: a stale handle would need
+ * max_sockets * 2^generation_bits allocations to come back. */
 typedef struct weir_sock_slot {
-    uint16_t generation;
+    void *obj;            /* the record of that kind */
+    uint32_t generation;
+    int pending_err;      /* for WEIR_EV_ERROR */
+    uint32_t next_free;   /* free slots: the next one in the FIFO */
     bool used;
-    bool queued;              /* on the event queue */
-    uint8_t pending;          /* bit (1 << weir_event_type) per undelivered event */
-    int pending_err;          /* for WEIR_EV_ERROR */
-    uint8_t kind;             /* weir_sock_kind */
-    void *obj;                /* the record of that kind */
+    bool queued;          /* on the event queue */
+    uint8_t pending;      /* bit (1 << weir_event_type) per undelivered event */
+    uint8_t kind;         /* weir_sock_kind */
 } weir_sock_slot;
 
 struct weir_stack {
@@ -75,6 +78,8 @@ struct weir_stack {
     size_t tx_cap;            /* the largest interface MTU: IP bytes in tx_buf, payload_buf size */
 
     weir_sock_slot *socks;    /* cfg.max_sockets entries */
+    uint32_t slot_bits;       /* handle = generation << slot_bits | slot */
+    uint32_t free_head, free_tail; /* FIFO of free slots through next_free */
     uint32_t *event_ring;     /* slots with pending events, FIFO; capacity max_sockets */
     uint32_t event_head, event_count;
 

@@ -13,9 +13,13 @@
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
 
-#define HANDLE_SLOT_BITS 16
-#define HANDLE_SLOT_MASK 0xffffu
-#define HANDLE_GEN_MASK 0x7fffu /* keeps handles positive */
+/* A handle is (generation << slot_bits | slot), a positive int: slot_bits is just wide enough
+ * for max_sockets (at least 8), the generation takes the rest of the 31 bits. */
+#define HANDLE_MIN_SLOT_BITS 8u
+#define HANDLE_MAX_SOCKETS (UINT32_C(1) << 24) /* leaves a generation of 7 bits or more */
+#define SLOT_NONE UINT32_MAX
+
+static void sock_table_init(weir_stack *s);
 
 void weir_stack_config_init(weir_stack_config *cfg)
 {
@@ -63,7 +67,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
 static bool config_valid(const weir_stack_config *cfg)
 {
     const weir_tcp_config *t = &cfg->tcp;
-    return cfg->random != NULL && cfg->max_sockets > 0 && cfg->max_sockets <= HANDLE_SLOT_MASK &&
+    return cfg->random != NULL && cfg->max_sockets > 0 && cfg->max_sockets <= HANDLE_MAX_SOCKETS &&
            cfg->max_connections > 0 && cfg->ephemeral_lo > 0 &&
            cfg->ephemeral_lo <= cfg->ephemeral_hi && cfg->ip_ttl > 0 && t->send_buffer >= 1 &&
            t->recv_buffer >= 1 && (t->recv_buffer <= 65535 || t->window_scale) &&
@@ -97,6 +101,7 @@ int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
         weir_stack_destroy(s);
         return WEIR_ENOMEM;
     }
+    sock_table_init(s);
     weir_random_bytes(s, s->isn_secret, sizeof s->isn_secret);
     weir_random_bytes(s, &s->ip_ident, sizeof s->ip_ident);
     uint16_t r;
@@ -362,22 +367,45 @@ void weir_stats_get(const weir_stack *s, weir_stats *out)
 
 /* ---- socket handles and events ---- */
 
-static int make_handle(uint32_t slot, uint16_t gen) { return (int)(((uint32_t)gen << 16) | slot); }
+static uint32_t slot_mask(const weir_stack *s) { return (UINT32_C(1) << s->slot_bits) - 1; }
+
+static uint32_t generation_mask(const weir_stack *s)
+{
+    return (UINT32_C(1) << (31 - s->slot_bits)) - 1; /* bit 31 stays 0: handles are positive */
+}
+
+static int make_handle(const weir_stack *s, uint32_t slot, uint32_t gen)
+{
+    return (int)((gen << s->slot_bits) | slot);
+}
+
+/* Size the handle fields for max_sockets and put every slot on the free FIFO, lowest first. */
+static void sock_table_init(weir_stack *s)
+{
+    s->slot_bits = HANDLE_MIN_SLOT_BITS;
+    while ((UINT32_C(1) << s->slot_bits) < s->cfg.max_sockets)
+        s->slot_bits++;
+    for (uint32_t i = 0; i < s->cfg.max_sockets; i++)
+        s->socks[i].next_free = i + 1 < s->cfg.max_sockets ? i + 1 : SLOT_NONE;
+    s->free_head = 0;
+    s->free_tail = s->cfg.max_sockets - 1;
+}
 
 int weir_sock_alloc_kind(weir_stack *s, weir_sock_kind kind, void *obj)
 {
-    for (uint32_t i = 0; i < s->cfg.max_sockets; i++) {
-        weir_sock_slot *k = &s->socks[i];
-        if (k->used)
-            continue;
-        k->used = true;
-        k->kind = (uint8_t)kind;
-        k->obj = obj;
-        k->pending = 0;
-        k->pending_err = 0;
-        return make_handle(i, k->generation);
-    }
-    return WEIR_ENOBUFS;
+    uint32_t i = s->free_head;
+    if (i == SLOT_NONE)
+        return WEIR_ENOBUFS;
+    weir_sock_slot *k = &s->socks[i];
+    s->free_head = k->next_free;
+    if (s->free_head == SLOT_NONE)
+        s->free_tail = SLOT_NONE;
+    k->used = true;
+    k->kind = (uint8_t)kind;
+    k->obj = obj;
+    k->pending = 0;
+    k->pending_err = 0;
+    return make_handle(s, i, k->generation);
 }
 
 int weir_sock_alloc(weir_stack *s, tcp_conn *conn)
@@ -389,8 +417,8 @@ static weir_sock_slot *slot_of(weir_stack *s, int handle)
 {
     if (!s || handle < 0)
         return NULL;
-    uint32_t slot = (uint32_t)handle & HANDLE_SLOT_MASK;
-    uint16_t gen = (uint16_t)((uint32_t)handle >> HANDLE_SLOT_BITS);
+    uint32_t slot = (uint32_t)handle & slot_mask(s);
+    uint32_t gen = (uint32_t)handle >> s->slot_bits;
     if (slot >= s->cfg.max_sockets)
         return NULL;
     weir_sock_slot *k = &s->socks[slot];
@@ -416,7 +444,14 @@ void weir_sock_release(weir_stack *s, int handle)
     k->used = false;
     k->obj = NULL;
     k->pending = 0; /* a queued entry for this slot is skipped when popped */
-    k->generation = (uint16_t)((k->generation + 1) & HANDLE_GEN_MASK);
+    k->generation = (k->generation + 1) & generation_mask(s);
+    uint32_t slot = (uint32_t)(k - s->socks);
+    k->next_free = SLOT_NONE;
+    if (s->free_tail == SLOT_NONE)
+        s->free_head = slot;
+    else
+        s->socks[s->free_tail].next_free = slot;
+    s->free_tail = slot;
 }
 
 void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err)
@@ -428,7 +463,7 @@ void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err)
     if (type == WEIR_EV_ERROR)
         k->pending_err = err;
     if (!k->queued) {
-        uint32_t slot = (uint32_t)handle & HANDLE_SLOT_MASK;
+        uint32_t slot = (uint32_t)handle & slot_mask(s);
         uint32_t tail = (s->event_head + s->event_count) % s->cfg.max_sockets;
         s->event_ring[tail] = slot;
         s->event_count++;
@@ -455,7 +490,7 @@ bool weir_stack_next_event(weir_stack *s, weir_event *ev)
             type++;
         k->pending &= (uint8_t) ~(1u << type);
         ev->type = (weir_event_type)type;
-        ev->sock = make_handle(slot, k->generation);
+        ev->sock = make_handle(s, slot, k->generation);
         ev->err = type == WEIR_EV_ERROR ? k->pending_err : 0;
         if (k->pending == 0) {
             k->queued = false;

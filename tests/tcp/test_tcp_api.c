@@ -208,6 +208,50 @@ static void socket_table_full_is_enobufs(void **state)
     h_finish(h);
 }
 
+/* Free slots are reused oldest-freed first: with 4 slots, a handle closed and reopened in a
+ * loop visits every slot before its own comes back, and no handle ever repeats. */
+static void freed_slots_are_reused_in_fifo_order(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.max_sockets = 4;
+    h_start(h);
+    int seen[16];
+    for (int i = 0; i < 16; i++) {
+        seen[i] = weir_tcp_socket(h->s);
+        assert_true(seen[i] >= 0);
+        for (int j = 0; j < i; j++)
+            assert_int_not_equal(seen[i], seen[j]);
+        assert_int_equal(seen[i] & 0xff, i % 4); /* slot bits: 8, so the slot is the low byte */
+        assert_int_equal(weir_tcp_close(h->s, seen[i]), 0);
+    }
+    h_finish(h);
+}
+
+/* More than 65535 sockets: the handle's slot field grows with max_sockets. */
+static void handle_table_beyond_65535_sockets(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    enum { N = 70000 };
+    h->cfg.max_sockets = N;
+    h->cfg.max_connections = N;
+    h_start(h);
+    static int socks[N];
+    for (int i = 0; i < N; i++) {
+        socks[i] = weir_tcp_socket(h->s);
+        assert_true(socks[i] >= 0);
+    }
+    assert_int_equal(weir_tcp_socket(h->s), WEIR_ENOBUFS);
+    weir_tcp_info info;
+    assert_int_equal(weir_tcp_get_info(h->s, socks[N - 1], &info), 0);
+    assert_int_equal(weir_tcp_close(h->s, socks[N - 1]), 0);
+    assert_int_equal(weir_tcp_get_info(h->s, socks[N - 1], &info), WEIR_EBADF);
+    for (int i = 0; i < N - 1; i++)
+        assert_int_equal(weir_tcp_close(h->s, socks[i]), 0);
+    h_finish(h);
+}
+
 static void accept_with_handle_table_full_keeps_connection_queued(void **state)
 {
     (void)state;
@@ -286,6 +330,8 @@ int main(void)
         H_TEST(calls_on_an_unconnected_socket),
         H_TEST(send_after_shutdown_is_epipe_and_after_reset_is_the_error),
         H_TEST(socket_table_full_is_enobufs),
+        H_TEST(freed_slots_are_reused_in_fifo_order),
+        H_TEST(handle_table_beyond_65535_sockets),
         H_TEST(accept_with_handle_table_full_keeps_connection_queued),
         H_TEST(listen_backlog_full_drops_syn_silently),
         H_TEST(listen_twice_is_harmless),
