@@ -92,7 +92,7 @@ struct weir_stack {
 
     uint8_t isn_secret[16];   /* RFC 6528 secret key, drawn once */
     uint16_t ip_ident;        /* next IPv4 identification: a counter from a random start */
-    uint16_t next_ephemeral;
+    uint32_t next_ephemeral;  /* RFC 6056 Algorithm 3's counter, from a random start */
 
     weir_stats stats;
 };

@@ -104,10 +104,7 @@ int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
     sock_table_init(s);
     weir_random_bytes(s, s->isn_secret, sizeof s->isn_secret);
     weir_random_bytes(s, &s->ip_ident, sizeof s->ip_ident);
-    uint16_t r;
-    weir_random_bytes(s, &r, sizeof r);
-    uint32_t span = (uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;
-    s->next_ephemeral = (uint16_t)(cfg->ephemeral_lo + r % span);
+    weir_random_bytes(s, &s->next_ephemeral, sizeof s->next_ephemeral);
     *out = s;
     return 0;
 }

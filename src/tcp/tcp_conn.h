@@ -30,6 +30,8 @@ struct tcp_conn {
     int handle;       /* the application's socket handle, -1 when it has let go */
     bool in_table;    /* hashed by tuple (synchronizing or synchronized) */
     bool active_open; /* came from connect(), not from a listener */
+    bool port_held;   /* counted in the local-port map (tcp_ports.h) */
+    bool port_bound;  /* ... as bound by bind() */
 
     tcp_conn *hash_next;           /* demultiplexing chain */
     tcp_conn *all_prev, *all_next; /* every record, for timers */
@@ -144,8 +146,12 @@ void tcp_table_hash(weir_stack *s, tcp_conn *c);
 void tcp_table_unhash(weir_stack *s, tcp_conn *c);
 tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t);
 tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_port);
-bool tcp_table_port_in_use(weir_stack *s, uint32_t local_ip, uint16_t port);
-int tcp_table_ephemeral_port(weir_stack *s, uint32_t local_ip, uint16_t *port);
+/* bind(): take (local_ip, port), port 0 = an ephemeral one no one holds (tcp_ports.h). Sets
+ * c's local address and port. 0, WEIR_EADDRINUSE or WEIR_ENOMEM. */
+int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t port);
+/* connect(): t has both addresses and the remote port. A local port of 0 is chosen (RFC 6056
+ * Algorithm 3) so that t is unique and no bound socket holds it; else t must be unique. */
+int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t);
 uint32_t tcp_isn(weir_stack *s, const weir_tuple *t);
 tcp_conn *tcp_table_first(const weir_stack *s); /* iteration over every record */
 weir_wheel *tcp_table_wheel(weir_stack *s);     /* the timers of every record */

@@ -8,6 +8,7 @@
 
 #include "core/siphash.h"
 #include "tcp/tcp_conn.h"
+#include "tcp/tcp_ports.h"
 
 struct tcp_table {
     tcp_conn **buckets;
@@ -16,6 +17,7 @@ struct tcp_table {
     tcp_conn *listeners; /* chained through hash_next */
     uint32_t count;
     weir_wheel timers; /* one node per record: its earliest deadline */
+    tcp_port_map ports;
 };
 
 int tcp_table_create(weir_stack *s)
@@ -47,6 +49,8 @@ uint64_t tcp_next_deadline(const weir_stack *s)
 static void conn_release(weir_stack *s, tcp_conn *c)
 {
     weir_wheel_cancel(&s->tcp->timers, &c->timer_node);
+    if (c->port_held)
+        tcp_ports_release(s, &s->tcp->ports, c->tuple.local_ip, c->tuple.local_port, c->port_bound);
     tcp_ring_free(s, &c->snd);
     tcp_ring_free(s, &c->rcv);
     tcp_sb_release(s, c);
@@ -61,6 +65,7 @@ void tcp_table_destroy(weir_stack *s)
         conn_release(s, c);
         c = next;
     }
+    tcp_ports_destroy(s, &s->tcp->ports);
     weir_free(s, s->tcp->buckets, sizeof(tcp_conn *) * s->tcp->nbuckets);
     weir_free(s, s->tcp, sizeof *s->tcp);
     s->tcp = NULL;
@@ -180,29 +185,108 @@ tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_po
     return wildcard;
 }
 
-bool tcp_table_port_in_use(weir_stack *s, uint32_t local_ip, uint16_t port)
+/* RFC 6056 §3.3.3 (Algorithm 3, "simple hash-based"): the search for a free port starts at
+ * an offset keyed by the destination, so successive connections to one peer get successive
+ * ports while an observer cannot predict the port used towards another peer. For bind() there
+ * is no destination and the offset is 0. */
+static uint32_t ephemeral_offset(const weir_stack *s, uint32_t local_ip, uint32_t remote_ip,
+                                 uint16_t remote_port)
 {
-    for (tcp_conn *c = s->tcp->all; c; c = c->all_next) {
-        if (c->tuple.local_port != port)
-            continue;
-        if (local_ip == 0 || c->tuple.local_ip == 0 || c->tuple.local_ip == local_ip)
-            return true;
-    }
-    return false;
+    uint8_t key[10];
+    memcpy(key, &local_ip, 4);
+    memcpy(key + 4, &remote_ip, 4);
+    memcpy(key + 8, &remote_port, 2);
+    uint8_t port_key[16];
+    for (int i = 0; i < 16; i++)
+        port_key[i] = (uint8_t)(s->isn_secret[i] ^ 0x36); /* distinct from ISN and bucket keys */
+    return (uint32_t)weir_siphash24(port_key, key, sizeof key);
 }
 
-int tcp_table_ephemeral_port(weir_stack *s, uint32_t local_ip, uint16_t *port)
+/* Could connection `c` take tuple `t` (its local port chosen by us)? No bound socket holds the
+ * port and no record has the four-tuple. */
+static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
+{
+    if (tcp_ports_taken(&s->tcp->ports, t->local_ip, t->local_port, true))
+        return false;
+    tcp_conn *other = tcp_table_lookup(s, t);
+    return !other || other == c;
+}
+
+/* Try the range from the offset; `t` NULL: a port no one holds (bind), else one that fits t. */
+static int pick_ephemeral(weir_stack *s, const tcp_conn *c, uint32_t local_ip, weir_tuple *t,
+                          uint16_t *port)
 {
     uint32_t lo = s->cfg.ephemeral_lo, span = (uint32_t)s->cfg.ephemeral_hi - lo + 1;
+    uint32_t offset = t ? ephemeral_offset(s, local_ip, t->remote_ip, t->remote_port) : 0;
     for (uint32_t tries = 0; tries < span; tries++) {
-        uint16_t p = s->next_ephemeral;
-        s->next_ephemeral = (uint16_t)(lo + ((uint32_t)p - lo + 1) % span);
-        if (!tcp_table_port_in_use(s, local_ip, p)) {
-            *port = p;
-            return 0;
+        uint16_t p = (uint16_t)(lo + (s->next_ephemeral++ + offset) % span);
+        if (t) {
+            t->local_port = p;
+            if (!port_fits_connection(s, c, t))
+                continue;
+        } else if (tcp_ports_taken(&s->tcp->ports, local_ip, p, false)) {
+            continue;
         }
+        *port = p;
+        return 0;
     }
     return WEIR_EADDRINUSE;
+}
+
+static int hold_port(weir_stack *s, tcp_conn *c, uint32_t ip, uint16_t port, bool bound)
+{
+    int rc = tcp_ports_hold(s, &s->tcp->ports, ip, port, bound);
+    if (rc == 0) {
+        c->port_held = true;
+        c->port_bound = bound;
+    }
+    return rc;
+}
+
+/* A socket bound to the wildcard address connects: its hold moves to the address it now uses. */
+static int rehold_port(weir_stack *s, tcp_conn *c, uint32_t local_ip)
+{
+    if (!c->port_held || c->tuple.local_ip == local_ip)
+        return 0;
+    int rc = tcp_ports_hold(s, &s->tcp->ports, local_ip, c->tuple.local_port, c->port_bound);
+    if (rc == 0)
+        tcp_ports_release(s, &s->tcp->ports, c->tuple.local_ip, c->tuple.local_port, c->port_bound);
+    return rc;
+}
+
+int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t port)
+{
+    if (port == 0) {
+        int rc = pick_ephemeral(s, c, local_ip, NULL, &port);
+        if (rc)
+            return rc;
+    } else if (tcp_ports_taken(&s->tcp->ports, local_ip, port, false)) {
+        return WEIR_EADDRINUSE;
+    }
+    int rc = hold_port(s, c, local_ip, port, true);
+    if (rc)
+        return rc;
+    c->tuple.local_ip = local_ip;
+    c->tuple.local_port = port;
+    return 0;
+}
+
+int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t)
+{
+    if (t->local_port != 0) { /* bound before: only the four-tuple must be new */
+        tcp_conn *other = tcp_table_lookup(s, t);
+        if (other && other != c)
+            return WEIR_EADDRINUSE;
+        return rehold_port(s, c, t->local_ip);
+    }
+    uint16_t port;
+    int rc = pick_ephemeral(s, c, t->local_ip, t, &port);
+    if (rc) {
+        t->local_port = 0;
+        return rc;
+    }
+    t->local_port = port;
+    return hold_port(s, c, t->local_ip, port, false);
 }
 
 uint32_t tcp_isn(weir_stack *s, const weir_tuple *t)

@@ -43,17 +43,7 @@ int weir_tcp_bind(weir_stack *s, int sock, weir_endpoint local)
         return WEIR_EINVAL;
     if (local.ip != 0 && !weir_ip_is_local(s, local.ip))
         return WEIR_EINVAL;
-    uint16_t port = local.port;
-    if (port == 0) {
-        rc = tcp_table_ephemeral_port(s, local.ip, &port);
-        if (rc)
-            return rc;
-    } else if (tcp_table_port_in_use(s, local.ip, port)) {
-        return WEIR_EADDRINUSE;
-    }
-    c->tuple.local_ip = local.ip;
-    c->tuple.local_port = port;
-    return 0;
+    return tcp_table_bind_port(s, c, local.ip, local.port);
 }
 
 int weir_tcp_listen(weir_stack *s, int sock, int backlog)
@@ -129,13 +119,9 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
         t.local_ip = s->netifs[n].ip;
     t.remote_ip = remote.ip;
     t.remote_port = remote.port;
-    if (t.local_port == 0) {
-        rc = tcp_table_ephemeral_port(s, t.local_ip, &t.local_port);
-        if (rc)
-            return rc;
-    }
-    if (tcp_table_lookup(s, &t))
-        return WEIR_EADDRINUSE;
+    rc = tcp_table_connect_port(s, c, &t);
+    if (rc)
+        return rc;
     c->tuple = t;
     c->active_open = true;
     c->iss = tcp_isn(s, &t);
