@@ -4,16 +4,36 @@
 #include "tcp/seq.h"
 #include "tcp/tcp_buf.h"
 
-int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t cap)
+/* Capacity to grow to: double (so a transfer that keeps the ring full copies each byte about
+ * once in all its growth), at least `need` and TCP_RING_MIN_CAP, at most `limit`. */
+static uint32_t grown_cap(const tcp_ring *r, uint32_t need, uint32_t limit)
 {
-    if (r->buf)
+    uint64_t cap = r->cap ? 2u * (uint64_t)r->cap : TCP_RING_MIN_CAP;
+    if (cap < need)
+        cap = need;
+    return cap < limit ? (uint32_t)cap : limit;
+}
+
+int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t need, uint32_t limit)
+{
+    if (need > limit)
+        need = limit;
+    if (r->buf && r->cap >= need)
         return 0;
-    r->buf = weir_alloc(s, cap);
-    if (!r->buf)
+    uint32_t cap = grown_cap(r, need, limit);
+    /* Not zeroed: only bytes that were written are ever read (tcp_ring_read_at's callers stay
+     * within len, and out-of-order ranges are written before they are recorded). */
+    uint8_t *buf = weir_alloc_uninit(s, cap);
+    if (!buf)
         return WEIR_ENOMEM;
+    if (r->buf) {
+        /* Keep every offset from head valid, out-of-order bytes beyond len included. */
+        tcp_ring_read_at(r, 0, buf, r->cap);
+        weir_free(s, r->buf, r->cap);
+    }
+    r->buf = buf;
     r->cap = cap;
     r->head = 0;
-    r->len = 0;
     return 0;
 }
 

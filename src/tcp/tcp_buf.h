@@ -1,8 +1,9 @@
 /* tcp_buf.h — the byte rings behind a connection's send and receive buffers, and the receive
  * reassembler that remembers which out-of-order ranges have arrived.
  *
- * Rings are allocated on first use and freed when drained, so an idle connection holds no buffer
- * memory (DESIGN.md §5). Out-of-order bytes are written straight into the receive ring at their
+ * Rings are allocated on first use, small (TCP_RING_MIN_CAP), grow by doubling up to the
+ * connection's buffer size as data needs room, and are freed when drained, so an idle
+ * connection holds no buffer memory (DESIGN.md §5) and a 100-byte exchange costs no 64 kB. Out-of-order bytes are written straight into the receive ring at their
  * place inside the window; the reassembler only records the ranges, at most WEIR_TCP_OOO_RANGES. */
 #ifndef WEIR_TCP_BUF_H
 #define WEIR_TCP_BUF_H
@@ -12,15 +13,18 @@
 
 #include "core/core.h"
 
+#define TCP_RING_MIN_CAP 2048u
+
 typedef struct tcp_ring {
     uint8_t *buf;  /* NULL until first use */
-    uint32_t cap;  /* capacity when allocated */
+    uint32_t cap;  /* bytes of storage now: grows up to the buffer size */
     uint32_t head; /* offset of the first byte */
     uint32_t len;  /* bytes held from head on */
 } tcp_ring;
 
-/* Make sure the ring has storage of `cap` bytes. Returns 0 or WEIR_ENOMEM. */
-int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t cap);
+/* Make sure offsets [0, need) from head have storage (need is capped at limit, the buffer size),
+ * growing the ring if it is smaller. Returns 0 or WEIR_ENOMEM (the ring is unchanged). */
+int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t need, uint32_t limit);
 /* Free the storage if the ring holds nothing. */
 void tcp_ring_release_if_empty(weir_stack *s, tcp_ring *r);
 void tcp_ring_free(weir_stack *s, tcp_ring *r);
@@ -28,7 +32,7 @@ void tcp_ring_free(weir_stack *s, tcp_ring *r);
 void tcp_ring_write_at(tcp_ring *r, uint32_t off, const uint8_t *src, uint32_t n);
 void tcp_ring_read_at(const tcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
 void tcp_ring_consume(tcp_ring *r, uint32_t n);
-/* Append at the end; returns the bytes taken (bounded by free space). */
+/* Append at the end; returns the bytes taken (bounded by the storage reserved). */
 uint32_t tcp_ring_append(tcp_ring *r, const uint8_t *src, uint32_t n);
 
 /* Received-but-out-of-order ranges [left, right) in sequence space, sorted, disjoint. */

@@ -214,7 +214,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
 static void hold_syn_text(weir_stack *s, tcp_conn *c, const seg_ctx *x)
 {
     uint32_t len = x->data_len < c->rcv_cap ? x->data_len : c->rcv_cap;
-    if (len == 0 || tcp_ring_reserve(s, &c->rcv, c->rcv_cap) != 0)
+    if (len == 0 || tcp_ring_reserve(s, &c->rcv, c->rcv.len + len, c->rcv_cap) != 0)
         return;
     if (tcp_ooo_add(&c->ooo, c->rcv_nxt, c->rcv_nxt + len))
         tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, len);
@@ -847,8 +847,6 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         tcp_conn_reap(s, c);
         return detached ? STEP_GONE : STEP_DONE;
     }
-    if (tcp_ring_reserve(s, &c->rcv, c->rcv_cap) != 0)
-        return drop(s, x, WEIR_DROP_TCP_OOO_FULL); /* out of memory: the peer will resend */
     uint32_t offset = x->seq - c->rcv_nxt;
     uint32_t room = c->rcv_cap - c->rcv.len;
     if (offset >= room)
@@ -857,6 +855,8 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         x->data_len = room - offset;
         x->fin = false;
     }
+    if (tcp_ring_reserve(s, &c->rcv, c->rcv.len + offset + x->data_len, c->rcv_cap) != 0)
+        return drop(s, x, WEIR_DROP_TCP_OOO_FULL); /* out of memory: the peer will resend */
     if (offset > 0) {
         note_island_duplicate(c, x->seq, x->seq + x->data_len);
         if (!tcp_ooo_add(&c->ooo, x->seq, x->seq + x->data_len)) {

@@ -177,13 +177,14 @@ int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len)
         return WEIR_EPIPE;
     if (len == 0)
         return 0;
-    if (tcp_ring_reserve(s, &c->snd, c->snd_cap) != 0)
-        return WEIR_ENOMEM;
-    if (len > INT32_MAX)
-        len = INT32_MAX;
-    uint32_t n = tcp_ring_append(&c->snd, data, (uint32_t)len);
+    uint32_t n = send_space(c);
     if (n == 0)
         return WEIR_EAGAIN;
+    if (len < n)
+        n = (uint32_t)len;
+    if (tcp_ring_reserve(s, &c->snd, c->snd.len + n, c->snd_cap) != 0)
+        return WEIR_ENOMEM;
+    n = tcp_ring_append(&c->snd, data, n);
     tcp_output(s, c);
     return (int)n;
 }
