@@ -61,7 +61,8 @@ typedef struct weir_tcp_config {
     uint8_t syn_retries;     /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
                                 with the RTO cap, RFC 9293 MUST-20) */
     uint8_t max_retries;     /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
-    uint64_t msl_us;         /* maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s) */
+    uint64_t msl_us;         /* maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s; at most
+                                10 minutes) */
     uint32_t delayed_ack_us; /* delayed-ACK timer, 0 = ACK every segment at once (40 ms) */
     uint8_t quick_acks;      /* in-order segments ACKed at once when data starts to flow and
                                 again after an idle gap longer than the RTO, so that the
@@ -103,6 +104,8 @@ typedef struct weir_stack_config {
     uint32_t max_sockets;     /* size of the socket handle table (256; at most 2^24) */
     uint32_t max_connections; /* connection records of any kind, including those no handle
                                  refers to any more (1024) */
+    uint32_t max_time_wait;   /* compact TIME-WAIT records kept; at the limit the oldest ends
+                                 early (0: as many as max_connections) */
     uint16_t ephemeral_lo, ephemeral_hi; /* local port range for connect (49152..65535) */
     uint8_t ip_ttl;                      /* TTL of packets we send (64) */
     uint32_t dgram_recv_buffer;  /* bytes of datagrams a UDP or ping socket holds unread before it

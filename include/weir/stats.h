@@ -117,6 +117,9 @@ extern "C" {
     X(TCP_KEEPALIVE_PROBES, "keepalive probes sent")                                               \
     X(TCP_DELAYED_ACKS, "delayed ACKs sent by their timer")                                        \
     X(TCP_TIME_WAIT_RESTARTS, "TIME-WAIT timers restarted by a retransmitted FIN")                 \
+    X(TCP_TIME_WAIT_COMPACTED, "connections in TIME-WAIT replaced by a compact record")             \
+    X(TCP_TIME_WAIT_EVICTED, "TIME-WAIT records ended early: max_time_wait reached")               \
+    X(TCP_TIME_WAIT_REOPENED, "TIME-WAIT records ended by a new SYN (RFC 6191)")                   \
     X(TCP_CONNS_FREED, "connection records freed")
 
 typedef enum weir_drop_reason {
@@ -142,6 +145,7 @@ typedef struct weir_stats {
     uint64_t mem_high_water;
     uint32_t tcp_conns; /* connection records alive (any state but CLOSED) */
     uint32_t tcp_conns_high_water;
+    uint32_t tcp_time_wait; /* compact TIME-WAIT records (not counted in tcp_conns) */
 } weir_stats;
 
 /* Short machine name ("TCP_BAD_CHECKSUM") and description; "?" for out-of-range values. */

@@ -18,6 +18,9 @@
 #define HANDLE_MIN_SLOT_BITS 8u
 #define HANDLE_MAX_SOCKETS (UINT32_C(1) << 24) /* leaves a generation of 7 bits or more */
 #define SLOT_NONE UINT32_MAX
+/* TIME-WAIT records keep the low 32 bits of their deadline in µs (tcp_tw.h): 2*MSL must stay
+ * well inside the 35 minutes a signed difference spans. */
+#define WEIR_MAX_MSL_US (UINT64_C(600) * 1000000)
 
 static void sock_table_init(weir_stack *s);
 
@@ -74,7 +77,7 @@ static bool config_valid(const weir_stack_config *cfg)
            t->recv_buffer <= (1u << 30) && t->recv_buffer_max <= (1u << 30) &&
            (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) &&
            t->rto_min_us > 0 && t->rto_min_us <= t->rto_initial_us &&
-           t->rto_initial_us <= t->rto_max_us && t->msl_us > 0 && t->isn_tick_ns > 0 &&
+           t->rto_initial_us <= t->rto_max_us && t->msl_us > 0 && t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&
            t->delayed_ack_us < 500000 /* MUST-40 */ && (t->mss == 0 || t->mss >= 64) &&
            t->keepalive_interval_us > 0 && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
            cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;

@@ -140,8 +140,13 @@ void tcp_table_destroy(weir_stack *s);
 tcp_conn *tcp_conn_new(weir_stack *s); /* CLOSED, not hashed; NULL when out of records/memory */
 /* Free a record: unhash, unlink, release buffers. Children of a listener are freed too. */
 void tcp_conn_free(weir_stack *s, tcp_conn *c);
-/* Free it if nothing refers to it any more (CLOSED and no handle). */
+/* Once no handle refers to it: free a CLOSED record, and replace one in TIME-WAIT with a compact
+ * record (tcp_tw.h). Either way the caller must not touch c afterwards when c->handle < 0. */
 void tcp_conn_reap(weir_stack *s, tcp_conn *c);
+/* Replace c (TIME-WAIT, no handle) with a compact record; false (c kept) when out of memory. */
+bool tcp_table_compact_time_wait(weir_stack *s, tcp_conn *c);
+/* Our TSval offset for a four-tuple: a keyed hash, as RFC 7323 §7.1 recommends. */
+uint32_t tcp_ts_offset(const weir_stack *s, const weir_tuple *t);
 void tcp_table_hash(weir_stack *s, tcp_conn *c);
 void tcp_table_unhash(weir_stack *s, tcp_conn *c);
 tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t);
@@ -268,5 +273,10 @@ void tcp_discard_received(weir_stack *s, tcp_conn *c);
 /* Trace helpers. */
 void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const weir_tcp_repr *r,
                        uint32_t src_ip, uint32_t dst_ip, bool retransmission);
+struct tcp_tw;
+void tcp_trace_tw_segment(weir_stack *s, const struct tcp_tw *tw, weir_trace_kind kind,
+                          const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip);
+/* The ACK a TIME-WAIT record sends (tcp_output.c). */
+void tcp_tw_send_ack(weir_stack *s, const struct tcp_tw *tw);
 
 #endif

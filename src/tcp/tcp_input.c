@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tcp/tcp_conn.h"
+#include "tcp/tcp_tw.h"
 
 typedef enum step_result {
     STEP_CONTINUE, /* go on with the next step */
@@ -26,6 +27,8 @@ typedef struct seg_ctx {
     uint32_t data_len;
     bool syn, fin, rst, ack, urg;
     bool dup_noted; /* a D-SACK was noted for this segment's old data */
+    bool isn_given; /* a SYN that ended TIME-WAIT: the new connection's ISN is `isn` */
+    uint32_t isn;
 } seg_ctx;
 
 static uint32_t seg_len(const seg_ctx *x)
@@ -198,10 +201,10 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->rcv_nxt = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
     c->rcv_mss = tcp_our_mss(s, c);
-    c->iss = tcp_isn(s, &c->tuple);
+    c->iss = x->isn_given ? x->isn : tcp_isn(s, &c->tuple);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
-    weir_random_bytes(s, &c->ts_offset, sizeof c->ts_offset);
+    c->ts_offset = tcp_ts_offset(s, &c->tuple);
     apply_syn_options(s, c, x->seg);
     take_window(c, x);
     c->last_rcv_time = s->now_us;
@@ -1021,6 +1024,14 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
                     .remote_port = seg->src_port};
     tcp_conn *c = tcp_table_lookup(s, &t);
     if (!c) {
+        tcp_tw *tw = tcp_tw_lookup(s, &t);
+        if (tw) {
+            if (weir_tracing(s))
+                tcp_trace_tw_segment(s, tw, WEIR_TRACE_SEGMENT_IN, seg, src_ip, dst_ip);
+            if (tcp_tw_input(s, tw, seg, frame, frame_len, &x.isn) == TCP_TW_CONSUMED)
+                return;
+            x.isn_given = true; /* RFC 6191: the record is gone, a listener may take the SYN */
+        }
         tcp_conn *l = tcp_table_listener(s, dst_ip, seg->dst_port);
         if (weir_tracing(s))
             tcp_trace_segment(s, l, WEIR_TRACE_SEGMENT_IN, seg, src_ip, dst_ip, false);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcp/tcp_conn.h"
+#include "tcp/tcp_tw.h"
 #include "wire/ipv4.h"
 
 uint32_t tcp_data_end_seq(const tcp_conn *c) { return c->snd_buf_seq + c->snd.len; }
@@ -103,11 +104,12 @@ void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o
     }
 }
 
-void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const weir_tcp_repr *r,
-                       uint32_t src_ip, uint32_t dst_ip, bool retransmission)
+/* The segment part of a trace event (who sent it is the caller's part). */
+static void segment_event(weir_trace_event *ev, weir_trace_kind kind, const weir_tcp_repr *r,
+                          uint32_t src_ip, uint32_t dst_ip, bool retransmission)
 {
-    weir_trace_event ev = {.kind = kind, .sock = c ? c->handle : -1};
-    weir_segment_info *g = &ev.seg;
+    ev->kind = kind;
+    weir_segment_info *g = &ev->seg;
     g->src_ip = src_ip;
     g->dst_ip = dst_ip;
     g->src_port = r->src_port;
@@ -134,6 +136,13 @@ void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const w
         g->sack_right[i] = r->opt.sack[i].right;
     }
     g->retransmission = retransmission;
+}
+
+void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const weir_tcp_repr *r,
+                       uint32_t src_ip, uint32_t dst_ip, bool retransmission)
+{
+    weir_trace_event ev = {.sock = c ? c->handle : -1};
+    segment_event(&ev, kind, r, src_ip, dst_ip, retransmission);
     if (c) {
         ev.tuple = c->tuple;
         ev.iss = c->iss;
@@ -146,6 +155,19 @@ void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const w
         ev.tuple.local_port = out ? r->src_port : r->dst_port;
         ev.tuple.remote_port = out ? r->dst_port : r->src_port;
     }
+    weir_trace_emit(s, &ev);
+}
+
+void tcp_trace_tw_segment(weir_stack *s, const tcp_tw *tw, weir_trace_kind kind,
+                          const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip)
+{
+    weir_trace_event ev = {.sock = -1,
+                           .tuple = tw->tuple,
+                           .iss = tw->iss,
+                           .irs = tw->irs,
+                           .old_state = WEIR_TCP_TIME_WAIT,
+                           .new_state = WEIR_TCP_TIME_WAIT};
+    segment_event(&ev, kind, r, src_ip, dst_ip, false);
     weir_trace_emit(s, &ev);
 }
 
@@ -581,4 +603,37 @@ void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const w
         r.flags = WEIR_TCP_FLAG_RST | WEIR_TCP_FLAG_ACK;
     }
     emit(s, NULL, dst_ip, src_ip, &r, false);
+}
+
+/* TIME-WAIT's only output (§3.10.7.4): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with the window the
+ * connection last offered and, when negotiated, timestamps (our clock goes on: the offset is
+ * the four-tuple's, tcp_ts_offset). */
+void tcp_tw_send_ack(weir_stack *s, const tcp_tw *tw)
+{
+    weir_tcp_repr r;
+    memset(&r, 0, sizeof r);
+    r.src_port = tw->tuple.local_port;
+    r.dst_port = tw->tuple.remote_port;
+    r.seq = tw->snd_nxt;
+    r.ack = tw->rcv_nxt;
+    r.flags = WEIR_TCP_FLAG_ACK;
+    r.window = tw->window;
+    r.opt.bsd_layout = s->cfg.tcp.option_layout == WEIR_TCP_LAYOUT_BSD;
+    if (tw->flags & TCP_TW_TS_ON) {
+        r.opt.has_timestamps = true;
+        r.opt.ts_val = (uint32_t)(s->now_us / 1000) + tcp_ts_offset(s, &tw->tuple);
+        r.opt.ts_ecr = tw->ts_recent;
+    }
+    size_t cap;
+    uint8_t *buf = weir_ip_payload_buf(s, &cap);
+    if (!buf)
+        return;
+    int n = weir_tcp_emit(&r, tw->tuple.local_ip, tw->tuple.remote_ip, buf, cap);
+    if (n < 0)
+        return;
+    if (weir_tracing(s))
+        tcp_trace_tw_segment(s, tw, WEIR_TRACE_SEGMENT_OUT, &r, tw->tuple.local_ip,
+                             tw->tuple.remote_ip);
+    weir_count(s, WEIR_CTR_TCP_SEGMENTS_OUT);
+    weir_ip_send(s, tw->tuple.local_ip, tw->tuple.remote_ip, WEIR_IP_PROTO_TCP, (size_t)n);
 }

@@ -9,6 +9,7 @@
 #include "core/siphash.h"
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_ports.h"
+#include "tcp/tcp_tw.h"
 
 struct tcp_table {
     tcp_conn **buckets;
@@ -18,6 +19,10 @@ struct tcp_table {
     uint32_t count;
     weir_wheel timers; /* one node per record: its earliest deadline */
     tcp_port_map ports;
+    /* TIME-WAIT records (tcp_tw.h): their own chains, same hash, and the expiry FIFO. */
+    tcp_tw **tw_buckets; /* nbuckets entries, allocated with the first record */
+    tcp_tw *tw_oldest, *tw_newest;
+    uint32_t tw_count;
 };
 
 int tcp_table_create(weir_stack *s)
@@ -43,7 +48,8 @@ weir_wheel *tcp_table_wheel(weir_stack *s) { return &s->tcp->timers; }
 
 uint64_t tcp_next_deadline(const weir_stack *s)
 {
-    return weir_wheel_next_deadline(&s->tcp->timers);
+    uint64_t wheel = weir_wheel_next_deadline(&s->tcp->timers), tw = tcp_tw_next_deadline(s);
+    return wheel < tw ? wheel : tw;
 }
 
 static void conn_release(weir_stack *s, tcp_conn *c)
@@ -65,6 +71,9 @@ void tcp_table_destroy(weir_stack *s)
         conn_release(s, c);
         c = next;
     }
+    while (s->tcp->tw_oldest)
+        tcp_tw_free(s, s->tcp->tw_oldest);
+    weir_free(s, s->tcp->tw_buckets, sizeof(tcp_tw *) * s->tcp->nbuckets);
     tcp_ports_destroy(s, &s->tcp->ports);
     weir_free(s, s->tcp->buckets, sizeof(tcp_conn *) * s->tcp->nbuckets);
     weir_free(s, s->tcp, sizeof *s->tcp);
@@ -209,7 +218,7 @@ static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tu
     if (tcp_ports_taken(&s->tcp->ports, t->local_ip, t->local_port, true))
         return false;
     tcp_conn *other = tcp_table_lookup(s, t);
-    return !other || other == c;
+    return (!other || other == c) && !tcp_tw_lookup(s, t);
 }
 
 /* Try the range from the offset; `t` NULL: a port no one holds (bind), else one that fits t. */
@@ -275,7 +284,7 @@ int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t)
 {
     if (t->local_port != 0) { /* bound before: only the four-tuple must be new */
         tcp_conn *other = tcp_table_lookup(s, t);
-        if (other && other != c)
+        if ((other && other != c) || tcp_tw_lookup(s, t))
             return WEIR_EADDRINUSE;
         return rehold_port(s, c, t->local_ip);
     }
@@ -299,6 +308,132 @@ uint32_t tcp_isn(weir_stack *s, const weir_tuple *t)
         isn_key[i] = (uint8_t)(s->isn_secret[i] ^ 0x5c);
     uint64_t ticks = s->now_us * 1000u / s->cfg.tcp.isn_tick_ns;
     return (uint32_t)ticks + (uint32_t)weir_siphash24(isn_key, key, sizeof key);
+}
+
+uint32_t tcp_ts_offset(const weir_stack *s, const weir_tuple *t)
+{
+    uint8_t key[12];
+    tuple_key(t, key);
+    uint8_t ts_key[16];
+    for (int i = 0; i < 16; i++)
+        ts_key[i] = (uint8_t)(s->isn_secret[i] ^ 0xa5); /* distinct from the other keyed uses */
+    return (uint32_t)weir_siphash24(ts_key, key, sizeof key);
+}
+
+/* ---- TIME-WAIT records ---------------------------------------------------------------------- */
+
+tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t)
+{
+    if (s->tcp->tw_count == 0)
+        return NULL;
+    for (tcp_tw *tw = s->tcp->tw_buckets[bucket_of(s, t)]; tw; tw = tw->hash_next)
+        if (tuple_eq(&tw->tuple, t))
+            return tw;
+    return NULL;
+}
+
+tcp_tw *tcp_tw_oldest(const weir_stack *s) { return s->tcp->tw_oldest; }
+
+static void tw_fifo_unlink(struct tcp_table *t, tcp_tw *tw)
+{
+    if (tw->older)
+        tw->older->newer = tw->newer;
+    else
+        t->tw_oldest = tw->newer;
+    if (tw->newer)
+        tw->newer->older = tw->older;
+    else
+        t->tw_newest = tw->older;
+    tw->older = tw->newer = NULL;
+}
+
+static void tw_fifo_push(struct tcp_table *t, tcp_tw *tw)
+{
+    tw->older = t->tw_newest;
+    tw->newer = NULL;
+    if (t->tw_newest)
+        t->tw_newest->newer = tw;
+    else
+        t->tw_oldest = tw;
+    t->tw_newest = tw;
+}
+
+void tcp_tw_restart(weir_stack *s, tcp_tw *tw, uint64_t deadline_us)
+{
+    tw->expires = (uint32_t)deadline_us;
+    tw_fifo_unlink(s->tcp, tw);
+    tw_fifo_push(s->tcp, tw); /* every record waits as long: the FIFO stays in expiry order */
+}
+
+void tcp_tw_free(weir_stack *s, tcp_tw *tw)
+{
+    struct tcp_table *t = s->tcp;
+    for (tcp_tw **p = &t->tw_buckets[bucket_of(s, &tw->tuple)]; *p; p = &(*p)->hash_next) {
+        if (*p == tw) {
+            *p = tw->hash_next;
+            break;
+        }
+    }
+    tw_fifo_unlink(t, tw);
+    if (tw->flags & TCP_TW_PORT_HELD)
+        tcp_ports_release(s, &t->ports, tw->tuple.local_ip, tw->tuple.local_port,
+                          tw->flags & TCP_TW_PORT_BOUND);
+    t->tw_count--;
+    s->stats.tcp_time_wait = t->tw_count;
+    weir_free(s, tw, sizeof *tw);
+    if (t->tw_count == 0) { /* none left: the chains go too, as the port map's table does */
+        weir_free(s, t->tw_buckets, sizeof(tcp_tw *) * t->nbuckets);
+        t->tw_buckets = NULL;
+    }
+}
+
+static uint32_t time_wait_limit(const weir_stack *s)
+{
+    return s->cfg.max_time_wait ? s->cfg.max_time_wait : s->cfg.max_connections;
+}
+
+/* Room for one more record: at the limit the oldest goes early (it is the nearest to its end;
+ * the alternative, no TIME-WAIT at all for the new one, protects less). */
+static bool tw_make_room(weir_stack *s)
+{
+    struct tcp_table *t = s->tcp;
+    if (t->tw_count >= time_wait_limit(s) && t->tw_oldest) {
+        weir_count(s, WEIR_CTR_TCP_TIME_WAIT_EVICTED);
+        tcp_tw_free(s, t->tw_oldest); /* may free the chains: allocated again below */
+    }
+    if (!t->tw_buckets)
+        t->tw_buckets = weir_alloc(s, sizeof(tcp_tw *) * t->nbuckets);
+    return t->tw_buckets != NULL;
+}
+
+bool tcp_table_compact_time_wait(weir_stack *s, tcp_conn *c)
+{
+    if (!tw_make_room(s))
+        return false;
+    tcp_tw *tw = weir_alloc(s, sizeof *tw);
+    if (!tw)
+        return false; /* the full record stays: it works the same, only bigger */
+    tw->tuple = c->tuple;
+    tw->expires = (uint32_t)c->timer[WEIR_TIMER_TIME_WAIT];
+    tw->snd_nxt = c->snd_max;
+    tw->rcv_nxt = c->rcv_nxt;
+    tw->ts_recent = c->ts_recent;
+    tw->iss = c->iss;
+    tw->irs = c->irs;
+    tw->window = (uint16_t)(tcp_rcv_window(c) >> c->rcv_wscale);
+    tw->flags = (uint8_t)((c->ts_on ? TCP_TW_TS_ON : 0) | (c->port_held ? TCP_TW_PORT_HELD : 0) |
+                          (c->port_bound ? TCP_TW_PORT_BOUND : 0));
+    c->port_held = false; /* the record holds the port now */
+    struct tcp_table *t = s->tcp;
+    uint32_t b = bucket_of(s, &tw->tuple);
+    tw->hash_next = t->tw_buckets[b];
+    t->tw_buckets[b] = tw;
+    tw_fifo_push(t, tw);
+    t->tw_count++;
+    s->stats.tcp_time_wait = t->tw_count;
+    weir_count(s, WEIR_CTR_TCP_TIME_WAIT_COMPACTED);
+    tcp_conn_free(s, c);
+    return true;
 }
 
 static void accept_queue_remove(tcp_conn *l, tcp_conn *c)
@@ -353,6 +488,10 @@ void tcp_conn_free(weir_stack *s, tcp_conn *c)
 
 void tcp_conn_reap(weir_stack *s, tcp_conn *c)
 {
-    if (c->state == WEIR_TCP_CLOSED && c->handle < 0)
+    if (c->handle >= 0)
+        return;
+    if (c->state == WEIR_TCP_CLOSED)
         tcp_conn_free(s, c);
+    else if (c->state == WEIR_TCP_TIME_WAIT && !c->ack_now)
+        tcp_table_compact_time_wait(s, c);
 }

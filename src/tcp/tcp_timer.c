@@ -6,6 +6,7 @@
  * keepalive (§3.8.4), TIME-WAIT's 2*MSL (§3.10.8 "TIME-WAIT timeout"), and a FIN-WAIT-2 bound for
  * connections the application already closed. */
 #include "tcp/tcp_conn.h"
+#include "tcp/tcp_tw.h"
 
 /* The wheel holds one node per connection at its earliest deadline: kept exact at every change
  * so that weir_stack_next_deadline() is too. */
@@ -323,4 +324,5 @@ static void on_connection_due(void *ctx, weir_wheel_node *node)
 void tcp_timers_run(weir_stack *s)
 {
     weir_wheel_advance(tcp_table_wheel(s), s->now_us, on_connection_due, s);
+    tcp_tw_expire(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tcp/tcp_conn.h"
+#include "tcp/tcp_tw.h"
 
 static int lookup(weir_stack *s, int sock, tcp_conn **out)
 {
@@ -131,7 +132,7 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->cc_ops->init(&c->cc, 536, 4u * 536);
     c->rcv_mss = tcp_our_mss(s, c);
     c->rcv_wscale = s->cfg.tcp.window_scale ? tcp_wscale_for(s, c) : 0; /* offered on the SYN */
-    weir_random_bytes(s, &c->ts_offset, sizeof c->ts_offset);
+    c->ts_offset = tcp_ts_offset(s, &t);
     weir_count(s, WEIR_CTR_TCP_ACTIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_SENT, "active OPEN: SYN sent");
     tcp_output(s, c);
@@ -566,6 +567,16 @@ int weir_tcp_list(weir_stack *s, weir_tcp_conn_summary *out, int max)
             .sock = c->handle,
         };
     }
+    for (tcp_tw *tw = tcp_tw_oldest(s); tw; tw = tw->newer, n++) { /* compact TIME-WAIT */
+        if (n >= max)
+            continue;
+        out[n] = (weir_tcp_conn_summary){
+            .local = {tw->tuple.local_ip, tw->tuple.local_port},
+            .remote = {tw->tuple.remote_ip, tw->tuple.remote_port},
+            .state = WEIR_TCP_TIME_WAIT,
+            .sock = -1,
+        };
+    }
     return n;
 }
 
@@ -578,6 +589,11 @@ int weir_tcp_drop(weir_stack *s, weir_endpoint local, weir_endpoint remote)
                     .local_port = local.port,
                     .remote_port = remote.port};
     tcp_conn *c = tcp_table_lookup(s, &t);
+    tcp_tw *tw = c ? NULL : tcp_tw_lookup(s, &t);
+    if (tw) {
+        tcp_tw_free(s, tw); /* nothing to tell anyone: the connection was over */
+        return 0;
+    }
     if (!c || c->state == WEIR_TCP_LISTEN)
         return WEIR_ENOENT;
     if (c->state >= WEIR_TCP_SYN_RECEIVED && c->state != WEIR_TCP_TIME_WAIT)

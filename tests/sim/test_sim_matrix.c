@@ -573,7 +573,7 @@ static bool run_done(sim_run *r)
             return false;
         weir_stats st;
         weir_stats_get(r->side[i].stack, &st);
-        if (st.tcp_conns != 0)
+        if (st.tcp_conns + st.tcp_time_wait != 0)
             return false;
     }
     return true;
@@ -642,9 +642,9 @@ static void check_outcome(sim_run *r)
                       a->name, a->sent, a->to_send, a->received, a->to_recv, a->eof);
         weir_stats st;
         weir_stats_get(a->stack, &st);
-        if (st.tcp_conns != 0)
-            run_failf(r, "%s: %" PRIu32 " connection records alive after TIME-WAIT", a->name,
-                      st.tcp_conns);
+        if (st.tcp_conns + st.tcp_time_wait != 0)
+            run_failf(r, "%s: %" PRIu32 " connection and %" PRIu32 " TIME-WAIT records alive after TIME-WAIT",
+                      a->name, st.tcp_conns, st.tcp_time_wait);
         if (st.mem_in_use != a->mem_baseline)
             run_failf(r,
                       "%s: stack memory in use %" PRIu64 " bytes after everything closed, %" PRIu64

@@ -208,10 +208,10 @@ void h_finish_at(const char *file, int line, harness *h)
     h_flush(h);
     h_drain_events(h);
     weir_stats st = h_stats(h);
-    if (st.tcp_conns != 0)
-        h_fail_at(file, line, "leak check: %u connection record(s) still alive at t=%llu us "
-                              "(next deadline %llu)",
-                  st.tcp_conns, (unsigned long long)h->now,
+    if (st.tcp_conns + st.tcp_time_wait != 0)
+        h_fail_at(file, line, "leak check: %u connection and %u TIME-WAIT record(s) still alive "
+                              "at t=%llu us (next deadline %llu)",
+                  st.tcp_conns, st.tcp_time_wait, (unsigned long long)h->now,
                   (unsigned long long)weir_stack_next_deadline(h->s));
     if (st.mem_in_use != h->mem_baseline)
         h_fail_at(file, line, "leak check: mem_in_use %llu, baseline %llu",
