@@ -8,10 +8,10 @@
  * both stacks, as in weir_bulk's real clock). One thread runs the client stack, the server stack
  * and both applications.
  *
- * TIME-WAIT: the client closes first, so its stack keeps a TIME-WAIT record for 2*MSL per cycle.
- * A server this busy would be configured so that those records cannot pile up: --msl-us 500000
- * gives TIME-WAIT one second, which is the age after which Linux's net.ipv4.tcp_tw_reuse=1 lets
- * a client reuse a TIME-WAIT port (what bench/run.sh sets for the kernel). The client's
+ * TIME-WAIT: the client closes first, so its stack keeps a (compact) TIME-WAIT record for 2*MSL
+ * per cycle. Both stacks run with time_wait_reuse, weir's net.ipv4.tcp_tw_reuse=1 (what
+ * bench/run.sh sets for the kernel): a connect() may take a timestamped TIME-WAIT four-tuple
+ * once it is a second old; --msl-us 500000 also ends TIME-WAIT after a second. The client's
  * ephemeral range is 1024..65535, as the kernel's is set in its namespace. A connect() that finds
  * no port (or no connection record) free is counted and retried on the next turn.
  * Prints a `result` line (bench_util.h). */
@@ -263,6 +263,8 @@ static int setup(churn_run *r)
     sc->ephemeral_lo = 1024;
     sc->ephemeral_hi = 65535;
     sc->tcp.msl_us = r->opt->msl_us;
+    sc->max_time_wait = (uint32_t)r->opt->max_connections;
+    sc->tcp.time_wait_reuse = true; /* as net.ipv4.tcp_tw_reuse=1 for the kernel */
     int rc = bench_pair_create(&r->pair, &cfg);
     if (rc != 0)
         return rc;

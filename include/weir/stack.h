@@ -92,6 +92,8 @@ typedef struct weir_tcp_config {
     uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */
     bool nagle;                     /* RFC 9293 §3.7.4 Nagle algorithm (true) */
     bool rfc5961;         /* RFC 5961 challenge ACKs for RST/SYN and the ACK check (true) */
+    bool time_wait_reuse; /* connect() may take the four-tuple of a TIME-WAIT record at least 1 s
+                             old that used timestamps, as Linux's tcp_tw_reuse=1 (false) */
     uint32_t isn_tick_ns; /* ISN clock period; RFC 9293 §3.4.1 says 4 µs (4000) */
 } weir_tcp_config;
 

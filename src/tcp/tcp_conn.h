@@ -155,8 +155,10 @@ tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_po
  * c's local address and port. 0, WEIR_EADDRINUSE or WEIR_ENOMEM. */
 int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t port);
 /* connect(): t has both addresses and the remote port. A local port of 0 is chosen (RFC 6056
- * Algorithm 3) so that t is unique and no bound socket holds it; else t must be unique. */
-int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t);
+ * Algorithm 3) so that t is unique and no bound socket holds it; else t must be unique. When t
+ * was a reusable TIME-WAIT record's (time_wait_reuse), *isn_given and *isn say the ISN. */
+int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_given,
+                           uint32_t *isn);
 uint32_t tcp_isn(weir_stack *s, const weir_tuple *t);
 tcp_conn *tcp_table_first(const weir_stack *s); /* iteration over every record */
 weir_wheel *tcp_table_wheel(weir_stack *s);     /* the timers of every record */

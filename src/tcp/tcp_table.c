@@ -211,14 +211,40 @@ static uint32_t ephemeral_offset(const weir_stack *s, uint32_t local_ip, uint32_
     return (uint32_t)weir_siphash24(port_key, key, sizeof key);
 }
 
+/* time_wait_reuse (Linux's tcp_tw_reuse=1): a TIME-WAIT record may give its four-tuple to a new
+ * outgoing connection when it used timestamps and is at least a second old. Our TSval clock
+ * for a four-tuple goes on across incarnations (tcp_ts_offset), so the peer's PAWS tells the
+ * old incarnation's duplicates from the new one's segments (RFC 7323 §5 and Appendix B.2);
+ * the new ISN lies a window past the old SND.NXT, as RFC 6191 asks of the passive side. */
+static bool tw_reusable(const weir_stack *s, const tcp_tw *tw)
+{
+    uint64_t entered = tcp_tw_deadline(s, tw) - 2 * s->cfg.tcp.msl_us;
+    return s->cfg.tcp.time_wait_reuse && (tw->flags & TCP_TW_TS_ON) &&
+           s->now_us >= entered + 1000000u;
+}
+
 /* Could connection `c` take tuple `t` (its local port chosen by us)? No bound socket holds the
- * port and no record has the four-tuple. */
+ * port and no record has the four-tuple (a reusable TIME-WAIT record aside). */
 static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
 {
     if (tcp_ports_taken(&s->tcp->ports, t->local_ip, t->local_port, true))
         return false;
     tcp_conn *other = tcp_table_lookup(s, t);
-    return (!other || other == c) && !tcp_tw_lookup(s, t);
+    const tcp_tw *tw = tcp_tw_lookup(s, t);
+    return (!other || other == c) && (!tw || tw_reusable(s, tw));
+}
+
+/* Take the four-tuple over from a reusable TIME-WAIT record, if one has it: *isn is then the
+ * ISN to use. */
+static bool take_over_time_wait(weir_stack *s, const weir_tuple *t, uint32_t *isn)
+{
+    tcp_tw *tw = tcp_tw_lookup(s, t);
+    if (!tw)
+        return false;
+    *isn = tw->snd_nxt + 65535 + 2;
+    weir_count(s, WEIR_CTR_TCP_TIME_WAIT_REUSED);
+    tcp_tw_free(s, tw);
+    return true;
 }
 
 /* Try the range from the offset; `t` NULL: a port no one holds (bind), else one that fits t. */
@@ -280,13 +306,19 @@ int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t 
     return 0;
 }
 
-int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t)
+int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_given,
+                           uint32_t *isn)
 {
+    *isn_given = false;
     if (t->local_port != 0) { /* bound before: only the four-tuple must be new */
         tcp_conn *other = tcp_table_lookup(s, t);
-        if ((other && other != c) || tcp_tw_lookup(s, t))
+        const tcp_tw *tw = tcp_tw_lookup(s, t);
+        if ((other && other != c) || (tw && !tw_reusable(s, tw)))
             return WEIR_EADDRINUSE;
-        return rehold_port(s, c, t->local_ip);
+        int rc = rehold_port(s, c, t->local_ip);
+        if (rc == 0)
+            *isn_given = take_over_time_wait(s, t, isn);
+        return rc;
     }
     uint16_t port;
     int rc = pick_ephemeral(s, c, t->local_ip, t, &port);
@@ -295,7 +327,10 @@ int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t)
         return rc;
     }
     t->local_port = port;
-    return hold_port(s, c, t->local_ip, port, false);
+    rc = hold_port(s, c, t->local_ip, port, false);
+    if (rc == 0)
+        *isn_given = take_over_time_wait(s, t, isn);
+    return rc;
 }
 
 uint32_t tcp_isn(weir_stack *s, const weir_tuple *t)

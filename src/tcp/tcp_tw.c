@@ -84,7 +84,7 @@ tcp_tw_verdict tcp_tw_input(weir_stack *s, tcp_tw *tw, const weir_tcp_repr *seg,
 
 /* The record's deadline in µs, from its low 32 bits: within 2*MSL of now, ahead or (when the
  * stack was polled late) behind. */
-static uint64_t tw_deadline(const weir_stack *s, const tcp_tw *tw)
+uint64_t tcp_tw_deadline(const weir_stack *s, const tcp_tw *tw)
 {
     int64_t when = (int64_t)s->now_us + (int32_t)(tw->expires - (uint32_t)s->now_us);
     return when < 0 ? 0 : (uint64_t)when;
@@ -93,7 +93,7 @@ static uint64_t tw_deadline(const weir_stack *s, const tcp_tw *tw)
 uint64_t tcp_tw_next_deadline(const weir_stack *s)
 {
     const tcp_tw *tw = tcp_tw_oldest(s);
-    return tw ? tw_deadline(s, tw) : UINT64_MAX;
+    return tw ? tcp_tw_deadline(s, tw) : UINT64_MAX;
 }
 
 static void trace_expiry(weir_stack *s, const tcp_tw *tw)
@@ -115,7 +115,7 @@ static void trace_expiry(weir_stack *s, const tcp_tw *tw)
 
 void tcp_tw_expire(weir_stack *s)
 {
-    for (tcp_tw *tw = tcp_tw_oldest(s); tw && tw_deadline(s, tw) <= s->now_us;
+    for (tcp_tw *tw = tcp_tw_oldest(s); tw && tcp_tw_deadline(s, tw) <= s->now_us;
          tw = tcp_tw_oldest(s)) {
         if (weir_tracing(s))
             trace_expiry(s, tw);

@@ -56,6 +56,8 @@ tcp_tw_verdict tcp_tw_input(weir_stack *s, tcp_tw *tw, const weir_tcp_repr *seg,
 void tcp_tw_restart(weir_stack *s, tcp_tw *tw, uint64_t deadline_us);
 /* Free the record (unhash, unlink, release its port). */
 void tcp_tw_free(weir_stack *s, tcp_tw *tw);
+/* The record's deadline in µs. */
+uint64_t tcp_tw_deadline(const weir_stack *s, const tcp_tw *tw);
 /* Expire what is due at s->now_us; the earliest expiry still to come (UINT64_MAX if none). */
 void tcp_tw_expire(weir_stack *s);
 uint64_t tcp_tw_next_deadline(const weir_stack *s);

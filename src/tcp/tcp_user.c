@@ -120,12 +120,14 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
         t.local_ip = s->netifs[n].ip;
     t.remote_ip = remote.ip;
     t.remote_port = remote.port;
-    rc = tcp_table_connect_port(s, c, &t);
+    bool isn_given;
+    uint32_t isn;
+    rc = tcp_table_connect_port(s, c, &t, &isn_given, &isn);
     if (rc)
         return rc;
     c->tuple = t;
     c->active_open = true;
-    c->iss = tcp_isn(s, &t);
+    c->iss = isn_given ? isn : tcp_isn(s, &t);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->snd_mss = 536; /* until the peer says otherwise (MUST-15) */

@@ -190,6 +190,45 @@ static void timestamps_continue_and_paws_applies(void **state)
     h_finish(h);
 }
 
+/* time_wait_reuse: with one ephemeral port, a second connection to the same peer must wait for
+ * the first one's TIME-WAIT (EADDRINUSE) until that record, timestamped, is a second old; then
+ * connect() takes its four-tuple with an ISN a window past the old SND.NXT. */
+static void connect_reuses_a_timestamped_time_wait_tuple_after_a_second(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.msl_us = 10 * MSL_US;
+    h->cfg.tcp.time_wait_reuse = true;
+    h->cfg.ephemeral_lo = h->cfg.ephemeral_hi = 50000;
+    h_start(h);
+    h_syn_sent(h);
+    weir_tcp_repr r = {.flags = H_SYN | H_ACK, .seq = h->irs, .ack = h->iss + 1, .window = H_WIN};
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = 100;
+    h_inject(h, &r);
+    h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(weir_tcp_close(h->s, h->sock), 0);
+    h->sock = -1;
+    h_expect(h, H_FIN | H_ACK, 1, 1, 0);
+    r = (weir_tcp_repr){.flags = H_FIN | H_ACK, .seq = h->irs + 1, .ack = h->iss + 2, .window = H_WIN};
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = 200;
+    h_inject(h, &r);
+    h_expect(h, H_ACK, 2, 2, 0);
+    assert_int_equal(h_stats(h).tcp_time_wait, 1);
+    uint32_t old_snd_nxt = h->iss + 2;
+    int again = weir_tcp_socket(h->s);
+    h_track(h, again);
+    weir_endpoint peer = {H_PEER_IP, H_PEER_PORT};
+    assert_int_equal(weir_tcp_connect(h->s, again, peer), WEIR_EADDRINUSE);
+    h_advance(h, 1000000);
+    assert_int_equal(weir_tcp_connect(h->s, again, peer), 0);
+    h_expect_abs(h, H_SYN, old_snd_nxt + 65537, 0, 0);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_TIME_WAIT_REUSED), 1);
+    assert_int_equal(h_stats(h).tcp_time_wait, 0);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +239,7 @@ int main(void)
         H_TEST(list_shows_it_and_drop_removes_it),
         H_TEST(the_oldest_record_goes_when_the_limit_is_reached),
         H_TEST(timestamps_continue_and_paws_applies),
+        H_TEST(connect_reuses_a_timestamped_time_wait_tuple_after_a_second),
     };
     return cmocka_run_group_tests_name("tcp_time_wait", tests, NULL, NULL);
 }
