@@ -8,12 +8,13 @@
  * bench/run.sh measures the kernel's slab cost per socket. It also reports the stacks' own
  * accounting (weir_stats.mem_in_use), which excludes the C library allocator's overhead.
  *
- * The client has one local address per 60,000 connections (a memlink each: one port range per
- * address, 1024..65535). Connection setup is not what is measured, so time is virtual: it advances
+ * One memlink joins the stacks. The server listens on one port per 60,000 connections (80, 81,
+ * ...): the client's ephemeral ports (1024..65535) are shared between connections to different
+ * server ports (RFC 6056 §2.2: only the four-tuple must be unique), so one client address
+ * reaches a million connections. Connection setup is not what is measured, so time is virtual: it advances
  * 10 µs per loop turn (no timer is ever due). The run gives up after --max-seconds of wall time
  * and reports how many connections it reached (why=time_limit). A stack whose socket table cannot
- * be made that large (max_sockets is at most 65535 today) ends it at once
- * (why=max_sockets_refused); --check does only that much. The baseline is taken after the stacks
+ * be made that large ends it at once (why=max_sockets_refused); --check does only that much. The baseline is taken after the stacks
  * exist and the benchmark's own handle arrays are touched, so the delta is what connections cost.
  * Prints progress and a `result` line (bench_util.h). */
 #define _GNU_SOURCE
@@ -28,7 +29,8 @@
 
 enum {
     CONNS_PORT = 80,
-    CONNS_PER_ADDRESS = 60000,
+    CONNS_PER_PORT = 60000,
+    CONNS_MAX_PORTS = 64,
     CONNS_TURN_US = 10,
     CONNS_SETTLE_TURNS = 100, /* turns after the last connection, for the last ACKs to land */
 };
@@ -43,7 +45,8 @@ typedef struct conns_options {
 typedef struct conns_run {
     const conns_options *opt;
     bench_pair pair;
-    int listener;
+    int listener[CONNS_MAX_PORTS];
+    uint32_t listeners;
     int *client_socks, *server_socks; /* [n] */
     uint64_t opened, connected, accepted, errors;
     uint64_t now_us;
@@ -59,11 +62,11 @@ static int open_more(conns_run *r)
     weir_stack *s = r->pair.stack[BENCH_CLIENT];
     bench_pair_set_time(&r->pair, r->now_us);
     while (r->opened < r->opt->n && r->opened - r->connected < r->opt->batch) {
-        uint32_t link = (uint32_t)(r->opened / CONNS_PER_ADDRESS);
+        uint16_t port = (uint16_t)(CONNS_PORT + r->opened / CONNS_PER_PORT);
         int sock = weir_tcp_socket(s);
         if (sock < 0)
             return sock;
-        weir_endpoint srv = {.ip = bench_pair_ip(link, BENCH_SERVER), .port = CONNS_PORT};
+        weir_endpoint srv = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = port};
         int rc = weir_tcp_connect(s, sock, srv);
         if (rc != 0)
             return rc;
@@ -84,6 +87,14 @@ static void drain_client(conns_run *r)
     }
 }
 
+static int listener_index(const conns_run *r, int sock)
+{
+    for (uint32_t i = 0; i < r->listeners; i++)
+        if (r->listener[i] == sock)
+            return (int)i;
+    return -1;
+}
+
 static void drain_server(conns_run *r)
 {
     weir_stack *s = r->pair.stack[BENCH_SERVER];
@@ -91,12 +102,13 @@ static void drain_server(conns_run *r)
     for (uint64_t k = 0; k <= r->opt->n && weir_stack_next_event(s, &ev); k++) {
         if (ev.type == WEIR_EV_ERROR)
             r->errors++;
-        if (ev.sock != r->listener)
+        int l = listener_index(r, ev.sock);
+        if (l < 0)
             continue;
         /* Take everything queued: the listener raises ACCEPTABLE once for the lot. */
         while (r->accepted < r->opt->n) {
             weir_endpoint peer;
-            int sock = weir_tcp_accept(s, r->listener, &peer);
+            int sock = weir_tcp_accept(s, r->listener[l], &peer);
             if (sock < 0)
                 break;
             r->server_socks[r->accepted++] = sock;
@@ -148,7 +160,7 @@ static int setup(conns_run *r)
     uint64_t n = r->opt->n;
     bench_pair_config cfg;
     bench_pair_config_init(&cfg);
-    cfg.links = (uint32_t)((n + CONNS_PER_ADDRESS - 1) / CONNS_PER_ADDRESS);
+    cfg.links = 1;
     cfg.queue_limit = (uint32_t)(4u * r->opt->batch + 1024u);
     weir_stack_config *sc = &cfg.stack;
     sc->max_sockets = (uint32_t)(n + 64u);
@@ -159,12 +171,20 @@ static int setup(conns_run *r)
     if (rc != 0)
         return rc;
     weir_stack *srv = r->pair.stack[BENCH_SERVER];
-    r->listener = weir_tcp_socket(srv);
-    if (r->listener < 0)
-        return r->listener;
-    rc = weir_tcp_bind(srv, r->listener, (weir_endpoint){.ip = 0, .port = CONNS_PORT});
+    r->listeners = (uint32_t)((n + CONNS_PER_PORT - 1) / CONNS_PER_PORT);
     uint64_t backlog = 2u * r->opt->batch < 65535u ? 2u * r->opt->batch : 65535u;
-    return rc != 0 ? rc : weir_tcp_listen(srv, r->listener, (int)backlog);
+    for (uint32_t i = 0; i < r->listeners; i++) {
+        int l = weir_tcp_socket(srv);
+        if (l < 0)
+            return l;
+        r->listener[i] = l;
+        rc = weir_tcp_bind(srv, l, (weir_endpoint){.ip = 0, .port = (uint16_t)(CONNS_PORT + i)});
+        if (rc == 0)
+            rc = weir_tcp_listen(srv, l, (int)backlog);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }
 
 static uint64_t stack_mem(const conns_run *r)
@@ -179,7 +199,7 @@ static bool parse_option(conns_options *o, const char *name, const char *val)
 {
     if (strcmp(name, "--n") == 0)
         return bench_parse_count(val, &o->n) && o->n >= 1 && o->n <= CONNS_MAX_N &&
-               o->n <= (uint64_t)BENCH_PAIR_MAX_LINKS * CONNS_PER_ADDRESS;
+               o->n <= (uint64_t)CONNS_MAX_PORTS * CONNS_PER_PORT;
     if (strcmp(name, "--batch") == 0)
         return bench_parse_count(val, &o->batch) && o->batch >= 1 && o->batch <= 65536;
     if (strcmp(name, "--max-seconds") == 0)
