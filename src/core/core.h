@@ -94,6 +94,9 @@ struct weir_stack {
 
 /* Memory through the embedder's allocator, with accounting (stats.mem_in_use / high water). */
 void *weir_alloc(weir_stack *s, size_t size);          /* zeroed; NULL when out of memory */
+/* Not zeroed: only for storage that is always written before it is read (the byte rings, where
+ * zeroing megabytes per allocation cost more than the copies in and out). */
+void *weir_alloc_uninit(weir_stack *s, size_t size);
 void weir_free(weir_stack *s, void *ptr, size_t size); /* NULL allowed */
 
 static inline void weir_count(weir_stack *s, weir_counter c) { s->stats.counters[c]++; }

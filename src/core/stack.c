@@ -125,15 +125,22 @@ void weir_stack_destroy(weir_stack *s)
     a.free(a.ctx, s, sizeof *s);
 }
 
-void *weir_alloc(weir_stack *s, size_t size)
+void *weir_alloc_uninit(weir_stack *s, size_t size)
 {
     void *p = s->alloc.alloc(s->alloc.ctx, size);
     if (!p)
         return NULL;
-    memset(p, 0, size);
     s->stats.mem_in_use += size;
     if (s->stats.mem_in_use > s->stats.mem_high_water)
         s->stats.mem_high_water = s->stats.mem_in_use;
+    return p;
+}
+
+void *weir_alloc(weir_stack *s, size_t size)
+{
+    void *p = weir_alloc_uninit(s, size);
+    if (p)
+        memset(p, 0, size);
     return p;
 }
 

@@ -8,7 +8,9 @@ int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t cap)
 {
     if (r->buf)
         return 0;
-    r->buf = weir_alloc(s, cap);
+    /* Unzeroed: a byte is read only once written (readable bytes, recorded out-of-order ranges,
+     * unsent and unacknowledged data), so zeroing a ring of megabytes would be pure cost. */
+    r->buf = weir_alloc_uninit(s, cap);
     if (!r->buf)
         return WEIR_ENOMEM;
     r->cap = cap;
