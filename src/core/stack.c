@@ -196,7 +196,8 @@ uint64_t weir_stack_now(const weir_stack *s) { return s ? s->now_us : 0; }
 
 static bool netif_config_valid(const weir_netif_config *cfg)
 {
-    if (!cfg->transmit || cfg->mtu < 68 || cfg->prefix_len > 32 || cfg->ip == 0)
+    if (!cfg->transmit || cfg->mtu < 68 || cfg->prefix_len > 32 || cfg->ip == 0 ||
+        (cfg->csum_offload & ~(unsigned)WEIR_NETIF_CSUM_ALL) != 0)
         return false;
     if (cfg->medium == WEIR_MEDIUM_IP)
         return true;
@@ -260,6 +261,7 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
     n->prefix_len = cfg->prefix_len;
     n->transmit = cfg->transmit;
     n->transmit_ctx = cfg->transmit_ctx;
+    n->csum_offload = cfg->csum_offload;
     return idx;
 }
 

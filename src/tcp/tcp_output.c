@@ -162,7 +162,11 @@ static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp
     uint8_t *buf = weir_ip_payload_buf(s, &cap);
     if (!buf)
         return WEIR_ENETUNREACH;
-    int n = weir_tcp_emit(r, src, dst, buf, cap);
+    /* Routed first: the interface may compute the checksum itself (checksum offload). */
+    uint32_t hop;
+    int netif = weir_ip_route_via(s, dst, &hop);
+    bool checksum = !weir_netif_csum_offloaded(s, netif, WEIR_NETIF_CSUM_TCP);
+    int n = weir_tcp_emit_csum(r, src, dst, buf, cap, checksum);
     if (n < 0)
         return WEIR_EMSGSIZE;
     if (weir_tracing(s))
@@ -172,7 +176,7 @@ static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp
         weir_count(s, WEIR_CTR_TCP_RST_SENT);
     if (c)
         c->segs_out++;
-    return weir_ip_send(s, src, dst, WEIR_IP_PROTO_TCP, (size_t)n);
+    return weir_ip_send_via(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, (size_t)n);
 }
 
 static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
