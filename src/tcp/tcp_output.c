@@ -154,7 +154,24 @@ void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const w
     weir_trace_emit(s, &ev);
 }
 
-/* Emit one segment. The payload, if any, is copied from `payload`. */
+/* A data segment's payload (data_repr left r->payload NULL) is copied straight from the send
+ * ring to its place behind the header, once the header's length is known (fill_ack sets the
+ * options): one copy per segment instead of ring -> scratch -> packet. */
+static bool gather_payload(const tcp_conn *c, weir_tcp_repr *r, uint8_t *buf, size_t cap)
+{
+    if (r->payload != NULL || r->payload_len == 0)
+        return true;
+    size_t header_len = weir_tcp_header_len(r);
+    if (header_len > WEIR_TCP_MAX_HEADER_LEN || cap < header_len + r->payload_len)
+        return false; /* cannot happen: snd_mss fits the MTU, and emit would refuse it too */
+    tcp_ring_read_at(&c->snd, r->seq - c->snd_buf_seq, buf + header_len,
+                     (uint32_t)r->payload_len);
+    r->payload = buf + header_len;
+    return true;
+}
+
+/* Emit one segment. The payload, if any, is copied from `payload`, or from the send ring when
+ * that is NULL (gather_payload). */
 static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp_repr *r,
                 bool retransmission)
 {
@@ -162,6 +179,8 @@ static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp
     uint8_t *buf = weir_ip_payload_buf(s, &cap);
     if (!buf)
         return WEIR_ENETUNREACH;
+    if (!gather_payload(c, r, buf, cap))
+        return WEIR_EMSGSIZE;
     /* Routed first: the interface may compute the checksum itself (checksum offload). */
     uint32_t hop;
     int netif = weir_ip_route_via(s, dst, &hop);
@@ -307,18 +326,15 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
     return len;
 }
 
-/* A segment carrying `len` bytes of the send buffer from `seq` on, gathered out of the ring into
- * the stack's scratch buffer (snd_mss fits the interface MTU, so they fit). PSH marks the segment
- * that empties the buffer. */
-static void data_repr(weir_stack *s, const tcp_conn *c, uint32_t seq, uint32_t len,
-                      weir_tcp_repr *r)
+/* A segment carrying `len` bytes of the send buffer from `seq` on. The payload pointer stays
+ * NULL: emit() gathers the bytes from the ring straight into the packet (snd_mss fits the
+ * interface MTU, so they fit). PSH marks the segment that empties the buffer. */
+static void data_repr(const tcp_conn *c, uint32_t seq, uint32_t len, weir_tcp_repr *r)
 {
     base_repr(c, r);
     r->seq = seq;
     if (len == 0)
         return;
-    tcp_ring_read_at(&c->snd, seq - c->snd_buf_seq, s->payload_buf, len);
-    r->payload = s->payload_buf;
     r->payload_len = len;
     if (seq + len == tcp_data_end_seq(c))
         r->flags |= WEIR_TCP_FLAG_PSH;
@@ -329,7 +345,7 @@ static void data_repr(weir_stack *s, const tcp_conn *c, uint32_t seq, uint32_t l
 static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 {
     weir_tcp_repr r;
-    data_repr(s, c, seq, len, &r);
+    data_repr(c, seq, len, &r);
     if (c->fin_sent && seq + len == c->fin_seq)
         r.flags |= WEIR_TCP_FLAG_FIN;
     if (len == 0 && !(r.flags & WEIR_TCP_FLAG_FIN))
@@ -346,7 +362,7 @@ static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin)
 {
     weir_tcp_repr r;
-    data_repr(s, c, c->snd_nxt, len, &r);
+    data_repr(c, c->snd_nxt, len, &r);
     if (fin)
         r.flags |= WEIR_TCP_FLAG_FIN;
     fill_ack(s, c, &r);
@@ -528,7 +544,7 @@ void tcp_send_window_probe(weir_stack *s, tcp_conn *c)
 {
     uint32_t len = tcp_unsent_bytes(c) > 0 ? 1 : 0;
     weir_tcp_repr r;
-    data_repr(s, c, c->snd_nxt, len, &r);
+    data_repr(c, c->snd_nxt, len, &r);
     c->snd_max = seq_max(c->snd_max, c->snd_nxt + len);
     fill_ack(s, c, &r);
     weir_count(s, WEIR_CTR_TCP_PERSIST_PROBES);

@@ -317,7 +317,7 @@ int weir_tcp_emit_csum(const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip,
         return -WEIR_WIRE_NO_ROOM;
     /* Payload first, with memmove: the engine may have copied it in place at buf + header_len,
      * and the header must not overwrite it before it moves. */
-    if (r->payload_len > 0)
+    if (r->payload_len > 0 && r->payload != buf + header_len)
         memmove(buf + header_len, r->payload, r->payload_len);
     weir_put16(buf, r->src_port);
     weir_put16(buf + 2, r->dst_port);
