@@ -68,7 +68,8 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
     /* The tail, under 8 bytes: zero-padded to 8 in memory order. An odd last byte is so the
      * first byte of a word padded with zero, as RFC 1071 asks. */
     uint8_t tail[8] = {0};
-    memcpy(tail, p, len);
+    if (len > 0) /* p may be NULL for an empty sum, and memcpy must not see NULL */
+        memcpy(tail, p, len);
     add64(&s1, &c1, load64(tail));
     add64(&s0, &c0, s1);
     /* Fold s0 to 32 bits first, so that adding the carry counts cannot overflow. */
