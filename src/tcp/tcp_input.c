@@ -210,18 +210,11 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     tcp_output(s, c);
 }
 
-/* The receive ring: the buffer plus the slack that tcp_rcv_window()'s rounding of an open
- * promise up to the window scale may offer beyond it (less than one unit of the scale). */
-static int rcv_ring_reserve(weir_stack *s, tcp_conn *c)
-{
-    return tcp_ring_reserve(s, &c->rcv, c->rcv_cap + ((1u << c->rcv_wscale) - 1u));
-}
-
 /* Keep a SYN's data for later (see syn_sent_input): written in place, recorded as an island. */
 static void hold_syn_text(weir_stack *s, tcp_conn *c, const seg_ctx *x)
 {
     uint32_t len = x->data_len < c->rcv_cap ? x->data_len : c->rcv_cap;
-    if (len == 0 || rcv_ring_reserve(s, c) != 0)
+    if (len == 0 || tcp_ring_reserve(s, &c->rcv, c->rcv_cap) != 0)
         return;
     if (tcp_ooo_add(&c->ooo, c->rcv_nxt, c->rcv_nxt + len))
         tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, len);
@@ -854,10 +847,10 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         tcp_conn_reap(s, c);
         return detached ? STEP_GONE : STEP_DONE;
     }
-    if (rcv_ring_reserve(s, c) != 0)
+    if (tcp_ring_reserve(s, &c->rcv, c->rcv_cap) != 0)
         return drop(s, x, WEIR_DROP_TCP_OOO_FULL); /* out of memory: the peer will resend */
     uint32_t offset = x->seq - c->rcv_nxt;
-    uint32_t room = c->rcv.cap - c->rcv.len; /* the ring's, slack included */
+    uint32_t room = c->rcv_cap - c->rcv.len;
     if (offset >= room)
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
     if (x->data_len > room - offset) { /* only text on a SYN-ACK can get here untrimmed */

@@ -46,20 +46,24 @@ uint32_t tcp_rcv_window(const tcp_conn *c)
 {
     uint32_t unit = (uint32_t)1 << c->rcv_wscale;
     uint32_t cap = (uint32_t)65535 << c->rcv_wscale; /* a multiple of unit */
+    uint32_t slack = unit - 1;
     uint32_t free_space = c->rcv_cap - c->rcv.len;
     uint32_t small = c->rcv_cap / 2 < c->rcv_mss ? c->rcv_cap / 2 : c->rcv_mss;
     uint32_t wnd = free_space < small ? 0 : free_space;
     uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     /* Only multiples of the scale can be said (RFC 7323 §2.3), so the edge we advertise is
-     * exactly the one we record. Round the free space down; but the part of an earlier promise
-     * still open is rarely a multiple (RCV.NXT moves by segment sizes), and rounding it down
-     * would pull the edge back by up to unit - 1 bytes, and a sender filling the old window
-     * would see its last bytes cut off and a whole window go out of order behind them. Round
-     * a promise up instead, as Linux's tcp_select_window does; the receive ring keeps unit - 1
-     * bytes of slack for it (rcv_ring_reserve in tcp_input.c). */
-    wnd &= ~(unit - 1);
-    if (wnd < promised)
-        wnd = (uint32_t)(((uint64_t)promised + unit - 1) & ~(uint64_t)(unit - 1));
+     * exactly the one we record. The part of an earlier promise still open is rarely a
+     * multiple (RCV.NXT moves by segment sizes): rounded down, the edge would retract by up to
+     * unit - 1 bytes (RFC 7323 §2.4), and a sender filling the old window would have its last
+     * bytes cut off and the window behind them arrive out of order. So free space is offered
+     * less one unit of slack, rounded down, and a promise is rounded up (as Linux's
+     * tcp_select_window does) — which the slack keeps inside the buffer; only if it would not
+     * fit (promises rounded up again and again while nothing is read) does the edge retract. */
+    wnd = wnd > slack ? (wnd - slack) & ~slack : 0;
+    if (wnd < promised) {
+        uint64_t up = ((uint64_t)promised + slack) & ~(uint64_t)slack;
+        wnd = up <= free_space ? (uint32_t)up : promised & ~slack;
+    }
     return wnd < cap ? wnd : cap;
 }
 
