@@ -3,6 +3,7 @@
  *
  *   weir_bulk [--bytes 2G] [--mtu 1500] [--buffer 4M] [--clock real|virtual] [--delay-us 0]
  *             [--loss P] [--cc cubic|newreno] [--no-sack] [--seed 1] [--max-seconds 30]
+ *             [--csum-offload]
  *
  * The client (side 0) connects to the server (side 1), writes --bytes and half-closes; the server
  * reads until end of stream. The figure is payload bytes delivered to the server's application
@@ -19,6 +20,9 @@
  *    --delay-us, a timer), the link's faults are seeded, and a run is the same on every machine.
  *    The figure is Mbit/s of virtual time: what the protocol achieves over that link, not how
  *    fast the CPU is.
+ * --csum-offload declares both interfaces checksum-offloading (WEIR_NETIF_CSUM_ALL), as a veth
+ * with tx/rx checksumming on is: the in-memory link copies frames intact, so the stacks neither
+ * fill nor check IPv4 and TCP checksums — the kernel's "offloads on, TSO/GSO/GRO off" setting.
  * Prints a `result` line (bench_util.h) and exits 0 when every byte arrived, 1 otherwise. */
 #define _GNU_SOURCE
 
@@ -49,6 +53,7 @@ typedef struct bulk_options {
     uint16_t mtu;
     bool virtual_clock;
     bool sack;
+    bool csum_offload;
     weir_tcp_cc cc;
 } bulk_options;
 
@@ -168,6 +173,7 @@ static int setup(bulk_run *r)
     cfg.fault.loss = o->loss;
     cfg.fault.delay_min_us = o->delay_us;
     cfg.fault.delay_max_us = o->delay_us;
+    cfg.csum_offload = o->csum_offload ? WEIR_NETIF_CSUM_ALL : 0;
     /* Room for two full windows in flight: the link must never be the bottleneck or drop. */
     cfg.queue_limit = (uint32_t)(2u * o->buffer / 500u + 1024u);
     weir_tcp_config *t = &cfg.stack.tcp;
@@ -267,13 +273,14 @@ static void report(bulk_run *r, const char *failure, double wall)
     bench_result("name=weir_bulk ok=%d clock=%s mtu=%u buffer=%" PRIu64 " bytes=%" PRIu64
                  " seconds=%.6f gbps=%.3f mbps=%.2f wall=%.3f loss=%g delay_us=%" PRIu64
                  " cc=%s sack=%d data_segs=%" PRIu64 " ack_segs=%" PRIu64 " retransmits=%" PRIu64
-                 " rto=%" PRIu64 " lost=%" PRIu64 " srtt_us=%" PRIu32 " cwnd=%" PRIu32,
+                 " rto=%" PRIu64 " lost=%" PRIu64 " srtt_us=%" PRIu32 " cwnd=%" PRIu32
+                 " csum_offload=%d",
                  failure == NULL, o->virtual_clock ? "virtual" : "real", (unsigned)o->mtu,
                  o->buffer, r->received, secs, gbps, gbps * 1000.0, wall, o->loss, o->delay_us,
                  o->cc == WEIR_TCP_CC_NEWRENO ? "newreno" : "cubic", o->sack,
                  rx.counters[WEIR_CTR_TCP_SEGMENTS_IN], tx.counters[WEIR_CTR_TCP_SEGMENTS_IN],
                  tx.counters[WEIR_CTR_TCP_RETRANSMITS], tx.counters[WEIR_CTR_TCP_RTO_EXPIRED],
-                 ls.lost[0] + ls.lost[1], info.srtt_us, info.cwnd);
+                 ls.lost[0] + ls.lost[1], info.srtt_us, info.cwnd, o->csum_offload);
 }
 
 /* ---- options ------------------------------------------------------------------------------- */
@@ -324,6 +331,8 @@ static void parse_options(int argc, char **argv, bulk_options *o)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-sack") == 0) {
             o->sack = false;
+        } else if (strcmp(argv[i], "--csum-offload") == 0) {
+            o->csum_offload = true;
         } else if (i + 1 >= argc) {
             bench_usage("weir_bulk", "%s needs a value (see the comment at the top)", argv[i]);
         } else if (!parse_option(o, argv[i], argv[i + 1])) {

@@ -100,6 +100,7 @@ static int add_netif(bench_pair *p, const bench_pair_config *cfg, uint32_t link,
         .prefix_len = 24,
         .transmit = side == BENCH_CLIENT ? pair_tx_client : pair_tx_server,
         .transmit_ctx = weir_memlink_end(p->link[link], side),
+        .csum_offload = cfg->csum_offload,
     };
     bench_end *e = &p->end[link * 2u + (uint32_t)side];
     e->stack = p->stack[side];
@@ -136,6 +137,12 @@ int bench_pair_create(bench_pair *p, const bench_pair_config *cfg)
     memset(p, 0, sizeof(*p));
     if (cfg->links == 0 || cfg->links > BENCH_PAIR_MAX_LINKS)
         return WEIR_EINVAL;
+    /* Checksum offload is a promise that the link delivers frames intact: a link that flips
+     * bits would hand corrupted data to the application as good. */
+    if (cfg->csum_offload != 0 && cfg->fault.corrupt > 0) {
+        fprintf(stderr, "bench: checksum offload on a corrupting link refused\n");
+        return WEIR_EINVAL;
+    }
     p->links = cfg->links;
     p->link = calloc(cfg->links, sizeof(weir_memlink *));
     p->end = calloc((size_t)cfg->links * 2u, sizeof(*p->end));

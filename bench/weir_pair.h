@@ -43,6 +43,8 @@ typedef struct bench_pair_config {
     weir_fault_config fault; /* impairment of both directions of every link (none) */
     uint64_t seed;           /* the link's faults and the stacks' randomness (1) */
     weir_stack_config stack; /* both stacks; `random` is filled in by the pair */
+    unsigned csum_offload;   /* WEIR_NETIF_CSUM_* on every interface (0): the memlink copies
+                                frames intact, so it may; refused with fault.corrupt > 0 */
 } bench_pair_config;
 
 void bench_pair_config_init(bench_pair_config *cfg);

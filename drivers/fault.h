@@ -12,7 +12,9 @@ typedef struct weir_fault_config {
     double loss;              /* probability a frame is dropped, 0..1 */
     double duplicate;         /* probability a frame is delivered twice */
     double reorder;           /* probability a frame is held back by reorder_delay_us */
-    double corrupt;           /* probability one random bit of the frame is flipped */
+    double corrupt;           /* probability one random bit of the frame is flipped; never on a
+                                 link whose interfaces declare checksum offload (weir/netif.h):
+                                 the flipped bit would reach the application as good data */
     uint64_t delay_min_us;    /* one-way delay, drawn uniformly from [min, max] */
     uint64_t delay_max_us;
     uint64_t reorder_delay_us; /* extra delay of a reordered frame (default 1 ms when 0) */

@@ -25,6 +25,23 @@ typedef enum weir_medium {
  * retransmission covers the loss). Must not call back into the stack. */
 typedef int (*weir_transmit_fn)(void *ctx, const uint8_t *frame, size_t len);
 
+/* Checksum offload (weir_netif_config.csum_offload), as a NIC or Linux's veth offers it and as
+ * lwIP's CHECKSUM_GEN_x / CHECKSUM_CHECK_x and smoltcp's ChecksumCapabilities model it: for each
+ * bit set, the link computes that checksum on transmit and has verified it on receive, so the
+ * stack leaves the field of outgoing packets 0 and takes incoming ones without checking it.
+ * Off by default. Only for links that guarantee integrity end to end (memory, a virtual NIC
+ * that checks in hardware): on any other, a corrupted packet is delivered as good data. Never
+ * combine it with the fault injector's corruption (drivers/fault.h). Fragments are reassembled
+ * and checked by the stack whatever the bits say (a NIC cannot check a datagram's TCP or UDP
+ * checksum from its fragments); ICMP checksums are always the stack's. Captures of such a link
+ * show zero checksums on outgoing packets, as Linux captures on offloading devices do. */
+enum {
+    WEIR_NETIF_CSUM_IPV4 = 1u << 0, /* the IPv4 header checksum */
+    WEIR_NETIF_CSUM_TCP = 1u << 1,
+    WEIR_NETIF_CSUM_UDP = 1u << 2,
+    WEIR_NETIF_CSUM_ALL = WEIR_NETIF_CSUM_IPV4 | WEIR_NETIF_CSUM_TCP | WEIR_NETIF_CSUM_UDP,
+};
+
 typedef struct weir_netif_config {
     const char *name;      /* for humans: "mem0", "tun0" (copied) */
     weir_medium medium;
@@ -34,9 +51,11 @@ typedef struct weir_netif_config {
     uint8_t prefix_len;    /* on-link subnet */
     weir_transmit_fn transmit;
     void *transmit_ctx;
+    unsigned csum_offload; /* WEIR_NETIF_CSUM_* bits the link handles; 0 = the stack does all */
 } weir_netif_config;
 
-/* Attach an interface. Returns its index (>= 0) or a negative WEIR_E* code. */
+/* Attach an interface. Returns its index (>= 0) or a negative WEIR_E* code (WEIR_EINVAL for an
+ * unknown csum_offload bit, among others). */
 int weir_netif_add(weir_stack *s, const weir_netif_config *cfg);
 
 /* Hand one received frame to the stack; it is processed before the call returns (replies may be

@@ -35,6 +35,7 @@ typedef struct weir_netif_slot {
     uint8_t prefix_len;
     weir_transmit_fn transmit;
     void *transmit_ctx;
+    unsigned csum_offload; /* WEIR_NETIF_CSUM_* (netif.h): checksums the link handles */
 } weir_netif_slot;
 
 /* What a socket handle refers to. */
@@ -124,6 +125,16 @@ void weir_random_bytes(weir_stack *s, void *buf, size_t len);
  * caller already wrote at weir_ip_payload_buf(), routes and transmits. Returns 0 or WEIR_E*. */
 uint8_t *weir_ip_payload_buf(weir_stack *s, size_t *cap);
 int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, size_t payload_len);
+/* The same once the caller has routed (weir_ip_route_via: netif >= 0, its next hop): the
+ * transport layer routes first when it must know whether the interface computes its checksum. */
+int weir_ip_send_via(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, uint32_t dst,
+                     uint8_t protocol, size_t payload_len);
+/* True when interface `netif` (>= 0) computes and verifies the checksum `what`
+ * (WEIR_NETIF_CSUM_* of netif.h); false for -1 (no route: nothing goes out anyway). */
+static inline bool weir_netif_csum_offloaded(const weir_stack *s, int netif, unsigned what)
+{
+    return netif >= 0 && (s->netifs[netif].csum_offload & what) != 0;
+}
 /* The interface that would carry a packet to dst, or -1; *next_hop (may be NULL) gets the
  * gateway, or dst itself when it is on-link. */
 int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop);
@@ -133,5 +144,8 @@ bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip);
 /* True when addr is one of our interface addresses. */
 bool weir_ip_is_local(const weir_stack *s, uint32_t addr);
 void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len);
+/* A datagram reassembled from fragments: its transport checksum is checked whatever the
+ * interface offloads (a NIC checks fragments one by one, never the datagram's TCP/UDP sum). */
+void weir_ip_input_reassembled(weir_stack *s, int netif, const uint8_t *pkt, size_t len);
 
 #endif

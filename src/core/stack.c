@@ -130,14 +130,6 @@ void weir_stack_destroy(weir_stack *s)
     a.free(a.ctx, s, sizeof *s);
 }
 
-void *weir_alloc(weir_stack *s, size_t size)
-{
-    void *p = weir_alloc_uninit(s, size);
-    if (p)
-        memset(p, 0, size);
-    return p;
-}
-
 void *weir_alloc_uninit(weir_stack *s, size_t size)
 {
     void *p = s->alloc.alloc(s->alloc.ctx, size);
@@ -146,6 +138,14 @@ void *weir_alloc_uninit(weir_stack *s, size_t size)
     s->stats.mem_in_use += size;
     if (s->stats.mem_in_use > s->stats.mem_high_water)
         s->stats.mem_high_water = s->stats.mem_in_use;
+    return p;
+}
+
+void *weir_alloc(weir_stack *s, size_t size)
+{
+    void *p = weir_alloc_uninit(s, size);
+    if (p)
+        memset(p, 0, size);
     return p;
 }
 
@@ -201,7 +201,8 @@ uint64_t weir_stack_now(const weir_stack *s) { return s ? s->now_us : 0; }
 
 static bool netif_config_valid(const weir_netif_config *cfg)
 {
-    if (!cfg->transmit || cfg->mtu < 68 || cfg->prefix_len > 32 || cfg->ip == 0)
+    if (!cfg->transmit || cfg->mtu < 68 || cfg->prefix_len > 32 || cfg->ip == 0 ||
+        (cfg->csum_offload & ~(unsigned)WEIR_NETIF_CSUM_ALL) != 0)
         return false;
     if (cfg->medium == WEIR_MEDIUM_IP)
         return true;
@@ -265,6 +266,7 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
     n->prefix_len = cfg->prefix_len;
     n->transmit = cfg->transmit;
     n->transmit_ctx = cfg->transmit_ctx;
+    n->csum_offload = cfg->csum_offload;
     return idx;
 }
 

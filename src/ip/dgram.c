@@ -199,10 +199,12 @@ static dgram_sock *udp_lookup(weir_stack *s, uint32_t ip, uint16_t port, uint32_
     return NULL;
 }
 
-void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len)
+void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len,
+                    bool verify)
 {
     weir_udp_repr u;
-    weir_wire_status st = weir_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, true, &u);
+    weir_wire_status st =
+        weir_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, verify, &u);
     if (st != WEIR_WIRE_OK) {
         weir_drop(s, st == WEIR_WIRE_BAD_CHECKSUM ? WEIR_DROP_UDP_BAD_CHECKSUM
                                                   : WEIR_DROP_UDP_MALFORMED,
@@ -372,10 +374,13 @@ int weir_udp_sendto(weir_stack *s, int sock, const void *data, size_t len,
         return WEIR_EMSGSIZE; /* we set DF and never fragment */
     weir_udp_repr u = {.src_port = d->local_port, .dst_port = dst.port, .payload = data,
                        .payload_len = len};
-    int n = weir_udp_emit(&u, src, dst.ip, out, cap);
+    uint32_t hop;
+    int netif = weir_ip_route_via(s, dst.ip, &hop);
+    bool checksum = !weir_netif_csum_offloaded(s, netif, WEIR_NETIF_CSUM_UDP);
+    int n = weir_udp_emit_csum(&u, src, dst.ip, out, cap, checksum);
     if (n < 0)
         return WEIR_EMSGSIZE;
-    rc = weir_ip_send(s, src, dst.ip, WEIR_IP_PROTO_UDP, (size_t)n);
+    rc = weir_ip_send_via(s, netif, hop, src, dst.ip, WEIR_IP_PROTO_UDP, (size_t)n);
     if (rc)
         return rc;
     weir_count(s, WEIR_CTR_UDP_DATAGRAMS_OUT);

@@ -135,7 +135,7 @@ void weir_frag_input(weir_stack *s, int netif, const weir_ipv4_repr *ip, const u
     weir_ipv4_emit_header(&whole, f->data, WEIR_IPV4_MIN_HEADER);
     weir_count(s, WEIR_CTR_IP_REASSEMBLED);
     s->frags[i] = NULL; /* detached first: input may not see it again */
-    weir_ip_input(s, f->netif, f->data, WEIR_IPV4_MIN_HEADER + f->total);
+    weir_ip_input_reassembled(s, f->netif, f->data, WEIR_IPV4_MIN_HEADER + f->total);
     weir_free(s, f, sizeof *f);
 }
 

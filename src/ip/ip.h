@@ -59,7 +59,9 @@ uint64_t weir_frag_next_deadline(const weir_stack *s);
 void weir_frag_destroy(weir_stack *s);
 
 /* ---- dgram.c ---- */
-void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len);
+/* verify: check the UDP checksum (false when the interface has, WEIR_NETIF_CSUM_UDP). */
+void weir_udp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt, size_t len,
+                    bool verify);
 /* An echo reply: queue it for the ping socket with its identifier. True when one took it. */
 bool weir_ping_deliver(weir_stack *s, const weir_ipv4_repr *ip, const weir_icmp_repr *msg);
 /* An ICMP error quoting a UDP datagram or an echo request of ours. True when a socket took it. */

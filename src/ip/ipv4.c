@@ -130,6 +130,12 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
 {
     uint32_t next_hop;
     int idx = weir_ip_route_via(s, dst, &next_hop);
+    return weir_ip_send_via(s, idx, next_hop, src, dst, protocol, payload_len);
+}
+
+int weir_ip_send_via(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, uint32_t dst,
+                     uint8_t protocol, size_t payload_len)
+{
     if (idx < 0) {
         weir_drop(s, WEIR_DROP_IP_NO_ROUTE, NULL, 0);
         return WEIR_ENETUNREACH;
@@ -145,7 +151,8 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
                          .ident = s->ip_ident++, .dont_fragment = true,
                          .payload_len = payload_len};
     uint8_t *pkt = s->tx_buf + WEIR_LINK_HEADROOM;
-    if (weir_ipv4_emit_header(&ip, pkt, s->tx_cap) < 0)
+    bool checksum = !weir_netif_csum_offloaded(s, idx, WEIR_NETIF_CSUM_IPV4);
+    if (weir_ipv4_emit_header_csum(&ip, pkt, s->tx_cap, checksum) < 0)
         return WEIR_EINVAL;
     if (weir_tracing(s)) {
         weir_trace_event ev = {.kind = WEIR_TRACE_FRAME_OUT, .netif = idx, .frame = pkt,
@@ -193,10 +200,11 @@ static bool bad_source(const weir_stack *s, uint32_t src)
 }
 
 static void tcp_packet_input(weir_stack *s, int netif, const weir_ipv4_repr *ip,
-                             const uint8_t *pkt, size_t len)
+                             const uint8_t *pkt, size_t len, bool verify)
 {
     weir_tcp_repr seg;
-    weir_wire_status st = weir_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, true, &seg);
+    weir_wire_status st =
+        weir_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, verify, &seg);
     if (st != WEIR_WIRE_OK) {
         weir_drop(s, tcp_drop_reason(st), pkt, len);
         return;
@@ -209,10 +217,11 @@ static void tcp_packet_input(weir_stack *s, int netif, const weir_ipv4_repr *ip,
     tcp_input(s, netif, ip->src, ip->dst, &seg, pkt, len);
 }
 
-void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
+/* `offload`: the WEIR_NETIF_CSUM_* bits whose checksums the link has verified already. */
+static void ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len, unsigned offload)
 {
     weir_ipv4_repr ip;
-    weir_wire_status st = weir_ipv4_parse(pkt, len, true, &ip);
+    weir_wire_status st = weir_ipv4_parse(pkt, len, !(offload & WEIR_NETIF_CSUM_IPV4), &ip);
     if (st != WEIR_WIRE_OK) {
         weir_drop(s, ip_drop_reason(st), pkt, len);
         return;
@@ -232,17 +241,27 @@ void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
     weir_count(s, WEIR_CTR_IP_PACKETS_IN);
     switch (ip.protocol) {
     case WEIR_IP_PROTO_TCP:
-        tcp_packet_input(s, netif, &ip, pkt, len);
+        tcp_packet_input(s, netif, &ip, pkt, len, !(offload & WEIR_NETIF_CSUM_TCP));
         break;
     case WEIR_IP_PROTO_ICMP:
         weir_icmp_input(s, &ip, pkt, len);
         break;
     case WEIR_IP_PROTO_UDP:
-        weir_udp_input(s, &ip, pkt, len);
+        weir_udp_input(s, &ip, pkt, len, !(offload & WEIR_NETIF_CSUM_UDP));
         break;
     default:
         weir_drop(s, WEIR_DROP_IP_UNKNOWN_PROTOCOL, pkt, len);
         weir_icmp_send_unreachable(s, WEIR_ICMP_UNREACH_PROTOCOL, &ip, pkt, len);
         break;
     }
+}
+
+void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
+{
+    ip_input(s, netif, pkt, len, s->netifs[netif].csum_offload);
+}
+
+void weir_ip_input_reassembled(weir_stack *s, int netif, const uint8_t *pkt, size_t len)
+{
+    ip_input(s, netif, pkt, len, 0);
 }

@@ -45,18 +45,27 @@ uint32_t tcp_unsent_bytes(const tcp_conn *c)
  * its edge moved. */
 uint32_t tcp_rcv_window(const tcp_conn *c)
 {
-    uint32_t cap = (uint32_t)65535 << c->rcv_wscale;
+    uint32_t unit = (uint32_t)1 << c->rcv_wscale;
+    uint32_t cap = (uint32_t)65535 << c->rcv_wscale; /* a multiple of unit */
+    uint32_t slack = unit - 1;
     uint32_t free_space = c->rcv_cap - c->rcv.len;
     uint32_t small = c->rcv_cap / 2 < c->rcv_mss ? c->rcv_cap / 2 : c->rcv_mss;
     uint32_t wnd = free_space < small ? 0 : free_space;
     uint32_t promised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-    if (wnd < promised)
-        wnd = promised;
-    if (wnd > cap)
-        wnd = cap;
-    /* Only multiples of the scale can be said (RFC 7323 §2.3): round down, so the edge we
-     * advertise is exactly the one we record. */
-    return wnd & ~(((uint32_t)1 << c->rcv_wscale) - 1);
+    /* Only multiples of the scale can be said (RFC 7323 §2.3), so the edge we advertise is
+     * exactly the one we record. The part of an earlier promise still open is rarely a
+     * multiple (RCV.NXT moves by segment sizes): rounded down, the edge would retract by up to
+     * unit - 1 bytes (RFC 7323 §2.4), and a sender filling the old window would have its last
+     * bytes cut off and the window behind them arrive out of order. So free space is offered
+     * less one unit of slack, rounded down, and a promise is rounded up (as Linux's
+     * tcp_select_window does) — which the slack keeps inside the buffer; only if it would not
+     * fit (promises rounded up again and again while nothing is read) does the edge retract. */
+    wnd = wnd > slack ? (wnd - slack) & ~slack : 0;
+    if (wnd < promised) {
+        uint64_t up = ((uint64_t)promised + slack) & ~(uint64_t)slack;
+        wnd = up <= free_space ? (uint32_t)up : promised & ~slack;
+    }
+    return wnd < cap ? wnd : cap;
 }
 
 uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c)
@@ -171,7 +180,24 @@ void tcp_trace_tw_segment(weir_stack *s, const tcp_tw *tw, weir_trace_kind kind,
     weir_trace_emit(s, &ev);
 }
 
-/* Emit one segment. The payload, if any, is copied from `payload`. */
+/* A data segment's payload (data_repr left r->payload NULL) is copied straight from the send
+ * ring to its place behind the header, once the header's length is known (fill_ack sets the
+ * options): one copy per segment instead of ring -> scratch -> packet. */
+static bool gather_payload(const tcp_conn *c, weir_tcp_repr *r, uint8_t *buf, size_t cap)
+{
+    if (r->payload != NULL || r->payload_len == 0)
+        return true;
+    size_t header_len = weir_tcp_header_len(r);
+    if (header_len > WEIR_TCP_MAX_HEADER_LEN || cap < header_len + r->payload_len)
+        return false; /* cannot happen: snd_mss fits the MTU, and emit would refuse it too */
+    tcp_ring_read_at(&c->snd, r->seq - c->snd_buf_seq, buf + header_len,
+                     (uint32_t)r->payload_len);
+    r->payload = buf + header_len;
+    return true;
+}
+
+/* Emit one segment. The payload, if any, is copied from `payload`, or from the send ring when
+ * that is NULL (gather_payload). */
 static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp_repr *r,
                 bool retransmission)
 {
@@ -179,7 +205,13 @@ static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp
     uint8_t *buf = weir_ip_payload_buf(s, &cap);
     if (!buf)
         return WEIR_ENETUNREACH;
-    int n = weir_tcp_emit(r, src, dst, buf, cap);
+    if (!gather_payload(c, r, buf, cap))
+        return WEIR_EMSGSIZE;
+    /* Routed first: the interface may compute the checksum itself (checksum offload). */
+    uint32_t hop;
+    int netif = weir_ip_route_via(s, dst, &hop);
+    bool checksum = !weir_netif_csum_offloaded(s, netif, WEIR_NETIF_CSUM_TCP);
+    int n = weir_tcp_emit_csum(r, src, dst, buf, cap, checksum);
     if (n < 0)
         return WEIR_EMSGSIZE;
     if (weir_tracing(s))
@@ -189,7 +221,7 @@ static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp
         weir_count(s, WEIR_CTR_TCP_RST_SENT);
     if (c)
         c->segs_out++;
-    return weir_ip_send(s, src, dst, WEIR_IP_PROTO_TCP, (size_t)n);
+    return weir_ip_send_via(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, (size_t)n);
 }
 
 static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
@@ -320,18 +352,15 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
     return len;
 }
 
-/* A segment carrying `len` bytes of the send buffer from `seq` on, gathered out of the ring into
- * the stack's scratch buffer (snd_mss fits the interface MTU, so they fit). PSH marks the segment
- * that empties the buffer. */
-static void data_repr(weir_stack *s, const tcp_conn *c, uint32_t seq, uint32_t len,
-                      weir_tcp_repr *r)
+/* A segment carrying `len` bytes of the send buffer from `seq` on. The payload pointer stays
+ * NULL: emit() gathers the bytes from the ring straight into the packet (snd_mss fits the
+ * interface MTU, so they fit). PSH marks the segment that empties the buffer. */
+static void data_repr(const tcp_conn *c, uint32_t seq, uint32_t len, weir_tcp_repr *r)
 {
     base_repr(c, r);
     r->seq = seq;
     if (len == 0)
         return;
-    tcp_ring_read_at(&c->snd, seq - c->snd_buf_seq, s->payload_buf, len);
-    r->payload = s->payload_buf;
     r->payload_len = len;
     if (seq + len == tcp_data_end_seq(c))
         r->flags |= WEIR_TCP_FLAG_PSH;
@@ -342,7 +371,7 @@ static void data_repr(weir_stack *s, const tcp_conn *c, uint32_t seq, uint32_t l
 static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 {
     weir_tcp_repr r;
-    data_repr(s, c, seq, len, &r);
+    data_repr(c, seq, len, &r);
     if (c->fin_sent && seq + len == c->fin_seq)
         r.flags |= WEIR_TCP_FLAG_FIN;
     if (len == 0 && !(r.flags & WEIR_TCP_FLAG_FIN))
@@ -359,7 +388,7 @@ static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin)
 {
     weir_tcp_repr r;
-    data_repr(s, c, c->snd_nxt, len, &r);
+    data_repr(c, c->snd_nxt, len, &r);
     if (fin)
         r.flags |= WEIR_TCP_FLAG_FIN;
     fill_ack(s, c, &r);
@@ -541,7 +570,7 @@ void tcp_send_window_probe(weir_stack *s, tcp_conn *c)
 {
     uint32_t len = tcp_unsent_bytes(c) > 0 ? 1 : 0;
     weir_tcp_repr r;
-    data_repr(s, c, c->snd_nxt, len, &r);
+    data_repr(c, c->snd_nxt, len, &r);
     c->snd_max = seq_max(c->snd_max, c->snd_nxt + len);
     fill_ack(s, c, &r);
     weir_count(s, WEIR_CTR_TCP_PERSIST_PROBES);

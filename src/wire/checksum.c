@@ -5,59 +5,96 @@
  * and RFC 1624 §3 (eqn. 3, the incremental update that never produces the -0 of eqn. 2). */
 #include "checksum.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 #include "wire.h"
 
-/* Fold a 64-bit accumulator into 32 bits with end-around carry. 2^32 = 1 (mod 2^16 - 1), so this
- * keeps the one's-complement value that the final 16-bit fold will see. */
-static uint32_t fold64(uint64_t acc)
+/* Fold a 64-bit accumulator into 16 bits with end-around carry: 2^16 = 1 (mod 2^16 - 1), so each
+ * fold keeps the one's-complement value. */
+static uint32_t fold_to_16(uint64_t acc)
 {
     acc = (acc & 0xffffffffu) + (acc >> 32);
     acc = (acc & 0xffffffffu) + (acc >> 32);
+    acc = (acc & 0xffffu) + (acc >> 16);
+    acc = (acc & 0xffffu) + (acc >> 16);
     return (uint32_t)acc;
 }
 
-/* Sum big-endian 32-bit words (RFC 1071 §2 (B): wider words give the same folded result). Each
- * add of a 32-bit word into 64 bits cannot overflow for fewer than 2^32 words, and the caller
- * below never passes more than that at once. weir_get32 compiles to one load + byte swap. */
-static uint64_t sum_words(const uint8_t *p, size_t len, uint64_t acc)
+static bool host_is_little_endian(void)
 {
-    while (len >= 16) {
-        acc += weir_get32(p);
-        acc += weir_get32(p + 4);
-        acc += weir_get32(p + 8);
-        acc += weir_get32(p + 12);
-        p += 16;
-        len -= 16;
+    const uint16_t one = 1;
+    uint8_t first;
+    memcpy(&first, &one, 1);
+    return first == 1; /* a constant once compiled */
+}
+
+/* One's-complement add of 64-bit words: the carry out of bit 63 is worth 2^64 = 1 (mod 2^16 - 1),
+ * so it is counted and added back at the end (compilers turn this into add + adc). */
+static inline void add64(uint64_t *acc, uint64_t *carries, uint64_t w)
+{
+    *acc += w;
+    *carries += *acc < w;
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w); /* any alignment; one plain load where that is allowed */
+    return w;
+}
+
+/* Sum in the host's byte order (RFC 1071 §2 (B): the one's-complement sum is byte-order
+ * independent up to a swap of the folded result, applied once at the end), 64 bits at a time
+ * in two independent chains, so that the adds of one do not wait for the other's carries. The
+ * carry counters cannot overflow: the caller passes at most 2^30 bytes. Returns a value to be
+ * folded to 16 bits. */
+static uint64_t sum_native(const uint8_t *p, size_t len)
+{
+    uint64_t s0 = 0, s1 = 0, c0 = 0, c1 = 0;
+    while (len >= 32) {
+        add64(&s0, &c0, load64(p));
+        add64(&s1, &c1, load64(p + 8));
+        add64(&s0, &c0, load64(p + 16));
+        add64(&s1, &c1, load64(p + 24));
+        p += 32;
+        len -= 32;
     }
-    while (len >= 4) {
-        acc += weir_get32(p);
-        p += 4;
-        len -= 4;
+    while (len >= 8) {
+        add64(&s0, &c0, load64(p));
+        p += 8;
+        len -= 8;
     }
-    /* The tail: a 16-bit word, then an odd byte which is the high byte of a zero-padded word. */
-    if (len >= 2) {
-        acc += weir_get16(p);
-        p += 2;
-        len -= 2;
-    }
-    if (len == 1)
-        acc += (uint32_t)p[0] << 8;
-    return acc;
+    /* The tail, under 8 bytes: zero-padded to 8 in memory order. An odd last byte is so the
+     * first byte of a word padded with zero, as RFC 1071 asks. */
+    uint8_t tail[8] = {0};
+    if (len > 0) /* p may be NULL for an empty sum, and memcpy must not see NULL */
+        memcpy(tail, p, len);
+    add64(&s1, &c1, load64(tail));
+    add64(&s0, &c0, s1);
+    /* Fold s0 to 32 bits first, so that adding the carry counts cannot overflow. */
+    return (s0 & 0xffffffffu) + (s0 >> 32) + c0 + c1;
 }
 
 uint32_t weir_cksum_add(uint32_t sum, const void *data, size_t len)
 {
     const uint8_t *p = data;
-    uint64_t acc = sum;
-    /* Chunks of 1 GiB keep the 64-bit accumulator far from overflow on any size_t. Only the last
-     * chunk may be odd, as the contract for the whole call says. */
+    uint64_t acc = 0;
+    /* Chunks of 1 GiB keep each accumulator far from overflow on any size_t (2^28 words of 32
+     * bits per chunk). Only the last chunk may be odd, as the contract for the whole call says. */
     const size_t chunk = (size_t)1 << 30;
     while (len > chunk) {
-        acc = fold64(sum_words(p, chunk, acc));
+        acc += fold_to_16(sum_native(p, chunk));
         p += chunk;
         len -= chunk;
     }
-    return fold64(sum_words(p, len, acc));
+    uint32_t folded = fold_to_16(acc + sum_native(p, len));
+    if (host_is_little_endian())
+        folded = ((folded & 0xffu) << 8) | (folded >> 8);
+    /* The caller's running sum stays unfolded (it may be a pseudo-header sum): add and fold back
+     * into 32 bits with end-around carry. */
+    uint64_t total = (uint64_t)sum + folded;
+    return (uint32_t)((total & 0xffffffffu) + (total >> 32));
 }
 
 uint16_t weir_cksum_finish(uint32_t sum)

@@ -50,6 +50,11 @@ weir_wire_status weir_ipv4_parse(const uint8_t *buf, size_t len, bool verify_che
 
 int weir_ipv4_emit_header(const weir_ipv4_repr *r, uint8_t *buf, size_t cap)
 {
+    return weir_ipv4_emit_header_csum(r, buf, cap, true);
+}
+
+int weir_ipv4_emit_header_csum(const weir_ipv4_repr *r, uint8_t *buf, size_t cap, bool checksum)
+{
     /* frag_offset is in bytes but travels in 8-byte units in 13 bits. */
     if (r->payload_len > IPV4_MAX_TOTAL_LEN - WEIR_IPV4_MIN_HEADER || (r->frag_offset & 7) != 0)
         return -WEIR_WIRE_BAD_REPR;
@@ -70,6 +75,7 @@ int weir_ipv4_emit_header(const weir_ipv4_repr *r, uint8_t *buf, size_t cap)
     weir_put16(buf + 10, 0);
     weir_put32(buf + 12, r->src);
     weir_put32(buf + 16, r->dst);
-    weir_put16(buf + 10, weir_cksum_finish(weir_cksum_add(0, buf, WEIR_IPV4_MIN_HEADER)));
+    if (checksum)
+        weir_put16(buf + 10, weir_cksum_finish(weir_cksum_add(0, buf, WEIR_IPV4_MIN_HEADER)));
     return WEIR_IPV4_MIN_HEADER;
 }

@@ -33,5 +33,7 @@ weir_wire_status weir_ipv4_parse(const uint8_t *buf, size_t len, bool verify_che
 /* Writes a 20-byte header with its checksum. Returns 20 or -status (payload_len too big for the
  * 16-bit total length, or frag_offset not a multiple of 8: -WEIR_WIRE_BAD_REPR). */
 int weir_ipv4_emit_header(const weir_ipv4_repr *r, uint8_t *buf, size_t cap);
+/* The same, leaving the checksum field 0 when !checksum (the interface computes it). */
+int weir_ipv4_emit_header_csum(const weir_ipv4_repr *r, uint8_t *buf, size_t cap, bool checksum);
 
 #endif

@@ -301,6 +301,12 @@ static void write_options(uint8_t *p, uint8_t *end, const weir_tcp_options *o)
 int weir_tcp_emit(const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
                   size_t cap)
 {
+    return weir_tcp_emit_csum(r, src_ip, dst_ip, buf, cap, true);
+}
+
+int weir_tcp_emit_csum(const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
+                       size_t cap, bool checksum)
+{
     if (r->opt.sack_count > WEIR_TCP_MAX_SACK_BLOCKS)
         return -WEIR_WIRE_BAD_REPR;
     size_t header_len = weir_tcp_header_len(r);
@@ -311,7 +317,7 @@ int weir_tcp_emit(const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint
         return -WEIR_WIRE_NO_ROOM;
     /* Payload first, with memmove: the engine may have copied it in place at buf + header_len,
      * and the header must not overwrite it before it moves. */
-    if (r->payload_len > 0)
+    if (r->payload_len > 0 && r->payload != buf + header_len)
         memmove(buf + header_len, r->payload, r->payload_len);
     weir_put16(buf, r->src_port);
     weir_put16(buf + 2, r->dst_port);
@@ -323,7 +329,9 @@ int weir_tcp_emit(const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint
     weir_put16(buf + 16, 0);
     weir_put16(buf + 18, r->urgent);
     write_options(buf + WEIR_TCP_HEADER_LEN, buf + header_len, &r->opt);
-    uint32_t sum = weir_cksum_pseudo_ipv4(src_ip, dst_ip, WEIR_IP_PROTO_TCP, (uint16_t)total);
-    weir_put16(buf + 16, weir_cksum_finish(weir_cksum_add(sum, buf, total)));
+    if (checksum) {
+        uint32_t sum = weir_cksum_pseudo_ipv4(src_ip, dst_ip, WEIR_IP_PROTO_TCP, (uint16_t)total);
+        weir_put16(buf + 16, weir_cksum_finish(weir_cksum_add(sum, buf, total)));
+    }
     return (int)total;
 }

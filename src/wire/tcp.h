@@ -72,5 +72,8 @@ size_t weir_tcp_header_len(const weir_tcp_repr *r);
  * (options that do not fit in 40 bytes: -WEIR_WIRE_BAD_REPR). */
 int weir_tcp_emit(const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
                   size_t cap);
+/* The same, leaving the checksum field 0 when !checksum (the interface computes it). */
+int weir_tcp_emit_csum(const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
+                       size_t cap, bool checksum);
 
 #endif

@@ -38,6 +38,12 @@ weir_wire_status weir_udp_parse(const uint8_t *buf, size_t len, uint32_t src_ip,
 int weir_udp_emit(const weir_udp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
                   size_t cap)
 {
+    return weir_udp_emit_csum(r, src_ip, dst_ip, buf, cap, true);
+}
+
+int weir_udp_emit_csum(const weir_udp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
+                       size_t cap, bool checksum)
+{
     if (r->payload_len > UDP_MAX_LEN - WEIR_UDP_HEADER_LEN)
         return -WEIR_WIRE_BAD_REPR;
     size_t total = WEIR_UDP_HEADER_LEN + r->payload_len;
@@ -50,6 +56,8 @@ int weir_udp_emit(const weir_udp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint
     weir_put16(buf + 2, r->dst_port);
     weir_put16(buf + 4, (uint16_t)total);
     weir_put16(buf + 6, 0);
+    if (!checksum)
+        return (int)total;
     uint32_t sum = weir_cksum_pseudo_ipv4(src_ip, dst_ip, WEIR_IP_PROTO_UDP, (uint16_t)total);
     uint16_t cksum = weir_cksum_finish(weir_cksum_add(sum, buf, total));
     /* RFC 768: zero would mean "no checksum", so a computed zero goes out as its other

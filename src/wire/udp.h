@@ -21,5 +21,8 @@ weir_wire_status weir_udp_parse(const uint8_t *buf, size_t len, uint32_t src_ip,
  * -status. */
 int weir_udp_emit(const weir_udp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
                   size_t cap);
+/* The same, leaving the checksum field 0 when !checksum (the interface computes it). */
+int weir_udp_emit_csum(const weir_udp_repr *r, uint32_t src_ip, uint32_t dst_ip, uint8_t *buf,
+                       size_t cap, bool checksum);
 
 #endif

@@ -25,7 +25,8 @@ static int fx_transmit(void *ctx, const uint8_t *frame, size_t len)
     return 0;
 }
 
-static fixture *start(uint64_t seed, weir_medium medium, const uint8_t mac[6])
+static fixture *start(uint64_t seed, weir_medium medium, const uint8_t mac[6],
+                      unsigned csum_offload)
 {
     static fixture fx;
     memset(&fx, 0, sizeof fx);
@@ -37,7 +38,8 @@ static fixture *start(uint64_t seed, weir_medium medium, const uint8_t mac[6])
     cfg.random_ctx = &fx;
     assert_int_equal(weir_stack_create(&cfg, &fx.s), 0);
     weir_netif_config nc = {.name = "t0", .medium = medium, .mtu = FX_MTU, .ip = FX_LOCAL_IP,
-                            .prefix_len = 24, .transmit = fx_transmit, .transmit_ctx = &fx};
+                            .prefix_len = 24, .transmit = fx_transmit, .transmit_ctx = &fx,
+                            .csum_offload = csum_offload};
     if (mac)
         memcpy(nc.mac, mac, 6);
     fx.netif = weir_netif_add(fx.s, &nc);
@@ -46,11 +48,16 @@ static fixture *start(uint64_t seed, weir_medium medium, const uint8_t mac[6])
     return &fx;
 }
 
-fixture *fx_new(uint64_t seed) { return start(seed, WEIR_MEDIUM_IP, NULL); }
+fixture *fx_new(uint64_t seed) { return start(seed, WEIR_MEDIUM_IP, NULL, 0); }
 
 fixture *fx_new_ethernet(uint64_t seed, const uint8_t mac[6])
 {
-    return start(seed, WEIR_MEDIUM_ETHERNET, mac);
+    return start(seed, WEIR_MEDIUM_ETHERNET, mac, 0);
+}
+
+fixture *fx_new_offload(uint64_t seed, unsigned csum_offload)
+{
+    return start(seed, WEIR_MEDIUM_IP, NULL, csum_offload);
 }
 
 void fx_free(fixture *f)

@@ -34,6 +34,8 @@ typedef struct fixture {
  * fixture is static: one per test at a time. */
 fixture *fx_new(uint64_t seed);
 fixture *fx_new_ethernet(uint64_t seed, const uint8_t mac[6]);
+/* fx_new with checksum offload bits (WEIR_NETIF_CSUM_*) on the interface. */
+fixture *fx_new_offload(uint64_t seed, unsigned csum_offload);
 void fx_free(fixture *f);
 
 uint64_t fx_drops(fixture *f, weir_drop_reason r);

@@ -121,6 +121,41 @@ static void window_scale_above_14_is_used_as_14(void **state)
     h_finish(h);
 }
 
+/* The edge we advertise does not move back, though RCV.NXT moves by sizes that are no multiple
+ * of the scale: free space is offered less one unit of slack and a promise still open is rounded
+ * up, not down (Linux's tcp_select_window), and the bytes up to the new edge are taken. Rounded
+ * down, the edge here would retract by 5 bytes, and a sender filling the first window would
+ * have its last bytes cut off. */
+static void scaled_window_edge_never_moves_back(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.recv_buffer = 262144; /* shift 3: windows are said in units of 8 bytes */
+    h_start(h);
+    h_syn_sent(h);
+    peer_syn(h, H_SYN | H_ACK, 2, 100);
+    h_expect(h, H_ACK, 1, 1, 0);
+    peer_seg(h, 1, 1000, 101, payload, 8); /* free 262136, offered less 7 rounded down */
+    const h_seg *g = h_expect(h, H_ACK, 1, 9, 0);
+    uint32_t edge = 9 + ((uint32_t)g->window << 3);
+    assert_int_equal(edge, 9 + 262128);
+    peer_seg(h, 9, 1000, 102, payload, 3); /* promise 262125 left, free 262126 less 7: 262120 */
+    g = h_expect(h, H_ACK, 1, 12, 0);
+    uint32_t edge2 = 12 + ((uint32_t)g->window << 3);
+    assert_true(edge2 >= edge);
+    /* The whole advertised window is taken, up to its last byte. */
+    uint32_t seq = 12;
+    while (seq < edge2) {
+        uint32_t n = edge2 - seq < 1400 ? edge2 - seq : 1400;
+        peer_seg(h, seq, 1000, 103, payload, n);
+        seq += n;
+    }
+    h_flush(h);
+    assert_int_equal(h_info(h).bytes_received, edge2 - 1);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_OOO_SEGMENTS), 0);
+    h_finish(h);
+}
+
 static void scaled_window_is_advertised_and_read_scaled(void **state)
 {
     (void)state;
@@ -132,7 +167,8 @@ static void scaled_window_is_advertised_and_read_scaled(void **state)
     assert_int_equal(ours, 3); /* 262144 >> 3 = 32768 fits 16 bits */
     peer_syn(h, H_SYN | H_ACK, 2, 100);
     const h_seg *g = h_expect(h, H_ACK, 1, 1, 0);
-    assert_int_equal(g->window, 262144 >> 3);
+    /* The free space less one unit of slack (tcp_rcv_window), in units of 8. */
+    assert_int_equal(g->window, (262144 - 7) >> 3);
     peer_seg(h, 1, 1000, 101, NULL, 0);
     assert_int_equal(h_info(h).snd_wnd, 4000);
     h_finish(h);
@@ -327,6 +363,7 @@ int main(void)
         H_TEST(syn_ack_echoes_the_peer_timestamp),
         H_TEST(window_scale_above_14_is_used_as_14),
         H_TEST(scaled_window_is_advertised_and_read_scaled),
+        H_TEST(scaled_window_edge_never_moves_back),
         H_TEST(timestamps_echo_the_latest_in_window_value),
         H_TEST(timestamps_cost_twelve_bytes_of_mss),
         H_TEST(sack_blocks_report_holes_newest_first),

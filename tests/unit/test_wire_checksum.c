@@ -72,6 +72,50 @@ static void matches_reference_for_every_length_and_alignment(void **state)
                              reference_checksum(0, buf + off, len));
 }
 
+/* The 64-bit loop, its tail and the final fold against the reference with a running sum carried
+ * in (a pseudo-header's, up to 0xffffffff) and lengths around jumbo frames, at every alignment,
+ * whole and in even pieces with an odd last one. */
+static void matches_reference_with_running_sums_and_long_buffers(void **state)
+{
+    (void)state;
+    enum { MAX = 9100 };
+    uint8_t *buf = malloc(MAX + 8);
+    assert_non_null(buf);
+    uint32_t x = 777;
+    for (size_t i = 0; i < MAX + 8; i++)
+        buf[i] = (uint8_t)next_random(&x);
+    static const uint32_t starts[] = {0, 1, 0xffff, 0x1fffe, 0x7fffffff, 0xfffffffe, 0xffffffff};
+    for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+        for (size_t off = 0; off < 8; off++) {
+            for (size_t len = 1400; len < MAX; len += 1 + next_random(&x) % 997) {
+                const uint8_t *p = buf + off;
+                uint16_t want = reference_checksum(starts[k], p, len);
+                assert_int_equal(weir_cksum_finish(weir_cksum_add(starts[k], p, len)), want);
+                size_t cut = (next_random(&x) % len) & ~(size_t)1;
+                uint32_t sum = weir_cksum_add(starts[k], p, cut);
+                assert_int_equal(weir_cksum_finish(weir_cksum_add(sum, p + cut, len - cut)), want);
+            }
+        }
+    }
+    free(buf);
+}
+
+/* Data whose words are all 0xffff or all 0: the sums where a wrong end-around carry shows. */
+static void extreme_words_match_reference(void **state)
+{
+    (void)state;
+    uint8_t ones[97], zeros[97];
+    memset(ones, 0xff, sizeof(ones));
+    memset(zeros, 0, sizeof(zeros));
+    for (size_t len = 0; len <= sizeof(ones); len++) {
+        assert_int_equal(weir_cksum_finish(weir_cksum_add(0, ones, len)),
+                         reference_checksum(0, ones, len));
+        assert_int_equal(weir_cksum_finish(weir_cksum_add(0xffffffffu, ones, len)),
+                         reference_checksum(0xffffffffu, ones, len));
+        assert_int_equal(weir_cksum_finish(weir_cksum_add(0, zeros, len)), 0xffff);
+    }
+}
+
 static void all_ones_data_does_not_overflow(void **state)
 {
     (void)state;
@@ -159,6 +203,8 @@ int main(void)
         cmocka_unit_test(empty_buffer_checksum_is_ffff),
         cmocka_unit_test(odd_length_pads_with_a_zero_byte),
         cmocka_unit_test(matches_reference_for_every_length_and_alignment),
+        cmocka_unit_test(matches_reference_with_running_sums_and_long_buffers),
+        cmocka_unit_test(extreme_words_match_reference),
         cmocka_unit_test(all_ones_data_does_not_overflow),
         cmocka_unit_test(sum_in_even_pieces_equals_sum_of_whole),
         cmocka_unit_test(real_ipv4_header_verifies_to_zero),
