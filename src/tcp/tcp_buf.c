@@ -8,7 +8,9 @@
  * once in all its growth), at least `need` and TCP_RING_MIN_CAP, at most `limit`. */
 static uint32_t grown_cap(const tcp_ring *r, uint32_t need, uint32_t limit)
 {
-    uint64_t cap = r->cap ? 2u * (uint64_t)r->cap : TCP_RING_MIN_CAP;
+    uint64_t cap = r->cap                           ? 2u * (uint64_t)r->cap
+                   : r->last_cap > TCP_RING_MIN_CAP ? r->last_cap
+                                                    : TCP_RING_MIN_CAP;
     if (cap < need)
         cap = need;
     return cap < limit ? (uint32_t)cap : limit;
@@ -39,8 +41,10 @@ int tcp_ring_reserve(weir_stack *s, tcp_ring *r, uint32_t need, uint32_t limit)
 
 void tcp_ring_free(weir_stack *s, tcp_ring *r)
 {
+    uint32_t last_cap = r->buf ? r->cap : r->last_cap;
     weir_free(s, r->buf, r->cap);
     memset(r, 0, sizeof *r);
+    r->last_cap = last_cap;
 }
 
 void tcp_ring_release_if_empty(weir_stack *s, tcp_ring *r)

@@ -20,6 +20,9 @@ typedef struct tcp_ring {
     uint32_t cap;  /* bytes of storage now: grows up to the buffer size */
     uint32_t head; /* offset of the first byte */
     uint32_t len;  /* bytes held from head on */
+    uint32_t last_cap; /* capacity when last freed: the next allocation starts there, so a
+                          bulk transfer whose reader drains the ring does not grow it again
+                          from 2 kB each time (fits the struct's padding) */
 } tcp_ring;
 
 /* Make sure offsets [0, need) from head have storage (need is capped at limit, the buffer size),
