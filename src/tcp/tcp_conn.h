@@ -60,6 +60,7 @@ struct tcp_conn {
     uint32_t ts_recent;     /* the peer's TSval to echo (RFC 7323 §4.3) */
     uint32_t ts_recent_s;   /* when it was taken, in seconds (PAWS's 24-day rule) */
     uint32_t ts_offset;     /* random base of our TSval, per connection */
+    uint32_t ts_first;      /* our TSval when the record began: no echo of ours is older */
     uint32_t last_ack_sent; /* RCV.NXT in our latest ACK (for ts_recent) */
 
     /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
@@ -240,8 +241,9 @@ uint64_t tcp_conn_next_deadline(const tcp_conn *c);
 /* Run every timer of every connection due at s->now_us. */
 void tcp_timers_run(weir_stack *s);
 uint64_t tcp_next_deadline(const weir_stack *s);
-/* RFC 6298: a new RTT sample (µs). */
-void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us);
+/* RFC 6298: a new RTT sample (µs), one of `samples` expected per window (RFC 7323 Appendix G:
+ * the gains are divided by it; 1 for the classic one-sample-per-RTT timing). */
+void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us, uint32_t samples);
 void tcp_rto_restart(weir_stack *s, tcp_conn *c);
 /* Data is in flight: arm the retransmission timer as a tail loss probe when RFC 8985 §7.2
  * allows, else as the RTO. */

@@ -202,6 +202,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
     weir_random_bytes(s, &c->ts_offset, sizeof c->ts_offset);
+    c->ts_first = tcp_ts_now(s, c);
     apply_syn_options(s, c, x->seg);
     take_window(c, x);
     c->last_rcv_time = s->now_us;
@@ -259,7 +260,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         /* SND.UNA = SEG.ACK; our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT>
          * <ACK=RCV.NXT><CTL=ACK> — the third segment of the handshake. */
         if (c->rtt_measuring && seq_geq(seg->ack, c->rtt_seq))
-            tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start));
+            tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start), 1);
         c->rtt_measuring = false;
         c->snd_una = seg->ack;
         c->backoff = 0;
@@ -570,15 +571,57 @@ static bool cwnd_limited(const tcp_conn *c)
     return in_flight + c->snd_mss > c->cc.cwnd;
 }
 
-/* SND.UNA moves to `ack` (§3.10.7.4, fifth step): RTT sample, send buffer, timers. The window
+/* RFC 7323 §4.1 (RTTM): the TSecr of an ACK echoes the TSval of a segment we sent, so now minus
+ * TSecr is an RTT — of whichever transmission the peer took, which is why Karn's ambiguity does
+ * not arise (RFC 6298 §3). Echoes that cannot be ours give no sample: 0 (what a peer sends when it
+ * has nothing to echo), one from the future, one from before this connection began. Our TSval
+ * ticks each millisecond, so the sample is counted from the start of the tick the segment was
+ * stamped in: an upper bound (exact when sends fall on a tick), erring towards a longer RTO. */
+static bool ts_rtt_sample(const weir_stack *s, const tcp_conn *c, const weir_tcp_repr *seg,
+                          uint32_t *rtt_us)
+{
+    if (!c->ts_on || !seg->opt.has_timestamps || seg->opt.ts_ecr == 0)
+        return false;
+    uint32_t now = tcp_ts_now(s, c);
+    uint32_t ms = now - seg->opt.ts_ecr;
+    if ((int32_t)ms < 0 || ms > now - c->ts_first)
+        return false;
+    uint64_t us = (uint64_t)ms * 1000 + s->now_us % 1000;
+    if (us > UINT32_MAX)
+        return false;
+    *rtt_us = (uint32_t)us;
+    return true;
+}
+
+/* RTT sampling for an ACK that advances SND.UNA (from prior_una). With timestamps every such ACK
+ * is a sample (RFC 7323 §4.1), weighted by RFC 7323 Appendix G: ExpectedSamples =
+ * ceil(FlightSize / (2 * SMSS)) per window (2 for delayed ACKs). The timed segment (µs exact,
+ * Karn-clean, RFC 6298 §3) is preferred when this ACK covers it; without timestamps it is the
+ * only sample. A valid sample recomputes the RTO, which ends a backoff. */
+static void sample_rtt(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una)
+{
+    uint32_t ts_us = 0;
+    bool ts_ok = ts_rtt_sample(s, c, seg, &ts_us);
+    uint32_t samples = 1;
+    if (ts_ok) {
+        uint32_t flight = c->snd_max - prior_una, per = 2u * c->snd_mss;
+        samples = (flight + per - 1) / per;
+    }
+    if (c->rtt_measuring && seq_geq(seg->ack, c->rtt_seq)) {
+        tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start), samples);
+        c->rtt_measuring = false;
+    } else if (ts_ok) {
+        tcp_rtt_sample(s, c, ts_us, samples);
+    }
+}
+
+/* SND.UNA moves to the ACK (§3.10.7.4, fifth step): RTT sample, send buffer, timers. The window
  * arithmetic is the caller's: NewReno's below for connections without SACK, tcp_sack.c's
  * otherwise. */
-static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
+static void new_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
 {
-    if (c->rtt_measuring && seq_geq(ack, c->rtt_seq)) {
-        tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start));
-        c->rtt_measuring = false;
-    }
+    uint32_t ack = seg->ack;
+    sample_rtt(s, c, seg, c->snd_una);
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack; /* after a go-back-N rewind, the peer may have had more already */
@@ -714,7 +757,7 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
     uint32_t prior_una = c->snd_una;
     bool limited = cwnd_limited(c);
     if (seq_gt(ack, c->snd_una))
-        new_ack(s, c, ack);
+        new_ack(s, c, x->seg);
     if (tcp_sb_active(c))
         tcp_sack_on_ack(s, c, x->seg, prior_una, limited,
                         c->snd_una == prior_una && is_dup_ack(c, x));

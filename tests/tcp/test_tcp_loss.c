@@ -399,6 +399,127 @@ static void karn_no_rtt_sample_from_a_retransmitted_segment(void **state)
     h_finish(h);
 }
 
+/* ---- RTT from timestamps (RFC 7323 §4, RFC 6298 §3) ---------------------------------------- */
+
+/* An active connection that negotiated timestamps (no SACK, so no tail loss probe), with a 10 ms
+ * RTT sample from the handshake: SRTT 10 ms, RTTVAR 5 ms, RTO 200 ms (the minimum). Returns the
+ * TSval of our SYN, the first of the connection. */
+static uint32_t ts_established(harness *h)
+{
+    h_syn_sent(h);
+    uint32_t syn_tsval = h->last.opt.ts_val;
+    assert_true(h->last.opt.has_timestamps);
+    h_advance(h, H_RTT);
+    weir_tcp_repr r = {.flags = H_SYN | H_ACK, .seq = h->irs, .ack = h->iss + 1, .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1460;
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = 5000;
+    r.opt.ts_ecr = syn_tsval;
+    h_inject(h, &r);
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_clear_events(h);
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.srtt_us, 10000);
+    assert_int_equal(info.rto_us, 200000);
+    return syn_tsval;
+}
+
+/* The peer's ACK (or data, with len > 0) with a timestamp echoing ts_ecr. */
+static void ts_peer_seg(harness *h, uint32_t rseq, uint32_t rack, uint32_t ts_val, uint32_t ts_ecr,
+                        size_t len)
+{
+    static const uint8_t data[64];
+    weir_tcp_repr r = {.flags = H_ACK, .seq = h->irs + rseq, .ack = h->iss + rack, .window = H_WIN,
+                       .payload = len ? data : NULL, .payload_len = len};
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = ts_val;
+    r.opt.ts_ecr = ts_ecr;
+    h_inject(h, &r);
+}
+
+/* Send 10 bytes, let the RTO resend them (backing the RTO off to 400 ms); returns the TSval of
+ * the retransmission. */
+static uint32_t ts_send_and_time_out(harness *h)
+{
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 1, 1, 10);
+    h_run_to_deadline(h);
+    uint32_t tsval = h_expect(h, H_ACK, 1, 1, 10)->opt.ts_val;
+    assert_int_equal(h_info(h).rto_us, 400000);
+    return tsval;
+}
+
+/* RFC 6298 §3: with timestamps the ACK of a retransmitted segment says which transmission it
+ * answers, so it is an RTT sample (Karn's rule is for connections without them), and the RTO it
+ * gives ends the backoff. RFC 7323 §4.1 (RTTM rule): a segment that does not advance SND.UNA —
+ * here data from the peer echoing the same TSval — is no sample. */
+static void timestamp_echo_samples_rtt_of_a_retransmission(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    ts_established(h);
+    uint32_t tsval = ts_send_and_time_out(h);
+    h_advance(h, 20000);
+    ts_peer_seg(h, 1, 1, 5001, tsval, 5); /* SND.UNA stays: no sample */
+    assert_int_equal(h_info(h).srtt_us, 10000);
+    h_expect(h, H_ACK, 11, 6, 0);
+    ts_peer_seg(h, 6, 11, 5002, tsval, 0);
+    weir_tcp_info info = h_info(h);
+    /* (2.3) with R' = 20 ms: RTTVAR = 3/4*5000 + 1/4*10000 = 6250, SRTT = 7/8*10000 + 1/8*20000
+     * = 11250; RTO = max(200 ms, 11250 + 4*6250): no longer backed off. */
+    assert_int_equal(info.rttvar_us, 6250);
+    assert_int_equal(info.srtt_us, 11250);
+    assert_int_equal(info.rto_us, 200000);
+    h_finish(h);
+}
+
+/* Echoes that cannot be of our segments give no sample: zero (nothing to echo), one from the
+ * future, one from before the connection's first TSval. The backed-off RTO stays, as without
+ * timestamps (RFC 6298 (5.7)). */
+static void timestamp_echo_that_cannot_be_ours_is_no_sample(void **state)
+{
+    (void)state;
+    for (int which = 0; which < 3; which++) {
+        harness *h = h_new();
+        uint32_t first = ts_established(h);
+        uint32_t tsval = ts_send_and_time_out(h);
+        h_advance(h, 20000);
+        uint32_t ecr = which == 0 ? 0 : which == 1 ? tsval + 1000 : first - 1;
+        ts_peer_seg(h, 1, 11, 5001, ecr, 0);
+        weir_tcp_info info = h_info(h);
+        assert_int_equal(info.srtt_us, 10000);
+        assert_int_equal(info.rttvar_us, 5000);
+        assert_int_equal(info.rto_us, 400000);
+        h_finish(h);
+    }
+}
+
+/* RFC 7323 Appendix G: a window of ten full segments yields ExpectedSamples = ceil(10 * SMSS /
+ * (2 * SMSS)) = 5 samples, so each moves the estimator a fifth as far as RFC 6298's one per RTT
+ * would: alpha' = 1/40, beta' = 1/20. */
+static void timestamp_samples_are_weighted_by_expected_samples_per_window(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    ts_established(h);
+    assert_int_equal(h_info(h).snd_mss, 1448);
+    h_app_send(h, 10 * 1448);
+    uint32_t tsval = 0;
+    for (uint32_t i = 0; i < 10; i++) {
+        const h_seg *g = h_expect(h, H_ACK, 1 + i * 1448, 1, 1448);
+        if (i == 0)
+            tsval = g->opt.ts_val;
+    }
+    h_advance(h, 20000);
+    ts_peer_seg(h, 1, 1 + 10 * 1448, 5001, tsval, 0);
+    weir_tcp_info info = h_info(h);
+    /* RTTVAR = 19/20*5000 + 1/20*10000 = 5250; SRTT = 39/40*10000 + 1/40*20000 = 10250. */
+    assert_int_equal(info.rttvar_us, 5250);
+    assert_int_equal(info.srtt_us, 10250);
+    h_finish(h);
+}
+
 /* ---- tail loss probes (RFC 8985 §7) ------------------------------------------------------- */
 
 /* A passive connection that negotiated SACK, with a 10 ms RTT sample from the handshake. */
@@ -557,6 +678,9 @@ int main(void)
         H_TEST(retransmitted_syn_ack_after_established_is_reacked),
         H_TEST(rtt_samples_follow_rfc6298),
         H_TEST(karn_no_rtt_sample_from_a_retransmitted_segment),
+        H_TEST(timestamp_echo_samples_rtt_of_a_retransmission),
+        H_TEST(timestamp_echo_that_cannot_be_ours_is_no_sample),
+        H_TEST(timestamp_samples_are_weighted_by_expected_samples_per_window),
         H_TEST(tail_loss_probe_resends_the_last_segment_after_two_rtts),
         H_TEST(tail_loss_probe_sends_new_data_when_there_is_some),
         H_TEST(single_segment_in_flight_waits_for_a_delayed_ack_first),
