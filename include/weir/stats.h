@@ -117,7 +117,8 @@ extern "C" {
     X(TCP_KEEPALIVE_PROBES, "keepalive probes sent")                                               \
     X(TCP_DELAYED_ACKS, "delayed ACKs sent by their timer")                                        \
     X(TCP_TIME_WAIT_RESTARTS, "TIME-WAIT timers restarted by a retransmitted FIN")                 \
-    X(TCP_CONNS_FREED, "connection records freed")
+    X(TCP_CONNS_FREED, "connection records freed")                                                 \
+    X(TCP_LOST_RETRANSMITS, "NewReno recovery: a retransmission found lost, sent again")
 
 typedef enum weir_drop_reason {
 #define WEIR_DROP_ENUM(name, desc) WEIR_DROP_##name,

@@ -106,6 +106,7 @@ struct tcp_conn {
     bool in_recovery;
     uint32_t recover;       /* snd_max when fast retransmit started, or at the last RTO */
     bool recover_after_rto; /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
+    uint64_t head_rexmit_us; /* NewReno recovery: when SND.UNA's segment was last sent again */
     bool sb_disabled;       /* no memory for the scoreboard: NewReno recovery instead */
     tcp_scoreboard sb;      /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c) */
 

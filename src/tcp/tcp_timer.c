@@ -208,8 +208,13 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
     uint64_t rto = (uint64_t)c->rto * 2;
     c->rto = rto > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : (uint32_t)rto;
     /* RFC 5681 (4): ssthresh is reduced when the segment "has not yet been resent by way of the
-     * retransmission timer": the first timeout of a series only. */
-    if (c->backoff == 1)
+     * retransmission timer": the first timeout of a series only. And it is set to "no more than"
+     * FlightSize / 2: a timeout during fast recovery ends the same congestion episode, whose
+     * loss already reduced it (as Linux's tcp_enter_loss). Reducing again would take FlightSize
+     * from SND.MAX, which a recovery stalled on a lost retransmission has pushed far beyond what
+     * the path holds (every duplicate ACK inflated cwnd and sent a new segment), and slow start
+     * would then run up to megabytes while go-back-N resends what the receiver already has. */
+    if (c->backoff == 1 && !c->in_recovery)
         c->cc_ops->on_rto(&c->cc, tcp_flight_size(c), s->now_us);
     c->cc.cwnd = c->snd_mss;
     c->dupacks = 0;

@@ -658,6 +658,123 @@ static void partial_ack_resends_the_next_hole_at_once(void **state)
     h_finish(h);
 }
 
+/* ---- NewReno recovery on a lossy path (no SACK) -------------------------------------------- */
+
+/* A passive connection without SACK, a 10 ms RTT, `segs` full segments out (the initial window
+ * is 10) and more queued behind them; returns the MSS. */
+static uint16_t newreno_window_out(harness *h, uint32_t queued_segs)
+{
+    h_established_passive(h);
+    uint16_t mss = h_info(h).snd_mss;
+    h_app_send(h, queued_segs * mss);
+    for (uint32_t i = 0; i < 10; i++)
+        h_expect(h, H_ACK, 1 + i * mss, 1, mss);
+    h_expect_none(h);
+    return mss;
+}
+
+static void dup_acks_of(harness *h, uint32_t rack, int n)
+{
+    for (int i = 0; i < n; i++)
+        h_send(h, H_ACK, 1, rack, H_WIN, NULL, 0);
+}
+
+static void dup_acks(harness *h, int n) { dup_acks_of(h, 1, n); }
+
+/* The fast retransmission is lost too. Duplicate ACKs that arrive more than an RTT (and a
+ * quarter) after it were caused by segments sent after it, so it did not arrive: it is sent again
+ * then, not 200 ms later by the RTO (while each duplicate ACK sends new data past the hole). */
+static void lost_fast_retransmission_is_resent_after_an_rtt_of_duplicate_acks(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 10);
+    dup_acks(h, 3);
+    h_expect(h, H_ACK, 1, 1, mss);
+    h_advance(h, 5000);
+    dup_acks(h, 3); /* sent before the retransmission arrived: nothing to conclude */
+    h_expect_none(h);
+    h_advance(h, 8000); /* 13 ms > 1.25 * SRTT after the retransmission */
+    dup_acks(h, 1);
+    h_expect(h, H_ACK, 1, 1, mss);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_LOST_RETRANSMITS), 1);
+    dup_acks(h, 1); /* the clock restarted with the new retransmission */
+    h_expect_none(h);
+    h_send(h, H_ACK, 1, 1 + 10u * mss, H_WIN, NULL, 0);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 0);
+    h_flush(h);
+    h_finish(h);
+}
+
+/* RFC 5681 (4) sets ssthresh to "no more than" FlightSize / 2: a timeout during fast recovery
+ * ends the same episode, and the reduction its loss made stands. Reducing again would start from
+ * SND.MAX, which the inflated window has pushed past what the path holds (here 10 segments out
+ * at the loss, 16 at the timeout). */
+static void timeout_during_fast_recovery_keeps_the_recovery_ssthresh(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 30);
+    dup_acks(h, 9); /* segments 2..10 arrived; 1 was lost */
+    h_expect(h, H_ACK, 1, 1, mss);
+    uint32_t ssthresh = h_info(h).ssthresh;
+    assert_int_equal(ssthresh, 10u * mss * 7 / 10); /* CUBIC, RFC 9438 §4.6 */
+    h_flush(h); /* new segments sent by the inflated window */
+    h_run_to_deadline(h);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 1);
+    h_expect(h, H_ACK, 1, 1, mss);
+    assert_int_equal(h_info(h).ssthresh, ssthresh);
+    assert_int_equal(h_info(h).cwnd, mss);
+    h_flush(h);
+    h_finish(h);
+}
+
+/* After a timeout, go-back-N resends from SND.UNA. An ACK beyond the resent segment says the
+ * receiver held what followed the hole: the next hole is resent alone, not a window of data the
+ * receiver already has. */
+static void ack_beyond_go_back_n_resends_only_the_next_hole(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 10);
+    h_run_to_deadline(h); /* segments 1 and 5 and every ACK were lost */
+    h_expect(h, H_ACK, 1, 1, mss);
+    h_expect_none(h);
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 1 + 4u * mss, H_WIN, NULL, 0); /* it had 2..4 */
+    h_expect(h, H_ACK, 1 + 4u * mss, 1, mss);
+    h_expect_none(h); /* not segment 6, which it has */
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 1 + 10u * mss, H_WIN, NULL, 0);
+    h_expect_none(h);
+    assert_int_equal(h_info(h).retransmits, 2);
+    h_finish(h);
+}
+
+/* A loss found just after a recovery: SND.NXT - SND.UNA still counts what the inflated window
+ * sent (11 segments here), while cwnd came down to ssthresh (7). ssthresh comes from the smaller,
+ * as Linux's cwnd-based ssthresh does; from the flight it would rise after a loss. */
+static void loss_right_after_recovery_reduces_from_cwnd_not_the_inflated_flight(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 40);
+    dup_acks(h, 9); /* 1 lost; 2..10 arrived: 6 new segments (11..16) go out */
+    h_expect(h, H_ACK, 1, 1, mss);
+    for (uint32_t i = 10; i < 16; i++)
+        h_expect(h, H_ACK, 1 + i * mss, 1, mss);
+    dup_acks(h, 5); /* 11 lost; 12..16 arrived: 17..21 go out */
+    for (uint32_t i = 16; i < 21; i++)
+        h_expect(h, H_ACK, 1 + i * mss, 1, mss);
+    h_send(h, H_ACK, 1, 1 + 10u * mss, H_WIN, NULL, 0); /* full ACK: recovery ends */
+    assert_int_equal(h_info(h).cwnd, 10u * mss * 7 / 10);
+    dup_acks_of(h, 1 + 10u * mss, 3); /* 11 is missing: a new loss, 11 segments out */
+    h_expect(h, H_ACK, 1 + 10u * mss, 1, mss);
+    assert_int_equal(h_info(h).ssthresh, (10u * mss * 7 / 10) * 7 / 10);
+    h_flush(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +804,10 @@ int main(void)
         H_TEST(no_tail_loss_probe_without_sack),
         H_TEST(duplicate_acks_with_sack_count_even_when_the_window_grows),
         H_TEST(partial_ack_resends_the_next_hole_at_once),
+        H_TEST(lost_fast_retransmission_is_resent_after_an_rtt_of_duplicate_acks),
+        H_TEST(timeout_during_fast_recovery_keeps_the_recovery_ssthresh),
+        H_TEST(ack_beyond_go_back_n_resends_only_the_next_hole),
+        H_TEST(loss_right_after_recovery_reduces_from_cwnd_not_the_inflated_flight),
     };
     return cmocka_run_group_tests_name("tcp_loss", tests, NULL, NULL);
 }
