@@ -92,6 +92,7 @@ struct tcp_conn {
     bool rtt_measuring;
     uint32_t rtt_seq; /* the segment being timed ends before this sequence number */
     uint64_t rtt_start;
+    uint64_t last_data_send_us; /* when data last went out (RFC 5681 §4.1 idle), 0 = never */
     uint8_t backoff;       /* consecutive RTO expirations for the same data */
     uint8_t probes;        /* unanswered persist or keepalive probes */
     bool tlp_armed;        /* the retransmission timer is a tail loss probe (RFC 8985 §7) */
@@ -172,6 +173,8 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
 void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o);
 /* The window-scale shift our SYN offers (from the largest receive buffer). */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c);
+/* The initial window for this MSS (RFC 6928 / RFC 5681 (3.1)); also the restart window's IW. */
+uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss);
 /* Our TSval now (1 ms ticks, per-connection offset). */
 uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c);
 /* Bytes of SACK option our next segment would carry, and filling them in. */

@@ -99,6 +99,15 @@ static void negotiate_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
     c->sack_on = t->sack && seg->opt.sack_permitted;
 }
 
+/* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
+uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss)
+{
+    return s->cfg.tcp.initial_window ? s->cfg.tcp.initial_window * mss
+           : mss > 2190              ? 2 * mss
+           : mss > 1095              ? 3 * mss
+                                     : 4 * mss;
+}
+
 /* The MSS option (MUST-14..16): without one, assume 536; never more than our MTU allows. */
 static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
 {
@@ -120,12 +129,7 @@ static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
         if (rounded <= (1u << 30))
             c->rcv_cap = (uint32_t)rounded;
     }
-    /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
-    uint32_t iw = s->cfg.tcp.initial_window ? s->cfg.tcp.initial_window * m
-                  : m > 2190                ? 2 * m
-                  : m > 1095                ? 3 * m
-                                            : 4 * m;
-    c->cc_ops->init(&c->cc, m, iw);
+    c->cc_ops->init(&c->cc, m, tcp_initial_window(s, m));
 }
 
 /* SND.WND from a segment: scaled, except on a SYN (RFC 7323 §2.2). */
