@@ -74,6 +74,9 @@ typedef struct weir_tcp_config {
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:
                                 false) */
+    bool slow_start_after_idle; /* RFC 5681 §4.1: after more than an RTO without sending data,
+                                   cwnd restarts from min(IW, cwnd) (true, as Linux's and
+                                   FreeBSD's defaults; the Linux conformance scripts set 0) */
     bool time_syn_ack;       /* a passive open takes its first RTT sample from the SYN-ACK and
                                 the ACK that completes the handshake (true; FreeBSD's syncache
                                 does not, so its first RTO is the initial one) */

@@ -121,7 +121,8 @@ extern "C" {
     X(TCP_TIME_WAIT_EVICTED, "TIME-WAIT records ended early: max_time_wait reached")               \
     X(TCP_TIME_WAIT_REOPENED, "TIME-WAIT records ended by a new SYN (RFC 6191)")                   \
     X(TCP_TIME_WAIT_REUSED, "TIME-WAIT four-tuples taken by connect() (time_wait_reuse)")          \
-    X(TCP_CONNS_FREED, "connection records freed")
+    X(TCP_CONNS_FREED, "connection records freed")                                                 \
+    X(TCP_LOST_RETRANSMITS, "NewReno recovery: a retransmission found lost, sent again")
 
 typedef enum weir_drop_reason {
 #define WEIR_DROP_ENUM(name, desc) WEIR_DROP_##name,

@@ -26,6 +26,12 @@ void tcp_cc_save_prior(tcp_cc_state *cc)
     cc->prior_cwnd = cc->cwnd;
     cc->prior_ssthresh = cc->ssthresh;
     cc->prior_w_max = cc->w_max;
+    cc->prior_w_last_max = cc->w_last_max;
+    cc->prior_k_us = cc->k_us;
+    cc->prior_w_est = cc->w_est;
+    cc->prior_cwnd_epoch = cc->cwnd_epoch;
+    cc->prior_ack_bytes = cc->ack_bytes;
+    cc->prior_epoch_start_us = cc->epoch_start_us;
 }
 
 /* RFC 8985 §9 / Linux tcp_undo_cwnd_reduction: the window goes back to what it was, and
@@ -40,6 +46,17 @@ void tcp_cc_undo(tcp_cc_state *cc)
         cc->ssthresh = cc->prior_ssthresh;
     cc->w_max = cc->prior_w_max;
     cc->prior_cwnd = 0;
+}
+
+bool tcp_cc_restart_window(tcp_cc_state *cc, uint32_t rw)
+{
+    if (cc->cwnd <= rw)
+        return false;
+    uint32_t three_quarters = cc->cwnd - cc->cwnd / 4;
+    if (cc->ssthresh < three_quarters) /* none yet (UINT32_MAX) stays none */
+        cc->ssthresh = three_quarters;
+    cc->cwnd = rw;
+    return true;
 }
 
 static uint32_t half_flight(const tcp_cc_state *cc, uint32_t flight)
@@ -95,6 +112,21 @@ static void newreno_on_rto(tcp_cc_state *cc, uint32_t flight, uint64_t now_us)
     cc->ack_bytes = 0;
 }
 
+static void newreno_on_undo(tcp_cc_state *cc, uint64_t now_us)
+{
+    (void)now_us;
+    tcp_cc_undo(cc);
+}
+
+static void newreno_on_idle_restart(tcp_cc_state *cc, uint32_t rw, uint64_t idle_us,
+                                    uint64_t now_us)
+{
+    (void)idle_us;
+    (void)now_us;
+    if (tcp_cc_restart_window(cc, rw))
+        cc->ack_bytes = 0;
+}
+
 const tcp_cc_ops tcp_cc_newreno = {
     .name = "newreno",
     .init = newreno_init,
@@ -102,4 +134,6 @@ const tcp_cc_ops tcp_cc_newreno = {
     .on_loss = newreno_on_loss,
     .on_recovery_end = newreno_on_recovery_end,
     .on_rto = newreno_on_rto,
+    .on_undo = newreno_on_undo,
+    .on_idle_restart = newreno_on_idle_restart,
 };

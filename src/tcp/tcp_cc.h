@@ -29,8 +29,10 @@ typedef struct tcp_cc_state {
     uint32_t k_us;           /* K: time for the cubic curve to reach w_max, µs */
     uint32_t w_est;          /* the Reno-friendly estimate W_est, bytes (§4.3) */
     uint64_t epoch_start_us; /* when congestion avoidance started; 0 = no epoch */
-    /* Undo (RFC 8985 §9 / RFC 3522-style): the values before the last reduction. */
+    /* Undo (RFC 8985 §9, RFC 9438 §4.9.2): the values before the last reduction. */
     uint32_t prior_cwnd, prior_ssthresh, prior_w_max;
+    uint32_t prior_w_last_max, prior_k_us, prior_w_est, prior_cwnd_epoch, prior_ack_bytes;
+    uint64_t prior_epoch_start_us;
 } tcp_cc_state;
 
 typedef struct tcp_cc_ops {
@@ -48,6 +50,13 @@ typedef struct tcp_cc_ops {
     void (*on_recovery_end)(tcp_cc_state *cc, uint64_t now_us);
     /* Retransmission timeout: ssthresh from `flight`, cwnd = 1 MSS (RFC 5681 (4)). */
     void (*on_rto)(tcp_cc_state *cc, uint32_t flight, uint64_t now_us);
+    /* The last reduction proved spurious (D-SACKs for every retransmission of the episode):
+     * put back what it changed (RFC 8985 §9, RFC 9438 §4.9.2). */
+    void (*on_undo)(tcp_cc_state *cc, uint64_t now_us);
+    /* Data is about to be sent after `idle_us` without sending any, longer than the RTO, with
+     * nothing in flight (RFC 5681 §4.1): cwnd to no more than the restart window `rw`, and the
+     * module's clock must not count the idle time (RFC 9438 §5.8). */
+    void (*on_idle_restart)(tcp_cc_state *cc, uint32_t rw, uint64_t idle_us, uint64_t now_us);
 } tcp_cc_ops;
 
 extern const tcp_cc_ops tcp_cc_newreno;
@@ -56,9 +65,13 @@ extern const tcp_cc_ops tcp_cc_cubic;
 /* The module for a configuration value (NULL for an unknown one). */
 const tcp_cc_ops *tcp_cc_find(weir_tcp_cc which);
 
-/* Shared by the modules: save cwnd/ssthresh/w_max before a reduction, and put them back when
- * the reduction proves spurious (a D-SACK or timestamp shows the retransmission was not needed). */
+/* Shared by the modules: save the state before a reduction, and put cwnd/ssthresh/w_max back
+ * when the reduction proves spurious (a D-SACK or timestamp shows the retransmission was not
+ * needed). */
 void tcp_cc_save_prior(tcp_cc_state *cc);
 void tcp_cc_undo(tcp_cc_state *cc);
+/* RFC 5681 §4.1 restart: cwnd = min(cwnd, rw), remembering 3/4 of the old window in ssthresh so
+ * that slow start regains it (RFC 2861 §3, as Linux's tcp_cwnd_restart). True if cwnd fell. */
+bool tcp_cc_restart_window(tcp_cc_state *cc, uint32_t rw);
 
 #endif

@@ -20,6 +20,10 @@
  *   on_recovery_end            cwnd = ssthresh, and the next ACK starts a new epoch.
  *   on_rto                     ssthresh as on a loss, cwnd = 1 SMSS; the first epoch after it uses
  *                              K = 0 and W_max = cwnd_epoch (§4.8).
+ *   on_undo                    a spurious reduction: cwnd, ssthresh, W_max, K, the epoch start and
+ *                              W_est as they were before it, if cwnd is still below them (§4.9.2).
+ *   on_idle_restart            the restart window of RFC 5681 §4.1; a running epoch moves forward
+ *                              by the idle time (§5.8), or ends when the window was cut.
  *
  * Application-limited periods (§5.8). An ACK with `cwnd_limited` false pauses a running epoch
  * (epoch_start_us = CUBIC_EPOCH_PAUSED). The next window-limited ACK re-anchors the curve at the
@@ -338,6 +342,48 @@ static void cubic_on_rto(tcp_cc_state *cc, uint32_t flight, uint64_t now_us)
     cubic_end_epoch(cc);
 }
 
+/* §4.9.2: once the loss proves spurious, and "if the current cwnd is lower than cwnd_prior",
+ * restore what the reduction changed — W_max (and fast convergence's memory of it), K, the epoch
+ * and W_est too, so the curve goes on as if the reduction had not happened. Otherwise (detected
+ * long after, the window already regrown) keep the current values. Either way the saved state is
+ * spent. */
+static void cubic_on_undo(tcp_cc_state *cc, uint64_t now_us)
+{
+    (void)now_us;
+    if (cc->prior_cwnd == 0)
+        return; /* nothing was reduced */
+    if (cc->cwnd < cc->prior_cwnd) {
+        cc->cwnd = cc->prior_cwnd;
+        cc->ssthresh = cc->prior_ssthresh;
+        cc->w_max = cc->prior_w_max;
+        cc->w_last_max = cc->prior_w_last_max;
+        cc->k_us = cc->prior_k_us;
+        cc->w_est = cc->prior_w_est;
+        cc->cwnd_epoch = cc->prior_cwnd_epoch;
+        cc->ack_bytes = cc->prior_ack_bytes;
+        cc->epoch_start_us = cc->prior_epoch_start_us;
+    }
+    cc->prior_cwnd = 0;
+}
+
+/* RFC 5681 §4.1 after an idle period: cwnd to the restart window, and slow start from there up to
+ * the remembered 3/4 of the old window; the avoidance stage after it is a new epoch. When the
+ * window is already that small, the epoch goes on, moved forward by the idle time, which §5.8 and
+ * §4.2 keep out of t (as Linux's CA_EVENT_TX_START does). A paused epoch is re-anchored by the
+ * next window-limited ACK anyway. */
+static void cubic_on_idle_restart(tcp_cc_state *cc, uint32_t rw, uint64_t idle_us,
+                                  uint64_t now_us)
+{
+    if (tcp_cc_restart_window(cc, rw)) {
+        cubic_end_epoch(cc);
+        return;
+    }
+    if (cc->epoch_start_us == CUBIC_EPOCH_NONE || cc->epoch_start_us == CUBIC_EPOCH_PAUSED)
+        return;
+    uint64_t moved = add_sat(cc->epoch_start_us, idle_us);
+    cc->epoch_start_us = moved < now_us ? moved : now_us;
+}
+
 const tcp_cc_ops tcp_cc_cubic = {
     .name = "cubic",
     .init = cubic_init,
@@ -345,4 +391,6 @@ const tcp_cc_ops tcp_cc_cubic = {
     .on_loss = cubic_on_loss,
     .on_recovery_end = cubic_on_recovery_end,
     .on_rto = cubic_on_rto,
+    .on_undo = cubic_on_undo,
+    .on_idle_restart = cubic_on_idle_restart,
 };

@@ -62,6 +62,7 @@ struct tcp_conn {
     uint32_t ts_recent;     /* the peer's TSval to echo (RFC 7323 §4.3) */
     uint32_t ts_recent_s;   /* when it was taken, in seconds (PAWS's 24-day rule) */
     uint32_t ts_offset;     /* random base of our TSval, per connection */
+    uint32_t ts_first;      /* our TSval when the record began: no echo of ours is older */
     uint32_t last_ack_sent; /* RCV.NXT in our latest ACK (for ts_recent) */
 
     /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
@@ -93,6 +94,7 @@ struct tcp_conn {
     bool rtt_measuring;
     uint32_t rtt_seq; /* the segment being timed ends before this sequence number */
     uint64_t rtt_start;
+    uint64_t last_data_send_us; /* when data last went out (RFC 5681 §4.1 idle), 0 = never */
     uint8_t backoff;       /* consecutive RTO expirations for the same data */
     uint8_t probes;        /* unanswered persist or keepalive probes */
     bool tlp_armed;        /* the retransmission timer is a tail loss probe (RFC 8985 §7) */
@@ -107,6 +109,7 @@ struct tcp_conn {
     bool in_recovery;
     uint32_t recover;       /* snd_max when fast retransmit started, or at the last RTO */
     bool recover_after_rto; /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
+    uint64_t head_rexmit_us; /* NewReno recovery: when SND.UNA's segment was last sent again */
     bool sb_disabled;       /* no memory for the scoreboard: NewReno recovery instead */
     tcp_scoreboard sb;      /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c) */
 
@@ -183,6 +186,8 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
 void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o);
 /* The window-scale shift our SYN offers (from the largest receive buffer). */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c);
+/* The initial window for this MSS (RFC 6928 / RFC 5681 (3.1)); also the restart window's IW. */
+uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss);
 /* Our TSval now (1 ms ticks, per-connection offset). */
 uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c);
 /* Bytes of SACK option our next segment would carry, and filling them in. */
@@ -253,8 +258,9 @@ uint64_t tcp_conn_next_deadline(const tcp_conn *c);
 /* Run every timer of every connection due at s->now_us. */
 void tcp_timers_run(weir_stack *s);
 uint64_t tcp_next_deadline(const weir_stack *s);
-/* RFC 6298: a new RTT sample (µs). */
-void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us);
+/* RFC 6298: a new RTT sample (µs), one of `samples` expected per window (RFC 7323 Appendix G:
+ * the gains are divided by it; 1 for the classic one-sample-per-RTT timing). */
+void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us, uint32_t samples);
 void tcp_rto_restart(weir_stack *s, tcp_conn *c);
 /* Data is in flight: arm the retransmission timer as a tail loss probe when RFC 8985 §7.2
  * allows, else as the RTO. */

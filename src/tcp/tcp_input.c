@@ -102,6 +102,15 @@ static void negotiate_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
     c->sack_on = t->sack && seg->opt.sack_permitted;
 }
 
+/* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
+uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss)
+{
+    return s->cfg.tcp.initial_window ? s->cfg.tcp.initial_window * mss
+           : mss > 2190              ? 2 * mss
+           : mss > 1095              ? 3 * mss
+                                     : 4 * mss;
+}
+
 /* The MSS option (MUST-14..16): without one, assume 536; never more than our MTU allows. */
 static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
 {
@@ -123,12 +132,7 @@ static void apply_syn_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
         if (rounded <= (1u << 30))
             c->rcv_cap = (uint32_t)rounded;
     }
-    /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
-    uint32_t iw = s->cfg.tcp.initial_window ? s->cfg.tcp.initial_window * m
-                  : m > 2190                ? 2 * m
-                  : m > 1095                ? 3 * m
-                                            : 4 * m;
-    c->cc_ops->init(&c->cc, m, iw);
+    c->cc_ops->init(&c->cc, m, tcp_initial_window(s, m));
 }
 
 /* SND.WND from a segment: scaled, except on a SYN (RFC 7323 §2.2). */
@@ -205,6 +209,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->ts_offset = tcp_ts_offset(s, &c->tuple);
+    c->ts_first = tcp_ts_now(s, c);
     apply_syn_options(s, c, x->seg);
     take_window(c, x);
     c->last_rcv_time = s->now_us;
@@ -262,7 +267,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         /* SND.UNA = SEG.ACK; our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT>
          * <ACK=RCV.NXT><CTL=ACK> — the third segment of the handshake. */
         if (c->rtt_measuring && seq_geq(seg->ack, c->rtt_seq))
-            tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start));
+            tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start), 1);
         c->rtt_measuring = false;
         c->snd_una = seg->ack;
         c->backoff = 0;
@@ -537,6 +542,29 @@ static void ack_send_buffer(weir_stack *s, tcp_conn *c, uint32_t ack)
         weir_sock_notify(s, c->handle, WEIR_EV_WRITABLE, 0);
 }
 
+/* NewReno recovery resends the segment at SND.UNA: on the third duplicate ACK and on each
+ * partial ACK. */
+static void recovery_retransmit_head(weir_stack *s, tcp_conn *c)
+{
+    tcp_retransmit_head(s, c);
+    c->head_rexmit_us = s->now_us;
+}
+
+/* A duplicate ACK in NewReno recovery arriving more than an RTT (plus a quarter, RACK's
+ * reordering allowance, RFC 8985 §6.2) after the head was sent again was caused by a segment sent
+ * after that retransmission: the retransmission was lost too. RFC 6582 leaves this case to the
+ * RTO (§4), but meanwhile every duplicate ACK inflates cwnd and sends a new segment, so SND.MAX
+ * runs a whole RTO's worth of ACK clock past a hole that nothing repairs; the RTO then restarts
+ * from SND.UNA and go-back-N resends megabytes the receiver already holds, each later hole in
+ * that span waiting for an RTO of its own (duplicate ACKs below `recover` after a timeout are
+ * ignored, §4). Resending the head once per RTT while the ACK clock proves the path works is the
+ * NewReno counterpart of RACK's lost-retransmission detection (RFC 8985 §6.2 step 2, which needs
+ * SACK). */
+static bool head_retransmission_lost(const tcp_conn *c, uint64_t now_us)
+{
+    return c->srtt != 0 && now_us - c->head_rexmit_us > (uint64_t)c->srtt + c->srtt / 4;
+}
+
 /* NewReno (RFC 6582 §3.2, step 3) for an ACK that moves SND.UNA during fast recovery. A full
  * ACK (covering `recover`) ends recovery with cwnd = min(ssthresh, FlightSize + SMSS); a partial
  * ACK says the next segment was lost too: resend it at once, deflate cwnd by what was
@@ -554,7 +582,7 @@ static void recovery_ack(weir_stack *s, tcp_conn *c, uint32_t acked)
         return;
     }
     weir_count(s, WEIR_CTR_TCP_PARTIAL_ACKS);
-    tcp_retransmit_head(s, c);
+    recovery_retransmit_head(s, c);
     c->cc.cwnd = c->cc.cwnd > acked ? c->cc.cwnd - acked : 0;
     if (acked >= c->snd_mss)
         c->cc.cwnd += c->snd_mss;
@@ -573,15 +601,57 @@ static bool cwnd_limited(const tcp_conn *c)
     return in_flight + c->snd_mss > c->cc.cwnd;
 }
 
-/* SND.UNA moves to `ack` (§3.10.7.4, fifth step): RTT sample, send buffer, timers. The window
+/* RFC 7323 §4.1 (RTTM): the TSecr of an ACK echoes the TSval of a segment we sent, so now minus
+ * TSecr is an RTT — of whichever transmission the peer took, which is why Karn's ambiguity does
+ * not arise (RFC 6298 §3). Echoes that cannot be ours give no sample: 0 (what a peer sends when it
+ * has nothing to echo), one from the future, one from before this connection began. Our TSval
+ * ticks each millisecond, so the sample is counted from the start of the tick the segment was
+ * stamped in: an upper bound (exact when sends fall on a tick), erring towards a longer RTO. */
+static bool ts_rtt_sample(const weir_stack *s, const tcp_conn *c, const weir_tcp_repr *seg,
+                          uint32_t *rtt_us)
+{
+    if (!c->ts_on || !seg->opt.has_timestamps || seg->opt.ts_ecr == 0)
+        return false;
+    uint32_t now = tcp_ts_now(s, c);
+    uint32_t ms = now - seg->opt.ts_ecr;
+    if ((int32_t)ms < 0 || ms > now - c->ts_first)
+        return false;
+    uint64_t us = (uint64_t)ms * 1000 + s->now_us % 1000;
+    if (us > UINT32_MAX)
+        return false;
+    *rtt_us = (uint32_t)us;
+    return true;
+}
+
+/* RTT sampling for an ACK that advances SND.UNA (from prior_una). With timestamps every such ACK
+ * is a sample (RFC 7323 §4.1), weighted by RFC 7323 Appendix G: ExpectedSamples =
+ * ceil(FlightSize / (2 * SMSS)) per window (2 for delayed ACKs). The timed segment (µs exact,
+ * Karn-clean, RFC 6298 §3) is preferred when this ACK covers it; without timestamps it is the
+ * only sample. A valid sample recomputes the RTO, which ends a backoff. */
+static void sample_rtt(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una)
+{
+    uint32_t ts_us = 0;
+    bool ts_ok = ts_rtt_sample(s, c, seg, &ts_us);
+    uint32_t samples = 1;
+    if (ts_ok) {
+        uint32_t flight = c->snd_max - prior_una, per = 2u * c->snd_mss;
+        samples = (flight + per - 1) / per;
+    }
+    if (c->rtt_measuring && seq_geq(seg->ack, c->rtt_seq)) {
+        tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start), samples);
+        c->rtt_measuring = false;
+    } else if (ts_ok) {
+        tcp_rtt_sample(s, c, ts_us, samples);
+    }
+}
+
+/* SND.UNA moves to the ACK (§3.10.7.4, fifth step): RTT sample, send buffer, timers. The window
  * arithmetic is the caller's: NewReno's below for connections without SACK, tcp_sack.c's
  * otherwise. */
-static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
+static void new_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
 {
-    if (c->rtt_measuring && seq_geq(ack, c->rtt_seq)) {
-        tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start));
-        c->rtt_measuring = false;
-    }
+    uint32_t ack = seg->ack;
+    sample_rtt(s, c, seg, c->snd_una);
     c->snd_una = ack;
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack; /* after a go-back-N rewind, the peer may have had more already */
@@ -599,6 +669,18 @@ static void new_ack(weir_stack *s, tcp_conn *c, uint32_t ack)
     }
 }
 
+/* The FlightSize a loss found by duplicate ACKs reduces from (RFC 5681 (4), RFC 9438 §4.6): at
+ * most cwnd. After a NewReno recovery, SND.NXT - SND.UNA still counts everything the inflated
+ * window sent beyond the holes, most of it already at the receiver, and cwnd has just come down
+ * to ssthresh; a loss found right then would otherwise raise ssthresh (here by several times,
+ * and each larger window loses more segments). Taking the smaller of the two is what Linux does
+ * (its ssthresh functions take cwnd), and it is "no more than" the RFCs' value. */
+static uint32_t loss_flight(const tcp_conn *c)
+{
+    uint32_t flight = tcp_flight_size(c);
+    return flight < c->cc.cwnd ? flight : c->cc.cwnd;
+}
+
 /* RFC 5681 §3.2: the third duplicate ACK retransmits the first unacknowledged segment and
  * halves the window; further duplicates inflate it while the hole is repaired. */
 static void dup_ack(weir_stack *s, tcp_conn *c)
@@ -608,17 +690,21 @@ static void dup_ack(weir_stack *s, tcp_conn *c)
      * go-back-N retransmissions arriving twice, not a new loss. */
     bool stale = c->recover_after_rto && seq_leq(c->snd_una, c->recover);
     if (++c->dupacks == 3 && !c->in_recovery && !stale) {
-        c->cc_ops->on_loss(&c->cc, tcp_flight_size(c), s->now_us);
+        c->cc_ops->on_loss(&c->cc, loss_flight(c), s->now_us);
         weir_count(s, WEIR_CTR_TCP_FAST_RECOVERIES);
         c->fast_recoveries++;
         c->in_recovery = true;
         c->recover = c->snd_max;
         c->recover_after_rto = false;
         c->rtt_measuring = false;
-        tcp_retransmit_head(s, c);
+        recovery_retransmit_head(s, c);
         c->cc.cwnd = c->cc.ssthresh + 3u * c->snd_mss;
     } else if (c->in_recovery) {
         c->cc.cwnd += c->snd_mss;
+        if (head_retransmission_lost(c, s->now_us)) {
+            weir_count(s, WEIR_CTR_TCP_LOST_RETRANSMITS);
+            recovery_retransmit_head(s, c);
+        }
     }
 }
 
@@ -635,14 +721,44 @@ static bool is_dup_ack(const tcp_conn *c, const seg_ctx *x)
            (same_window || reports_sack) && x->seg->window != 0 && c->snd_una != c->snd_max;
 }
 
+/* After a timeout, go-back-N resends from SND.UNA (RFC 5681 §3.1 via RFC 6298 (5.4)). An ACK
+ * beyond what has been resent so far (SEG.ACK > SND.NXT) shows that the receiver holds the
+ * segments after that hole, and most likely those after the next one too: resending them all as
+ * the window grows is what multiplied retransmissions on lossy paths (every later hole of the
+ * span resent a window of data the receiver had). From here on the span up to `recover` is
+ * repaired as NewReno repairs a window (RFC 6582 §3.2 step 3): the head now and again on each
+ * partial ACK, nothing else resent. cwnd and ssthresh stay the timeout's; a full ACK ends it as
+ * any recovery. When the ACK only covers what was resent, the receiver had nothing beyond and
+ * go-back-N goes on. */
+static bool rto_span_held_by_receiver(const tcp_conn *c, uint32_t prior_nxt)
+{
+    return c->recover_after_rto && !c->in_recovery && seq_gt(c->snd_una, prior_nxt) &&
+           seq_lt(c->snd_una, c->recover);
+}
+
 /* An ACK on a connection without SACK: NewReno (RFC 5681, RFC 6582). */
 static void newreno_ack(weir_stack *s, tcp_conn *c, const seg_ctx *x, uint32_t prior_una,
-                        bool limited)
+                        uint32_t prior_nxt, bool limited)
 {
     uint32_t acked = c->snd_una - prior_una;
     if (acked == 0) {
         if (is_dup_ack(c, x))
             dup_ack(s, c);
+        return;
+    }
+    if (rto_span_held_by_receiver(c, prior_nxt)) {
+        c->in_recovery = true;
+        c->snd_nxt = c->snd_max;
+        recovery_retransmit_head(s, c);
+        return;
+    }
+    if (c->in_recovery && c->recover_after_rto && acked <= c->snd_mss &&
+        seq_lt(c->snd_una, c->recover)) {
+        /* The span after a timeout, repaired NewReno's way: this partial ACK covers only the
+         * head we resent, so the receiver did not hold the next segment either (its
+         * out-of-order store is bounded): back to go-back-N from here. */
+        c->in_recovery = false;
+        c->snd_nxt = c->snd_una;
         return;
     }
     if (c->in_recovery)
@@ -714,15 +830,15 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
     /* Any acceptable ACK proves the peer alive: probes so far were answered (MUST-37: keep
      * probing a zero window for as long as the peer keeps acknowledging). */
     c->probes = 0;
-    uint32_t prior_una = c->snd_una;
+    uint32_t prior_una = c->snd_una, prior_nxt = c->snd_nxt;
     bool limited = cwnd_limited(c);
     if (seq_gt(ack, c->snd_una))
-        new_ack(s, c, ack);
+        new_ack(s, c, x->seg);
     if (tcp_sb_active(c))
         tcp_sack_on_ack(s, c, x->seg, prior_una, limited,
                         c->snd_una == prior_una && is_dup_ack(c, x));
     else
-        newreno_ack(s, c, x, prior_una, limited);
+        newreno_ack(s, c, x, prior_una, prior_nxt, limited);
     /* Window update (§3.10.7.4, fifth step): only from a segment newer than the last one that set
      * it, so an old reordered segment cannot shrink it. */
     if (seq_leq(c->snd_una, ack) && (seq_lt(c->snd_wl1, x->seg->seq) ||
@@ -812,8 +928,10 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
      * policy counts every segment as full. */
     uint32_t full = c->rcv_mss - (c->ts_on ? 12u : 0u);
     /* FreeBSD's DELAY_ACK() delays only segments of at most one MSS: a larger one (a peer's
-     * TSO burst coalesced on the way) is ACKed at once. */
-    if (s->cfg.tcp.ack_every_second_segment && len > c->snd_mss) {
+     * TSO burst coalesced on the way) is ACKed at once. The MSS here is the peer's full segment,
+     * `full` (with timestamps 12 bytes less than we advertised), not snd_mss, which bounds the
+     * segments we send and follows the MSS the peer advertised. */
+    if (s->cfg.tcp.ack_every_second_segment && len > full) {
         c->ack_now = true;
         return;
     }

@@ -378,6 +378,7 @@ static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
         return false;
     fill_ack(s, c, &r);
     c->retransmits++;
+    c->last_data_send_us = s->now_us;
     weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
     tcp_sb_on_send(s, c, seq, len + !!(r.flags & WEIR_TCP_FLAG_FIN));
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
@@ -406,8 +407,25 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     sent_sequence_space(s, c, c->snd_nxt, seg_len);
     tcp_sb_on_send(s, c, c->snd_nxt, seg_len);
     c->snd_nxt += seg_len;
+    c->last_data_send_us = s->now_us;
     tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
+}
+
+/* RFC 5681 §4.1: "a TCP SHOULD set cwnd to no more than RW before beginning transmission if the
+ * TCP has not sent data in an interval exceeding the retransmission timeout" — the ACK clock has
+ * drained, and the path may have changed, so a cwnd-sized burst would be a guess. RW = min(IW,
+ * cwnd). Only with nothing in flight (a sender waiting on the peer's window or the ACKs is not
+ * idle), and never before the first data (the window is the initial one then). */
+static void restart_after_idle(weir_stack *s, tcp_conn *c)
+{
+    if (!s->cfg.tcp.slow_start_after_idle || c->last_data_send_us == 0 ||
+        c->snd_una != c->snd_max || tcp_unsent_bytes(c) == 0)
+        return;
+    uint64_t idle_us = s->now_us - c->last_data_send_us;
+    if (idle_us <= c->rto)
+        return;
+    c->cc_ops->on_idle_restart(&c->cc, tcp_initial_window(s, c->snd_mss), idle_us, s->now_us);
 }
 
 /* RFC 6675 §4 NextSeg rule 1: a segment deemed lost goes before new data, when the congestion
@@ -429,6 +447,7 @@ static bool resend_lost(weir_stack *s, tcp_conn *c)
 
 static void send_data(weir_stack *s, tcp_conn *c)
 {
+    restart_after_idle(s, c);
     while (resend_lost(s, c))
         ;
     for (;;) {

@@ -454,7 +454,7 @@ static void note_dsack_for_undo(weir_stack *s, tcp_conn *c)
     if (!sb->undo_possible || sb->undo_retrans == 0)
         return;
     if (--sb->undo_retrans == 0) {
-        tcp_cc_undo(&c->cc);
+        c->cc_ops->on_undo(&c->cc, s->now_us);
         sb->undo_possible = false;
         c->in_recovery = false;
         weir_count(s, WEIR_CTR_TCP_SPURIOUS_UNDO);

@@ -57,7 +57,7 @@ static uint32_t clamp_rto(const weir_stack *s, uint64_t rto)
     return (uint32_t)rto;
 }
 
-void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r)
+void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r, uint32_t samples)
 {
     /* Karn's rule keeps samples below the (backed-off) RTO; one beyond the largest RTO can only
      * come from a clock the embedder started late (a send before the first poll): not an RTT. */
@@ -65,17 +65,24 @@ void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r)
         return;
     if (r == 0)
         r = 1;
+    if (samples == 0)
+        samples = 1;
     if (c->srtt == 0) {
         /* (2.2) first measurement: SRTT <- R, RTTVAR <- R/2 */
         c->srtt = r;
         c->rttvar = r / 2;
     } else {
-        /* (2.3) RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|; SRTT <- 7/8 SRTT + 1/8 R' */
+        /* (2.3) RTTVAR <- (1 - beta') RTTVAR + beta' |SRTT - R'|, SRTT <- (1 - alpha') SRTT +
+         * alpha' R', with beta = 1/4, alpha = 1/8 and RFC 7323 Appendix G's alpha' = alpha / n,
+         * beta' = beta / n for n samples per window, so that many samples per RTT keep as much
+         * path history as one would. n = 1 is RFC 6298's estimator exactly. */
+        uint64_t n = samples;
         uint32_t delta = c->srtt > r ? c->srtt - r : r - c->srtt;
-        c->rttvar = (3 * c->rttvar + delta) / 4;
-        c->srtt = (7 * c->srtt + r) / 8;
+        c->rttvar = (uint32_t)(((4 * n - 1) * c->rttvar + delta) / (4 * n));
+        c->srtt = (uint32_t)(((8 * n - 1) * c->srtt + r) / (8 * n));
     }
-    /* RTO <- SRTT + max(G, K*RTTVAR), K = 4; our clock granularity G is 1 µs. */
+    /* RTO <- SRTT + max(G, K*RTTVAR), K = 4; our clock granularity G is 1 µs. A new RTO from a
+     * sample also ends any backoff (RFC 6298 (5.7) backs off only "until" a sample arrives). */
     uint64_t var = 4ull * c->rttvar;
     c->rto = clamp_rto(s, (uint64_t)c->srtt + (var > 1 ? var : 1));
 }
@@ -202,8 +209,13 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
     uint64_t rto = (uint64_t)c->rto * 2;
     c->rto = rto > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : (uint32_t)rto;
     /* RFC 5681 (4): ssthresh is reduced when the segment "has not yet been resent by way of the
-     * retransmission timer": the first timeout of a series only. */
-    if (c->backoff == 1)
+     * retransmission timer": the first timeout of a series only. And it is set to "no more than"
+     * FlightSize / 2: a timeout during fast recovery ends the same congestion episode, whose
+     * loss already reduced it (as Linux's tcp_enter_loss). Reducing again would take FlightSize
+     * from SND.MAX, which a recovery stalled on a lost retransmission has pushed far beyond what
+     * the path holds (every duplicate ACK inflated cwnd and sent a new segment), and slow start
+     * would then run up to megabytes while go-back-N resends what the receiver already has. */
+    if (c->backoff == 1 && !c->in_recovery)
         c->cc_ops->on_rto(&c->cc, tcp_flight_size(c), s->now_us);
     c->cc.cwnd = c->snd_mss;
     c->dupacks = 0;

@@ -135,6 +135,7 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->rcv_mss = tcp_our_mss(s, c);
     c->rcv_wscale = s->cfg.tcp.window_scale ? tcp_wscale_for(s, c) : 0; /* offered on the SYN */
     c->ts_offset = tcp_ts_offset(s, &t);
+    c->ts_first = tcp_ts_now(s, c);
     weir_count(s, WEIR_CTR_TCP_ACTIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_SENT, "active OPEN: SYN sent");
     tcp_output(s, c);

@@ -369,6 +369,106 @@ static void cubic_undo_restores_w_max(void **state)
     assert_int_equal(s.cc.ssthresh, SEG(70));
 }
 
+/* RFC 9438 §4.9.2: a spurious fast retransmit undone puts back K, the epoch and W_est with the
+ * window, so the curve goes on exactly as on the twin that never saw the loss. (Restoring only
+ * cwnd, ssthresh and W_max started a new epoch from the window, a concave climb back to W_max
+ * instead of where the curve had got to.) */
+static void cubic_undo_resumes_the_curve_as_if_no_loss(void **state)
+{
+    (void)state;
+    uint64_t epoch_us;
+    sim s = cubic_after_loss(100, 100 * MS, &epoch_us);
+    sim_run_until(&s, epoch_us + 3 * SEC);
+    sim twin = s;
+    s.ops->on_loss(&s.cc, s.cc.cwnd, s.now_us);
+    s.cc.cwnd = s.cc.ssthresh; /* PRR's doing, in the engine */
+    s.now_us += 100 * MS;      /* a round trip later the D-SACK arrives */
+    s.ops->on_undo(&s.cc, s.now_us);
+    assert_int_equal(s.cc.cwnd, twin.cc.cwnd);
+    assert_int_equal(s.cc.ssthresh, twin.cc.ssthresh);
+    assert_int_equal(s.cc.w_max, twin.cc.w_max);
+    assert_int_equal(s.cc.w_last_max, twin.cc.w_last_max);
+    assert_int_equal(s.cc.k_us, twin.cc.k_us);
+    assert_int_equal(s.cc.epoch_start_us, twin.cc.epoch_start_us);
+    assert_int_equal(s.cc.w_est, twin.cc.w_est);
+    assert_int_equal(s.cc.cwnd_epoch, twin.cc.cwnd_epoch);
+    assert_int_equal(s.cc.prior_cwnd, 0);
+    twin.now_us = s.now_us;
+    sim_run_until(&s, s.now_us + 2 * SEC);
+    sim_run_until(&twin, twin.now_us + 2 * SEC);
+    assert_int_equal(s.cc.cwnd, twin.cc.cwnd);
+}
+
+/* §4.9.2: found long after, with the window already above cwnd_prior, the undo keeps the current
+ * values ("SHOULD continue to use the current and the most recent values"). */
+static void cubic_undo_keeps_a_window_already_regrown(void **state)
+{
+    (void)state;
+    sim s = sim_new(&tcp_cc_cubic, SEG(100), 100 * MS);
+    sim_loss_and_recovery(&s);
+    s.cc.cwnd = SEG(120);
+    tcp_cc_state before = s.cc;
+    s.ops->on_undo(&s.cc, s.now_us);
+    assert_int_equal(s.cc.cwnd, SEG(120));
+    assert_int_equal(s.cc.ssthresh, before.ssthresh);
+    assert_int_equal(s.cc.w_max, before.w_max);
+    assert_int_equal(s.cc.epoch_start_us, before.epoch_start_us);
+    assert_int_equal(s.cc.prior_cwnd, 0);
+}
+
+/* ---- restart after idle (RFC 5681 §4.1) ------------------------------------------------------ */
+
+static void newreno_idle_restart_to_restart_window(void **state)
+{
+    (void)state;
+    sim s = sim_new(&tcp_cc_newreno, SEG(40), 100 * MS);
+    s.cc.ssthresh = SEG(20);
+    s.ops->on_idle_restart(&s.cc, SEG(10), 2 * SEC, s.now_us);
+    assert_int_equal(s.cc.cwnd, SEG(10)); /* RW = min(IW, cwnd) */
+    assert_int_equal(s.cc.ssthresh, SEG(30)); /* 3/4 of the old window, to regain it */
+    s.ops->on_idle_restart(&s.cc, SEG(16), 2 * SEC, s.now_us);
+    assert_int_equal(s.cc.cwnd, SEG(10)); /* never raised */
+    s = sim_new(&tcp_cc_newreno, SEG(40), 100 * MS);
+    s.ops->on_idle_restart(&s.cc, SEG(10), 2 * SEC, s.now_us);
+    assert_int_equal(s.cc.ssthresh, UINT32_MAX); /* no loss yet: still none */
+}
+
+/* §5.8: t excludes idle time. A window at or below the restart window is kept, and the curve
+ * resumes after 30 s idle exactly as the twin that was never idle. */
+static void cubic_idle_restart_keeps_idle_time_out_of_the_curve(void **state)
+{
+    (void)state;
+    uint64_t epoch_us;
+    sim s = cubic_after_loss(40, 100 * MS, &epoch_us);
+    sim_run_until(&s, epoch_us + 1 * SEC);
+    sim twin = s;
+    s.now_us += 30 * SEC;
+    s.ops->on_idle_restart(&s.cc, SEG(100), 30 * SEC, s.now_us);
+    assert_int_equal(s.cc.cwnd, twin.cc.cwnd);
+    assert_int_equal(s.cc.epoch_start_us, twin.cc.epoch_start_us + 30 * SEC);
+    sim_round(&s);
+    sim_round(&twin);
+    assert_int_equal(s.cc.cwnd, twin.cc.cwnd);
+}
+
+/* A window above the restart window is cut to it: slow start regains 3/4 of it (or up to the
+ * ssthresh it had, if higher), and avoidance after that is a new epoch (K from the window then
+ * to W_max). */
+static void cubic_idle_restart_cuts_the_window_and_ends_the_epoch(void **state)
+{
+    (void)state;
+    uint64_t epoch_us;
+    sim s = cubic_after_loss(100, 100 * MS, &epoch_us);
+    sim_run_until(&s, epoch_us + 1 * SEC);
+    uint32_t cwnd = s.cc.cwnd, w_max = s.cc.w_max, ssthresh = s.cc.ssthresh;
+    s.now_us += 5 * SEC;
+    s.ops->on_idle_restart(&s.cc, SEG(10), 5 * SEC, s.now_us);
+    assert_int_equal(s.cc.cwnd, SEG(10));
+    assert_int_equal(s.cc.ssthresh, ssthresh > cwnd - cwnd / 4 ? ssthresh : cwnd - cwnd / 4);
+    assert_int_equal(s.cc.epoch_start_us, 0);
+    assert_int_equal(s.cc.w_max, w_max);
+}
+
 /* ---- CUBIC: the window increase function --------------------------------------------------- */
 
 static void cubic_k_matches_closed_form(void **state)
@@ -646,6 +746,11 @@ int main(void)
         cmocka_unit_test(cubic_no_jump_after_idle),
         cmocka_unit_test(cubic_no_overflow_near_1gib_and_hours),
         cmocka_unit_test(cubic_epoch_may_start_at_time_zero),
+        cmocka_unit_test(cubic_undo_resumes_the_curve_as_if_no_loss),
+        cmocka_unit_test(cubic_undo_keeps_a_window_already_regrown),
+        cmocka_unit_test(newreno_idle_restart_to_restart_window),
+        cmocka_unit_test(cubic_idle_restart_keeps_idle_time_out_of_the_curve),
+        cmocka_unit_test(cubic_idle_restart_cuts_the_window_and_ends_the_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -728,6 +728,48 @@ static void data_after_peer_fin_is_ignored(void **state)
     h_finish(h);
 }
 
+/* ---- restart after idle (RFC 5681 §4.1) ----------------------------------------------------- */
+
+/* Grow cwnd to 20 segments (one ACK per segment in slow start), acknowledge everything, stay idle
+ * for `idle_us`, then queue 30 segments: how many leave at once? */
+static unsigned burst_after_idle(bool restart, uint64_t idle_us, uint32_t *cwnd_after)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.slow_start_after_idle = restart;
+    h_start(h);
+    h_established_passive(h);
+    uint32_t mss = h_info(h).snd_mss;
+    h_app_send(h, 20u * mss);
+    h_advance(h, H_RTT);
+    for (uint32_t i = 1; i <= 10; i++)
+        h_send(h, H_ACK, 1, 1 + i * mss, H_WIN, NULL, 0);
+    h_flush(h);
+    h_send(h, H_ACK, 1, 1 + 20u * mss, H_WIN, NULL, 0);
+    assert_true(h_info(h).cwnd >= 20u * mss);
+    h_advance(h, idle_us);
+    h_app_send(h, 30u * mss);
+    unsigned n = h_pending(h);
+    *cwnd_after = h_info(h).cwnd / mss;
+    h_flush(h);
+    h_finish(h);
+    return n;
+}
+
+/* "A TCP SHOULD set cwnd to no more than RW before beginning transmission if the TCP has not sent
+ * data in an interval exceeding the retransmission timeout", RW = min(IW, cwnd): after a second
+ * of silence (RTO 200 ms) the 30 queued segments start with the initial 10, not a 20-segment
+ * burst into a path that may have changed. Within the RTO, or with the option off, the window
+ * stands. */
+static void idle_longer_than_rto_restarts_from_the_initial_window(void **state)
+{
+    (void)state;
+    uint32_t cwnd;
+    assert_int_equal(burst_after_idle(true, 1000000, &cwnd), 10);
+    assert_int_equal(cwnd, 10);
+    assert_true(burst_after_idle(true, 150000, &cwnd) >= 20);
+    assert_true(burst_after_idle(false, 1000000, &cwnd) >= 20);
+}
+
 int main(void)
 {
     init_payload();
@@ -766,6 +808,7 @@ int main(void)
         H_TEST(receive_across_sequence_wraparound),
         H_TEST(data_after_close_draws_rst),
         H_TEST(data_after_peer_fin_is_ignored),
+        H_TEST(idle_longer_than_rto_restarts_from_the_initial_window),
     };
     return cmocka_run_group_tests_name("tcp_data", tests, NULL, NULL);
 }

@@ -399,6 +399,127 @@ static void karn_no_rtt_sample_from_a_retransmitted_segment(void **state)
     h_finish(h);
 }
 
+/* ---- RTT from timestamps (RFC 7323 §4, RFC 6298 §3) ---------------------------------------- */
+
+/* An active connection that negotiated timestamps (no SACK, so no tail loss probe), with a 10 ms
+ * RTT sample from the handshake: SRTT 10 ms, RTTVAR 5 ms, RTO 200 ms (the minimum). Returns the
+ * TSval of our SYN, the first of the connection. */
+static uint32_t ts_established(harness *h)
+{
+    h_syn_sent(h);
+    uint32_t syn_tsval = h->last.opt.ts_val;
+    assert_true(h->last.opt.has_timestamps);
+    h_advance(h, H_RTT);
+    weir_tcp_repr r = {.flags = H_SYN | H_ACK, .seq = h->irs, .ack = h->iss + 1, .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1460;
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = 5000;
+    r.opt.ts_ecr = syn_tsval;
+    h_inject(h, &r);
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_clear_events(h);
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.srtt_us, 10000);
+    assert_int_equal(info.rto_us, 200000);
+    return syn_tsval;
+}
+
+/* The peer's ACK (or data, with len > 0) with a timestamp echoing ts_ecr. */
+static void ts_peer_seg(harness *h, uint32_t rseq, uint32_t rack, uint32_t ts_val, uint32_t ts_ecr,
+                        size_t len)
+{
+    static const uint8_t data[64];
+    weir_tcp_repr r = {.flags = H_ACK, .seq = h->irs + rseq, .ack = h->iss + rack, .window = H_WIN,
+                       .payload = len ? data : NULL, .payload_len = len};
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = ts_val;
+    r.opt.ts_ecr = ts_ecr;
+    h_inject(h, &r);
+}
+
+/* Send 10 bytes, let the RTO resend them (backing the RTO off to 400 ms); returns the TSval of
+ * the retransmission. */
+static uint32_t ts_send_and_time_out(harness *h)
+{
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 1, 1, 10);
+    h_run_to_deadline(h);
+    uint32_t tsval = h_expect(h, H_ACK, 1, 1, 10)->opt.ts_val;
+    assert_int_equal(h_info(h).rto_us, 400000);
+    return tsval;
+}
+
+/* RFC 6298 §3: with timestamps the ACK of a retransmitted segment says which transmission it
+ * answers, so it is an RTT sample (Karn's rule is for connections without them), and the RTO it
+ * gives ends the backoff. RFC 7323 §4.1 (RTTM rule): a segment that does not advance SND.UNA —
+ * here data from the peer echoing the same TSval — is no sample. */
+static void timestamp_echo_samples_rtt_of_a_retransmission(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    ts_established(h);
+    uint32_t tsval = ts_send_and_time_out(h);
+    h_advance(h, 20000);
+    ts_peer_seg(h, 1, 1, 5001, tsval, 5); /* SND.UNA stays: no sample */
+    assert_int_equal(h_info(h).srtt_us, 10000);
+    h_expect(h, H_ACK, 11, 6, 0);
+    ts_peer_seg(h, 6, 11, 5002, tsval, 0);
+    weir_tcp_info info = h_info(h);
+    /* (2.3) with R' = 20 ms: RTTVAR = 3/4*5000 + 1/4*10000 = 6250, SRTT = 7/8*10000 + 1/8*20000
+     * = 11250; RTO = max(200 ms, 11250 + 4*6250): no longer backed off. */
+    assert_int_equal(info.rttvar_us, 6250);
+    assert_int_equal(info.srtt_us, 11250);
+    assert_int_equal(info.rto_us, 200000);
+    h_finish(h);
+}
+
+/* Echoes that cannot be of our segments give no sample: zero (nothing to echo), one from the
+ * future, one from before the connection's first TSval. The backed-off RTO stays, as without
+ * timestamps (RFC 6298 (5.7)). */
+static void timestamp_echo_that_cannot_be_ours_is_no_sample(void **state)
+{
+    (void)state;
+    for (int which = 0; which < 3; which++) {
+        harness *h = h_new();
+        uint32_t first = ts_established(h);
+        uint32_t tsval = ts_send_and_time_out(h);
+        h_advance(h, 20000);
+        uint32_t ecr = which == 0 ? 0 : which == 1 ? tsval + 1000 : first - 1;
+        ts_peer_seg(h, 1, 11, 5001, ecr, 0);
+        weir_tcp_info info = h_info(h);
+        assert_int_equal(info.srtt_us, 10000);
+        assert_int_equal(info.rttvar_us, 5000);
+        assert_int_equal(info.rto_us, 400000);
+        h_finish(h);
+    }
+}
+
+/* RFC 7323 Appendix G: a window of ten full segments yields ExpectedSamples = ceil(10 * SMSS /
+ * (2 * SMSS)) = 5 samples, so each moves the estimator a fifth as far as RFC 6298's one per RTT
+ * would: alpha' = 1/40, beta' = 1/20. */
+static void timestamp_samples_are_weighted_by_expected_samples_per_window(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    ts_established(h);
+    assert_int_equal(h_info(h).snd_mss, 1448);
+    h_app_send(h, 10 * 1448);
+    uint32_t tsval = 0;
+    for (uint32_t i = 0; i < 10; i++) {
+        const h_seg *g = h_expect(h, H_ACK, 1 + i * 1448, 1, 1448);
+        if (i == 0)
+            tsval = g->opt.ts_val;
+    }
+    h_advance(h, 20000);
+    ts_peer_seg(h, 1, 1 + 10 * 1448, 5001, tsval, 0);
+    weir_tcp_info info = h_info(h);
+    /* RTTVAR = 19/20*5000 + 1/20*10000 = 5250; SRTT = 39/40*10000 + 1/40*20000 = 10250. */
+    assert_int_equal(info.rttvar_us, 5250);
+    assert_int_equal(info.srtt_us, 10250);
+    h_finish(h);
+}
+
 /* ---- tail loss probes (RFC 8985 §7) ------------------------------------------------------- */
 
 /* A passive connection that negotiated SACK, with a 10 ms RTT sample from the handshake. */
@@ -537,6 +658,123 @@ static void partial_ack_resends_the_next_hole_at_once(void **state)
     h_finish(h);
 }
 
+/* ---- NewReno recovery on a lossy path (no SACK) -------------------------------------------- */
+
+/* A passive connection without SACK, a 10 ms RTT, `segs` full segments out (the initial window
+ * is 10) and more queued behind them; returns the MSS. */
+static uint16_t newreno_window_out(harness *h, uint32_t queued_segs)
+{
+    h_established_passive(h);
+    uint16_t mss = h_info(h).snd_mss;
+    h_app_send(h, queued_segs * mss);
+    for (uint32_t i = 0; i < 10; i++)
+        h_expect(h, H_ACK, 1 + i * mss, 1, mss);
+    h_expect_none(h);
+    return mss;
+}
+
+static void dup_acks_of(harness *h, uint32_t rack, int n)
+{
+    for (int i = 0; i < n; i++)
+        h_send(h, H_ACK, 1, rack, H_WIN, NULL, 0);
+}
+
+static void dup_acks(harness *h, int n) { dup_acks_of(h, 1, n); }
+
+/* The fast retransmission is lost too. Duplicate ACKs that arrive more than an RTT (and a
+ * quarter) after it were caused by segments sent after it, so it did not arrive: it is sent again
+ * then, not 200 ms later by the RTO (while each duplicate ACK sends new data past the hole). */
+static void lost_fast_retransmission_is_resent_after_an_rtt_of_duplicate_acks(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 10);
+    dup_acks(h, 3);
+    h_expect(h, H_ACK, 1, 1, mss);
+    h_advance(h, 5000);
+    dup_acks(h, 3); /* sent before the retransmission arrived: nothing to conclude */
+    h_expect_none(h);
+    h_advance(h, 8000); /* 13 ms > 1.25 * SRTT after the retransmission */
+    dup_acks(h, 1);
+    h_expect(h, H_ACK, 1, 1, mss);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_LOST_RETRANSMITS), 1);
+    dup_acks(h, 1); /* the clock restarted with the new retransmission */
+    h_expect_none(h);
+    h_send(h, H_ACK, 1, 1 + 10u * mss, H_WIN, NULL, 0);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 0);
+    h_flush(h);
+    h_finish(h);
+}
+
+/* RFC 5681 (4) sets ssthresh to "no more than" FlightSize / 2: a timeout during fast recovery
+ * ends the same episode, and the reduction its loss made stands. Reducing again would start from
+ * SND.MAX, which the inflated window has pushed past what the path holds (here 10 segments out
+ * at the loss, 16 at the timeout). */
+static void timeout_during_fast_recovery_keeps_the_recovery_ssthresh(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 30);
+    dup_acks(h, 9); /* segments 2..10 arrived; 1 was lost */
+    h_expect(h, H_ACK, 1, 1, mss);
+    uint32_t ssthresh = h_info(h).ssthresh;
+    assert_int_equal(ssthresh, 10u * mss * 7 / 10); /* CUBIC, RFC 9438 §4.6 */
+    h_flush(h); /* new segments sent by the inflated window */
+    h_run_to_deadline(h);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 1);
+    h_expect(h, H_ACK, 1, 1, mss);
+    assert_int_equal(h_info(h).ssthresh, ssthresh);
+    assert_int_equal(h_info(h).cwnd, mss);
+    h_flush(h);
+    h_finish(h);
+}
+
+/* After a timeout, go-back-N resends from SND.UNA. An ACK beyond the resent segment says the
+ * receiver held what followed the hole: the next hole is resent alone, not a window of data the
+ * receiver already has. */
+static void ack_beyond_go_back_n_resends_only_the_next_hole(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 10);
+    h_run_to_deadline(h); /* segments 1 and 5 and every ACK were lost */
+    h_expect(h, H_ACK, 1, 1, mss);
+    h_expect_none(h);
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 1 + 4u * mss, H_WIN, NULL, 0); /* it had 2..4 */
+    h_expect(h, H_ACK, 1 + 4u * mss, 1, mss);
+    h_expect_none(h); /* not segment 6, which it has */
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 1 + 10u * mss, H_WIN, NULL, 0);
+    h_expect_none(h);
+    assert_int_equal(h_info(h).retransmits, 2);
+    h_finish(h);
+}
+
+/* A loss found just after a recovery: SND.NXT - SND.UNA still counts what the inflated window
+ * sent (11 segments here), while cwnd came down to ssthresh (7). ssthresh comes from the smaller,
+ * as Linux's cwnd-based ssthresh does; from the flight it would rise after a loss. */
+static void loss_right_after_recovery_reduces_from_cwnd_not_the_inflated_flight(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    uint16_t mss = newreno_window_out(h, 40);
+    dup_acks(h, 9); /* 1 lost; 2..10 arrived: 6 new segments (11..16) go out */
+    h_expect(h, H_ACK, 1, 1, mss);
+    for (uint32_t i = 10; i < 16; i++)
+        h_expect(h, H_ACK, 1 + i * mss, 1, mss);
+    dup_acks(h, 5); /* 11 lost; 12..16 arrived: 17..21 go out */
+    for (uint32_t i = 16; i < 21; i++)
+        h_expect(h, H_ACK, 1 + i * mss, 1, mss);
+    h_send(h, H_ACK, 1, 1 + 10u * mss, H_WIN, NULL, 0); /* full ACK: recovery ends */
+    assert_int_equal(h_info(h).cwnd, 10u * mss * 7 / 10);
+    dup_acks_of(h, 1 + 10u * mss, 3); /* 11 is missing: a new loss, 11 segments out */
+    h_expect(h, H_ACK, 1 + 10u * mss, 1, mss);
+    assert_int_equal(h_info(h).ssthresh, (10u * mss * 7 / 10) * 7 / 10);
+    h_flush(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,12 +795,19 @@ int main(void)
         H_TEST(retransmitted_syn_ack_after_established_is_reacked),
         H_TEST(rtt_samples_follow_rfc6298),
         H_TEST(karn_no_rtt_sample_from_a_retransmitted_segment),
+        H_TEST(timestamp_echo_samples_rtt_of_a_retransmission),
+        H_TEST(timestamp_echo_that_cannot_be_ours_is_no_sample),
+        H_TEST(timestamp_samples_are_weighted_by_expected_samples_per_window),
         H_TEST(tail_loss_probe_resends_the_last_segment_after_two_rtts),
         H_TEST(tail_loss_probe_sends_new_data_when_there_is_some),
         H_TEST(single_segment_in_flight_waits_for_a_delayed_ack_first),
         H_TEST(no_tail_loss_probe_without_sack),
         H_TEST(duplicate_acks_with_sack_count_even_when_the_window_grows),
         H_TEST(partial_ack_resends_the_next_hole_at_once),
+        H_TEST(lost_fast_retransmission_is_resent_after_an_rtt_of_duplicate_acks),
+        H_TEST(timeout_during_fast_recovery_keeps_the_recovery_ssthresh),
+        H_TEST(ack_beyond_go_back_n_resends_only_the_next_hole),
+        H_TEST(loss_right_after_recovery_reduces_from_cwnd_not_the_inflated_flight),
     };
     return cmocka_run_group_tests_name("tcp_loss", tests, NULL, NULL);
 }

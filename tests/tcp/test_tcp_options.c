@@ -339,6 +339,41 @@ static void bsd_policy_acks_every_second_segment_of_any_size(void **state)
     h_finish(h);
 }
 
+/* The BSD policy's "at most one MSS" is about the segments the peer sends us: a full one carries
+ * the MSS we advertised less its timestamp option (RFC 7323 §2.2 / RFC 6691), whatever the MSS
+ * the peer gave us for our own segments. Here the peer offers 536 (we send 524-byte segments) and
+ * we advertise 1460 (it sends 1448-byte ones). */
+static void bsd_policy_full_segment_is_the_mss_we_advertised_less_options(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.ack_every_second_segment = true;
+    h->cfg.tcp.quick_acks = 0; /* the steady-state policy */
+    h_start(h);
+    h_listen(h);
+    weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 536;
+    r.opt.has_timestamps = true;
+    r.opt.ts_val = 100;
+    h_inject(h, &r);
+    h_seg g = pop_syn_ack(h);
+    assert_int_equal(g.opt.mss, 1460);
+    peer_seg_ack(h, 1, 1, H_WIN, 101, NULL, 0);
+    h->sock = weir_tcp_accept(h->s, h->lsock, NULL);
+    assert_true(h->sock >= 0);
+    assert_int_equal(h_info(h).snd_mss, 524);
+    h_clear_events(h);
+    h_pattern(payload, 4096, 0);
+    peer_seg(h, 1, H_WIN, 102, payload, 1448); /* one full segment: delayed */
+    h_expect_none(h);
+    peer_seg(h, 1449, H_WIN, 103, payload, 1448); /* the second: ACKed */
+    h_expect(h, H_ACK, 1, 2897, 0);
+    peer_seg(h, 2897, H_WIN, 104, payload, 1449); /* more than one full segment: at once */
+    h_expect(h, H_ACK, 1, 4346, 0);
+    h_finish(h);
+}
+
 static void bsd_policy_repeats_an_unacknowledged_fin_on_acks(void **state)
 {
     (void)state;
@@ -372,6 +407,7 @@ int main(void)
         H_TEST(duplicate_of_an_island_is_reported_as_dsack),
         H_TEST(bsd_policy_acks_every_second_segment_of_any_size),
         H_TEST(bsd_policy_repeats_an_unacknowledged_fin_on_acks),
+        H_TEST(bsd_policy_full_segment_is_the_mss_we_advertised_less_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,7 @@ typedef enum sysctl_kind {
     SC_SYN_RETRIES,
     SC_RTO_MAX_MS,
     SC_CONGESTION, /* reno or cubic: weir's two modules; anything else is unsupported */
+    SC_SLOW_START_AFTER_IDLE,
 } sysctl_kind;
 
 typedef struct sysctl_entry {
@@ -122,7 +123,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.ipv4.tcp_min_tso_segs", SC_NOOP, NULL},
     {"net.ipv4.tcp_ecn", SC_NOOP_IF, "0"},
     {"net.ipv4.tcp_fastopen", SC_NOOP_IF, "0"},
-    {"net.ipv4.tcp_slow_start_after_idle", SC_NOOP_IF, "0"},
+    {"net.ipv4.tcp_slow_start_after_idle", SC_SLOW_START_AFTER_IDLE, NULL},
     {"net.ipv4.tcp_syncookies", SC_NOOP, NULL},
     {"net.ipv4.tcp_mtu_probing", SC_NOOP_IF, "0"},
 };
@@ -258,6 +259,9 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
     case SC_CONGESTION:
         t->congestion_control =
             strcmp(value, "reno") == 0 ? WEIR_TCP_CC_NEWRENO : WEIR_TCP_CC_CUBIC;
+        break;
+    case SC_SLOW_START_AFTER_IDLE:
+        t->slow_start_after_idle = v != 0;
         break;
     }
 }
@@ -631,6 +635,7 @@ void pkt_profile_config(pkt_runner *R)
         t->quick_acks = 16;       /* TCP_MAX_QUICKACKS */
         t->delay_fin_ack = true;  /* tcp_fin() enters pingpong mode */
         t->rto_max_us = 120000000; /* syn_retries: weir's, unless defaults.sh (5) */
+        t->slow_start_after_idle = false; /* the scripts' defaults.sh sets it to 0 */
         t->msl_us = 30000000;
     }
     R->cfg = R->cur;
