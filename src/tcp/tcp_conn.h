@@ -153,6 +153,9 @@ uint32_t tcp_ts_offset(const weir_stack *s, const weir_tuple *t);
 void tcp_table_hash(weir_stack *s, tcp_conn *c);
 void tcp_table_unhash(weir_stack *s, tcp_conn *c);
 tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t);
+/* Demultiplexing: the connection with tuple t, else NULL with *tw its TIME-WAIT record (or NULL). */
+struct tcp_tw;
+tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, struct tcp_tw **tw);
 tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_port);
 /* bind(): take (local_ip, port), port 0 = an ephemeral one no one holds (tcp_ports.h). Sets
  * c's local address and port. 0, WEIR_EADDRINUSE or WEIR_ENOMEM. */
@@ -188,7 +191,8 @@ void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c);
 /* The initial window for this MSS (RFC 6928 / RFC 5681 (3.1)); also the restart window's IW. */
 uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss);
-/* Our TSval now (1 ms ticks, per-connection offset). */
+/* Our TSval clock now (1 ms ticks) plus an offset; tcp_ts_now: with the connection's offset. */
+uint32_t tcp_ts_clock(const weir_stack *s, uint32_t offset);
 uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c);
 /* Bytes of SACK option our next segment would carry, and filling them in. */
 size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o);

@@ -1140,9 +1140,9 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
                     .remote_ip = src_ip,
                     .local_port = seg->dst_port,
                     .remote_port = seg->src_port};
-    tcp_conn *c = tcp_table_lookup(s, &t);
+    tcp_tw *tw;
+    tcp_conn *c = tcp_table_demux(s, &t, &tw);
     if (!c) {
-        tcp_tw *tw = tcp_tw_lookup(s, &t);
         if (tw) {
             if (weir_tracing(s))
                 tcp_trace_tw_segment(s, tw, WEIR_TRACE_SEGMENT_IN, seg, src_ip, dst_ip);

@@ -68,10 +68,12 @@ uint32_t tcp_rcv_window(const tcp_conn *c)
     return wnd < cap ? wnd : cap;
 }
 
-uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c)
+uint32_t tcp_ts_clock(const weir_stack *s, uint32_t offset)
 {
-    return (uint32_t)(s->now_us / 1000) + c->ts_offset; /* 1 ms ticks, as Linux */
+    return (uint32_t)(s->now_us / 1000) + offset; /* 1 ms ticks, as Linux */
 }
+
+uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c) { return tcp_ts_clock(s, c->ts_offset); }
 
 size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o)
 {
@@ -170,12 +172,7 @@ void tcp_trace_segment(weir_stack *s, tcp_conn *c, weir_trace_kind kind, const w
 void tcp_trace_tw_segment(weir_stack *s, const tcp_tw *tw, weir_trace_kind kind,
                           const weir_tcp_repr *r, uint32_t src_ip, uint32_t dst_ip)
 {
-    weir_trace_event ev = {.sock = -1,
-                           .tuple = tw->tuple,
-                           .iss = tw->iss,
-                           .irs = tw->irs,
-                           .old_state = WEIR_TCP_TIME_WAIT,
-                           .new_state = WEIR_TCP_TIME_WAIT};
+    weir_trace_event ev = tcp_tw_trace_event(tw);
     segment_event(&ev, kind, r, src_ip, dst_ip, false);
     weir_trace_emit(s, &ev);
 }
@@ -198,8 +195,9 @@ static bool gather_payload(const tcp_conn *c, weir_tcp_repr *r, uint8_t *buf, si
 
 /* Emit one segment. The payload, if any, is copied from `payload`, or from the send ring when
  * that is NULL (gather_payload). */
-static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp_repr *r,
-                bool retransmission)
+/* Build and send one segment for a connection `c` or a TIME-WAIT record `tw` (the other NULL). */
+static int emit_for(weir_stack *s, tcp_conn *c, const tcp_tw *tw, uint32_t src, uint32_t dst,
+                    weir_tcp_repr *r, bool retransmission)
 {
     size_t cap;
     uint8_t *buf = weir_ip_payload_buf(s, &cap);
@@ -214,7 +212,9 @@ static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp
     int n = weir_tcp_emit_csum(r, src, dst, buf, cap, checksum);
     if (n < 0)
         return WEIR_EMSGSIZE;
-    if (weir_tracing(s))
+    if (weir_tracing(s) && tw)
+        tcp_trace_tw_segment(s, tw, WEIR_TRACE_SEGMENT_OUT, r, src, dst);
+    else if (weir_tracing(s))
         tcp_trace_segment(s, c, WEIR_TRACE_SEGMENT_OUT, r, src, dst, retransmission);
     weir_count(s, WEIR_CTR_TCP_SEGMENTS_OUT);
     if (r->flags & WEIR_TCP_FLAG_RST)
@@ -222,6 +222,12 @@ static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp
     if (c)
         c->segs_out++;
     return weir_ip_send_via(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, (size_t)n);
+}
+
+static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp_repr *r,
+                bool retransmission)
+{
+    return emit_for(s, c, NULL, src, dst, r, retransmission);
 }
 
 static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
@@ -669,19 +675,8 @@ void tcp_tw_send_ack(weir_stack *s, const tcp_tw *tw)
     r.opt.bsd_layout = s->cfg.tcp.option_layout == WEIR_TCP_LAYOUT_BSD;
     if (tw->flags & TCP_TW_TS_ON) {
         r.opt.has_timestamps = true;
-        r.opt.ts_val = (uint32_t)(s->now_us / 1000) + tcp_ts_offset(s, &tw->tuple);
+        r.opt.ts_val = tcp_ts_clock(s, tcp_ts_offset(s, &tw->tuple));
         r.opt.ts_ecr = tw->ts_recent;
     }
-    size_t cap;
-    uint8_t *buf = weir_ip_payload_buf(s, &cap);
-    if (!buf)
-        return;
-    int n = weir_tcp_emit(&r, tw->tuple.local_ip, tw->tuple.remote_ip, buf, cap);
-    if (n < 0)
-        return;
-    if (weir_tracing(s))
-        tcp_trace_tw_segment(s, tw, WEIR_TRACE_SEGMENT_OUT, &r, tw->tuple.local_ip,
-                             tw->tuple.remote_ip);
-    weir_count(s, WEIR_CTR_TCP_SEGMENTS_OUT);
-    weir_ip_send(s, tw->tuple.local_ip, tw->tuple.remote_ip, WEIR_IP_PROTO_TCP, (size_t)n);
+    emit_for(s, NULL, tw, tw->tuple.local_ip, tw->tuple.remote_ip, &r, false);
 }

@@ -130,6 +130,17 @@ static uint32_t bucket_of(const weir_stack *s, const weir_tuple *tu)
     return (uint32_t)weir_siphash24(s->isn_secret, key, sizeof key) & (s->tcp->nbuckets - 1);
 }
 
+/* SipHash under the stack's secret with one byte flipped into every key byte: the ISN (RFC
+ * 6528), the ephemeral-port offset (RFC 6056) and the TSval offset (RFC 7323 §7.1) each get
+ * their own function F, none equal to bucket_of()'s. */
+static uint32_t keyed_hash(const weir_stack *s, uint8_t tweak, const uint8_t *data, size_t len)
+{
+    uint8_t key[16];
+    for (int i = 0; i < 16; i++)
+        key[i] = (uint8_t)(s->isn_secret[i] ^ tweak);
+    return (uint32_t)weir_siphash24(key, data, len);
+}
+
 static bool tuple_eq(const weir_tuple *a, const weir_tuple *b)
 {
     return a->local_ip == b->local_ip && a->remote_ip == b->remote_ip &&
@@ -172,12 +183,17 @@ void tcp_table_unhash(weir_stack *s, tcp_conn *c)
     c->in_table = false;
 }
 
-tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t)
+static tcp_conn *conn_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_tuple *t)
 {
-    for (tcp_conn *c = s->tcp->buckets[bucket_of(s, t)]; c; c = c->hash_next)
+    for (tcp_conn *c = tab->buckets[b]; c; c = c->hash_next)
         if (tuple_eq(&c->tuple, t))
             return c;
     return NULL;
+}
+
+tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t)
+{
+    return conn_in_bucket(s->tcp, bucket_of(s, t), t);
 }
 
 tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_port)
@@ -205,17 +221,14 @@ static uint32_t ephemeral_offset(const weir_stack *s, uint32_t local_ip, uint32_
     memcpy(key, &local_ip, 4);
     memcpy(key + 4, &remote_ip, 4);
     memcpy(key + 8, &remote_port, 2);
-    uint8_t port_key[16];
-    for (int i = 0; i < 16; i++)
-        port_key[i] = (uint8_t)(s->isn_secret[i] ^ 0x36); /* distinct from ISN and bucket keys */
-    return (uint32_t)weir_siphash24(port_key, key, sizeof key);
+    return keyed_hash(s, 0x36, key, sizeof key);
 }
 
 /* time_wait_reuse (Linux's tcp_tw_reuse=1): a TIME-WAIT record may give its four-tuple to a new
  * outgoing connection when it used timestamps and is at least a second old. Our TSval clock
  * for a four-tuple goes on across incarnations (tcp_ts_offset), so the peer's PAWS tells the
  * old incarnation's duplicates from the new one's segments (RFC 7323 §5 and Appendix B.2);
- * the new ISN lies a window past the old SND.NXT, as RFC 6191 asks of the passive side. */
+ * the new ISN is tcp_tw_next_isn(), as for a SYN that reopens a record (RFC 6191). */
 static bool tw_reusable(const weir_stack *s, const tcp_tw *tw)
 {
     uint64_t entered = tcp_tw_deadline(s, tw) - 2 * s->cfg.tcp.msl_us;
@@ -223,15 +236,21 @@ static bool tw_reusable(const weir_stack *s, const tcp_tw *tw)
            s->now_us >= entered + 1000000u;
 }
 
-/* Could connection `c` take tuple `t` (its local port chosen by us)? No bound socket holds the
- * port and no record has the four-tuple (a reusable TIME-WAIT record aside). */
-static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
+/* Is four-tuple `t` free for connection `c`: no other record has it (a reusable TIME-WAIT record
+ * aside)? */
+static bool tuple_free_for(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
 {
-    if (tcp_ports_taken(&s->tcp->ports, t->local_ip, t->local_port, true))
-        return false;
     tcp_conn *other = tcp_table_lookup(s, t);
     const tcp_tw *tw = tcp_tw_lookup(s, t);
     return (!other || other == c) && (!tw || tw_reusable(s, tw));
+}
+
+/* Could connection `c` take tuple `t` (its local port chosen by us)? No bound socket holds the
+ * port and the four-tuple is free. */
+static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
+{
+    return !tcp_ports_taken(&s->tcp->ports, t->local_ip, t->local_port, true) &&
+           tuple_free_for(s, c, t);
 }
 
 /* Take the four-tuple over from a reusable TIME-WAIT record, if one has it: *isn is then the
@@ -241,7 +260,7 @@ static bool take_over_time_wait(weir_stack *s, const weir_tuple *t, uint32_t *is
     tcp_tw *tw = tcp_tw_lookup(s, t);
     if (!tw)
         return false;
-    *isn = tw->snd_nxt + 65535 + 2;
+    *isn = tcp_tw_next_isn(tw);
     weir_count(s, WEIR_CTR_TCP_TIME_WAIT_REUSED);
     tcp_tw_free(s, tw);
     return true;
@@ -311,9 +330,7 @@ int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_
 {
     *isn_given = false;
     if (t->local_port != 0) { /* bound before: only the four-tuple must be new */
-        tcp_conn *other = tcp_table_lookup(s, t);
-        const tcp_tw *tw = tcp_tw_lookup(s, t);
-        if ((other && other != c) || (tw && !tw_reusable(s, tw)))
+        if (!tuple_free_for(s, c, t))
             return WEIR_EADDRINUSE;
         int rc = rehold_port(s, c, t->local_ip);
         if (rc == 0)
@@ -337,34 +354,40 @@ uint32_t tcp_isn(weir_stack *s, const weir_tuple *t)
 {
     uint8_t key[12];
     tuple_key(t, key);
-    /* A distinct key from the bucket hash: flip the secret so F differs from bucket_of(). */
-    uint8_t isn_key[16];
-    for (int i = 0; i < 16; i++)
-        isn_key[i] = (uint8_t)(s->isn_secret[i] ^ 0x5c);
     uint64_t ticks = s->now_us * 1000u / s->cfg.tcp.isn_tick_ns;
-    return (uint32_t)ticks + (uint32_t)weir_siphash24(isn_key, key, sizeof key);
+    return (uint32_t)ticks + keyed_hash(s, 0x5c, key, sizeof key);
 }
 
 uint32_t tcp_ts_offset(const weir_stack *s, const weir_tuple *t)
 {
     uint8_t key[12];
     tuple_key(t, key);
-    uint8_t ts_key[16];
-    for (int i = 0; i < 16; i++)
-        ts_key[i] = (uint8_t)(s->isn_secret[i] ^ 0xa5); /* distinct from the other keyed uses */
-    return (uint32_t)weir_siphash24(ts_key, key, sizeof key);
+    return keyed_hash(s, 0xa5, key, sizeof key);
 }
 
 /* ---- TIME-WAIT records ---------------------------------------------------------------------- */
 
-tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t)
+static tcp_tw *tw_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_tuple *t)
 {
-    if (s->tcp->tw_count == 0)
+    if (tab->tw_count == 0)
         return NULL;
-    for (tcp_tw *tw = s->tcp->tw_buckets[bucket_of(s, t)]; tw; tw = tw->hash_next)
+    for (tcp_tw *tw = tab->tw_buckets[b]; tw; tw = tw->hash_next)
         if (tuple_eq(&tw->tuple, t))
             return tw;
     return NULL;
+}
+
+tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t)
+{
+    return s->tcp->tw_count ? tw_in_bucket(s->tcp, bucket_of(s, t), t) : NULL; /* no hash if none */
+}
+
+tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
+{
+    uint32_t b = bucket_of(s, t); /* one hash for both tables */
+    tcp_conn *c = conn_in_bucket(s->tcp, b, t);
+    *tw = c ? NULL : tw_in_bucket(s->tcp, b, t);
+    return c;
 }
 
 tcp_tw *tcp_tw_oldest(const weir_stack *s) { return s->tcp->tw_oldest; }

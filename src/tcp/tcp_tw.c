@@ -47,9 +47,7 @@ tcp_tw_verdict tcp_tw_input(weir_stack *s, tcp_tw *tw, const weir_tcp_repr *seg,
         return drop(s, WEIR_DROP_TCP_RST_TIME_WAIT, frame, frame_len);
     if (syn) {
         if (!ack && syn_is_new_incarnation(s, tw, seg)) {
-            /* The new incarnation's ISN lies beyond anything the old one sent (RFC 1122
-             * §4.2.2.13 (1)), with a window's room, as Linux chooses it. */
-            *isn = tw->snd_nxt + 65535 + 2;
+            *isn = tcp_tw_next_isn(tw);
             weir_count(s, WEIR_CTR_TCP_TIME_WAIT_REOPENED);
             tcp_tw_free(s, tw);
             return TCP_TW_REOPEN;
@@ -98,14 +96,9 @@ uint64_t tcp_tw_next_deadline(const weir_stack *s)
 
 static void trace_expiry(weir_stack *s, const tcp_tw *tw)
 {
-    weir_trace_event ev = {.kind = WEIR_TRACE_TIMER,
-                           .tuple = tw->tuple,
-                           .sock = -1,
-                           .iss = tw->iss,
-                           .irs = tw->irs,
-                           .old_state = WEIR_TCP_TIME_WAIT,
-                           .new_state = WEIR_TCP_TIME_WAIT,
-                           .timer = WEIR_TIMER_TIME_WAIT};
+    weir_trace_event ev = tcp_tw_trace_event(tw);
+    ev.kind = WEIR_TRACE_TIMER;
+    ev.timer = WEIR_TIMER_TIME_WAIT;
     weir_trace_emit(s, &ev);
     ev.kind = WEIR_TRACE_STATE;
     ev.new_state = WEIR_TCP_CLOSED;

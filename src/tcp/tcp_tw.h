@@ -47,6 +47,21 @@ typedef enum tcp_tw_verdict {
                          listener with the ISN given */
 } tcp_tw_verdict;
 
+/* The ISN of a new incarnation of the record's four-tuple: beyond anything the old one sent
+ * (RFC 1122 §4.2.2.13 (1)), with a window's room, as Linux chooses it. */
+static inline uint32_t tcp_tw_next_isn(const tcp_tw *tw) { return tw->snd_nxt + 65535 + 2; }
+
+/* The trace event of a record (the caller sets kind and the rest). */
+static inline weir_trace_event tcp_tw_trace_event(const tcp_tw *tw)
+{
+    return (weir_trace_event){.sock = -1,
+                              .tuple = tw->tuple,
+                              .iss = tw->iss,
+                              .irs = tw->irs,
+                              .old_state = WEIR_TCP_TIME_WAIT,
+                              .new_state = WEIR_TCP_TIME_WAIT};
+}
+
 /* The record for a four-tuple, or NULL. */
 tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t);
 /* A segment for a TIME-WAIT record. */

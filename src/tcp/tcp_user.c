@@ -555,31 +555,25 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
     return WEIR_EINVAL;
 }
 
+static weir_tcp_conn_summary summary_of(const weir_tuple *t, weir_tcp_state state, int sock)
+{
+    return (weir_tcp_conn_summary){.local = {t->local_ip, t->local_port},
+                                   .remote = {t->remote_ip, t->remote_port},
+                                   .state = state,
+                                   .sock = sock};
+}
+
 int weir_tcp_list(weir_stack *s, weir_tcp_conn_summary *out, int max)
 {
     if (!s || max < 0 || (!out && max > 0))
         return WEIR_EINVAL;
     int n = 0;
-    for (tcp_conn *c = tcp_table_first(s); c; c = c->all_next, n++) {
-        if (n >= max)
-            continue;
-        out[n] = (weir_tcp_conn_summary){
-            .local = {c->tuple.local_ip, c->tuple.local_port},
-            .remote = {c->tuple.remote_ip, c->tuple.remote_port},
-            .state = c->state,
-            .sock = c->handle,
-        };
-    }
-    for (tcp_tw *tw = tcp_tw_oldest(s); tw; tw = tw->newer, n++) { /* compact TIME-WAIT */
-        if (n >= max)
-            continue;
-        out[n] = (weir_tcp_conn_summary){
-            .local = {tw->tuple.local_ip, tw->tuple.local_port},
-            .remote = {tw->tuple.remote_ip, tw->tuple.remote_port},
-            .state = WEIR_TCP_TIME_WAIT,
-            .sock = -1,
-        };
-    }
+    for (tcp_conn *c = tcp_table_first(s); c; c = c->all_next, n++)
+        if (n < max)
+            out[n] = summary_of(&c->tuple, c->state, c->handle);
+    for (tcp_tw *tw = tcp_tw_oldest(s); tw; tw = tw->newer, n++) /* compact TIME-WAIT */
+        if (n < max)
+            out[n] = summary_of(&tw->tuple, WEIR_TCP_TIME_WAIT, -1);
     return n;
 }
 
