@@ -140,14 +140,6 @@ uint32_t tcp_ooo_advance(tcp_ooo *o, uint32_t rcv_nxt)
     return rcv_nxt;
 }
 
-uint32_t tcp_ooo_bytes(const tcp_ooo *o)
-{
-    uint32_t n = 0;
-    for (unsigned i = 0; i < o->count; i++)
-        n += o->right[i] - o->left[i];
-    return n;
-}
-
 unsigned tcp_ooo_recent(const tcp_ooo *o, unsigned idx[], unsigned max)
 {
     unsigned order[WEIR_TCP_OOO_RANGES];
@@ -164,4 +156,30 @@ unsigned tcp_ooo_recent(const tcp_ooo *o, unsigned idx[], unsigned max)
     for (unsigned i = 0; i < n; i++)
         idx[i] = order[i];
     return n;
+}
+
+bool tcp_ooo_insert(weir_stack *s, tcp_ooo **o, uint32_t left, uint32_t right)
+{
+    if (!*o && !(*o = weir_alloc(s, sizeof **o)))
+        return false;
+    bool recorded = tcp_ooo_add(*o, left, right);
+    if ((*o)->count == 0)
+        tcp_ooo_free(s, o);
+    return recorded;
+}
+
+uint32_t tcp_ooo_merge(weir_stack *s, tcp_ooo **o, uint32_t rcv_nxt)
+{
+    if (!*o)
+        return rcv_nxt;
+    rcv_nxt = tcp_ooo_advance(*o, rcv_nxt);
+    if ((*o)->count == 0)
+        tcp_ooo_free(s, o);
+    return rcv_nxt;
+}
+
+void tcp_ooo_free(weir_stack *s, tcp_ooo **o)
+{
+    weir_free(s, *o, sizeof **o);
+    *o = NULL;
 }

@@ -3,8 +3,10 @@
  *
  * Rings are allocated on first use, small (TCP_RING_MIN_CAP), grow by doubling up to the
  * connection's buffer size as data needs room, and are freed when drained, so an idle
- * connection holds no buffer memory (DESIGN.md §5) and a 100-byte exchange costs no 64 kB. Out-of-order bytes are written straight into the receive ring at their
- * place inside the window; the reassembler only records the ranges, at most WEIR_TCP_OOO_RANGES. */
+ * connection holds no buffer memory (DESIGN.md §5) and a 100-byte exchange costs no 64 kB.
+ * Out-of-order bytes are written straight into the receive ring at their place inside the
+ * window; the reassembler only records the ranges, at most WEIR_TCP_OOO_RANGES, in a table that
+ * exists only while some range is held. */
 #ifndef WEIR_TCP_BUF_H
 #define WEIR_TCP_BUF_H
 
@@ -50,11 +52,18 @@ typedef struct tcp_ooo {
 /* Record [left, right). Returns false (nothing recorded) when it would need more ranges than the
  * table holds. */
 bool tcp_ooo_add(tcp_ooo *o, uint32_t left, uint32_t right);
+
+/* A connection holds its table on the heap only while some range is recorded (an idle or
+ * in-order connection has none: DESIGN.md §5). tcp_ooo_insert allocates it first; false when
+ * the table is full or memory ran out (nothing recorded either way). tcp_ooo_merge is
+ * tcp_ooo_advance that frees the table once it is empty. */
+bool tcp_ooo_insert(weir_stack *s, tcp_ooo **o, uint32_t left, uint32_t right);
+uint32_t tcp_ooo_merge(weir_stack *s, tcp_ooo **o, uint32_t rcv_nxt);
+void tcp_ooo_free(weir_stack *s, tcp_ooo **o);
+static inline unsigned tcp_ooo_count(const tcp_ooo *o) { return o ? o->count : 0; }
 /* rcv_nxt moved to `rcv_nxt`: drop ranges now below it, and if a range starts at or before it,
  * merge: returns the new rcv_nxt (the end of the contiguous data). */
 uint32_t tcp_ooo_advance(tcp_ooo *o, uint32_t rcv_nxt);
-/* Bytes held out of order (for the window computation and stats). */
-uint32_t tcp_ooo_bytes(const tcp_ooo *o);
 /* Indexes of the ranges, most recently grown first (RFC 2018 §4); returns how many (<= max). */
 unsigned tcp_ooo_recent(const tcp_ooo *o, unsigned idx[], unsigned max);
 

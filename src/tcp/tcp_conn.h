@@ -71,7 +71,7 @@ struct tcp_conn {
     uint32_t snd_cap;     /* send buffer size */
     tcp_ring rcv;         /* readable bytes, then the window with out-of-order data */
     uint32_t rcv_cap;
-    tcp_ooo ooo;
+    tcp_ooo *ooo; /* out-of-order ranges, NULL when none (tcp_buf.h) */
     bool dsack_pending; /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
     uint32_t dsack_left, dsack_right;
     bool rcv_fin_pending; /* a FIN arrived beyond a hole: process it when the hole fills */
@@ -111,7 +111,9 @@ struct tcp_conn {
     bool recover_after_rto; /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
     uint64_t head_rexmit_us; /* NewReno recovery: when SND.UNA's segment was last sent again */
     bool sb_disabled;       /* no memory for the scoreboard: NewReno recovery instead */
-    tcp_scoreboard sb;      /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c) */
+    tcp_scoreboard *sb;     /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
+                               NULL when nothing is in flight */
+    tcp_loss_hist hist;     /* ... and what recovery remembers between flights */
 
     /* ACK policy. */
     bool rcv_shut;            /* the application will not read again: discard what arrives */
@@ -235,6 +237,11 @@ uint32_t tcp_data_end_seq(const tcp_conn *c);
 /* ---- tcp_sack.c ---- */
 /* Loss recovery on a SACK connection goes through the scoreboard (unless memory ran out). */
 bool tcp_sb_active(const tcp_conn *c);
+/* The scoreboard records a flight (so an RTO or PMTU drop can mark it lost). */
+bool tcp_sb_has_flight(const tcp_conn *c);
+/* Bytes SACKed and bytes deemed lost in the current flight (0 without a scoreboard). */
+uint32_t tcp_sb_sacked(const tcp_conn *c);
+uint32_t tcp_sb_lost(const tcp_conn *c);
 /* `len` sequence numbers from `seq` went out (new, or sent again): record them. */
 void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len);
 /* Bytes in flight by RFC 6675's count: sent, not SACKed, not deemed lost (or sent again). */

@@ -32,7 +32,7 @@ static void path_mtu_lowered(weir_stack *s, tcp_conn *c, uint16_t mtu)
     weir_count(s, WEIR_CTR_TCP_PMTU_REDUCED);
     if (c->snd_una == c->snd_max)
         return;
-    if (tcp_sb_active(c) && c->sb.count > 0) {
+    if (tcp_sb_has_flight(c)) {
         /* Every segment in flight was too big for the path (Linux's tcp_simple_retransmit):
          * send them all again in smaller pieces, the window unchanged — this was no congestion. */
         tcp_sb_mark_all_lost(c);

@@ -224,7 +224,7 @@ static void hold_syn_text(weir_stack *s, tcp_conn *c, const seg_ctx *x)
     uint32_t len = x->data_len < c->rcv_cap ? x->data_len : c->rcv_cap;
     if (len == 0 || tcp_ring_reserve(s, &c->rcv, c->rcv.len + len, c->rcv_cap) != 0)
         return;
-    if (tcp_ooo_add(&c->ooo, c->rcv_nxt, c->rcv_nxt + len))
+    if (tcp_ooo_insert(s, &c->ooo, c->rcv_nxt, c->rcv_nxt + len))
         tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, len);
 }
 
@@ -776,7 +776,7 @@ static bool our_fin_acked(const tcp_conn *c)
 static void deliver_held_text(weir_stack *s, tcp_conn *c)
 {
     uint32_t old = c->rcv_nxt;
-    c->rcv_nxt = tcp_ooo_advance(&c->ooo, c->rcv_nxt);
+    c->rcv_nxt = tcp_ooo_merge(s, &c->ooo, c->rcv_nxt);
     if (c->rcv_nxt == old)
         return;
     c->rcv.len += c->rcv_nxt - old;
@@ -945,8 +945,8 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
 /* Out-of-order data overlapping an island we already hold: its first overlap is a duplicate. */
 static bool note_island_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
 {
-    for (unsigned i = 0; i < c->ooo.count; i++) {
-        uint32_t l = seq_max(left, c->ooo.left[i]), r = seq_min(right, c->ooo.right[i]);
+    for (unsigned i = 0; i < tcp_ooo_count(c->ooo); i++) {
+        uint32_t l = seq_max(left, c->ooo->left[i]), r = seq_min(right, c->ooo->right[i]);
         if (seq_lt(l, r))
             return note_duplicate(c, l, r);
     }
@@ -980,7 +980,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return drop(s, x, WEIR_DROP_TCP_OOO_FULL); /* out of memory: the peer will resend */
     if (offset > 0) {
         note_island_duplicate(c, x->seq, x->seq + x->data_len);
-        if (!tcp_ooo_add(&c->ooo, x->seq, x->seq + x->data_len)) {
+        if (!tcp_ooo_insert(s, &c->ooo, x->seq, x->seq + x->data_len)) {
             c->ack_now = true;
             return drop(s, x, WEIR_DROP_TCP_OOO_FULL);
         }
@@ -989,7 +989,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         schedule_ack(s, c, true, x->data_len);
         return STEP_CONTINUE;
     }
-    bool fills_hole = c->ooo.count > 0;
+    bool fills_hole = tcp_ooo_count(c->ooo) > 0;
     if (!c->rcv_shut)
         note_data_arrival(s, c); /* before the window shrinks: Linux sizes quick ACKs by the
                                     window it last offered */
@@ -997,7 +997,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         x->dup_noted = note_island_duplicate(c, x->seq, x->seq + x->data_len);
     tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
     uint32_t old = c->rcv_nxt;
-    c->rcv_nxt = tcp_ooo_advance(&c->ooo, c->rcv_nxt + x->data_len);
+    c->rcv_nxt = tcp_ooo_merge(s, &c->ooo, c->rcv_nxt + x->data_len);
     uint32_t delivered = c->rcv_nxt - old;
     c->rcv.len += delivered;
     c->bytes_received += delivered;

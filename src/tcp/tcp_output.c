@@ -77,7 +77,7 @@ uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c) { return tcp_ts_cloc
 
 size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o)
 {
-    if (!c->sack_on || (c->ooo.count == 0 && !c->dsack_pending))
+    if (!c->sack_on || (tcp_ooo_count(c->ooo) == 0 && !c->dsack_pending))
         return 0;
     /* RFC 2883: a duplicate goes first, as a D-SACK block. RFC 2018 §4: then the block holding the
      * newest segment, then the other recent ones; three fit beside a timestamp, four without. */
@@ -87,9 +87,9 @@ size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o)
     if (c->dsack_pending)
         blocks[n++] = (weir_tcp_sack_block){c->dsack_left, c->dsack_right};
     unsigned idx[WEIR_TCP_MAX_SACK_BLOCKS];
-    unsigned k = tcp_ooo_recent(&c->ooo, idx, max - n);
+    unsigned k = c->ooo ? tcp_ooo_recent(c->ooo, idx, max - n) : 0;
     for (unsigned i = 0; i < k; i++)
-        blocks[n++] = (weir_tcp_sack_block){c->ooo.left[idx[i]], c->ooo.right[idx[i]]};
+        blocks[n++] = (weir_tcp_sack_block){c->ooo->left[idx[i]], c->ooo->right[idx[i]]};
     if (o) {
         o->sack_count = (uint8_t)n;
         memcpy(o->sack, blocks, n * sizeof blocks[0]);

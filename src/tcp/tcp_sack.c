@@ -13,7 +13,6 @@
 #include "tcp/tcp_conn.h"
 
 enum {
-    SB_MIN_CAP = 16,
     SB_MAX_CAP = 1u << 22, /* records: far beyond any send buffer's segments */
     DUP_THRESH = 3,        /* RFC 6675 §2 DupThresh */
     REO_WND_PERSIST = 16,  /* RFC 8985 §6.2 step 4: recoveries before the multiplier resets */
@@ -22,6 +21,12 @@ enum {
 /* ---- the record array --------------------------------------------------------------------- */
 
 bool tcp_sb_active(const tcp_conn *c) { return c->sack_on && !c->sb_disabled; }
+
+bool tcp_sb_has_flight(const tcp_conn *c) { return tcp_sb_active(c) && c->sb && c->sb->count > 0; }
+
+uint32_t tcp_sb_sacked(const tcp_conn *c) { return c->sb ? c->sb->sacked : 0; }
+
+uint32_t tcp_sb_lost(const tcp_conn *c) { return c->sb ? c->sb->lost : 0; }
 
 static tcp_seg_rec *rec_at(const tcp_scoreboard *sb, uint32_t i) { return &sb->rec[sb->head + i]; }
 
@@ -39,11 +44,27 @@ static uint32_t now32(const weir_stack *s) { return (uint32_t)s->now_us; }
 
 void tcp_sb_release(weir_stack *s, tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
-    weir_free(s, sb->rec, (size_t)sb->cap * sizeof *sb->rec);
-    sb->rec = NULL;
-    sb->cap = sb->head = sb->count = 0;
-    sb->sacked = sb->lost = sb->sacked_segs = 0;
+    tcp_scoreboard *sb = c->sb;
+    if (!sb)
+        return;
+    if (sb->rec != sb->inline_rec)
+        weir_free(s, sb->rec, (size_t)sb->cap * sizeof *sb->rec);
+    weir_free(s, sb, sizeof *sb);
+    c->sb = NULL;
+}
+
+/* The scoreboard of a flight that is starting: NULL when memory ran out. */
+static tcp_scoreboard *sb_start(weir_stack *s, tcp_conn *c)
+{
+    if (c->sb)
+        return c->sb;
+    tcp_scoreboard *sb = weir_alloc(s, sizeof *sb);
+    if (!sb)
+        return NULL;
+    sb->rec = sb->inline_rec;
+    sb->cap = TCP_SB_INLINE;
+    c->sb = sb;
+    return sb;
 }
 
 /* Out of memory for the scoreboard: this connection recovers as a NewReno one from now on (its
@@ -66,15 +87,16 @@ static bool reserve_one(weir_stack *s, tcp_scoreboard *sb)
         sb->head = 0;
         return true;
     }
-    uint32_t cap = sb->cap ? 2 * sb->cap : SB_MIN_CAP;
+    uint32_t cap = 2 * sb->cap;
     if (cap > SB_MAX_CAP)
         return false;
-    tcp_seg_rec *rec = weir_alloc(s, (size_t)cap * sizeof *rec);
+    tcp_seg_rec *rec = weir_alloc_uninit(s, (size_t)cap * sizeof *rec);
     if (!rec)
         return false;
     if (sb->count)
         memcpy(rec, sb->rec, (size_t)sb->count * sizeof *rec);
-    weir_free(s, sb->rec, (size_t)sb->cap * sizeof *sb->rec);
+    if (sb->rec != sb->inline_rec)
+        weir_free(s, sb->rec, (size_t)sb->cap * sizeof *sb->rec);
     sb->rec = rec;
     sb->cap = cap;
     return true;
@@ -110,9 +132,8 @@ static uint32_t find_rec(const tcp_scoreboard *sb, uint32_t seq)
 
 uint32_t tcp_sb_pipe(const tcp_conn *c)
 {
-    const tcp_scoreboard *sb = &c->sb;
     uint32_t flight = c->snd_max - c->snd_una;
-    uint32_t out = sb->sacked + sb->lost;
+    uint32_t out = tcp_sb_sacked(c) + tcp_sb_lost(c);
     return flight > out ? flight - out : 0;
 }
 
@@ -142,7 +163,11 @@ static void set_flags(tcp_scoreboard *sb, uint32_t i, uint8_t flags)
 
 static void note_new_segment(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_scoreboard *sb = sb_start(s, c);
+    if (!sb) {
+        give_up_scoreboard(s, c);
+        return;
+    }
     if (sb->count == 0) {
         sb->base = sb->end = seq;
         sb->fack = seq; /* nothing in flight: nothing above SND.UNA delivered yet */
@@ -157,7 +182,7 @@ static void note_new_segment(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t 
 
 static void note_resent(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_scoreboard *sb = c->sb;
     for (uint32_t i = find_rec(sb, seq); i < sb->count && seq_lt(rec_start(sb, i), seq + len);
          i++) {
         tcp_seg_rec *r = rec_at(sb, i);
@@ -166,7 +191,7 @@ static void note_resent(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
         set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_RETRANS));
         r->xmit_us = now32(s);
         if (c->in_recovery)
-            sb->undo_retrans++;
+            c->hist.undo_retrans++;
     }
 }
 
@@ -174,9 +199,9 @@ void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 {
     if (!tcp_sb_active(c) || len == 0)
         return;
-    if (c->in_recovery)
-        c->sb.prr_out += len;
-    if (seq_geq(seq, c->sb.end) || c->sb.count == 0)
+    if (c->in_recovery && c->sb)
+        c->sb->prr_out += len;
+    if (!c->sb || c->sb->count == 0 || seq_geq(seq, c->sb->end))
         note_new_segment(s, c, seq, len);
     else
         note_resent(s, c, seq, len);
@@ -185,8 +210,8 @@ void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
 /* The first LOST record, cut to at most `max_len` bytes (the segment that goes out next). */
 bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq, uint32_t *len)
 {
-    tcp_scoreboard *sb = &c->sb;
-    if (!tcp_sb_active(c) || sb->lost == 0)
+    tcp_scoreboard *sb = c->sb;
+    if (!tcp_sb_active(c) || tcp_sb_lost(c) == 0)
         return false;
     for (uint32_t i = 0; i < sb->count; i++) {
         if (!(rec_at(sb, i)->flags & TCP_SEG_LOST))
@@ -207,8 +232,8 @@ bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *se
  * order, as the congestion window reopens — SACKed data is not resent. */
 void tcp_sb_mark_all_lost(tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
-    for (uint32_t i = 0; i < sb->count; i++) {
+    tcp_scoreboard *sb = c->sb;
+    for (uint32_t i = 0; sb && i < sb->count; i++) {
         uint8_t f = rec_at(sb, i)->flags;
         if (!(f & TCP_SEG_SACKED))
             set_flags(sb, i, (uint8_t)(f | TCP_SEG_LOST));
@@ -218,9 +243,8 @@ void tcp_sb_mark_all_lost(tcp_conn *c)
 /* ---- cumulative ACK ----------------------------------------------------------------------- */
 
 /* SND.UNA moved to `ack`: forget what it covers. */
-static uint32_t drop_acked(tcp_conn *c, uint32_t ack)
+static uint32_t drop_acked(tcp_scoreboard *sb, uint32_t ack)
 {
-    tcp_scoreboard *sb = &c->sb;
     uint32_t removed = 0;
     while (sb->count > 0 && seq_leq(rec_at(sb, 0)->end, ack)) {
         set_flags(sb, 0, 0);
@@ -255,26 +279,28 @@ static bool sent_after(uint32_t t1, uint32_t seq1, uint32_t t2, uint32_t seq2)
 }
 
 /* Step 2 and 3 for one newly delivered record. */
-static void rack_delivered(const weir_stack *s, tcp_scoreboard *sb, const tcp_seg_rec *r,
-                           const weir_tcp_options *opt, uint32_t ts_offset)
+static void rack_delivered(const weir_stack *s, tcp_conn *c, const tcp_seg_rec *r,
+                           const weir_tcp_options *opt)
 {
+    tcp_scoreboard *sb = c->sb;
+    tcp_loss_hist *h = &c->hist;
     uint32_t rtt = now32(s) - r->xmit_us;
     if (seq_gt(r->end, sb->fack))
         sb->fack = r->end;
     else if (!(r->flags & TCP_SEG_RETRANS))
-        sb->reordering_seen = true; /* delivered below one delivered before, never resent */
+        h->reordering_seen = true; /* delivered below one delivered before, never resent */
     if (r->flags & TCP_SEG_RETRANS) {
         /* Which transmission was delivered is ambiguous: an RTT shorter than the path's, or a
          * timestamp echo older than the retransmission, says the original was. */
-        if (sb->min_rtt_us && rtt < sb->min_rtt_us)
+        if (h->min_rtt_us && rtt < h->min_rtt_us)
             return;
         if (opt->has_timestamps &&
-            time_before((opt->ts_ecr - ts_offset) * 1000u, r->xmit_us - 999u))
+            time_before((opt->ts_ecr - c->ts_offset) * 1000u, r->xmit_us - 999u))
             return;
     }
     sb->rack_rtt_us = rtt;
-    if (!sb->min_rtt_us || rtt < sb->min_rtt_us)
-        sb->min_rtt_us = rtt ? rtt : 1;
+    if (!h->min_rtt_us || rtt < h->min_rtt_us)
+        h->min_rtt_us = rtt ? rtt : 1;
     if (!sb->rack_valid || sent_after(r->xmit_us, r->end, sb->rack_xmit_us, sb->rack_end)) {
         sb->rack_xmit_us = r->xmit_us;
         sb->rack_end = r->end;
@@ -285,11 +311,11 @@ static void rack_delivered(const weir_stack *s, tcp_scoreboard *sb, const tcp_se
 /* Step 4: the reordering window. */
 static uint32_t rack_reo_wnd(const tcp_conn *c)
 {
-    const tcp_scoreboard *sb = &c->sb;
-    if (!sb->reordering_seen &&
-        (c->in_recovery || c->recover_after_rto || sb->sacked_segs >= DUP_THRESH))
+    const tcp_loss_hist *h = &c->hist;
+    if (!h->reordering_seen &&
+        (c->in_recovery || c->recover_after_rto || c->sb->sacked_segs >= DUP_THRESH))
         return 0;
-    uint64_t wnd = (uint64_t)sb->reo_wnd_mult * sb->min_rtt_us / 4;
+    uint64_t wnd = (uint64_t)h->reo_wnd_mult * h->min_rtt_us / 4;
     if (c->srtt == 0) /* no RTT measured yet (no sample from the handshake): no cap */
         return wnd < UINT32_MAX ? (uint32_t)wnd : UINT32_MAX;
     return wnd < c->srtt ? (uint32_t)wnd : c->srtt;
@@ -297,15 +323,15 @@ static uint32_t rack_reo_wnd(const tcp_conn *c)
 
 static void rack_note_dsack(tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
-    if (sb->dsack_round_open && seq_geq(c->snd_una, sb->dsack_round))
-        sb->dsack_round_open = false;
-    if (!sb->dsack_round_open) {
-        sb->dsack_round = c->snd_max;
-        sb->dsack_round_open = true;
-        if (sb->reo_wnd_mult < 255)
-            sb->reo_wnd_mult++;
-        sb->reo_wnd_persist = REO_WND_PERSIST;
+    tcp_loss_hist *h = &c->hist;
+    if (h->dsack_round_open && seq_geq(c->snd_una, h->dsack_round))
+        h->dsack_round_open = false;
+    if (!h->dsack_round_open) {
+        h->dsack_round = c->snd_max;
+        h->dsack_round_open = true;
+        if (h->reo_wnd_mult < 255)
+            h->reo_wnd_mult++;
+        h->reo_wnd_persist = REO_WND_PERSIST;
     }
 }
 
@@ -313,8 +339,8 @@ static void rack_note_dsack(tcp_conn *c)
  * reordering window; return how long until the next one would be (0 = none waiting). */
 static uint32_t rack_detect_loss(weir_stack *s, tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
-    if (!sb->rack_valid)
+    tcp_scoreboard *sb = c->sb;
+    if (!sb || !sb->rack_valid)
         return 0;
     uint32_t reo_wnd = rack_reo_wnd(c);
     uint32_t wait = 0;
@@ -359,7 +385,7 @@ static bool is_dsack(const tcp_conn *c, const weir_tcp_options *opt, uint32_t pr
 static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
                             const weir_tcp_options *opt)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_scoreboard *sb = c->sb;
     if (!seq_lt(b.left, b.right) || seq_gt(b.right, c->snd_max) || seq_lt(b.left, c->snd_una) ||
         b.right - b.left > c->snd_max - c->snd_una) {
         weir_count(s, WEIR_CTR_TCP_SACK_BLOCKS_IGNORED);
@@ -377,7 +403,7 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
         if (r->flags & TCP_SEG_SACKED)
             continue;
         newly += rec_len(sb, i);
-        rack_delivered(s, sb, r, opt, c->ts_offset);
+        rack_delivered(s, c, r, opt);
         set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_SACKED));
     }
     /* A block ending inside a record SACKs that record's front part only. */
@@ -385,7 +411,7 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
         !(rec_at(sb, i)->flags & TCP_SEG_SACKED) && split_at(s, sb, i, right)) {
         tcp_seg_rec *r = rec_at(sb, i);
         newly += rec_len(sb, i);
-        rack_delivered(s, sb, r, opt, c->ts_offset);
+        rack_delivered(s, c, r, opt);
         set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_SACKED));
     }
     return newly;
@@ -397,26 +423,26 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
  * (NewReno halves, CUBIC takes 0.7 of the flight). */
 static void enter_recovery(weir_stack *s, tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_scoreboard *sb = c->sb; /* LOST records exist */
     c->in_recovery = true;
     c->recover = c->snd_max;
     c->rtt_measuring = false;
     c->cc_ops->on_loss(&c->cc, c->snd_max - c->snd_una, s->now_us);
     sb->prr_delivered = sb->prr_out = 0;
     sb->recover_fs = c->snd_max - c->snd_una;
-    sb->undo_retrans = 0;
-    sb->undo_possible = true;
+    c->hist.undo_retrans = 0;
+    c->hist.undo_possible = true;
     weir_count(s, WEIR_CTR_TCP_FAST_RECOVERIES);
     c->fast_recoveries++;
 }
 
 static void exit_recovery(weir_stack *s, tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_loss_hist *h = &c->hist;
     c->in_recovery = false;
     c->cc_ops->on_recovery_end(&c->cc, s->now_us);
-    if (sb->reo_wnd_persist > 0 && --sb->reo_wnd_persist == 0)
-        sb->reo_wnd_mult = 1;
+    if (h->reo_wnd_persist > 0 && --h->reo_wnd_persist == 0)
+        h->reo_wnd_mult = 1;
 }
 
 /* RFC 6937 §3, with the slow-start reduction bound (PRR-SSRB): the window follows the ACK clock
@@ -424,7 +450,7 @@ static void exit_recovery(weir_stack *s, tcp_conn *c)
  * above it, and rebuilding toward it, at most one SMSS beyond what was delivered, once below. */
 static void prr_update(tcp_conn *c, uint32_t delivered)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_scoreboard *sb = c->sb; /* recovery ends before the flight does */
     sb->prr_delivered += delivered;
     uint32_t pipe = tcp_sb_pipe(c);
     uint32_t ssthresh = c->cc.ssthresh;
@@ -450,12 +476,12 @@ static void prr_update(tcp_conn *c, uint32_t delivered)
  * twice, the loss was not real: put the window back. */
 static void note_dsack_for_undo(weir_stack *s, tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
-    if (!sb->undo_possible || sb->undo_retrans == 0)
+    tcp_loss_hist *h = &c->hist;
+    if (!h->undo_possible || h->undo_retrans == 0)
         return;
-    if (--sb->undo_retrans == 0) {
+    if (--h->undo_retrans == 0) {
         c->cc_ops->on_undo(&c->cc, s->now_us);
-        sb->undo_possible = false;
+        h->undo_possible = false;
         c->in_recovery = false;
         weir_count(s, WEIR_CTR_TCP_SPURIOUS_UNDO);
     }
@@ -473,9 +499,10 @@ static void arm_reorder_timer(weir_stack *s, tcp_conn *c, uint32_t wait)
  * SACK blocks or not (a middlebox may strip them; the peer may send none). */
 static void count_dup_ack(weir_stack *s, tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_scoreboard *sb = c->sb;
     weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
-    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || sb->lost > 0)
+    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || !sb ||
+        sb->lost > 0)
         return;
     for (uint32_t i = 0; i < sb->count; i++) {
         uint8_t f = rec_at(sb, i)->flags;
@@ -490,22 +517,22 @@ static void count_dup_ack(weir_stack *s, tcp_conn *c)
 void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una,
                      bool cwnd_limited, bool dup_ack)
 {
-    tcp_scoreboard *sb = &c->sb;
+    tcp_scoreboard *sb = c->sb;
     const weir_tcp_options *opt = &seg->opt;
     uint32_t acked = c->snd_una - prior_una;
     uint32_t delivered = acked;
-    if (sb->count > 0) {
+    if (sb && sb->count > 0) {
         uint32_t first = find_rec(sb, prior_una);
         for (uint32_t i = first; i < sb->count && seq_leq(rec_at(sb, i)->end, c->snd_una); i++)
             if (!(rec_at(sb, i)->flags & TCP_SEG_SACKED))
-                rack_delivered(s, sb, rec_at(sb, i), opt, c->ts_offset);
+                rack_delivered(s, c, rec_at(sb, i), opt);
         uint32_t sacked_before = sb->sacked;
-        drop_acked(c, c->snd_una);
+        drop_acked(sb, c->snd_una);
         /* Bytes SACKed earlier and now cumulatively acknowledged were delivered already. */
         uint32_t gone = sacked_before - sb->sacked;
         delivered = acked > gone ? acked - gone : 0;
     }
-    if (seq_geq(c->snd_una, sb->fack))
+    if (sb && seq_geq(c->snd_una, sb->fack))
         sb->fack = c->snd_una;
     bool dsack = is_dsack(c, opt, prior_una);
     if (dsack) {
@@ -513,7 +540,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         rack_note_dsack(c);
         note_dsack_for_undo(s, c);
     }
-    for (unsigned k = dsack ? 1 : 0; k < opt->sack_count && sb->count > 0; k++)
+    for (unsigned k = dsack ? 1 : 0; sb && k < opt->sack_count && sb->count > 0; k++)
         delivered += apply_block(s, c, opt->sack[k], opt);
     if (c->sb_disabled)
         return;
@@ -525,7 +552,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
     if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))
         c->recover_after_rto = false; /* everything sent before the timeout is accounted for */
-    if (!c->in_recovery && !c->recover_after_rto && sb->lost > 0)
+    if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0)
         enter_recovery(s, c);
     if (c->in_recovery) {
         if (seq_lt(c->snd_una, c->recover)) {
@@ -537,7 +564,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
     }
     if (acked > 0)
         c->cc_ops->on_ack(&c->cc, acked, cwnd_limited, c->srtt, s->now_us);
-    if (sb->count == 0)
+    if (sb && sb->count == 0)
         tcp_sb_release(s, c);
 }
 
@@ -549,7 +576,7 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
         return;
     weir_count(s, WEIR_CTR_TCP_REORDER_TIMEOUTS);
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
-    if (!c->in_recovery && !c->recover_after_rto && c->sb.lost > 0) {
+    if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0) {
         enter_recovery(s, c);
         prr_update(c, 0);
     }
@@ -559,9 +586,8 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
 /* The retransmission timer fired on a SACK connection (RFC 6675 §5.1, RFC 5681 (4)). */
 void tcp_sack_on_rto(weir_stack *s, tcp_conn *c)
 {
-    tcp_scoreboard *sb = &c->sb;
     tcp_sb_mark_all_lost(c);
     c->in_recovery = false;
-    sb->undo_possible = false;
+    c->hist.undo_possible = false;
     tcp_timer_stop(s, c, WEIR_TIMER_REORDER);
 }

@@ -3,9 +3,10 @@
  * RFC 6675 keeps SACK state per sequence number and RFC 8985 (RACK) needs the time each segment
  * was last sent; both fit in one record per transmitted segment, as Linux keeps them on its
  * retransmission queue. The records cover [base, end) without gaps, in sequence order, so a
- * segment's start is the previous record's end. They live in an array allocated on demand (the
- * first segment sent on a SACK connection) and released whenever nothing is in flight: an idle
- * connection holds no scoreboard memory.
+ * segment's start is the previous record's end. The scoreboard is allocated on demand (the
+ * first segment of a flight on a SACK connection), holds its first TCP_SB_INLINE records itself,
+ * and is released whenever nothing is in flight: an idle connection holds no scoreboard memory,
+ * only the few numbers of tcp_loss_hist.
  *
  * Each record not yet SACKed is in flight, LOST (waiting to be sent again) or RETRANS (sent
  * again after a loss, or as a tail loss probe); so the bytes in flight (RFC 6675 "pipe") are
@@ -28,25 +29,36 @@ typedef struct tcp_seg_rec {
     uint8_t flags;
 } tcp_seg_rec;
 
+enum { TCP_SB_INLINE = 16 }; /* records held in the scoreboard itself before an array is needed */
+
+/* What exists only while something is in flight on a SACK connection: allocated with the first
+ * segment of a flight, freed once everything is acknowledged. */
 typedef struct tcp_scoreboard {
-    tcp_seg_rec *rec; /* rec[head .. head+count), NULL when empty */
+    tcp_seg_rec *rec; /* rec[head .. head+count): inline_rec, or an array once that is full */
     uint32_t cap, head, count;
     uint32_t base, end;    /* the sequence space the records cover */
     uint32_t sacked, lost; /* bytes SACKed, bytes LOST (not yet sent again) */
     uint32_t sacked_segs;  /* records SACKed (RACK's DupThresh test) */
     uint32_t fack;         /* highest sequence number ACKed or SACKed (RACK.fack) */
-    /* RACK (RFC 8985 §6.2): the most recently sent segment known delivered. */
+    /* RACK (RFC 8985 §6.2): the most recently sent segment known delivered. Segments sent after
+     * everything was acknowledged were all sent later, so a new flight may start without it. */
     uint32_t rack_xmit_us, rack_end, rack_rtt_us;
-    uint32_t min_rtt_us;  /* smallest RTT seen (RACK.min_RTT), 0 = none yet */
-    uint32_t dsack_round; /* SND.MAX when a D-SACK last widened the window */
-    bool rack_valid, reordering_seen, dsack_round_open;
-    uint8_t reo_wnd_mult, reo_wnd_persist;
-    /* PRR (RFC 6937), during fast recovery. */
+    bool rack_valid;
+    /* PRR (RFC 6937), during fast recovery (which ends before the flight can). */
     uint32_t prr_delivered, prr_out, recover_fs;
-    /* Undo (RFC 8985 §9 with RFC 2883 D-SACK): retransmissions of this episode that no D-SACK
-     * has yet shown needless; when it reaches 0 the reduction was spurious. */
-    uint32_t undo_retrans;
-    bool undo_possible;
+    tcp_seg_rec inline_rec[TCP_SB_INLINE];
 } tcp_scoreboard;
+
+/* What loss recovery remembers from one flight to the next, kept in the connection (16 bytes). */
+typedef struct tcp_loss_hist {
+    uint32_t min_rtt_us;  /* smallest RTT seen (RACK.min_RTT), 0 = none yet */
+    uint32_t dsack_round; /* SND.MAX when a D-SACK last widened the reordering window */
+    /* Undo (RFC 8985 §9 with RFC 2883 D-SACK): retransmissions of this episode that no D-SACK
+     * has yet shown needless; when it reaches 0 the reduction was spurious. The D-SACK for the
+     * last one often arrives after the flight ended, hence kept here. */
+    uint32_t undo_retrans;
+    uint8_t reo_wnd_mult, reo_wnd_persist; /* RFC 8985 §6.2 step 4 */
+    bool reordering_seen : 1, dsack_round_open : 1, undo_possible : 1;
+} tcp_loss_hist;
 
 #endif

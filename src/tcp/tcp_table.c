@@ -59,6 +59,7 @@ static void conn_release(weir_stack *s, tcp_conn *c)
         tcp_ports_release(s, &s->tcp->ports, c->tuple.local_ip, c->tuple.local_port, c->port_bound);
     tcp_ring_free(s, &c->snd);
     tcp_ring_free(s, &c->rcv);
+    tcp_ooo_free(s, &c->ooo);
     tcp_sb_release(s, c);
     weir_free(s, c, sizeof *c);
 }
@@ -102,7 +103,7 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->keepintvl_us = s->cfg.tcp.keepalive_interval_us;
     c->keepcnt = s->cfg.tcp.keepalive_count;
     c->cc_ops = tcp_cc_find(s->cfg.tcp.congestion_control);
-    c->sb.reo_wnd_mult = 1;
+    c->hist.reo_wnd_mult = 1;
     c->all_next = t->all;
     if (t->all)
         t->all->all_prev = c;

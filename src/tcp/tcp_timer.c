@@ -225,7 +225,7 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
     c->rtt_measuring = false; /* Karn: the retransmission cannot be timed */
     if (synchronizing(c))
         c->syn_retransmitted = true;
-    if (!synchronizing(c) && tcp_sb_active(c) && c->sb.count > 0) {
+    if (!synchronizing(c) && tcp_sb_has_flight(c)) {
         /* RFC 6675 §5.1: resend what was not SACKed, in order, as the window reopens. */
         tcp_sack_on_rto(s, c);
     } else {

@@ -239,7 +239,7 @@ static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek)
         if (peek)
             return (int)n;
         tcp_ring_consume(&c->rcv, n);
-        if (c->ooo.count == 0)
+        if (tcp_ooo_count(c->ooo) == 0)
             tcp_ring_release_if_empty(s, &c->rcv);
         maybe_window_update(s, c, before);
         return (int)n;
@@ -301,7 +301,7 @@ int weir_tcp_shutdown(weir_stack *s, int sock)
 void tcp_discard_received(weir_stack *s, tcp_conn *c)
 {
     tcp_ring_consume(&c->rcv, c->rcv.len);
-    if (c->ooo.count == 0)
+    if (tcp_ooo_count(c->ooo) == 0)
         tcp_ring_release_if_empty(s, &c->rcv);
 }
 
@@ -375,7 +375,7 @@ int weir_tcp_close(weir_stack *s, int sock)
         tcp_set_state(s, c, WEIR_TCP_CLOSED, "CLOSE in SYN-SENT: nothing to tell the peer");
         break;
     default:
-        if (c->rcv.len > 0 || c->ooo.count > 0) {
+        if (c->rcv.len > 0 || tcp_ooo_count(c->ooo) > 0) {
             /* Unread data would be lost silently: reset instead, so the peer knows
              * (RFC 1122 §4.2.2.13, RFC 2525 §2.17). */
             if (c->state != WEIR_TCP_TIME_WAIT)
@@ -606,7 +606,7 @@ static weir_tcp_ca_state ca_state(const tcp_conn *c)
         return WEIR_TCP_CA_RECOVERY;
     if (c->recover_after_rto && seq_lt(c->snd_una, c->recover))
         return WEIR_TCP_CA_LOSS;
-    if (c->dupacks > 0 || c->sb.sacked > 0)
+    if (c->dupacks > 0 || tcp_sb_sacked(c) > 0)
         return WEIR_TCP_CA_DISORDER;
     return WEIR_TCP_CA_OPEN;
 }
@@ -617,10 +617,10 @@ static void fill_recovery_info(const tcp_conn *c, weir_tcp_info *info)
     info->congestion_control =
         c->cc_ops == &tcp_cc_newreno ? WEIR_TCP_CC_NEWRENO : WEIR_TCP_CC_CUBIC;
     info->in_flight = tcp_in_flight(c);
-    info->sacked = c->sb.sacked;
-    info->lost = c->sb.lost;
-    info->min_rtt_us = c->sb.min_rtt_us;
-    info->reordering_seen = c->sb.reordering_seen;
+    info->sacked = tcp_sb_sacked(c);
+    info->lost = tcp_sb_lost(c);
+    info->min_rtt_us = c->hist.min_rtt_us;
+    info->reordering_seen = c->hist.reordering_seen;
     info->fast_recoveries = c->fast_recoveries;
     info->options = (c->ts_on ? WEIR_TCPI_OPT_TIMESTAMPS : 0u) |
                     (c->sack_on ? WEIR_TCPI_OPT_SACK : 0u) | (c->ws_on ? WEIR_TCPI_OPT_WSCALE : 0u);
