@@ -28,10 +28,34 @@ struct tcp_conn {
     weir_tcp_state state;
     weir_tuple tuple; /* local/remote address and port */
     int handle;       /* the application's socket handle, -1 when it has let go */
-    bool in_table;    /* hashed by tuple (synchronizing or synchronized) */
-    bool active_open; /* came from connect(), not from a listener */
-    bool port_held;   /* counted in the local-port map (tcp_ports.h) */
-    bool port_bound;  /* ... as bound by bind() */
+
+    /* Flags, as bit-fields: a million idle connections are what this struct is sized for
+     * (issue 5: at most 512 bytes each). Grouped by the section they belong to below. */
+    bool in_table : 1;    /* hashed by tuple (synchronizing or synchronized) */
+    bool active_open : 1; /* came from connect(), not from a listener */
+    bool port_held : 1;   /* counted in the local-port map (tcp_ports.h) */
+    bool port_bound : 1;  /* ... as bound by bind() */
+    bool syn_retransmitted : 1; /* our SYN timed out: RFC 6298 (5.7) wants a 3 s RTO for data */
+    bool ws_on : 1, ts_on : 1, sack_on : 1; /* options negotiated on the SYNs */
+    bool dsack_pending : 1;   /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
+    bool rcv_fin_pending : 1; /* a FIN arrived beyond a hole: process it when the hole fills */
+    bool fin_queued : 1;   /* the application closed its sending side: FIN after the data */
+    bool fin_sent : 1;     /* ... and it went out, at fin_seq */
+    bool fin_received : 1; /* the peer's FIN was processed: no more data will come */
+    bool app_closed : 1;   /* weir_tcp_close() was called: the application reads no more */
+    bool rtt_measuring : 1; /* a segment is being timed (rtt_seq, rtt_start) */
+    bool tlp_armed : 1;     /* the retransmission timer is a tail loss probe (RFC 8985 §7) */
+    bool tlp_sent : 1;      /* a probe is out: no other until an ACK moves SND.UNA */
+    bool fin_alone : 1;     /* our FIN went in a segment of its own (the last one, then) */
+    bool in_recovery : 1;
+    bool recover_after_rto : 1; /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
+    bool sb_disabled : 1;       /* no memory for the scoreboard: NewReno recovery instead */
+    bool rcv_shut : 1;    /* the application will not read again: discard what arrives */
+    bool ack_now : 1;     /* send an ACK at the end of this event */
+    bool ack_plain : 1;   /* ... a bare one (an answer to an unacceptable segment) */
+    bool interactive : 1; /* we answer within the delayed-ACK time: let ACKs ride on data */
+    bool data_seen : 1;   /* some in-order data has arrived */
+    bool nodelay : 1, keepalive : 1; /* options the application set */
 
     tcp_conn *hash_next;           /* demultiplexing chain */
     tcp_conn *all_prev, *all_next; /* every record, for timers */
@@ -45,20 +69,24 @@ struct tcp_conn {
 
     /* Send sequence space (RFC 9293 §3.3.1, figure 3). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_up;
-    uint32_t snd_max;       /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
-    uint32_t max_snd_wnd;   /* largest window the peer offered (RFC 5961 §5) */
-    uint16_t snd_mss;       /* payload per segment we send: min(peer MSS, our MTU) */
-    bool syn_retransmitted; /* our SYN timed out: RFC 6298 (5.7) wants a 3 s RTO for data */
+    uint32_t snd_max;     /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
+    uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 §5) */
+    uint16_t snd_mss;     /* payload per segment we send: min(peer MSS, our MTU) */
+    uint16_t rcv_mss;     /* MSS we advertised */
 
     /* Receive sequence space. */
     uint32_t irs, rcv_nxt, rcv_up;
     uint32_t rcv_adv; /* right edge of the window last advertised */
-    uint16_t rcv_mss; /* MSS we advertised */
 
     /* Options negotiated on the SYNs (RFC 7323, RFC 2018). */
-    bool ws_on, ts_on, sack_on;
     uint8_t snd_wscale;     /* shift of the peer's window field */
     uint8_t rcv_wscale;     /* shift of ours (offered on our SYN) */
+    uint8_t keepcnt;        /* keepalive probes before the connection is dropped */
+    uint8_t backoff;        /* consecutive RTO expirations for the same data */
+    uint8_t probes;         /* unanswered persist or keepalive probes */
+    uint8_t persist_shift;  /* persist interval backoff: RTO << shift, reset when it opens */
+    uint8_t dupacks;
+    uint8_t quick_acks;     /* in-order segments still to be ACKed at once (quick-ACK mode) */
     uint32_t ts_recent;     /* the peer's TSval to echo (RFC 7323 §4.3) */
     uint32_t ts_recent_s;   /* when it was taken, in seconds (PAWS's 24-day rule) */
     uint32_t ts_offset;     /* random base of our TSval, per connection */
@@ -71,18 +99,13 @@ struct tcp_conn {
     uint32_t snd_cap;     /* send buffer size */
     tcp_ring rcv;         /* readable bytes, then the window with out-of-order data */
     uint32_t rcv_cap;
-    tcp_ooo *ooo; /* out-of-order ranges, NULL when none (tcp_buf.h) */
-    bool dsack_pending; /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
+    uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+    tcp_ooo *ooo;         /* out-of-order ranges, NULL when none (tcp_buf.h) */
     uint32_t dsack_left, dsack_right;
-    bool rcv_fin_pending; /* a FIN arrived beyond a hole: process it when the hole fills */
     uint32_t rcv_fin_seq;
 
     /* Closing. */
-    bool fin_queued; /* the application closed its sending side: FIN after the data */
-    bool fin_sent;
-    uint32_t fin_seq;  /* our FIN's sequence number, once sent */
-    bool fin_received; /* the peer's FIN was processed: no more data will come */
-    bool app_closed;   /* weir_tcp_close() was called: the application reads no more */
+    uint32_t fin_seq; /* our FIN's sequence number, once sent */
 
     /* Timers: absolute deadlines, UINT64_MAX when off; the stack's timer wheel holds the
      * earliest of them (tcp_timer.c). */
@@ -91,52 +114,33 @@ struct tcp_conn {
 
     /* RTT and RTO (RFC 6298), in microseconds. */
     uint32_t srtt, rttvar, rto;
-    bool rtt_measuring;
-    uint32_t rtt_seq; /* the segment being timed ends before this sequence number */
-    uint64_t rtt_start;
+    uint32_t rtt_seq;   /* the segment being timed ends before this sequence number */
+    uint32_t rtt_start; /* when it was sent: the clock's low 32 bits (RTTs are far below 71 min) */
+    uint32_t head_rexmit_us; /* NewReno recovery: when SND.UNA's segment was last sent again
+                                (low 32 bits, compared with an SRTT) */
     uint64_t last_data_send_us; /* when data last went out (RFC 5681 §4.1 idle), 0 = never */
-    uint8_t backoff;       /* consecutive RTO expirations for the same data */
-    uint8_t probes;        /* unanswered persist or keepalive probes */
-    bool tlp_armed;        /* the retransmission timer is a tail loss probe (RFC 8985 §7) */
-    bool tlp_sent;         /* a probe is out: no other until an ACK moves SND.UNA */
-    bool fin_alone;        /* our FIN went in a segment of its own (the last one, then) */
-    uint8_t persist_shift; /* persist interval backoff: RTO << shift, reset when it opens */
 
     /* Congestion control: the module (tcp_cc.h) and its state, cwnd and ssthresh included. */
     const tcp_cc_ops *cc_ops;
     tcp_cc_state cc;
-    uint8_t dupacks;
-    bool in_recovery;
-    uint32_t recover;       /* snd_max when fast retransmit started, or at the last RTO */
-    bool recover_after_rto; /* `recover` was set by an RTO (RFC 6582 §3.2 step 4) */
-    uint64_t head_rexmit_us; /* NewReno recovery: when SND.UNA's segment was last sent again */
-    bool sb_disabled;       /* no memory for the scoreboard: NewReno recovery instead */
-    tcp_scoreboard *sb;     /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
-                               NULL when nothing is in flight */
-    tcp_loss_hist hist;     /* ... and what recovery remembers between flights */
+    uint32_t recover;   /* snd_max when fast retransmit started, or at the last RTO */
+    tcp_loss_hist hist; /* what recovery remembers between flights */
+    tcp_scoreboard *sb; /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
+                           NULL when nothing is in flight */
 
     /* ACK policy. */
-    bool rcv_shut;            /* the application will not read again: discard what arrives */
-    bool ack_now;             /* send an ACK at the end of this event */
-    bool ack_plain;           /* ... a bare one (an answer to an unacceptable segment) */
-    uint32_t rcv_unacked;     /* in-order bytes received since our last ACK */
-    uint8_t quick_acks;       /* in-order segments still to be ACKed at once (quick-ACK mode) */
-    bool interactive;         /* we answer within the delayed-ACK time: let ACKs ride on data */
-    bool data_seen;           /* some in-order data has arrived */
     uint64_t last_data_rx_us; /* when in-order data last arrived */
 
     /* Options the application set. */
-    bool nodelay, keepalive;
     uint16_t user_mss; /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
+    int16_t error;      /* connection error for the application (WEIR_E*), 0 if none */
+    int16_t soft_error; /* the last ICMP soft error: reported instead of ETIMEDOUT */
     uint64_t keepidle_us, keepintvl_us;
-    uint8_t keepcnt;
-
-    int error;              /* connection error for the application (WEIR_E*), 0 if none */
-    int soft_error;         /* the last ICMP soft error: reported instead of ETIMEDOUT */
     uint64_t last_rcv_time; /* for keepalive idleness */
 
     /* Statistics for weir_tcp_get_info. */
-    uint64_t retransmits, bytes_acked, bytes_received, segs_in, segs_out, fast_recoveries;
+    uint64_t bytes_acked, bytes_received, segs_in, segs_out;
+    uint32_t retransmits, fast_recoveries;
 };
 
 /* ---- tcp_table.c ---- */

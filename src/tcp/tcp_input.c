@@ -267,7 +267,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         /* SND.UNA = SEG.ACK; our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT>
          * <ACK=RCV.NXT><CTL=ACK> — the third segment of the handshake. */
         if (c->rtt_measuring && seq_geq(seg->ack, c->rtt_seq))
-            tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start), 1);
+            tcp_rtt_sample(s, c, (uint32_t)s->now_us - c->rtt_start, 1);
         c->rtt_measuring = false;
         c->snd_una = seg->ack;
         c->backoff = 0;
@@ -547,7 +547,7 @@ static void ack_send_buffer(weir_stack *s, tcp_conn *c, uint32_t ack)
 static void recovery_retransmit_head(weir_stack *s, tcp_conn *c)
 {
     tcp_retransmit_head(s, c);
-    c->head_rexmit_us = s->now_us;
+    c->head_rexmit_us = (uint32_t)s->now_us;
 }
 
 /* A duplicate ACK in NewReno recovery arriving more than an RTT (plus a quarter, RACK's
@@ -562,7 +562,8 @@ static void recovery_retransmit_head(weir_stack *s, tcp_conn *c)
  * SACK). */
 static bool head_retransmission_lost(const tcp_conn *c, uint64_t now_us)
 {
-    return c->srtt != 0 && now_us - c->head_rexmit_us > (uint64_t)c->srtt + c->srtt / 4;
+    return c->srtt != 0 &&
+           (uint32_t)now_us - c->head_rexmit_us > (uint64_t)c->srtt + c->srtt / 4;
 }
 
 /* NewReno (RFC 6582 §3.2, step 3) for an ACK that moves SND.UNA during fast recovery. A full
@@ -638,7 +639,7 @@ static void sample_rtt(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uin
         samples = (flight + per - 1) / per;
     }
     if (c->rtt_measuring && seq_geq(seg->ack, c->rtt_seq)) {
-        tcp_rtt_sample(s, c, (uint32_t)(s->now_us - c->rtt_start), samples);
+        tcp_rtt_sample(s, c, (uint32_t)s->now_us - c->rtt_start, samples);
         c->rtt_measuring = false;
     } else if (ts_ok) {
         tcp_rtt_sample(s, c, ts_us, samples);

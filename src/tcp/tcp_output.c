@@ -279,7 +279,7 @@ static void sent_sequence_space(weir_stack *s, tcp_conn *c, uint32_t seq, uint32
         /* Time one segment at a time; Karn's rule: never a retransmitted one (RFC 6298 §3). */
         c->rtt_measuring = true;
         c->rtt_seq = end;
-        c->rtt_start = s->now_us;
+        c->rtt_start = (uint32_t)s->now_us;
     }
     if (new_data) {
         c->snd_max = end;
