@@ -116,6 +116,7 @@ void *weir_sock_obj(weir_stack *s, int handle, weir_sock_kind kind); /* NULL: ba
 int weir_sock_alloc(weir_stack *s, struct tcp_conn *conn);  /* a TCP handle or WEIR_ENOBUFS */
 struct tcp_conn *weir_sock_conn(weir_stack *s, int handle); /* NULL for a bad/stale handle */
 void weir_sock_release(weir_stack *s, int handle);
+uint32_t weir_sock_slot_index(const weir_stack *s, int handle); /* the slot of a valid handle */
 /* Queue an event for a handle (coalesced per socket). No-op for handle < 0. */
 void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err);
 

@@ -423,6 +423,8 @@ int weir_sock_alloc(weir_stack *s, tcp_conn *conn)
     return weir_sock_alloc_kind(s, WEIR_SOCK_TCP, conn);
 }
 
+uint32_t weir_sock_slot_index(const weir_stack *s, int handle) { return (uint32_t)handle & slot_mask(s); }
+
 static weir_sock_slot *slot_of(weir_stack *s, int handle)
 {
     if (!s || handle < 0)

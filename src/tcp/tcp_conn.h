@@ -24,6 +24,13 @@
 
 typedef struct tcp_conn tcp_conn;
 
+/* What only a listener needs, allocated by listen(). */
+typedef struct tcp_listen_q {
+    tcp_conn *accept_head, *accept_tail; /* established children, oldest first */
+    uint16_t backlog;  /* most children at once */
+    uint16_t children; /* children not yet accepted */
+} tcp_listen_q;
+
 struct tcp_conn {
     weir_tcp_state state;
     weir_tuple tuple; /* local/remote address and port */
@@ -56,16 +63,16 @@ struct tcp_conn {
     bool interactive : 1; /* we answer within the delayed-ACK time: let ACKs ride on data */
     bool data_seen : 1;   /* some in-order data has arrived */
     bool nodelay : 1, keepalive : 1; /* options the application set */
+    bool listening : 1; /* on the listener chain (hashed in LISTEN), with `lq` */
 
-    tcp_conn *hash_next;           /* demultiplexing chain */
-    tcp_conn *all_prev, *all_next; /* every record, for timers */
+    /* Demultiplexing chain: a bucket of the four-tuple hash, or the listener chain. Every record
+     * is on one of them or held by a handle, which is how the table iterates over them all. */
+    tcp_conn *hash_next;
 
     /* Listener side: children in SYN-RECEIVED or waiting in the accept queue. */
-    tcp_conn *listener;                  /* a child's listener, NULL once accepted */
-    tcp_conn *accept_head, *accept_tail; /* listener: established children, oldest first */
-    tcp_conn *accept_next;
-    uint16_t backlog;  /* listener: most children at once */
-    uint16_t children; /* listener: children not yet accepted */
+    tcp_conn *listener;    /* a child's listener, NULL once accepted */
+    tcp_conn *accept_next; /* a child in its listener's accept queue */
+    struct tcp_listen_q *lq; /* a listener's queue, NULL for every other record */
 
     /* Send sequence space (RFC 9293 §3.3.1, figure 3). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_up;
@@ -172,7 +179,12 @@ int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t 
 int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_given,
                            uint32_t *isn);
 uint32_t tcp_isn(weir_stack *s, const weir_tuple *t);
-tcp_conn *tcp_table_first(const weir_stack *s); /* iteration over every record */
+/* Iteration over every record: the listener chain, the hash buckets, then the records held
+ * only by a handle. The record given to tcp_table_next must still exist. */
+tcp_conn *tcp_table_first(const weir_stack *s);
+tcp_conn *tcp_table_next(const weir_stack *s, const tcp_conn *c);
+/* listen(): give c its queue. 0 or WEIR_ENOMEM. */
+int tcp_table_listen(weir_stack *s, tcp_conn *c, uint16_t backlog);
 weir_wheel *tcp_table_wheel(weir_stack *s);     /* the timers of every record */
 
 /* ---- tcp_state.c ---- */

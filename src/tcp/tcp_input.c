@@ -177,7 +177,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     }
     /* The backlog bounds half-open plus unaccepted connections: a SYN flood costs a bounded
      * amount. Dropped silently, like Linux, so the peer retries rather than fails. */
-    tcp_conn *c = l->children < l->backlog ? tcp_conn_new(s) : NULL;
+    tcp_conn *c = l->lq->children < l->lq->backlog ? tcp_conn_new(s) : NULL;
     if (!c) {
         weir_drop(s, WEIR_DROP_TCP_LISTEN_OVERFLOW, x->frame, x->frame_len);
         return;
@@ -188,7 +188,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
                             .local_port = x->seg->dst_port,
                             .remote_port = x->seg->src_port};
     c->listener = l;
-    l->children++;
+    l->lq->children++;
     c->nodelay = l->nodelay;
     c->keepalive = l->keepalive;
     c->snd_cap = l->snd_cap;

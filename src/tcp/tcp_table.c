@@ -14,7 +14,6 @@
 struct tcp_table {
     tcp_conn **buckets;
     uint32_t nbuckets;   /* power of two */
-    tcp_conn *all;       /* every record, newest first */
     tcp_conn *listeners; /* chained through hash_next */
     uint32_t count;
     weir_wheel timers; /* one node per record: its earliest deadline */
@@ -61,17 +60,38 @@ static void conn_release(weir_stack *s, tcp_conn *c)
     tcp_ring_free(s, &c->rcv);
     tcp_ooo_free(s, &c->ooo);
     tcp_sb_release(s, c);
+    weir_free(s, c->lq, sizeof *c->lq);
     weir_free(s, c, sizeof *c);
+}
+
+/* The record behind handle slot `slot` if it is on no chain. */
+static tcp_conn *unhashed_at(const weir_stack *s, uint32_t slot)
+{
+    const weir_sock_slot *e = &s->socks[slot];
+    tcp_conn *c = e->used && e->kind == WEIR_SOCK_TCP ? e->obj : NULL;
+    return c && !c->in_table ? c : NULL;
+}
+
+static void release_chain(weir_stack *s, tcp_conn *c)
+{
+    while (c) {
+        tcp_conn *next = c->hash_next;
+        conn_release(s, c);
+        c = next;
+    }
 }
 
 void tcp_table_destroy(weir_stack *s)
 {
-    tcp_conn *c = s->tcp->all;
-    while (c) {
-        tcp_conn *next = c->all_next;
-        conn_release(s, c);
-        c = next;
+    /* Records held only by a handle first: every other one is on a chain. */
+    for (uint32_t i = 0; i < s->cfg.max_sockets; i++) {
+        tcp_conn *c = unhashed_at(s, i);
+        if (c)
+            conn_release(s, c);
     }
+    release_chain(s, s->tcp->listeners);
+    for (uint32_t b = 0; b < s->tcp->nbuckets; b++)
+        release_chain(s, s->tcp->buckets[b]);
     while (s->tcp->tw_oldest)
         tcp_tw_free(s, s->tcp->tw_oldest);
     weir_free(s, s->tcp->tw_buckets, sizeof(tcp_tw *) * s->tcp->nbuckets);
@@ -81,7 +101,53 @@ void tcp_table_destroy(weir_stack *s)
     s->tcp = NULL;
 }
 
-tcp_conn *tcp_table_first(const weir_stack *s) { return s->tcp->all; }
+static tcp_conn *first_in_buckets(const struct tcp_table *t, uint32_t b)
+{
+    for (; b < t->nbuckets; b++)
+        if (t->buckets[b])
+            return t->buckets[b];
+    return NULL;
+}
+
+static tcp_conn *first_unhashed(const weir_stack *s, uint32_t slot)
+{
+    for (; slot < s->cfg.max_sockets; slot++) {
+        tcp_conn *c = unhashed_at(s, slot);
+        if (c)
+            return c;
+    }
+    return NULL;
+}
+
+static uint32_t bucket_of(const weir_stack *s, const weir_tuple *tu);
+
+tcp_conn *tcp_table_first(const weir_stack *s)
+{
+    const struct tcp_table *t = s->tcp;
+    if (t->listeners)
+        return t->listeners;
+    tcp_conn *c = first_in_buckets(t, 0);
+    return c ? c : first_unhashed(s, 0);
+}
+
+tcp_conn *tcp_table_next(const weir_stack *s, const tcp_conn *c)
+{
+    const struct tcp_table *t = s->tcp;
+    if (!c->in_table)
+        return first_unhashed(s, weir_sock_slot_index(s, c->handle) + 1);
+    if (c->hash_next)
+        return c->hash_next;
+    tcp_conn *n = first_in_buckets(t, c->listening ? 0 : bucket_of(s, &c->tuple) + 1);
+    return n ? n : first_unhashed(s, 0);
+}
+
+int tcp_table_listen(weir_stack *s, tcp_conn *c, uint16_t backlog)
+{
+    if (!c->lq && !(c->lq = weir_alloc(s, sizeof *c->lq)))
+        return WEIR_ENOMEM;
+    c->lq->backlog = backlog;
+    return 0;
+}
 
 tcp_conn *tcp_conn_new(weir_stack *s)
 {
@@ -104,10 +170,6 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->keepcnt = s->cfg.tcp.keepalive_count;
     c->cc_ops = tcp_cc_find(s->cfg.tcp.congestion_control);
     c->hist.reo_wnd_mult = 1;
-    c->all_next = t->all;
-    if (t->all)
-        t->all->all_prev = c;
-    t->all = c;
     t->count++;
     if (t->count > s->stats.tcp_conns_high_water)
         s->stats.tcp_conns_high_water = t->count;
@@ -155,6 +217,7 @@ void tcp_table_hash(weir_stack *s, tcp_conn *c)
     if (c->state == WEIR_TCP_LISTEN) {
         c->hash_next = s->tcp->listeners;
         s->tcp->listeners = c;
+        c->listening = true;
     } else {
         uint32_t b = bucket_of(s, &c->tuple);
         c->hash_next = s->tcp->buckets[b];
@@ -179,9 +242,11 @@ void tcp_table_unhash(weir_stack *s, tcp_conn *c)
     if (!c->in_table)
         return;
     /* A listener is on the listener chain whatever state it has reached since. */
-    unlink_from(&s->tcp->listeners, c);
-    unlink_from(&s->tcp->buckets[bucket_of(s, &c->tuple)], c);
-    c->in_table = false;
+    if (c->listening)
+        unlink_from(&s->tcp->listeners, c);
+    else
+        unlink_from(&s->tcp->buckets[bucket_of(s, &c->tuple)], c);
+    c->in_table = c->listening = false;
 }
 
 static tcp_conn *conn_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_tuple *t)
@@ -495,20 +560,41 @@ bool tcp_table_compact_time_wait(weir_stack *s, tcp_conn *c)
     return true;
 }
 
-static void accept_queue_remove(tcp_conn *l, tcp_conn *c)
+static void accept_queue_remove(tcp_listen_q *lq, tcp_conn *c)
 {
     tcp_conn *prev = NULL;
-    for (tcp_conn *q = l->accept_head; q; prev = q, q = q->accept_next) {
+    for (tcp_conn *q = lq->accept_head; q; prev = q, q = q->accept_next) {
         if (q != c)
             continue;
         if (prev)
             prev->accept_next = q->accept_next;
         else
-            l->accept_head = q->accept_next;
-        if (l->accept_tail == q)
-            l->accept_tail = prev;
+            lq->accept_head = q->accept_next;
+        if (lq->accept_tail == q)
+            lq->accept_tail = prev;
         q->accept_next = NULL;
         return;
+    }
+}
+
+/* A listener going away takes its unaccepted children with it. They are all hashed (a child
+ * is hashed from SYN-RECEIVED on and has no handle until accepted), so only the buckets are
+ * walked, and only by a listener that has children: freeing any other record stays O(1). */
+static void free_children(weir_stack *s, tcp_conn *l)
+{
+    struct tcp_table *t = s->tcp;
+    for (uint32_t b = 0; b < t->nbuckets && l->lq->children > 0; b++) {
+        tcp_conn *q = t->buckets[b];
+        while (q) {
+            tcp_conn *next = q->hash_next;
+            if (q->listener == l) {
+                q->listener = NULL;
+                l->lq->children--;
+                tcp_conn_free(s, q);
+                next = t->buckets[b]; /* the chain changed under us: restart it */
+            }
+            q = next;
+        }
     }
 }
 
@@ -516,29 +602,13 @@ void tcp_conn_free(weir_stack *s, tcp_conn *c)
 {
     struct tcp_table *t = s->tcp;
     if (c->listener) {
-        accept_queue_remove(c->listener, c);
-        c->listener->children--;
+        accept_queue_remove(c->listener->lq, c);
+        c->listener->lq->children--;
         c->listener = NULL;
     }
-    /* A listener going away takes its unaccepted children with it. Only a listener with
-     * children walks the records: freeing any other record stays O(1). */
-    for (tcp_conn *q = t->all; q && c->children > 0;) {
-        tcp_conn *next = q->all_next;
-        if (q->listener == c) {
-            q->listener = NULL;
-            c->children--;
-            tcp_conn_free(s, q);
-            next = t->all; /* the list changed under us: restart */
-        }
-        q = next;
-    }
+    if (c->lq && c->lq->children > 0)
+        free_children(s, c);
     tcp_table_unhash(s, c);
-    if (c->all_prev)
-        c->all_prev->all_next = c->all_next;
-    else
-        t->all = c->all_next;
-    if (c->all_next)
-        c->all_next->all_prev = c->all_prev;
     t->count--;
     s->stats.tcp_conns = t->count;
     weir_count(s, WEIR_CTR_TCP_CONNS_FREED);

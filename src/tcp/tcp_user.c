@@ -59,7 +59,9 @@ int weir_tcp_listen(weir_stack *s, int sock, int backlog)
         backlog = 1;
     if (backlog > WEIR_TCP_MAX_BACKLOG)
         backlog = WEIR_TCP_MAX_BACKLOG;
-    c->backlog = (uint16_t)backlog;
+    rc = tcp_table_listen(s, c, (uint16_t)backlog);
+    if (rc)
+        return rc;
     tcp_set_state(s, c, WEIR_TCP_LISTEN, "passive OPEN");
     return 0;
 }
@@ -72,18 +74,19 @@ int weir_tcp_accept(weir_stack *s, int listener, weir_endpoint *peer)
         return rc;
     if (l->state != WEIR_TCP_LISTEN)
         return WEIR_EINVAL;
-    tcp_conn *c = l->accept_head;
+    tcp_listen_q *q = l->lq;
+    tcp_conn *c = q->accept_head;
     if (!c)
         return WEIR_EAGAIN;
     int h = weir_sock_alloc(s, c);
     if (h < 0)
         return h; /* stays queued: the application can free a handle and try again */
-    l->accept_head = c->accept_next;
-    if (!l->accept_head)
-        l->accept_tail = NULL;
+    q->accept_head = c->accept_next;
+    if (!q->accept_head)
+        q->accept_tail = NULL;
     c->accept_next = NULL;
     c->listener = NULL;
-    l->children--;
+    q->children--;
     c->handle = h;
     if (peer)
         *peer = (weir_endpoint){.ip = c->tuple.remote_ip, .port = c->tuple.remote_port};
@@ -93,7 +96,7 @@ int weir_tcp_accept(weir_stack *s, int listener, weir_endpoint *peer)
     if (c->fin_received)
         weir_sock_notify(s, h, WEIR_EV_PEER_CLOSED, 0);
     weir_sock_notify(s, h, WEIR_EV_WRITABLE, 0);
-    if (l->accept_head)
+    if (q->accept_head)
         weir_sock_notify(s, listener, WEIR_EV_ACCEPTABLE, 0);
     return h;
 }
@@ -326,11 +329,12 @@ void tcp_on_established(weir_stack *s, tcp_conn *c)
     tcp_arm_keepalive(s, c);
     if (c->listener) {
         tcp_conn *l = c->listener;
-        if (l->accept_tail)
-            l->accept_tail->accept_next = c;
+        tcp_listen_q *q = l->lq;
+        if (q->accept_tail)
+            q->accept_tail->accept_next = c;
         else
-            l->accept_head = c;
-        l->accept_tail = c;
+            q->accept_head = c;
+        q->accept_tail = c;
         weir_sock_notify(s, l->handle, WEIR_EV_ACCEPTABLE, 0);
     } else {
         weir_sock_notify(s, c->handle, WEIR_EV_CONNECTED, 0);
@@ -345,7 +349,7 @@ void tcp_on_established(weir_stack *s, tcp_conn *c)
 /* Reset every child of a listener that goes away (they were never accepted). */
 static void reset_children(weir_stack *s, tcp_conn *l)
 {
-    for (tcp_conn *q = tcp_table_first(s); q; q = q->all_next)
+    for (tcp_conn *q = tcp_table_first(s); q; q = tcp_table_next(s, q))
         if (q->listener == l && q->state >= WEIR_TCP_SYN_RECEIVED)
             tcp_send_rst_for(s, q);
 }
@@ -568,7 +572,7 @@ int weir_tcp_list(weir_stack *s, weir_tcp_conn_summary *out, int max)
     if (!s || max < 0 || (!out && max > 0))
         return WEIR_EINVAL;
     int n = 0;
-    for (tcp_conn *c = tcp_table_first(s); c; c = c->all_next, n++)
+    for (tcp_conn *c = tcp_table_first(s); c; c = tcp_table_next(s, c), n++)
         if (n < max)
             out[n] = summary_of(&c->tuple, c->state, c->handle);
     for (tcp_tw *tw = tcp_tw_oldest(s); tw; tw = tw->newer, n++) /* compact TIME-WAIT */

@@ -316,6 +316,50 @@ static void send_space_says_what_send_would_take(void **state)
     h_finish(h);
 }
 
+/* weir_tcp_list walks every record once, wherever it lives: sockets on no chain (fresh, bound),
+ * the listener chain, the hash buckets (an accepted connection, a half-open child), and the
+ * record goes from the list when it is freed. */
+static void list_sees_every_record_once(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h); /* the listener and an accepted connection */
+    h->pport++;
+    h_send(h, H_SYN, 0, 0, H_WIN, NULL, 0); /* a half-open child, no handle */
+    h_flush(h);
+    int fresh = weir_tcp_socket(h->s);
+    int bound = weir_tcp_socket(h->s);
+    assert_int_equal(weir_tcp_bind(h->s, bound, (weir_endpoint){H_LOCAL_IP, 4242}), 0);
+    weir_tcp_conn_summary sum[8];
+    int n = weir_tcp_list(h->s, sum, 8);
+    assert_int_equal(n, 5);
+    assert_int_equal((int)h_stats(h).tcp_conns, 5);
+    int listeners = 0, established = 0, half_open = 0, closed = 0;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < i; j++) /* each record once */
+            assert_false(sum[i].sock >= 0 && sum[i].sock == sum[j].sock);
+        listeners += sum[i].state == WEIR_TCP_LISTEN && sum[i].sock == h->lsock;
+        established += sum[i].state == WEIR_TCP_ESTABLISHED && sum[i].sock == h->sock;
+        half_open += sum[i].state == WEIR_TCP_SYN_RECEIVED && sum[i].sock == -1;
+        closed += sum[i].state == WEIR_TCP_CLOSED && (sum[i].sock == fresh || sum[i].sock == bound);
+    }
+    assert_int_equal(listeners, 1);
+    assert_int_equal(established, 1);
+    assert_int_equal(half_open, 1);
+    assert_int_equal(closed, 2);
+    assert_int_equal(weir_tcp_list(h->s, sum, 2), 5); /* the count, whatever fits */
+    assert_int_equal(weir_tcp_close(h->s, fresh), 0);
+    assert_int_equal(weir_tcp_list(h->s, NULL, 0), 4);
+    /* Closing the listener takes its half-open child with it. */
+    assert_int_equal(weir_tcp_close(h->s, h->lsock), 0);
+    h->lsock = -1;
+    h_flush(h);
+    assert_int_equal(weir_tcp_list(h->s, sum, 8), 2);
+    assert_int_equal(weir_tcp_close(h->s, bound), 0);
+    h_flush(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +379,7 @@ int main(void)
         H_TEST(accept_with_handle_table_full_keeps_connection_queued),
         H_TEST(listen_backlog_full_drops_syn_silently),
         H_TEST(listen_twice_is_harmless),
+        H_TEST(list_sees_every_record_once),
         H_TEST(send_space_says_what_send_would_take),
     };
     return cmocka_run_group_tests_name("tcp_api", tests, NULL, NULL);
