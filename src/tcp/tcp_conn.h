@@ -99,6 +99,7 @@ struct tcp_conn {
     uint32_t ts_offset;     /* random base of our TSval, per connection */
     uint32_t ts_first;      /* our TSval when the record began: no echo of ours is older */
     uint32_t last_ack_sent; /* RCV.NXT in our latest ACK (for ts_recent) */
+    uint32_t recover;       /* snd_max when fast retransmit started, or at the last RTO */
 
     /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
     tcp_ring snd;
@@ -130,24 +131,24 @@ struct tcp_conn {
     /* Congestion control: the module (tcp_cc.h) and its state, cwnd and ssthresh included. */
     const tcp_cc_ops *cc_ops;
     tcp_cc_state cc;
-    uint32_t recover;   /* snd_max when fast retransmit started, or at the last RTO */
-    tcp_loss_hist hist; /* what recovery remembers between flights */
     tcp_scoreboard *sb; /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
                            NULL when nothing is in flight */
+    tcp_loss_hist hist; /* what recovery remembers between flights */
 
-    /* ACK policy. */
-    uint64_t last_data_rx_us; /* when in-order data last arrived */
-
-    /* Options the application set. */
-    uint16_t user_mss; /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
+    /* Options the application set, and errors for it. */
+    /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set; 0 = the stack's configuration
+     * (tcp_keepidle_us / tcp_keepintvl_us read them). */
+    uint32_t keepidle_s, keepintvl_s;
+    uint16_t user_mss;  /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
     int16_t error;      /* connection error for the application (WEIR_E*), 0 if none */
     int16_t soft_error; /* the last ICMP soft error: reported instead of ETIMEDOUT */
-    uint64_t keepidle_us, keepintvl_us;
-    uint64_t last_rcv_time; /* for keepalive idleness */
 
-    /* Statistics for weir_tcp_get_info. */
-    uint64_t bytes_acked, bytes_received, segs_in, segs_out;
-    uint32_t retransmits, fast_recoveries;
+    uint64_t last_data_rx_us; /* when in-order data last arrived (ACK policy) */
+    uint64_t last_rcv_time;   /* for keepalive idleness */
+
+    /* Statistics for weir_tcp_get_info (segment counts are 32-bit, as Linux's tcpi_segs_*). */
+    uint64_t bytes_acked, bytes_received;
+    uint32_t segs_in, segs_out, retransmits, fast_recoveries;
 };
 
 /* ---- tcp_table.c ---- */
@@ -297,6 +298,8 @@ bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c);
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c);
 void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why);
 void tcp_arm_keepalive(weir_stack *s, tcp_conn *c);
+uint64_t tcp_keepidle_us(const weir_stack *s, const tcp_conn *c);
+uint64_t tcp_keepintvl_us(const weir_stack *s, const tcp_conn *c);
 void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c);
 
 /* ---- tcp_user.c ---- */

@@ -194,8 +194,8 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->snd_cap = l->snd_cap;
     c->rcv_cap = l->rcv_cap;
     c->user_mss = l->user_mss;
-    c->keepidle_us = l->keepidle_us;
-    c->keepintvl_us = l->keepintvl_us;
+    c->keepidle_s = l->keepidle_s;
+    c->keepintvl_s = l->keepintvl_s;
     c->keepcnt = l->keepcnt;
     c->cc_ops = l->cc_ops;
     /* Set RCV.NXT to SEG.SEQ+1, IRS to SEG.SEQ; select an ISS; send <SEQ=ISS><ACK=RCV.NXT>

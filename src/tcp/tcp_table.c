@@ -165,8 +165,6 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->rcv_cap = s->cfg.tcp.recv_buffer;
     c->rto = s->cfg.tcp.rto_initial_us;
     c->nodelay = !s->cfg.tcp.nagle;
-    c->keepidle_us = s->cfg.tcp.keepalive_idle_us;
-    c->keepintvl_us = s->cfg.tcp.keepalive_interval_us;
     c->keepcnt = s->cfg.tcp.keepalive_count;
     c->cc_ops = tcp_cc_find(s->cfg.tcp.congestion_control);
     c->hist.reo_wnd_mult = 1;

@@ -130,7 +130,18 @@ void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
         return;
     }
     c->probes = 0;
-    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepidle_us);
+    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + tcp_keepidle_us(s, c));
+}
+
+uint64_t tcp_keepidle_us(const weir_stack *s, const tcp_conn *c)
+{
+    return c->keepidle_s ? (uint64_t)c->keepidle_s * 1000000u : s->cfg.tcp.keepalive_idle_us;
+}
+
+uint64_t tcp_keepintvl_us(const weir_stack *s, const tcp_conn *c)
+{
+    return c->keepintvl_s ? (uint64_t)c->keepintvl_s * 1000000u
+                          : s->cfg.tcp.keepalive_interval_us;
 }
 
 void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c)
@@ -258,7 +269,7 @@ static bool on_keepalive_timeout(weir_stack *s, tcp_conn *c)
         return give_up(s, c, "keepalive probes unanswered");
     c->probes++;
     tcp_send_keepalive(s, c);
-    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + c->keepintvl_us);
+    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + tcp_keepintvl_us(s, c));
     return false;
 }
 

@@ -496,9 +496,9 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         if (value < 1)
             return WEIR_EINVAL;
         if (opt == WEIR_TCP_OPT_KEEPIDLE)
-            c->keepidle_us = (uint64_t)value * 1000000u;
+            c->keepidle_s = (uint32_t)value;
         else
-            c->keepintvl_us = (uint64_t)value * 1000000u;
+            c->keepintvl_s = (uint32_t)value;
         if (c->keepalive)
             tcp_arm_keepalive(s, c);
         return 0;
@@ -541,10 +541,10 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         *value = c->state >= WEIR_TCP_SYN_RECEIVED ? c->snd_mss : tcp_our_mss(s, c);
         return 0;
     case WEIR_TCP_OPT_KEEPIDLE:
-        *value = (int)(c->keepidle_us / 1000000u);
+        *value = (int)(tcp_keepidle_us(s, c) / 1000000u);
         return 0;
     case WEIR_TCP_OPT_KEEPINTVL:
-        *value = (int)(c->keepintvl_us / 1000000u);
+        *value = (int)(tcp_keepintvl_us(s, c) / 1000000u);
         return 0;
     case WEIR_TCP_OPT_KEEPCNT:
         *value = c->keepcnt;
