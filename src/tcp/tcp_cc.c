@@ -21,31 +21,20 @@ const tcp_cc_ops *tcp_cc_find(weir_tcp_cc which)
     }
 }
 
-void tcp_cc_save_prior(tcp_cc_state *cc)
-{
-    cc->prior_cwnd = cc->cwnd;
-    cc->prior_ssthresh = cc->ssthresh;
-    cc->prior_w_max = cc->w_max;
-    cc->prior_w_last_max = cc->w_last_max;
-    cc->prior_k_us = cc->k_us;
-    cc->prior_w_est = cc->w_est;
-    cc->prior_cwnd_epoch = cc->cwnd_epoch;
-    cc->prior_ack_bytes = cc->ack_bytes;
-    cc->prior_epoch_start_us = cc->epoch_start_us;
-}
+void tcp_cc_save_prior(tcp_cc_state *cc) { cc->cwnd_prior = cc->cwnd; }
 
 /* RFC 8985 §9 / Linux tcp_undo_cwnd_reduction: the window goes back to what it was, and
  * ssthresh to at least its old value, so slow start can regain the rest. */
-void tcp_cc_undo(tcp_cc_state *cc)
+void tcp_cc_undo(tcp_cc_state *cc, const tcp_cc_state *before)
 {
-    if (cc->prior_cwnd == 0)
-        return; /* nothing was reduced */
-    if (cc->cwnd < cc->prior_cwnd)
-        cc->cwnd = cc->prior_cwnd;
-    if (cc->ssthresh < cc->prior_ssthresh)
-        cc->ssthresh = cc->prior_ssthresh;
-    cc->w_max = cc->prior_w_max;
-    cc->prior_cwnd = 0;
+    if (cc->cwnd_prior == 0)
+        return; /* nothing was reduced, or it was undone already */
+    if (cc->cwnd < before->cwnd)
+        cc->cwnd = before->cwnd;
+    if (cc->ssthresh < before->ssthresh)
+        cc->ssthresh = before->ssthresh;
+    cc->w_max = before->w_max;
+    cc->cwnd_prior = 0;
 }
 
 bool tcp_cc_restart_window(tcp_cc_state *cc, uint32_t rw)
@@ -112,10 +101,10 @@ static void newreno_on_rto(tcp_cc_state *cc, uint32_t flight, uint64_t now_us)
     cc->ack_bytes = 0;
 }
 
-static void newreno_on_undo(tcp_cc_state *cc, uint64_t now_us)
+static void newreno_on_undo(tcp_cc_state *cc, const tcp_cc_state *before, uint64_t now_us)
 {
     (void)now_us;
-    tcp_cc_undo(cc);
+    tcp_cc_undo(cc, before);
 }
 
 static void newreno_on_idle_restart(tcp_cc_state *cc, uint32_t rw, uint64_t idle_us,

@@ -28,11 +28,12 @@ typedef struct tcp_cc_state {
     uint32_t cwnd_epoch;     /* cwnd at the start of the current epoch, bytes */
     uint32_t k_us;           /* K: time for the cubic curve to reach w_max, µs */
     uint32_t w_est;          /* the Reno-friendly estimate W_est, bytes (§4.3) */
+    /* cwnd just before the last reduction (RFC 9438 §4.1.2 cwnd_prior), 0 once an undo spent
+     * it. The rest of the state before the reduction is the caller's to keep for an undo
+     * (tcp_sack.c keeps a copy only while one is possible), so an idle connection does not
+     * carry it. */
+    uint32_t cwnd_prior;
     uint64_t epoch_start_us; /* when congestion avoidance started; 0 = no epoch */
-    /* Undo (RFC 8985 §9, RFC 9438 §4.9.2): the values before the last reduction. */
-    uint32_t prior_cwnd, prior_ssthresh, prior_w_max;
-    uint32_t prior_w_last_max, prior_k_us, prior_w_est, prior_cwnd_epoch, prior_ack_bytes;
-    uint64_t prior_epoch_start_us;
 } tcp_cc_state;
 
 typedef struct tcp_cc_ops {
@@ -51,8 +52,9 @@ typedef struct tcp_cc_ops {
     /* Retransmission timeout: ssthresh from `flight`, cwnd = 1 MSS (RFC 5681 (4)). */
     void (*on_rto)(tcp_cc_state *cc, uint32_t flight, uint64_t now_us);
     /* The last reduction proved spurious (D-SACKs for every retransmission of the episode):
-     * put back what it changed (RFC 8985 §9, RFC 9438 §4.9.2). */
-    void (*on_undo)(tcp_cc_state *cc, uint64_t now_us);
+     * put back what it changed (RFC 8985 §9, RFC 9438 §4.9.2). `before` is the state as it was
+     * just before the on_loss or on_rto call that made the reduction. */
+    void (*on_undo)(tcp_cc_state *cc, const tcp_cc_state *before, uint64_t now_us);
     /* Data is about to be sent after `idle_us` without sending any, longer than the RTO, with
      * nothing in flight (RFC 5681 §4.1): cwnd to no more than the restart window `rw`, and the
      * module's clock must not count the idle time (RFC 9438 §5.8). */
@@ -65,11 +67,11 @@ extern const tcp_cc_ops tcp_cc_cubic;
 /* The module for a configuration value (NULL for an unknown one). */
 const tcp_cc_ops *tcp_cc_find(weir_tcp_cc which);
 
-/* Shared by the modules: save the state before a reduction, and put cwnd/ssthresh/w_max back
- * when the reduction proves spurious (a D-SACK or timestamp shows the retransmission was not
+/* Shared by the modules: note cwnd_prior at a reduction, and put cwnd/ssthresh/w_max back
+ * from `before` when the reduction proves spurious (a D-SACK shows the retransmission was not
  * needed). */
 void tcp_cc_save_prior(tcp_cc_state *cc);
-void tcp_cc_undo(tcp_cc_state *cc);
+void tcp_cc_undo(tcp_cc_state *cc, const tcp_cc_state *before);
 /* RFC 5681 §4.1 restart: cwnd = min(cwnd, rw), remembering 3/4 of the old window in ssthresh so
  * that slow start regains it (RFC 2861 §3, as Linux's tcp_cwnd_restart). True if cwnd fell. */
 bool tcp_cc_restart_window(tcp_cc_state *cc, uint32_t rw);

@@ -196,11 +196,11 @@ static uint64_t cubic_elapsed_us(const tcp_cc_state *cc, uint64_t now_us)
 
 /* ---- the Reno-friendly region (§4.3) ------------------------------------------------------- */
 
-/* cwnd_prior (§4.1.2): the window just before the last reduction. tcp_cc_save_prior keeps it as
- * prior_cwnd; an undo clears that, and then W_max (restored with it) is the best stand-in. */
+/* cwnd_prior (§4.1.2): the window just before the last reduction, kept by tcp_cc_save_prior;
+ * an undo clears it, and then W_max (restored with it) is the best stand-in. */
 static uint32_t cubic_cwnd_prior(const tcp_cc_state *cc)
 {
-    return cc->prior_cwnd != 0 ? cc->prior_cwnd : cc->w_max;
+    return cc->cwnd_prior != 0 ? cc->cwnd_prior : cc->w_max;
 }
 
 /* W_est += alpha_cubic * segments_acked / cwnd (Figure 4), in bytes: W_est grows one SMSS each
@@ -330,7 +330,7 @@ static void cubic_on_recovery_end(tcp_cc_state *cc, uint64_t now_us)
 
 /* §4.8: cwnd as Reno (1 SMSS), ssthresh with beta_cubic as §4.6. W_max is cleared so that the
  * first avoidance stage after the timeout takes W_max = cwnd_epoch and K = 0 (the old value stays
- * in w_last_max, and in prior_w_max for an undo). */
+ * in w_last_max, and in the caller's copy for an undo). */
 static void cubic_on_rto(tcp_cc_state *cc, uint32_t flight, uint64_t now_us)
 {
     (void)now_us;
@@ -347,23 +347,17 @@ static void cubic_on_rto(tcp_cc_state *cc, uint32_t flight, uint64_t now_us)
  * and W_est too, so the curve goes on as if the reduction had not happened. Otherwise (detected
  * long after, the window already regrown) keep the current values. Either way the saved state is
  * spent. */
-static void cubic_on_undo(tcp_cc_state *cc, uint64_t now_us)
+static void cubic_on_undo(tcp_cc_state *cc, const tcp_cc_state *before, uint64_t now_us)
 {
     (void)now_us;
-    if (cc->prior_cwnd == 0)
-        return; /* nothing was reduced */
-    if (cc->cwnd < cc->prior_cwnd) {
-        cc->cwnd = cc->prior_cwnd;
-        cc->ssthresh = cc->prior_ssthresh;
-        cc->w_max = cc->prior_w_max;
-        cc->w_last_max = cc->prior_w_last_max;
-        cc->k_us = cc->prior_k_us;
-        cc->w_est = cc->prior_w_est;
-        cc->cwnd_epoch = cc->prior_cwnd_epoch;
-        cc->ack_bytes = cc->prior_ack_bytes;
-        cc->epoch_start_us = cc->prior_epoch_start_us;
+    if (cc->cwnd_prior == 0)
+        return; /* nothing was reduced, or it was undone already */
+    if (cc->cwnd < cc->cwnd_prior) {
+        uint32_t mss = cc->mss; /* the path's MSS is today's */
+        *cc = *before;          /* every variable the reduction changed */
+        cc->mss = mss;
     }
-    cc->prior_cwnd = 0;
+    cc->cwnd_prior = 0;
 }
 
 /* RFC 5681 §4.1 after an idle period: cwnd to the restart window, and slow start from there up to

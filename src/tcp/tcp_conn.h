@@ -134,6 +134,8 @@ struct tcp_conn {
     tcp_scoreboard *sb; /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
                            NULL when nothing is in flight */
     tcp_loss_hist hist; /* what recovery remembers between flights */
+    tcp_cc_state *cc_before; /* cc just before the last reduction, kept (allocated) only while
+                                a D-SACK undo is possible (tcp_sack.c) */
 
     /* Options the application set, and errors for it. */
     /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set; 0 = the stack's configuration
@@ -272,6 +274,8 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
                      bool cwnd_limited, bool dup_ack);
 void tcp_rack_timeout(weir_stack *s, tcp_conn *c);
 void tcp_sack_on_rto(weir_stack *s, tcp_conn *c);
+/* No undo of the last reduction any more: free the state kept for it. */
+void tcp_sack_forget_undo(weir_stack *s, tcp_conn *c);
 
 /* ---- tcp_icmp.c ---- */
 struct weir_icmp_error;

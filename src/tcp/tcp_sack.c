@@ -419,6 +419,23 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
 
 /* ---- recovery ----------------------------------------------------------------------------- */
 
+/* The congestion state before a reduction, for an undo: allocated while one is possible. Out of
+ * memory, this episode simply cannot be undone. */
+static bool keep_state_for_undo(weir_stack *s, tcp_conn *c)
+{
+    if (!c->cc_before && !(c->cc_before = weir_alloc_uninit(s, sizeof *c->cc_before)))
+        return false;
+    *c->cc_before = c->cc;
+    return true;
+}
+
+void tcp_sack_forget_undo(weir_stack *s, tcp_conn *c)
+{
+    c->hist.undo_possible = false;
+    weir_free(s, c->cc_before, sizeof *c->cc_before);
+    c->cc_before = NULL;
+}
+
 /* RFC 6937 §3: on entry, RecoverFS is the flight; the congestion control module sets ssthresh
  * (NewReno halves, CUBIC takes 0.7 of the flight). */
 static void enter_recovery(weir_stack *s, tcp_conn *c)
@@ -427,11 +444,11 @@ static void enter_recovery(weir_stack *s, tcp_conn *c)
     c->in_recovery = true;
     c->recover = c->snd_max;
     c->rtt_measuring = false;
+    c->hist.undo_retrans = 0;
+    c->hist.undo_possible = keep_state_for_undo(s, c);
     c->cc_ops->on_loss(&c->cc, c->snd_max - c->snd_una, s->now_us);
     sb->prr_delivered = sb->prr_out = 0;
     sb->recover_fs = c->snd_max - c->snd_una;
-    c->hist.undo_retrans = 0;
-    c->hist.undo_possible = true;
     weir_count(s, WEIR_CTR_TCP_FAST_RECOVERIES);
     c->fast_recoveries++;
 }
@@ -480,8 +497,8 @@ static void note_dsack_for_undo(weir_stack *s, tcp_conn *c)
     if (!h->undo_possible || h->undo_retrans == 0)
         return;
     if (--h->undo_retrans == 0) {
-        c->cc_ops->on_undo(&c->cc, s->now_us);
-        h->undo_possible = false;
+        c->cc_ops->on_undo(&c->cc, c->cc_before, s->now_us);
+        tcp_sack_forget_undo(s, c);
         c->in_recovery = false;
         weir_count(s, WEIR_CTR_TCP_SPURIOUS_UNDO);
     }
@@ -588,6 +605,6 @@ void tcp_sack_on_rto(weir_stack *s, tcp_conn *c)
 {
     tcp_sb_mark_all_lost(c);
     c->in_recovery = false;
-    c->hist.undo_possible = false;
+    tcp_sack_forget_undo(s, c);
     tcp_timer_stop(s, c, WEIR_TIMER_REORDER);
 }

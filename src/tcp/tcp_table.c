@@ -60,6 +60,7 @@ static void conn_release(weir_stack *s, tcp_conn *c)
     tcp_ring_free(s, &c->rcv);
     tcp_ooo_free(s, &c->ooo);
     tcp_sb_release(s, c);
+    tcp_sack_forget_undo(s, c);
     weir_free(s, c->lq, sizeof *c->lq);
     weir_free(s, c, sizeof *c);
 }

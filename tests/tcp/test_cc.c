@@ -56,6 +56,7 @@ static double abs_diff(double a, double b) { return a > b ? a - b : b - a; }
 typedef struct sim {
     const tcp_cc_ops *ops;
     tcp_cc_state cc;
+    tcp_cc_state before; /* cc before the last reduction, as the engine keeps it for an undo */
     uint64_t now_us;
     uint32_t rtt_us;
 } sim;
@@ -92,9 +93,21 @@ static void sim_run_until(sim *s, uint64_t when_us)
 }
 
 /* A loss found with the whole window in flight, and the end of its recovery. */
+static void sim_loss(sim *s, uint32_t flight)
+{
+    s->before = s->cc;
+    s->ops->on_loss(&s->cc, flight, s->now_us);
+}
+
+static void sim_rto(sim *s, uint32_t flight)
+{
+    s->before = s->cc;
+    s->ops->on_rto(&s->cc, flight, s->now_us);
+}
+
 static void sim_loss_and_recovery(sim *s)
 {
-    s->ops->on_loss(&s->cc, s->cc.cwnd, s->now_us);
+    sim_loss(s, s->cc.cwnd);
     s->ops->on_recovery_end(&s->cc, s->now_us);
 }
 
@@ -132,7 +145,7 @@ static void newreno_init_sets_window_and_no_ssthresh(void **state)
     assert_int_equal(cc.ssthresh, UINT32_MAX);
     assert_int_equal(cc.mss, MSS);
     assert_int_equal(cc.ack_bytes, 0);
-    assert_int_equal(cc.prior_cwnd, 0);
+    assert_int_equal(cc.cwnd_prior, 0);
 }
 
 static void newreno_slow_start_adds_acked_up_to_two_mss(void **state)
@@ -186,8 +199,7 @@ static void newreno_loss_halves_flight_with_two_mss_floor(void **state)
     s.ops->on_loss(&s.cc, SEG(20), s.now_us);
     assert_int_equal(s.cc.ssthresh, SEG(10)); /* from the flight, not cwnd */
     assert_int_equal(s.cc.cwnd, SEG(30));     /* cwnd is PRR's during recovery */
-    assert_int_equal(s.cc.prior_cwnd, SEG(30));
-    assert_int_equal(s.cc.prior_ssthresh, UINT32_MAX);
+    assert_int_equal(s.cc.cwnd_prior, SEG(30));
     s.ops->on_loss(&s.cc, SEG(3), s.now_us);
     assert_int_equal(s.cc.ssthresh, SEG(2));
     s.ops->on_loss(&s.cc, 100, s.now_us);
@@ -201,7 +213,7 @@ static void newreno_rto_sets_one_mss(void **state)
     s.ops->on_rto(&s.cc, SEG(24), s.now_us);
     assert_int_equal(s.cc.cwnd, MSS);
     assert_int_equal(s.cc.ssthresh, SEG(12));
-    assert_int_equal(s.cc.prior_cwnd, SEG(30));
+    assert_int_equal(s.cc.cwnd_prior, SEG(30));
     s.ops->on_rto(&s.cc, MSS, s.now_us);
     assert_int_equal(s.cc.ssthresh, SEG(2));
     /* Slow start again up to ssthresh. */
@@ -239,24 +251,25 @@ static void newreno_undo_restores_window_and_ssthresh(void **state)
 {
     (void)state;
     sim s = sim_new(&tcp_cc_newreno, SEG(20), 100 * MS);
-    tcp_cc_undo(&s.cc); /* nothing reduced yet: no effect */
+    tcp_cc_state none = {0};
+    tcp_cc_undo(&s.cc, &none); /* nothing reduced yet: no effect */
     assert_int_equal(s.cc.cwnd, SEG(20));
     assert_int_equal(s.cc.ssthresh, UINT32_MAX);
     sim_loss_and_recovery(&s);
     assert_int_equal(s.cc.cwnd, SEG(10));
-    tcp_cc_undo(&s.cc);
+    tcp_cc_undo(&s.cc, &s.before);
     assert_int_equal(s.cc.cwnd, SEG(20));
     assert_int_equal(s.cc.ssthresh, UINT32_MAX);
     /* After an RTO too, and a second undo changes nothing. */
-    s.ops->on_loss(&s.cc, SEG(20), s.now_us);
+    sim_loss(&s, SEG(20));
     s.ops->on_recovery_end(&s.cc, s.now_us);
-    s.ops->on_rto(&s.cc, SEG(10), s.now_us);
+    sim_rto(&s, SEG(10));
     assert_int_equal(s.cc.cwnd, MSS);
-    tcp_cc_undo(&s.cc);
+    tcp_cc_undo(&s.cc, &s.before);
     assert_int_equal(s.cc.cwnd, SEG(10));
     assert_int_equal(s.cc.ssthresh, SEG(10));
     s.cc.cwnd = SEG(3);
-    tcp_cc_undo(&s.cc);
+    tcp_cc_undo(&s.cc, &s.before);
     assert_int_equal(s.cc.cwnd, SEG(3));
 }
 
@@ -288,8 +301,7 @@ static void cubic_loss_multiplies_by_beta_with_two_mss_floor(void **state)
     assert_int_equal(s.cc.ssthresh, SEG(70));
     assert_int_equal(s.cc.w_max, SEG(100));
     assert_int_equal(s.cc.cwnd, SEG(100)); /* PRR's during recovery */
-    assert_int_equal(s.cc.prior_cwnd, SEG(100));
-    assert_int_equal(s.cc.prior_ssthresh, UINT32_MAX);
+    assert_int_equal(s.cc.cwnd_prior, SEG(100));
     s.ops->on_recovery_end(&s.cc, s.now_us);
     assert_int_equal(s.cc.cwnd, SEG(70));
     assert_int_equal(s.cc.epoch_start_us, 0);
@@ -359,11 +371,11 @@ static void cubic_undo_restores_w_max(void **state)
     sim s = sim_new(&tcp_cc_cubic, SEG(100), 100 * MS);
     sim_loss_and_recovery(&s);
     s.cc.cwnd = SEG(80);
-    s.ops->on_loss(&s.cc, SEG(80), s.now_us);
+    sim_loss(&s, SEG(80));
     s.ops->on_recovery_end(&s.cc, s.now_us);
     assert_int_equal(s.cc.w_max, SEG(68));
     assert_int_equal(s.cc.cwnd, SEG(56));
-    tcp_cc_undo(&s.cc);
+    tcp_cc_undo(&s.cc, &s.before);
     assert_int_equal(s.cc.w_max, SEG(100));
     assert_int_equal(s.cc.cwnd, SEG(80));
     assert_int_equal(s.cc.ssthresh, SEG(70));
@@ -380,10 +392,10 @@ static void cubic_undo_resumes_the_curve_as_if_no_loss(void **state)
     sim s = cubic_after_loss(100, 100 * MS, &epoch_us);
     sim_run_until(&s, epoch_us + 3 * SEC);
     sim twin = s;
-    s.ops->on_loss(&s.cc, s.cc.cwnd, s.now_us);
+    sim_loss(&s, s.cc.cwnd);
     s.cc.cwnd = s.cc.ssthresh; /* PRR's doing, in the engine */
     s.now_us += 100 * MS;      /* a round trip later the D-SACK arrives */
-    s.ops->on_undo(&s.cc, s.now_us);
+    s.ops->on_undo(&s.cc, &s.before, s.now_us);
     assert_int_equal(s.cc.cwnd, twin.cc.cwnd);
     assert_int_equal(s.cc.ssthresh, twin.cc.ssthresh);
     assert_int_equal(s.cc.w_max, twin.cc.w_max);
@@ -392,7 +404,7 @@ static void cubic_undo_resumes_the_curve_as_if_no_loss(void **state)
     assert_int_equal(s.cc.epoch_start_us, twin.cc.epoch_start_us);
     assert_int_equal(s.cc.w_est, twin.cc.w_est);
     assert_int_equal(s.cc.cwnd_epoch, twin.cc.cwnd_epoch);
-    assert_int_equal(s.cc.prior_cwnd, 0);
+    assert_int_equal(s.cc.cwnd_prior, 0);
     twin.now_us = s.now_us;
     sim_run_until(&s, s.now_us + 2 * SEC);
     sim_run_until(&twin, twin.now_us + 2 * SEC);
@@ -408,12 +420,12 @@ static void cubic_undo_keeps_a_window_already_regrown(void **state)
     sim_loss_and_recovery(&s);
     s.cc.cwnd = SEG(120);
     tcp_cc_state before = s.cc;
-    s.ops->on_undo(&s.cc, s.now_us);
+    s.ops->on_undo(&s.cc, &s.before, s.now_us);
     assert_int_equal(s.cc.cwnd, SEG(120));
     assert_int_equal(s.cc.ssthresh, before.ssthresh);
     assert_int_equal(s.cc.w_max, before.w_max);
     assert_int_equal(s.cc.epoch_start_us, before.epoch_start_us);
-    assert_int_equal(s.cc.prior_cwnd, 0);
+    assert_int_equal(s.cc.cwnd_prior, 0);
 }
 
 /* ---- restart after idle (RFC 5681 §4.1) ------------------------------------------------------ */
