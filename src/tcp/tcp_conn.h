@@ -146,7 +146,6 @@ struct tcp_conn {
     int16_t soft_error; /* the last ICMP soft error: reported instead of ETIMEDOUT */
 
     uint64_t last_data_rx_us; /* when in-order data last arrived (ACK policy) */
-    uint64_t last_rcv_time;   /* for keepalive idleness */
 
     /* Statistics for weir_tcp_get_info (segment counts are 32-bit, as Linux's tcpi_segs_*). */
     uint64_t bytes_acked, bytes_received;

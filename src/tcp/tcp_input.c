@@ -212,7 +212,6 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->ts_first = tcp_ts_now(s, c);
     apply_syn_options(s, c, x->seg);
     take_window(c, x);
-    c->last_rcv_time = s->now_us;
     weir_count(s, WEIR_CTR_TCP_PASSIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received on a listening port");
     tcp_output(s, c);
@@ -1163,7 +1162,6 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
     if (weir_tracing(s))
         tcp_trace_segment(s, c, WEIR_TRACE_SEGMENT_IN, seg, src_ip, dst_ip, false);
     c->segs_in++;
-    c->last_rcv_time = s->now_us;
     step_result r;
     if (c->state == WEIR_TCP_SYN_SENT) {
         r = syn_sent_input(s, c, &x);
