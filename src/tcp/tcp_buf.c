@@ -158,13 +158,25 @@ unsigned tcp_ooo_recent(const tcp_ooo *o, unsigned idx[], unsigned max)
     return n;
 }
 
+tcp_ooo *tcp_ooo_get(weir_stack *s, tcp_ooo **o)
+{
+    if (!*o)
+        *o = weir_alloc(s, sizeof **o);
+    return *o;
+}
+
+void tcp_ooo_tidy(weir_stack *s, tcp_ooo **o)
+{
+    if (*o && (*o)->count == 0 && !(*o)->fin_pending && !(*o)->dsack_pending)
+        tcp_ooo_free(s, o);
+}
+
 bool tcp_ooo_insert(weir_stack *s, tcp_ooo **o, uint32_t left, uint32_t right)
 {
-    if (!*o && !(*o = weir_alloc(s, sizeof **o)))
+    if (!tcp_ooo_get(s, o))
         return false;
     bool recorded = tcp_ooo_add(*o, left, right);
-    if ((*o)->count == 0)
-        tcp_ooo_free(s, o);
+    tcp_ooo_tidy(s, o);
     return recorded;
 }
 
@@ -173,8 +185,7 @@ uint32_t tcp_ooo_merge(weir_stack *s, tcp_ooo **o, uint32_t rcv_nxt)
     if (!*o)
         return rcv_nxt;
     rcv_nxt = tcp_ooo_advance(*o, rcv_nxt);
-    if ((*o)->count == 0)
-        tcp_ooo_free(s, o);
+    tcp_ooo_tidy(s, o);
     return rcv_nxt;
 }
 

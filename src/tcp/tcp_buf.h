@@ -40,9 +40,15 @@ void tcp_ring_consume(tcp_ring *r, uint32_t n);
 /* Append at the end; returns the bytes taken (bounded by the storage reserved). */
 uint32_t tcp_ring_append(tcp_ring *r, const uint8_t *src, uint32_t n);
 
-/* Received-but-out-of-order ranges [left, right) in sequence space, sorted, disjoint. */
+/* What the receiver holds beyond RCV.NXT: out-of-order ranges [left, right) in sequence space,
+ * sorted and disjoint; a FIN that came beyond a hole; and a duplicate to report once as a D-SACK
+ * (RFC 2883). A connection receiving in order has none of it (no table at all). */
 typedef struct tcp_ooo {
     uint8_t count;
+    bool fin_pending;   /* a FIN arrived beyond a hole: take it when the hole fills */
+    bool dsack_pending; /* report [dsack_left, dsack_right) as a D-SACK */
+    uint32_t fin_seq;
+    uint32_t dsack_left, dsack_right;
     uint32_t left[WEIR_TCP_OOO_RANGES];
     uint32_t right[WEIR_TCP_OOO_RANGES];
     uint32_t stamp[WEIR_TCP_OOO_RANGES]; /* when each range last grew: SACK reports newest first */
@@ -53,12 +59,15 @@ typedef struct tcp_ooo {
  * table holds. */
 bool tcp_ooo_add(tcp_ooo *o, uint32_t left, uint32_t right);
 
-/* A connection holds its table on the heap only while some range is recorded (an idle or
- * in-order connection has none: DESIGN.md §5). tcp_ooo_insert allocates it first; false when
- * the table is full or memory ran out (nothing recorded either way). tcp_ooo_merge is
- * tcp_ooo_advance that frees the table once it is empty. */
+/* A connection holds its table on the heap only while it records something (an idle or
+ * in-order connection has none: DESIGN.md §5). tcp_ooo_get allocates it (NULL: out of memory);
+ * tcp_ooo_insert records a range, false when the table is full or memory ran out (nothing
+ * recorded either way). tcp_ooo_merge is tcp_ooo_advance; it and tcp_ooo_tidy free the table
+ * once it records nothing. */
+tcp_ooo *tcp_ooo_get(weir_stack *s, tcp_ooo **o);
 bool tcp_ooo_insert(weir_stack *s, tcp_ooo **o, uint32_t left, uint32_t right);
 uint32_t tcp_ooo_merge(weir_stack *s, tcp_ooo **o, uint32_t rcv_nxt);
+void tcp_ooo_tidy(weir_stack *s, tcp_ooo **o);
 void tcp_ooo_free(weir_stack *s, tcp_ooo **o);
 static inline unsigned tcp_ooo_count(const tcp_ooo *o) { return o ? o->count : 0; }
 /* rcv_nxt moved to `rcv_nxt`: drop ranges now below it, and if a range starts at or before it,

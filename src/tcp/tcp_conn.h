@@ -32,20 +32,19 @@ typedef struct tcp_listen_q {
 } tcp_listen_q;
 
 struct tcp_conn {
-    weir_tcp_state state;
     weir_tuple tuple; /* local/remote address and port */
     int handle;       /* the application's socket handle, -1 when it has let go */
 
-    /* Flags, as bit-fields: a million idle connections are what this struct is sized for
-     * (issue 5: at most 512 bytes each). Grouped by the section they belong to below. */
+    /* The state and the flags, as bit-fields: a million idle connections are what this struct
+     * is sized for (issue 5: at most 512 bytes each, and 1M in under 1 GiB). The flags are
+     * grouped by the section they belong to below. */
+    weir_tcp_state state : 8; /* written only by tcp_set_state (tcp_state.c) */
     bool in_table : 1;    /* hashed by tuple (synchronizing or synchronized) */
     bool active_open : 1; /* came from connect(), not from a listener */
     bool port_held : 1;   /* counted in the local-port map (tcp_ports.h) */
     bool port_bound : 1;  /* ... as bound by bind() */
     bool syn_retransmitted : 1; /* our SYN timed out: RFC 6298 (5.7) wants a 3 s RTO for data */
     bool ws_on : 1, ts_on : 1, sack_on : 1; /* options negotiated on the SYNs */
-    bool dsack_pending : 1;   /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
-    bool rcv_fin_pending : 1; /* a FIN arrived beyond a hole: process it when the hole fills */
     bool fin_queued : 1;   /* the application closed its sending side: FIN after the data */
     bool fin_sent : 1;     /* ... and it went out, at fin_seq */
     bool fin_received : 1; /* the peer's FIN was processed: no more data will come */
@@ -63,16 +62,26 @@ struct tcp_conn {
     bool interactive : 1; /* we answer within the delayed-ACK time: let ACKs ride on data */
     bool data_seen : 1;   /* some in-order data has arrived */
     bool nodelay : 1, keepalive : 1; /* options the application set */
-    bool listening : 1; /* on the listener chain (hashed in LISTEN), with `lq` */
+    bool listening : 1;   /* on the listener chain (hashed in LISTEN) */
+    bool is_listener : 1; /* listen() gave it `lq` (the union below holds that, not a child's links) */
+    uint8_t snd_wscale; /* shift of the peer's window field (RFC 7323) */
+    uint8_t rcv_wscale; /* shift of ours (offered on our SYN) */
+    uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
 
     /* Demultiplexing chain: a bucket of the four-tuple hash, or the listener chain. Every record
      * is on one of them or held by a handle, which is how the table iterates over them all. */
     tcp_conn *hash_next;
 
-    /* Listener side: children in SYN-RECEIVED or waiting in the accept queue. */
-    tcp_conn *listener;    /* a child's listener, NULL once accepted */
-    tcp_conn *accept_next; /* a child in its listener's accept queue */
-    struct tcp_listen_q *lq; /* a listener's queue, NULL for every other record */
+    /* Listener side: a listener's queue, or a child's links (children in SYN-RECEIVED or waiting
+     * in the accept queue); a record is at most one of the two. Read `listener` through
+     * tcp_child_listener(), which knows which. */
+    union {
+        struct tcp_listen_q *lq; /* is_listener */
+        struct {
+            tcp_conn *listener;    /* a child's listener, NULL once accepted */
+            tcp_conn *accept_next; /* in its listener's accept queue */
+        };
+    };
 
     /* Send sequence space (RFC 9293 §3.3.1, figure 3). */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_up;
@@ -86,14 +95,12 @@ struct tcp_conn {
     uint32_t rcv_adv; /* right edge of the window last advertised */
 
     /* Options negotiated on the SYNs (RFC 7323, RFC 2018). */
-    uint8_t snd_wscale;     /* shift of the peer's window field */
-    uint8_t rcv_wscale;     /* shift of ours (offered on our SYN) */
-    uint8_t keepcnt;        /* keepalive probes before the connection is dropped */
     uint8_t backoff;        /* consecutive RTO expirations for the same data */
     uint8_t probes;         /* unanswered persist or keepalive probes */
     uint8_t persist_shift;  /* persist interval backoff: RTO << shift, reset when it opens */
     uint8_t dupacks;
     uint8_t quick_acks;     /* in-order segments still to be ACKed at once (quick-ACK mode) */
+    uint16_t user_mss;      /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
     uint32_t ts_recent;     /* the peer's TSval to echo (RFC 7323 §4.3) */
     uint32_t ts_recent_s;   /* when it was taken, in seconds (PAWS's 24-day rule) */
     uint32_t ts_offset;     /* random base of our TSval, per connection */
@@ -108,12 +115,8 @@ struct tcp_conn {
     tcp_ring rcv;         /* readable bytes, then the window with out-of-order data */
     uint32_t rcv_cap;
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
-    tcp_ooo *ooo;         /* out-of-order ranges, NULL when none (tcp_buf.h) */
-    uint32_t dsack_left, dsack_right;
-    uint32_t rcv_fin_seq;
-
-    /* Closing. */
-    uint32_t fin_seq; /* our FIN's sequence number, once sent */
+    tcp_ooo *ooo; /* out-of-order ranges, a FIN beyond a hole, a D-SACK to report: NULL when
+                     none of them (tcp_buf.h) */
 
     /* Timers: absolute deadlines, UINT64_MAX when off; the stack's timer wheel holds the
      * earliest of them (tcp_timer.c). */
@@ -141,9 +144,9 @@ struct tcp_conn {
     /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set; 0 = the stack's configuration
      * (tcp_keepidle_us / tcp_keepintvl_us read them). */
     uint32_t keepidle_s, keepintvl_s;
-    uint16_t user_mss;  /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
     int16_t error;      /* connection error for the application (WEIR_E*), 0 if none */
     int16_t soft_error; /* the last ICMP soft error: reported instead of ETIMEDOUT */
+    uint32_t fin_seq;   /* our FIN's sequence number, once sent (fin_sent) */
 
     uint64_t last_data_rx_us; /* when in-order data last arrived (ACK policy) */
 
@@ -151,6 +154,11 @@ struct tcp_conn {
     uint64_t bytes_acked, bytes_received;
     uint32_t segs_in, segs_out, retransmits, fast_recoveries;
 };
+
+static inline tcp_conn *tcp_child_listener(const tcp_conn *c)
+{
+    return c->is_listener ? NULL : c->listener;
+}
 
 /* ---- tcp_table.c ---- */
 int tcp_table_create(weir_stack *s);

@@ -347,22 +347,22 @@ static void trim_to_window(const tcp_conn *c, seg_ctx *x, uint32_t wnd)
 }
 
 /* RFC 2883: data we already had is reported once, as the first SACK block of the next ACK. */
-static bool note_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
+static bool note_duplicate(weir_stack *s, tcp_conn *c, uint32_t left, uint32_t right)
 {
-    if (!c->sack_on || !seq_lt(left, right))
+    if (!c->sack_on || !seq_lt(left, right) || !tcp_ooo_get(s, &c->ooo))
         return false;
-    c->dsack_pending = true;
-    c->dsack_left = left;
-    c->dsack_right = right;
+    c->ooo->dsack_pending = true;
+    c->ooo->dsack_left = left;
+    c->ooo->dsack_right = right;
     return true;
 }
 
 /* The part of the segment's data below RCV.NXT was received before. */
-static void note_old_data(tcp_conn *c, seg_ctx *x)
+static void note_old_data(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
     uint32_t start = x->seq + (x->syn ? 1u : 0u);
     if (x->data_len > 0 && seq_lt(start, c->rcv_nxt))
-        x->dup_noted = note_duplicate(c, start, seq_min(start + x->data_len, c->rcv_nxt));
+        x->dup_noted = note_duplicate(s, c, start, seq_min(start + x->data_len, c->rcv_nxt));
 }
 
 /* RFC 7323 §5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent is an old duplicate
@@ -438,7 +438,7 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
             return drop(s, x, WEIR_DROP_TCP_RST_UNACCEPTABLE);
         if (seq_leq(x->seq + len, c->rcv_nxt)) {
             weir_count(s, WEIR_CTR_TCP_DUP_SEGMENTS);
-            note_old_data(c, x);
+            note_old_data(s, c, x);
         }
         /* A retransmission that ends exactly at RCV.NXT (typically the peer's FIN again) is
          * all old, but its ACK field is news: "tailor" it to nothing and go on to the ACK
@@ -455,7 +455,7 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
     }
     if (!x->rst)
-        note_old_data(c, x);
+        note_old_data(s, c, x);
     trim_to_window(c, x, wnd);
     return STEP_CONTINUE;
 }
@@ -943,12 +943,12 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
 }
 
 /* Out-of-order data overlapping an island we already hold: its first overlap is a duplicate. */
-static bool note_island_duplicate(tcp_conn *c, uint32_t left, uint32_t right)
+static bool note_island_duplicate(weir_stack *s, tcp_conn *c, uint32_t left, uint32_t right)
 {
     for (unsigned i = 0; i < tcp_ooo_count(c->ooo); i++) {
         uint32_t l = seq_max(left, c->ooo->left[i]), r = seq_min(right, c->ooo->right[i]);
         if (seq_lt(l, r))
-            return note_duplicate(c, l, r);
+            return note_duplicate(s, c, l, r);
     }
     return false;
 }
@@ -979,7 +979,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (tcp_ring_reserve(s, &c->rcv, c->rcv.len + offset + x->data_len, c->rcv_cap) != 0)
         return drop(s, x, WEIR_DROP_TCP_OOO_FULL); /* out of memory: the peer will resend */
     if (offset > 0) {
-        note_island_duplicate(c, x->seq, x->seq + x->data_len);
+        note_island_duplicate(s, c, x->seq, x->seq + x->data_len);
         if (!tcp_ooo_insert(s, &c->ooo, x->seq, x->seq + x->data_len)) {
             c->ack_now = true;
             return drop(s, x, WEIR_DROP_TCP_OOO_FULL);
@@ -994,7 +994,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         note_data_arrival(s, c); /* before the window shrinks: Linux sizes quick ACKs by the
                                     window it last offered */
     if (!x->dup_noted)           /* RFC 2883 §4.1.2 */
-        x->dup_noted = note_island_duplicate(c, x->seq, x->seq + x->data_len);
+        x->dup_noted = note_island_duplicate(s, c, x->seq, x->seq + x->data_len);
     tcp_ring_write_at(&c->rcv, c->rcv.len, x->data, x->data_len);
     uint32_t old = c->rcv_nxt;
     c->rcv_nxt = tcp_ooo_merge(s, &c->ooo, c->rcv_nxt + x->data_len);
@@ -1018,7 +1018,10 @@ static void process_fin(weir_stack *s, tcp_conn *c)
     /* Advance RCV.NXT over the FIN (it takes one sequence number) and acknowledge it. */
     c->rcv_nxt++;
     c->fin_received = true;
-    c->rcv_fin_pending = false;
+    if (c->ooo) {
+        c->ooo->fin_pending = false;
+        tcp_ooo_tidy(s, &c->ooo);
+    }
     /* In ESTABLISHED our own FIN may follow as soon as the application reads the end of stream
      * and can carry this ACK: the delay_fin_ack policy gives it the delayed-ACK time to, once
      * data has flowed (before that Linux's ACK timeout is still zero: the ACK goes at once). */
@@ -1060,12 +1063,14 @@ static step_result check_fin(weir_stack *s, tcp_conn *c, seg_ctx *x)
         uint32_t fin_seq = x->seq + x->data_len;
         if (fin_seq == c->rcv_nxt) {
             process_fin(s, c);
-        } else if (seq_gt(fin_seq, c->rcv_nxt)) {
-            /* Beyond a hole: remember it, and take it when the hole fills. */
-            c->rcv_fin_pending = true;
-            c->rcv_fin_seq = fin_seq;
+        } else if (seq_gt(fin_seq, c->rcv_nxt) && tcp_ooo_get(s, &c->ooo)) {
+            /* Beyond a hole: remember it, and take it when the hole fills (out of memory, the
+             * peer sends it again). */
+            c->ooo->fin_pending = true;
+            c->ooo->fin_seq = fin_seq;
         }
-    } else if (c->rcv_fin_pending && c->rcv_fin_seq == c->rcv_nxt && !c->fin_received) {
+    } else if (c->ooo && c->ooo->fin_pending && c->ooo->fin_seq == c->rcv_nxt &&
+               !c->fin_received) {
         process_fin(s, c);
     }
     return STEP_DONE;

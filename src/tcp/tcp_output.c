@@ -77,19 +77,20 @@ uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c) { return tcp_ts_cloc
 
 size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o)
 {
-    if (!c->sack_on || (tcp_ooo_count(c->ooo) == 0 && !c->dsack_pending))
+    const tcp_ooo *ooo = c->ooo;
+    if (!c->sack_on || !ooo || (ooo->count == 0 && !ooo->dsack_pending))
         return 0;
     /* RFC 2883: a duplicate goes first, as a D-SACK block. RFC 2018 §4: then the block holding the
      * newest segment, then the other recent ones; three fit beside a timestamp, four without. */
     unsigned max = c->ts_on ? 3 : 4;
     unsigned n = 0;
     weir_tcp_sack_block blocks[WEIR_TCP_MAX_SACK_BLOCKS];
-    if (c->dsack_pending)
-        blocks[n++] = (weir_tcp_sack_block){c->dsack_left, c->dsack_right};
+    if (ooo->dsack_pending)
+        blocks[n++] = (weir_tcp_sack_block){ooo->dsack_left, ooo->dsack_right};
     unsigned idx[WEIR_TCP_MAX_SACK_BLOCKS];
-    unsigned k = c->ooo ? tcp_ooo_recent(c->ooo, idx, max - n) : 0;
+    unsigned k = tcp_ooo_recent(ooo, idx, max - n);
     for (unsigned i = 0; i < k; i++)
-        blocks[n++] = (weir_tcp_sack_block){c->ooo->left[idx[i]], c->ooo->right[idx[i]]};
+        blocks[n++] = (weir_tcp_sack_block){ooo->left[idx[i]], ooo->right[idx[i]]};
     if (o) {
         o->sack_count = (uint8_t)n;
         memcpy(o->sack, blocks, n * sizeof blocks[0]);
@@ -263,8 +264,10 @@ static void fill_ack(weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
         r->opt.ts_val = tcp_ts_now(s, c);
         r->opt.ts_ecr = c->ts_recent;
     }
-    if (!syn && tcp_sack_blocks(c, &r->opt) > 0)
-        c->dsack_pending = false; /* a D-SACK is reported once */
+    if (!syn && tcp_sack_blocks(c, &r->opt) > 0) {
+        c->ooo->dsack_pending = false; /* a D-SACK is reported once */
+        tcp_ooo_tidy(s, &c->ooo);
+    }
     c->ack_now = false;
     c->ack_plain = false;
     c->rcv_unacked = 0;

@@ -11,6 +11,15 @@
 #include "tcp/tcp_ports.h"
 #include "tcp/tcp_tw.h"
 
+/* The memory budget of issue 5 on LP64: an idle connection's record (its buffers, out-of-order
+ * table and scoreboard are allocated only while in use) stays within 472 bytes, so that with the
+ * allocator's header it takes a 480-byte chunk and a million connections between two stacks fit
+ * in 1 GiB; a compact TIME-WAIT record within 64. */
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(tcp_conn) <= 472, "tcp_conn outgrew its memory budget");
+_Static_assert(sizeof(tcp_tw) <= 64, "tcp_tw outgrew its memory budget");
+#endif
+
 struct tcp_table {
     tcp_conn **buckets;
     uint32_t nbuckets;   /* power of two */
@@ -61,7 +70,8 @@ static void conn_release(weir_stack *s, tcp_conn *c)
     tcp_ooo_free(s, &c->ooo);
     tcp_sb_release(s, c);
     tcp_sack_forget_undo(s, c);
-    weir_free(s, c->lq, sizeof *c->lq);
+    if (c->is_listener)
+        weir_free(s, c->lq, sizeof *c->lq);
     weir_free(s, c, sizeof *c);
 }
 
@@ -144,8 +154,14 @@ tcp_conn *tcp_table_next(const weir_stack *s, const tcp_conn *c)
 
 int tcp_table_listen(weir_stack *s, tcp_conn *c, uint16_t backlog)
 {
-    if (!c->lq && !(c->lq = weir_alloc(s, sizeof *c->lq)))
-        return WEIR_ENOMEM;
+    if (!c->is_listener) {
+        /* An accepted child (links all NULL) or a fresh socket: the union becomes the queue. */
+        tcp_listen_q *lq = weir_alloc(s, sizeof *lq);
+        if (!lq)
+            return WEIR_ENOMEM;
+        c->lq = lq;
+        c->is_listener = true;
+    }
     c->lq->backlog = backlog;
     return 0;
 }
@@ -586,7 +602,7 @@ static void free_children(weir_stack *s, tcp_conn *l)
         tcp_conn *q = t->buckets[b];
         while (q) {
             tcp_conn *next = q->hash_next;
-            if (q->listener == l) {
+            if (tcp_child_listener(q) == l) {
                 q->listener = NULL;
                 l->lq->children--;
                 tcp_conn_free(s, q);
@@ -600,12 +616,13 @@ static void free_children(weir_stack *s, tcp_conn *l)
 void tcp_conn_free(weir_stack *s, tcp_conn *c)
 {
     struct tcp_table *t = s->tcp;
-    if (c->listener) {
-        accept_queue_remove(c->listener->lq, c);
-        c->listener->lq->children--;
+    tcp_conn *l = tcp_child_listener(c);
+    if (l) {
+        accept_queue_remove(l->lq, c);
+        l->lq->children--;
         c->listener = NULL;
     }
-    if (c->lq && c->lq->children > 0)
+    if (c->is_listener && c->lq->children > 0)
         free_children(s, c);
     tcp_table_unhash(s, c);
     t->count--;

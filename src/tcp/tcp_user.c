@@ -327,8 +327,8 @@ void tcp_on_established(weir_stack *s, tcp_conn *c)
         c->rto = 3000000 > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : 3000000;
     c->backoff = 0;
     tcp_arm_keepalive(s, c);
-    if (c->listener) {
-        tcp_conn *l = c->listener;
+    tcp_conn *l = tcp_child_listener(c);
+    if (l) {
         tcp_listen_q *q = l->lq;
         if (q->accept_tail)
             q->accept_tail->accept_next = c;
@@ -350,7 +350,7 @@ void tcp_on_established(weir_stack *s, tcp_conn *c)
 static void reset_children(weir_stack *s, tcp_conn *l)
 {
     for (tcp_conn *q = tcp_table_first(s); q; q = tcp_table_next(s, q))
-        if (q->listener == l && q->state >= WEIR_TCP_SYN_RECEIVED)
+        if (tcp_child_listener(q) == l && q->state >= WEIR_TCP_SYN_RECEIVED)
             tcp_send_rst_for(s, q);
 }
 
