@@ -514,7 +514,10 @@ static step_result check_syn(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return detached ? STEP_GONE : STEP_DONE;
     }
     /* RFC 5961 §4 / RFC 9293: a SYN in a synchronized state gets a challenge ACK; a peer that
-     * really restarted answers it with a RST that matches exactly. */
+     * really restarted answers it with a RST that matches exactly. TIME-WAIT included while the
+     * application still holds the handle: only the compact record, once it has let go, lets a
+     * new incarnation in (RFC 6191, tcp_tw.c). That split is what the FreeBSD conformance
+     * scripts (rcv-syn-time-wait-using-shutdown-*) call the standard behaviour. */
     if (s->cfg.tcp.rfc5961)
         return challenge_ack(s, c, x, WEIR_DROP_TCP_SYN_CHALLENGED);
     /* Without RFC 5961 (RFC 793): reset the connection. */
