@@ -20,6 +20,8 @@ static void sync_wheel(weir_stack *s, tcp_conn *c)
 
 void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadline)
 {
+    if (c->timer[t] == deadline)
+        return; /* re-armed at the same instant: a burst sent in one event */
     c->timer[t] = deadline;
     sync_wheel(s, c);
 }
@@ -107,14 +109,17 @@ bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c)
  * otherwise, so that a probe does not race an ACK already on its way; so do we. */
 void tcp_arm_retransmit(weir_stack *s, tcp_conn *c)
 {
-    tcp_rto_restart(s, c);
-    if (!tcp_tlp_allowed(s, c))
-        return;
-    uint64_t pto = 2ull * c->srtt + (c->snd_max - c->snd_una <= c->snd_mss ? 200000u : 2000u);
-    if (pto < c->rto) {
-        tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + pto);
-        c->tlp_armed = true;
+    uint64_t wait = c->rto;
+    c->tlp_armed = false;
+    if (tcp_tlp_allowed(s, c)) {
+        uint64_t pto = 2ull * c->srtt + (c->snd_max - c->snd_una <= c->snd_mss ? 200000u : 2000u);
+        if (pto < wait) {
+            wait = pto;
+            c->tlp_armed = true;
+        }
     }
+    /* One setting, not the RTO then the probe: this runs for every new segment. */
+    tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + wait);
 }
 
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c)
