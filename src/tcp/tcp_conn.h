@@ -70,8 +70,14 @@ struct tcp_conn {
     uint32_t snd_buf_seq; /* sequence number of the first byte in snd */
     uint32_t snd_cap;     /* send buffer size */
     tcp_ring rcv;         /* readable bytes, then the window with out-of-order data */
-    uint32_t rcv_cap;
+    uint32_t rcv_cap;     /* receive buffer size: grows with auto-tuning, never shrinks */
+    /* Auto-tuning (tcp_user.c): bytes the application read since rcv_space_us, the low 32 bits
+     * of the clock (µs) when that measurement began. */
+    uint32_t rcv_space_read, rcv_space_us;
     tcp_ooo ooo;
+    /* Receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no WEIR_TCP_OPT_RCVBUF
+     * (here rather than next to rcv_cap: it fits the padding). */
+    bool rcv_auto;
     bool dsack_pending; /* report [dsack_left, dsack_right) as a D-SACK (RFC 2883) */
     uint32_t dsack_left, dsack_right;
     bool rcv_fin_pending; /* a FIN arrived beyond a hole: process it when the hole fills */
@@ -189,6 +195,22 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
 void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o);
 /* The window-scale shift our SYN offers (from the largest receive buffer). */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c);
+/* The size auto-tuning may grow the receive buffer to (tcp_user.c): recv_buffer_auto_max, at
+ * most the largest window the agreed scale can advertise; 0 when auto-tuning is off for c. */
+uint32_t tcp_rcv_auto_max(const weir_stack *s, const tcp_conn *c);
+/* Receive buffer not holding readable bytes (0 when an auto-tuned window was honoured past the
+ * buffer, see tcp_rcv_window), and the room data may take: that, or the window advertised if it
+ * reaches further. */
+static inline uint32_t tcp_rcv_free(const tcp_conn *c)
+{
+    return c->rcv.len < c->rcv_cap ? c->rcv_cap - c->rcv.len : 0;
+}
+static inline uint32_t tcp_rcv_room(const tcp_conn *c)
+{
+    uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    uint32_t free_space = tcp_rcv_free(c);
+    return advertised > free_space ? advertised : free_space;
+}
 /* The initial window for this MSS (RFC 6928 / RFC 5681 (3.1)); also the restart window's IW. */
 uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss);
 /* Our TSval clock now (1 ms ticks) plus an offset; tcp_ts_now: with the connection's offset. */
