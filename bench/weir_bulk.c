@@ -3,7 +3,7 @@
  *
  *   weir_bulk [--bytes 2G] [--mtu 1500] [--buffer 4M] [--clock real|virtual] [--delay-us 0]
  *             [--loss P] [--cc cubic|newreno] [--no-sack] [--seed 1] [--max-seconds 30]
- *             [--csum-offload]
+ *             [--csum-offload] [--rcv-buffer N] [--rcv-auto-max 4M]
  *
  * The client (side 0) connects to the server (side 1), writes --bytes and half-closes; the server
  * reads until end of stream. The figure is payload bytes delivered to the server's application
@@ -23,6 +23,10 @@
  * --csum-offload declares both interfaces checksum-offloading (WEIR_NETIF_CSUM_ALL), as a veth
  * with tx/rx checksumming on is: the in-memory link copies frames intact, so the stacks neither
  * fill nor check IPv4 and TCP checksums — the kernel's "offloads on, TSO/GSO/GRO off" setting.
+ * --buffer sets both buffers, --rcv-buffer the receive buffer alone (where auto-tuning starts);
+ * --rcv-auto-max is where auto-tuning stops (the stack's default, 4M, or the receive buffer if
+ * larger; 0 = a fixed buffer, as before auto-tuning). The result's rcvbuf is the server's
+ * receive buffer at the end.
  * Prints a `result` line (bench_util.h) and exits 0 when every byte arrived, 1 otherwise. */
 #define _GNU_SOURCE
 
@@ -46,6 +50,8 @@ enum {
 typedef struct bulk_options {
     uint64_t bytes;
     uint64_t buffer;
+    uint64_t rcv_buffer;   /* 0: --buffer */
+    uint64_t rcv_auto_max; /* UINT64_MAX: the default */
     uint64_t delay_us;
     uint64_t seed;
     double loss;
@@ -178,8 +184,12 @@ static int setup(bulk_run *r)
     cfg.queue_limit = (uint32_t)(2u * o->buffer / 500u + 1024u);
     weir_tcp_config *t = &cfg.stack.tcp;
     t->send_buffer = (uint32_t)o->buffer;
-    t->recv_buffer = (uint32_t)o->buffer;
-    t->recv_buffer_max = (uint32_t)o->buffer;
+    t->recv_buffer = (uint32_t)(o->rcv_buffer ? o->rcv_buffer : o->buffer);
+    t->recv_buffer_max = t->recv_buffer;
+    if (o->rcv_auto_max != UINT64_MAX)
+        t->recv_buffer_auto_max = (uint32_t)o->rcv_auto_max;
+    else if (t->recv_buffer_auto_max < t->recv_buffer)
+        t->recv_buffer_auto_max = t->recv_buffer;
     t->window_scale = true;
     t->sack = o->sack;
     t->congestion_control = o->cc;
@@ -264,9 +274,11 @@ static void report(bulk_run *r, const char *failure, double wall)
     weir_memlink_stats ls;
     bench_pair_link_stats(&r->pair, &ls);
     /* What the sender saw of the path: the RTT its timers run on, and its window at the end. */
-    weir_tcp_info info = {0};
+    weir_tcp_info info = {0}, rinfo = {0};
     if (r->client >= 0)
         (void)weir_tcp_get_info(r->pair.stack[BENCH_CLIENT], r->client, &info);
+    if (r->server >= 0)
+        (void)weir_tcp_get_info(r->pair.stack[BENCH_SERVER], r->server, &rinfo);
     if (failure != NULL)
         fprintf(stderr, "weir_bulk: stopped after %" PRIu64 " of %" PRIu64 " bytes: %s\n",
                 r->received, o->bytes, failure);
@@ -274,13 +286,14 @@ static void report(bulk_run *r, const char *failure, double wall)
                  " seconds=%.6f gbps=%.3f mbps=%.2f wall=%.3f loss=%g delay_us=%" PRIu64
                  " cc=%s sack=%d data_segs=%" PRIu64 " ack_segs=%" PRIu64 " retransmits=%" PRIu64
                  " rto=%" PRIu64 " lost=%" PRIu64 " srtt_us=%" PRIu32 " cwnd=%" PRIu32
-                 " csum_offload=%d",
+                 " csum_offload=%d rcvbuf=%" PRIu32,
                  failure == NULL, o->virtual_clock ? "virtual" : "real", (unsigned)o->mtu,
                  o->buffer, r->received, secs, gbps, gbps * 1000.0, wall, o->loss, o->delay_us,
                  o->cc == WEIR_TCP_CC_NEWRENO ? "newreno" : "cubic", o->sack,
                  rx.counters[WEIR_CTR_TCP_SEGMENTS_IN], tx.counters[WEIR_CTR_TCP_SEGMENTS_IN],
                  tx.counters[WEIR_CTR_TCP_RETRANSMITS], tx.counters[WEIR_CTR_TCP_RTO_EXPIRED],
-                 ls.lost[0] + ls.lost[1], info.srtt_us, info.cwnd, o->csum_offload);
+                 ls.lost[0] + ls.lost[1], info.srtt_us, info.cwnd, o->csum_offload,
+                 rinfo.recv_buffer);
 }
 
 /* ---- options ------------------------------------------------------------------------------- */
@@ -294,6 +307,11 @@ static bool parse_option(bulk_options *o, const char *name, const char *val)
     if (strcmp(name, "--buffer") == 0)
         return bench_parse_count(val, &o->buffer) && o->buffer >= 4096 &&
                o->buffer <= (UINT64_C(1) << 30);
+    if (strcmp(name, "--rcv-buffer") == 0)
+        return bench_parse_count(val, &o->rcv_buffer) && o->rcv_buffer >= 4096 &&
+               o->rcv_buffer <= (UINT64_C(1) << 30);
+    if (strcmp(name, "--rcv-auto-max") == 0)
+        return bench_parse_count(val, &o->rcv_auto_max) && o->rcv_auto_max <= (UINT64_C(1) << 30);
     if (strcmp(name, "--mtu") == 0) {
         if (!bench_parse_count(val, &v) || v < 576 || v > 65535)
             return false;
@@ -323,6 +341,7 @@ static void parse_options(int argc, char **argv, bulk_options *o)
 {
     *o = (bulk_options){.bytes = UINT64_C(2) << 30,
                         .buffer = UINT64_C(4) << 20,
+                        .rcv_auto_max = UINT64_MAX,
                         .seed = 1,
                         .max_seconds = 30,
                         .mtu = 1500,
@@ -341,6 +360,9 @@ static void parse_options(int argc, char **argv, bulk_options *o)
             i++;
         }
     }
+    uint64_t rcv = o->rcv_buffer ? o->rcv_buffer : o->buffer;
+    if (o->rcv_auto_max != UINT64_MAX && o->rcv_auto_max != 0 && o->rcv_auto_max < rcv)
+        bench_usage("weir_bulk", "--rcv-auto-max must be 0 or at least the receive buffer");
 }
 
 int main(int argc, char **argv)

@@ -47,9 +47,18 @@ typedef struct weir_tcp_config {
                                  than 65535 needs window_scale) */
     uint32_t recv_buffer_max; /* the largest receive buffer a connection may use; the window
                                  scale shift is chosen so that it fits (0 = recv_buffer) */
-    bool window_scale;        /* RFC 7323 §2: offer/accept window scaling (true) */
-    bool timestamps;          /* RFC 7323 §3: offer/accept timestamps (true) */
-    bool sack;                /* RFC 2018: offer/accept SACK, report SACK blocks (true) */
+    /* Receive-buffer auto-tuning (4 MiB; 0 = off): a connection's buffer starts at recv_buffer
+     * and, once per smoothed RTT, grows to twice what the application read in that time (so a
+     * sender held back by our window can fill a long, fast path), up to this many bytes; it
+     * never shrinks. Only the limit grows: memory is still taken as data waits and freed when
+     * it is read. Must be 0 or between recv_buffer and 1 GiB. WEIR_TCP_OPT_RCVBUF turns it off
+     * for that socket; without window scaling the buffer stops at 65535. Visible on the wire:
+     * the SYN's window scale fits this too, so a default SYN offers wscale 7 (it offered 0
+     * before auto-tuning) and a window of 65408 (511 units of 128) rather than 65535. */
+    uint32_t recv_buffer_auto_max;
+    bool window_scale; /* RFC 7323 §2: offer/accept window scaling (true) */
+    bool timestamps;   /* RFC 7323 §3: offer/accept timestamps (true) */
+    bool sack;         /* RFC 2018: offer/accept SACK, report SACK blocks (true) */
     weir_tcp_option_layout option_layout; /* (WEIR_TCP_LAYOUT_LINUX) */
     weir_tcp_cc congestion_control;       /* the module new connections use (WEIR_TCP_CC_CUBIC) */
     uint8_t initial_window;               /* segments in the first flight; 0 = RFC 5681's 2-4 by MSS

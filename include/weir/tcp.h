@@ -89,11 +89,14 @@ typedef enum weir_tcp_option {
     WEIR_TCP_OPT_KEEPALIVE = 2,   /* 1 enables keepalive probes (RFC 9293 §3.8.4) */
     WEIR_TCP_OPT_SNDBUF = 3,      /* send buffer bytes; before connect/listen only */
     WEIR_TCP_OPT_RCVBUF = 4,      /* receive buffer bytes (the window offered; > 65535 needs
-                                     window scaling);
-                                     before connect/listen only */
+                                     window scaling); before connect/listen only. Setting it
+                                     turns receive-buffer auto-tuning off for the socket (and
+                                     an accepted socket inherits its listener's); reads back
+                                     the size now, auto-tuning included */
     WEIR_TCP_OPT_MAXSEG = 5,      /* MSS to advertise (and largest to send); before the SYN */
-    WEIR_TCP_OPT_KEEPIDLE = 6,    /* seconds idle before the first keepalive probe */
-    WEIR_TCP_OPT_KEEPINTVL = 7,   /* seconds between keepalive probes */
+    WEIR_TCP_OPT_KEEPIDLE = 6,    /* seconds idle before the first keepalive probe (1..32767,
+                                     Linux's range) */
+    WEIR_TCP_OPT_KEEPINTVL = 7,   /* seconds between keepalive probes (1..32767) */
     WEIR_TCP_OPT_KEEPCNT = 8,     /* unanswered probes before the connection is dropped */
     WEIR_TCP_OPT_CONGESTION = 10, /* a weir_tcp_cc: the congestion control module; any time
                                      (cwnd and ssthresh carry over, the module's own state
@@ -169,6 +172,10 @@ typedef struct weir_tcp_info {
     /* Negotiated options (WEIR_TCPI_OPT_*) and window-scale shifts. */
     uint32_t options;
     uint8_t snd_wscale, rcv_wscale;
+    /* Receive buffer: its size now (recv_buffer, WEIR_TCP_OPT_RCVBUF's value, or what
+     * auto-tuning grew it to: recv_buffer_auto_max in stack.h), and the ring storage allocated
+     * now (0 while nothing waits to be read: buffers are taken on demand). */
+    uint32_t recv_buffer, recv_buffer_alloc;
 } weir_tcp_info;
 int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info);
 

@@ -42,6 +42,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->send_buffer = 65536;
     t->recv_buffer = 65535;
     t->recv_buffer_max = 0;
+    t->recv_buffer_auto_max = 4u << 20;
     t->window_scale = true;
     t->timestamps = true;
     t->sack = true;
@@ -68,6 +69,16 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->isn_tick_ns = 4000;
 }
 
+/* Auto-tuning is off (0), or grows the buffer from recv_buffer up to at most 1 GiB (recv_buffer's
+ * own limit: about the largest window a scale of 14 can say). A limit below the starting size is
+ * a mistake, not "no growth": rejected, so that an embedder raising recv_buffer past the default
+ * limit learns that auto-tuning needs a decision too (raise it, or 0). */
+static bool recv_buffer_auto_max_valid(const weir_tcp_config *t)
+{
+    return t->recv_buffer_auto_max == 0 ||
+           (t->recv_buffer_auto_max >= t->recv_buffer && t->recv_buffer_auto_max <= (1u << 30));
+}
+
 static bool config_valid(const weir_stack_config *cfg)
 {
     const weir_tcp_config *t = &cfg->tcp;
@@ -76,6 +87,7 @@ static bool config_valid(const weir_stack_config *cfg)
            cfg->ephemeral_lo <= cfg->ephemeral_hi && cfg->ip_ttl > 0 && t->send_buffer >= 1 &&
            t->recv_buffer >= 1 && (t->recv_buffer <= 65535 || t->window_scale) &&
            t->recv_buffer <= (1u << 30) && t->recv_buffer_max <= (1u << 30) &&
+           recv_buffer_auto_max_valid(t) &&
            (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) &&
            t->rto_min_us > 0 && t->rto_min_us <= t->rto_initial_us &&
            t->rto_initial_us <= t->rto_max_us && t->msl_us > 0 && t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&

@@ -24,6 +24,8 @@
 
 typedef struct tcp_conn tcp_conn;
 
+enum { TCP_KEEPALIVE_MAX_S = 32767 }; /* per-socket keepalive times, seconds (Linux's limit) */
+
 /* What only a listener needs, allocated by listen(). */
 typedef struct tcp_listen_q {
     tcp_conn *accept_head, *accept_tail; /* established children, oldest first */
@@ -64,6 +66,8 @@ struct tcp_conn {
     bool nodelay : 1, keepalive : 1; /* options the application set */
     bool listening : 1;   /* on the listener chain (hashed in LISTEN) */
     bool is_listener : 1; /* listen() gave it `lq` (the union below holds that, not a child's links) */
+    bool rcv_auto : 1; /* receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no
+                          WEIR_TCP_OPT_RCVBUF */
     uint8_t snd_wscale; /* shift of the peer's window field (RFC 7323) */
     uint8_t rcv_wscale; /* shift of ours (offered on our SYN) */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
@@ -113,8 +117,11 @@ struct tcp_conn {
     uint32_t snd_buf_seq; /* sequence number of the first byte in snd */
     uint32_t snd_cap;     /* send buffer size */
     tcp_ring rcv;         /* readable bytes, then the window with out-of-order data */
-    uint32_t rcv_cap;
+    uint32_t rcv_cap;     /* receive buffer size: grows with auto-tuning, never shrinks */
     uint32_t rcv_unacked; /* in-order bytes received since our last ACK */
+    /* Auto-tuning (tcp_user.c): bytes the application read since rcv_space_us, the low 32 bits
+     * of the clock (µs) when that measurement began. */
+    uint32_t rcv_space_read, rcv_space_us;
     tcp_ooo *ooo; /* out-of-order ranges, a FIN beyond a hole, a D-SACK to report: NULL when
                      none of them (tcp_buf.h) */
 
@@ -137,16 +144,16 @@ struct tcp_conn {
     tcp_scoreboard *sb; /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
                            NULL when nothing is in flight */
     tcp_loss_hist hist; /* what recovery remembers between flights */
-    tcp_cc_state *cc_before; /* cc just before the last reduction, kept (allocated) only while
-                                a D-SACK undo is possible (tcp_sack.c) */
+    uint32_t fin_seq;   /* our FIN's sequence number, once sent (fin_sent) */
+    struct tcp_undo *undo; /* what a D-SACK undo of the last reduction needs, allocated only
+                              while one is possible (tcp_sack.c) */
 
     /* Options the application set, and errors for it. */
     /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set; 0 = the stack's configuration
      * (tcp_keepidle_us / tcp_keepintvl_us read them). */
-    uint32_t keepidle_s, keepintvl_s;
+    uint16_t keepidle_s, keepintvl_s;
     int16_t error;      /* connection error for the application (WEIR_E*), 0 if none */
     int16_t soft_error; /* the last ICMP soft error: reported instead of ETIMEDOUT */
-    uint32_t fin_seq;   /* our FIN's sequence number, once sent (fin_sent) */
 
     uint64_t last_data_rx_us; /* when in-order data last arrived (ACK policy) */
 
@@ -217,6 +224,22 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
 void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o);
 /* The window-scale shift our SYN offers (from the largest receive buffer). */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c);
+/* The size auto-tuning may grow the receive buffer to (tcp_user.c): recv_buffer_auto_max, at
+ * most the largest window the agreed scale can advertise; 0 when auto-tuning is off for c. */
+uint32_t tcp_rcv_auto_max(const weir_stack *s, const tcp_conn *c);
+/* Receive buffer not holding readable bytes (0 when an auto-tuned window was honoured past the
+ * buffer, see tcp_rcv_window), and the room data may take: that, or the window advertised if it
+ * reaches further. */
+static inline uint32_t tcp_rcv_free(const tcp_conn *c)
+{
+    return c->rcv.len < c->rcv_cap ? c->rcv_cap - c->rcv.len : 0;
+}
+static inline uint32_t tcp_rcv_room(const tcp_conn *c)
+{
+    uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    uint32_t free_space = tcp_rcv_free(c);
+    return advertised > free_space ? advertised : free_space;
+}
 /* The initial window for this MSS (RFC 6928 / RFC 5681 (3.1)); also the restart window's IW. */
 uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss);
 /* Our TSval clock now (1 ms ticks) plus an offset; tcp_ts_now: with the connection's offset. */

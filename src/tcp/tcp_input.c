@@ -71,11 +71,15 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
     return s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
 }
 
-/* RFC 7323 §2.3: the smallest shift that lets the largest receive buffer be offered. */
+/* RFC 7323 §2.3: the smallest shift that lets the largest receive buffer be offered — the
+ * largest it may become, auto-tuning included, since the shift is fixed from the SYN on. */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c)
 {
     uint32_t space =
         s->cfg.tcp.recv_buffer_max > c->rcv_cap ? s->cfg.tcp.recv_buffer_max : c->rcv_cap;
+    uint32_t auto_max = c->rcv_auto ? s->cfg.tcp.recv_buffer_auto_max : 0;
+    if (auto_max > space)
+        space = auto_max;
     uint8_t shift = 0;
     while (space > 65535 && shift < 14) {
         space >>= 1;
@@ -193,6 +197,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->keepalive = l->keepalive;
     c->snd_cap = l->snd_cap;
     c->rcv_cap = l->rcv_cap;
+    c->rcv_auto = l->rcv_auto;
     c->user_mss = l->user_mss;
     c->keepidle_s = l->keepidle_s;
     c->keepintvl_s = l->keepintvl_s;
@@ -302,7 +307,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 static uint32_t rcv_window_now(const weir_stack *s, const tcp_conn *c)
 {
     uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-    uint32_t free_space = c->rcv_cap - c->rcv.len;
+    uint32_t free_space = tcp_rcv_free(c);
     bool full_tcb =
         c->state != WEIR_TCP_TIME_WAIT && !(c->state == WEIR_TCP_SYN_RECEIVED && !c->active_open);
     if (s->cfg.tcp.rcv_window_is_buffer && full_tcb && free_space > advertised)
@@ -972,14 +977,14 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
         return detached ? STEP_GONE : STEP_DONE;
     }
     uint32_t offset = x->seq - c->rcv_nxt;
-    uint32_t room = c->rcv_cap - c->rcv.len;
+    uint32_t room = tcp_rcv_room(c);
     if (offset >= room)
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_SEQ_UNACCEPTABLE);
     if (x->data_len > room - offset) { /* only text on a SYN-ACK can get here untrimmed */
         x->data_len = room - offset;
         x->fin = false;
     }
-    if (tcp_ring_reserve(s, &c->rcv, c->rcv.len + offset + x->data_len, c->rcv_cap) != 0)
+    if (tcp_ring_reserve(s, &c->rcv, c->rcv.len + offset + x->data_len, c->rcv.len + room) != 0)
         return drop(s, x, WEIR_DROP_TCP_OOO_FULL); /* out of memory: the peer will resend */
     if (offset > 0) {
         note_island_duplicate(s, c, x->seq, x->seq + x->data_len);

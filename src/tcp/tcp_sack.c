@@ -18,6 +18,15 @@ enum {
     REO_WND_PERSIST = 16,  /* RFC 8985 §6.2 step 4: recoveries before the multiplier resets */
 };
 
+/* Undo (RFC 8985 §9 with RFC 2883 D-SACK): the congestion state before the reduction, and the
+ * retransmissions of the episode that no D-SACK has yet shown needless; when they reach 0 the
+ * reduction was spurious. The D-SACK for the last one often arrives after the flight ended, so
+ * this outlives the scoreboard: it goes with the undo, an RTO, or the next episode. */
+struct tcp_undo {
+    tcp_cc_state before;
+    uint32_t retrans;
+};
+
 /* ---- the record array --------------------------------------------------------------------- */
 
 bool tcp_sb_active(const tcp_conn *c) { return c->sack_on && !c->sb_disabled; }
@@ -190,8 +199,8 @@ static void note_resent(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
             continue;
         set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_RETRANS));
         r->xmit_us = now32(s);
-        if (c->in_recovery)
-            c->hist.undo_retrans++;
+        if (c->in_recovery && c->undo)
+            c->undo->retrans++;
     }
 }
 
@@ -419,21 +428,19 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
 
 /* ---- recovery ----------------------------------------------------------------------------- */
 
-/* The congestion state before a reduction, for an undo: allocated while one is possible. Out of
- * memory, this episode simply cannot be undone. */
-static bool keep_state_for_undo(weir_stack *s, tcp_conn *c)
+/* Out of memory, this episode simply cannot be undone. */
+static void keep_state_for_undo(weir_stack *s, tcp_conn *c)
 {
-    if (!c->cc_before && !(c->cc_before = weir_alloc_uninit(s, sizeof *c->cc_before)))
-        return false;
-    *c->cc_before = c->cc;
-    return true;
+    if (!c->undo && !(c->undo = weir_alloc_uninit(s, sizeof *c->undo)))
+        return;
+    c->undo->before = c->cc;
+    c->undo->retrans = 0;
 }
 
 void tcp_sack_forget_undo(weir_stack *s, tcp_conn *c)
 {
-    c->hist.undo_possible = false;
-    weir_free(s, c->cc_before, sizeof *c->cc_before);
-    c->cc_before = NULL;
+    weir_free(s, c->undo, sizeof *c->undo);
+    c->undo = NULL;
 }
 
 /* RFC 6937 §3: on entry, RecoverFS is the flight; the congestion control module sets ssthresh
@@ -444,8 +451,7 @@ static void enter_recovery(weir_stack *s, tcp_conn *c)
     c->in_recovery = true;
     c->recover = c->snd_max;
     c->rtt_measuring = false;
-    c->hist.undo_retrans = 0;
-    c->hist.undo_possible = keep_state_for_undo(s, c);
+    keep_state_for_undo(s, c);
     c->cc_ops->on_loss(&c->cc, c->snd_max - c->snd_una, s->now_us);
     sb->prr_delivered = sb->prr_out = 0;
     sb->recover_fs = c->snd_max - c->snd_una;
@@ -493,11 +499,10 @@ static void prr_update(tcp_conn *c, uint32_t delivered)
  * twice, the loss was not real: put the window back. */
 static void note_dsack_for_undo(weir_stack *s, tcp_conn *c)
 {
-    tcp_loss_hist *h = &c->hist;
-    if (!h->undo_possible || h->undo_retrans == 0)
+    if (!c->undo || c->undo->retrans == 0)
         return;
-    if (--h->undo_retrans == 0) {
-        c->cc_ops->on_undo(&c->cc, c->cc_before, s->now_us);
+    if (--c->undo->retrans == 0) {
+        c->cc_ops->on_undo(&c->cc, &c->undo->before, s->now_us);
         tcp_sack_forget_undo(s, c);
         c->in_recovery = false;
         weir_count(s, WEIR_CTR_TCP_SPURIOUS_UNDO);

@@ -49,16 +49,12 @@ typedef struct tcp_scoreboard {
     tcp_seg_rec inline_rec[TCP_SB_INLINE];
 } tcp_scoreboard;
 
-/* What loss recovery remembers from one flight to the next, kept in the connection (16 bytes). */
+/* What loss recovery remembers from one flight to the next, kept in the connection (12 bytes). */
 typedef struct tcp_loss_hist {
     uint32_t min_rtt_us;  /* smallest RTT seen (RACK.min_RTT), 0 = none yet */
     uint32_t dsack_round; /* SND.MAX when a D-SACK last widened the reordering window */
-    /* Undo (RFC 8985 §9 with RFC 2883 D-SACK): retransmissions of this episode that no D-SACK
-     * has yet shown needless; when it reaches 0 the reduction was spurious. The D-SACK for the
-     * last one often arrives after the flight ended, hence kept here. */
-    uint32_t undo_retrans;
     uint8_t reo_wnd_mult, reo_wnd_persist; /* RFC 8985 §6.2 step 4 */
-    bool reordering_seen : 1, dsack_round_open : 1, undo_possible : 1;
+    bool reordering_seen : 1, dsack_round_open : 1;
 } tcp_loss_hist;
 
 #endif

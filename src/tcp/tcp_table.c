@@ -180,6 +180,7 @@ tcp_conn *tcp_conn_new(weir_stack *s)
         c->timer[i] = UINT64_MAX;
     c->snd_cap = s->cfg.tcp.send_buffer;
     c->rcv_cap = s->cfg.tcp.recv_buffer;
+    c->rcv_auto = s->cfg.tcp.recv_buffer_auto_max > 0;
     c->rto = s->cfg.tcp.rto_initial_us;
     c->nodelay = !s->cfg.tcp.nagle;
     c->keepcnt = s->cfg.tcp.keepalive_count;

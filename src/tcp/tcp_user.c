@@ -211,6 +211,43 @@ static void maybe_window_update(weir_stack *s, tcp_conn *c, uint32_t before)
         tcp_send_ack(s, c);
 }
 
+uint32_t tcp_rcv_auto_max(const weir_stack *s, const tcp_conn *c)
+{
+    uint32_t max = c->rcv_auto ? s->cfg.tcp.recv_buffer_auto_max : 0;
+    uint32_t window_max = (uint32_t)65535 << c->rcv_wscale; /* more could never be offered */
+    return max < window_max ? max : window_max;
+}
+
+/* Receive-buffer auto-tuning, Linux's dynamic right-sizing (tcp_rcv_space_adjust). A sender
+ * held back only by our window delivers one window per round trip; for it to go faster, the
+ * window must hold what arrives in one RTT while the application is still reading what came
+ * in the previous one: twice what the application reads per RTT. So, at the first read at
+ * least one SRTT after the last look, the bytes read since then, scaled to one SRTT (a reader
+ * that drains a full buffer once a second is slow, not fast), say what the buffer should be;
+ * it grows to that, never past tcp_rcv_auto_max(), and never shrinks — the edge already
+ * advertised must not move left (SHLD-14), and a buffer that stays large costs nothing while
+ * it is empty. Only the limit grows: the ring still doubles as data needs room and is freed
+ * when drained. The SRTT is the handshake's sample unless we send data too: a receiver-only
+ * connection has no other, and the window-limited sender this is for keeps the path's queue
+ * empty, so the handshake's RTT is the one that counts. */
+static void rcv_space_adjust(weir_stack *s, tcp_conn *c, uint32_t read)
+{
+    uint32_t max = tcp_rcv_auto_max(s, c);
+    if (max <= c->rcv_cap || c->srtt == 0 || c->state < WEIR_TCP_ESTABLISHED || c->fin_received)
+        return;
+    uint32_t now = (uint32_t)s->now_us;
+    uint32_t elapsed = now - c->rcv_space_us; /* modulo 2^32: 71 minutes of µs */
+    c->rcv_space_read =
+        read > UINT32_MAX - c->rcv_space_read ? UINT32_MAX : c->rcv_space_read + read;
+    if (elapsed < c->srtt)
+        return;
+    uint64_t want = (uint64_t)c->rcv_space_read * c->srtt / elapsed * 2u; /* no overflow */
+    if (want > c->rcv_cap)
+        c->rcv_cap = want < max ? (uint32_t)want : max;
+    c->rcv_space_read = 0;
+    c->rcv_space_us = now;
+}
+
 static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek);
 
 int weir_tcp_recv(weir_stack *s, int sock, void *buf, size_t cap)
@@ -244,6 +281,7 @@ static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek)
         tcp_ring_consume(&c->rcv, n);
         if (tcp_ooo_count(c->ooo) == 0)
             tcp_ring_release_if_empty(s, &c->rcv);
+        rcv_space_adjust(s, c, n);
         maybe_window_update(s, c, before);
         return (int)n;
     }
@@ -326,6 +364,7 @@ void tcp_on_established(weir_stack *s, tcp_conn *c)
     if (c->syn_retransmitted && c->srtt == 0 && c->rto < 3000000)
         c->rto = 3000000 > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : 3000000;
     c->backoff = 0;
+    c->rcv_space_us = (uint32_t)s->now_us; /* auto-tuning's first measurement starts */
     tcp_arm_keepalive(s, c);
     tcp_conn *l = tcp_child_listener(c);
     if (l) {
@@ -479,10 +518,12 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             return WEIR_EINVAL;
         if (!before_open(c) || c->snd.buf || c->rcv.buf)
             return WEIR_ESTATE;
-        if (opt == WEIR_TCP_OPT_SNDBUF)
+        if (opt == WEIR_TCP_OPT_SNDBUF) {
             c->snd_cap = (uint32_t)value;
-        else
+        } else {
             c->rcv_cap = (uint32_t)value;
+            c->rcv_auto = false; /* the application chose: no auto-tuning, as Linux */
+        }
         return 0;
     case WEIR_TCP_OPT_MAXSEG:
         if (value < 64 || value > 65535 - 40)
@@ -493,12 +534,12 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         return 0;
     case WEIR_TCP_OPT_KEEPIDLE:
     case WEIR_TCP_OPT_KEEPINTVL:
-        if (value < 1)
+        if (value < 1 || value > TCP_KEEPALIVE_MAX_S)
             return WEIR_EINVAL;
         if (opt == WEIR_TCP_OPT_KEEPIDLE)
-            c->keepidle_s = (uint32_t)value;
+            c->keepidle_s = (uint16_t)value;
         else
-            c->keepintvl_s = (uint32_t)value;
+            c->keepintvl_s = (uint16_t)value;
         if (c->keepalive)
             tcp_arm_keepalive(s, c);
         return 0;
@@ -667,6 +708,8 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->send_queued = c->snd.len;
     info->send_space = send_space(c);
     info->recv_queued = c->rcv.len;
+    info->recv_buffer = c->rcv_cap;
+    info->recv_buffer_alloc = c->rcv.buf ? c->rcv.cap : 0;
     info->error = c->error;
     fill_recovery_info(c, info);
     return 0;

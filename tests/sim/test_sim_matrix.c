@@ -434,7 +434,8 @@ static void tcp_config_for_cell(weir_tcp_config *t, const cell *c)
     t->congestion_control = CCS[c->cc].cc;
     t->send_buffer = BUFFERS[c->buffer].bytes;
     t->recv_buffer = BUFFERS[c->buffer].bytes;
-    t->recv_buffer_max = 0; /* no auto-tuning past the cell's buffer: the buffer is the variable */
+    t->recv_buffer_max = 0;      /* the window scale fits the cell's buffer, */
+    t->recv_buffer_auto_max = 0; /* and no auto-tuning past it: the buffer is the variable */
     t->window_scale = true;
     t->max_retries = SIM_MAX_RETRIES;
     t->syn_retries = SIM_SYN_RETRIES;
