@@ -172,6 +172,29 @@ static void calls_on_an_unconnected_socket(void **state)
     h_finish(h);
 }
 
+/* Keepalive times per socket are whole seconds in Linux's range, read back as set; unset, they
+ * are the stack's configuration. */
+static void keepalive_times_are_seconds_in_linux_range(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    int s = weir_tcp_socket(h->s);
+    h_track(h, s);
+    int v = 0;
+    assert_int_equal(weir_tcp_getopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, &v), 0);
+    assert_int_equal(v, (int)(h->cfg.tcp.keepalive_idle_us / 1000000u));
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, 32767), 0);
+    assert_int_equal(weir_tcp_getopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, &v), 0);
+    assert_int_equal(v, 32767);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, 32768), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, 0), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, 40000), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, 5), 0);
+    assert_int_equal(weir_tcp_getopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, &v), 0);
+    assert_int_equal(v, 5);
+    h_finish(h);
+}
+
 static void send_after_shutdown_is_epipe_and_after_reset_is_the_error(void **state)
 {
     (void)state;
@@ -380,6 +403,7 @@ int main(void)
         H_TEST(listen_backlog_full_drops_syn_silently),
         H_TEST(listen_twice_is_harmless),
         H_TEST(list_sees_every_record_once),
+        H_TEST(keepalive_times_are_seconds_in_linux_range),
         H_TEST(send_space_says_what_send_would_take),
     };
     return cmocka_run_group_tests_name("tcp_api", tests, NULL, NULL);
