@@ -458,16 +458,16 @@ bench_cpu() {
     fi
     segs=$(field "$line" data_segs)
     declare -A c
-    for f in sender_pump receiver_pump pair_input_client pair_input_server pair_poll_client \
+    for f in bench_flow_send bench_flow_recv pair_input_client pair_input_server pair_poll_client \
         pair_poll_server pair_tx_client pair_tx_server; do
         c[$f]=$(cg_incl "$out" "$f")
         c[$f]=${c[$f]:-0}
     done
     # A side's stack work: its application calls (send or recv, and the output they trigger),
     # its frames in and its timers, less what its frames cost the in-memory link.
-    send=$(((c[sender_pump] + c[pair_input_client] + c[pair_poll_client] - c[pair_tx_client]) /
+    send=$(((c[bench_flow_send] + c[pair_input_client] + c[pair_poll_client] - c[pair_tx_client]) /
         segs))
-    recv=$(((c[receiver_pump] + c[pair_input_server] + c[pair_poll_server] - c[pair_tx_server]) /
+    recv=$(((c[bench_flow_recv] + c[pair_input_server] + c[pair_poll_server] - c[pair_tx_server]) /
         segs))
     say "   send path $send, receive path $recv instructions per segment ($segs segments)"
     row "5. instructions per delivered segment: send / receive path" "$send / $recv" "not run" \

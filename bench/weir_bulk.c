@@ -40,7 +40,6 @@
 
 enum {
     BULK_PORT = 5001,
-    BULK_CHUNK = 65536,
     BULK_EVENTS_PER_TURN = 10000, /* events are coalesced per socket: a few per turn is normal */
     BULK_SAME_INSTANT = 1000000,  /* virtual clock: loop turns without time advancing */
 };
@@ -66,106 +65,10 @@ typedef struct bulk_options {
 typedef struct bulk_run {
     const bulk_options *opt;
     bench_pair pair;
-    int listener, client, server;
-    uint64_t sent, received;
-    bool shut, eof;
-    int error;       /* first connection error, 0 if none */
-    uint64_t now_us; /* the stacks' time */
-    uint64_t start_us, end_us;
+    bench_flow flow; /* the two applications: weir_pair.c */
+    uint64_t start_us;
     uint64_t wall_start_ns;
-    uint8_t chunk[BULK_CHUNK];
 } bulk_run;
-
-/* ---- the two applications (attributed separately by callgrind) ------------------------------ */
-
-BENCH_ATTRIBUTED static void sender_pump(bulk_run *r)
-{
-    weir_stack *s = r->pair.stack[BENCH_CLIENT];
-    /* Each call fills at most the send buffer, so this ends within buffer/chunk + 1 turns. */
-    while (r->sent < r->opt->bytes) {
-        uint64_t left = r->opt->bytes - r->sent;
-        size_t n = left < BULK_CHUNK ? (size_t)left : BULK_CHUNK;
-        int rc = weir_tcp_send(s, r->client, r->chunk, n);
-        if (rc == WEIR_EAGAIN || rc == 0)
-            return;
-        if (rc < 0) {
-            r->error = rc;
-            return;
-        }
-        r->sent += (uint64_t)rc;
-    }
-    if (!r->shut) {
-        r->shut = true;
-        int rc = weir_tcp_shutdown(s, r->client);
-        if (rc < 0)
-            r->error = rc;
-    }
-}
-
-BENCH_ATTRIBUTED static void receiver_pump(bulk_run *r)
-{
-    weir_stack *s = r->pair.stack[BENCH_SERVER];
-    uint8_t buf[BULK_CHUNK];
-    /* Bounded by the receive buffer: each call takes at least one byte or stops. */
-    while (r->server >= 0 && !r->eof) {
-        int rc = weir_tcp_recv(s, r->server, buf, sizeof(buf));
-        if (rc == WEIR_EAGAIN)
-            return;
-        if (rc < 0) {
-            r->error = rc;
-            return;
-        }
-        if (rc == 0) {
-            r->eof = true;
-            return;
-        }
-        r->received += (uint64_t)rc;
-        if (r->received == r->opt->bytes)
-            r->end_us = r->now_us;
-    }
-}
-
-/* ---- events ------------------------------------------------------------------------------- */
-
-static void on_client_event(bulk_run *r, const weir_event *ev)
-{
-    if (ev->sock != r->client)
-        return;
-    if (ev->type == WEIR_EV_ERROR)
-        r->error = ev->err;
-    else if (ev->type == WEIR_EV_CONNECTED || ev->type == WEIR_EV_WRITABLE)
-        sender_pump(r);
-}
-
-static void on_server_event(bulk_run *r, const weir_event *ev)
-{
-    weir_stack *s = r->pair.stack[BENCH_SERVER];
-    if (ev->type == WEIR_EV_ACCEPTABLE && ev->sock == r->listener && r->server < 0) {
-        weir_endpoint peer;
-        int sock = weir_tcp_accept(s, r->listener, &peer);
-        if (sock >= 0)
-            r->server = sock;
-        else if (sock != WEIR_EAGAIN)
-            r->error = sock;
-    } else if (ev->sock != r->server) {
-        return;
-    } else if (ev->type == WEIR_EV_ERROR) {
-        r->error = ev->err;
-        return;
-    }
-    receiver_pump(r);
-}
-
-static void drain_events(bulk_run *r)
-{
-    weir_event ev;
-    for (int n = 0;
-         n < BULK_EVENTS_PER_TURN && weir_stack_next_event(r->pair.stack[BENCH_CLIENT], &ev); n++)
-        on_client_event(r, &ev);
-    for (int n = 0;
-         n < BULK_EVENTS_PER_TURN && weir_stack_next_event(r->pair.stack[BENCH_SERVER], &ev); n++)
-        on_server_event(r, &ev);
-}
 
 /* ---- setup ------------------------------------------------------------------------------ */
 
@@ -196,22 +99,10 @@ static int setup(bulk_run *r)
     int rc = bench_pair_create(&r->pair, &cfg);
     if (rc != 0)
         return rc;
-    weir_stack *srv = r->pair.stack[BENCH_SERVER], *cli = r->pair.stack[BENCH_CLIENT];
-    weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = BULK_PORT};
-    r->listener = weir_tcp_socket(srv);
-    if (r->listener < 0)
-        return r->listener;
-    rc = weir_tcp_bind(srv, r->listener, where);
-    if (rc == 0)
-        rc = weir_tcp_listen(srv, r->listener, 1);
-    if (rc != 0)
-        return rc;
-    r->client = weir_tcp_socket(cli);
-    if (r->client < 0)
-        return r->client;
-    bench_pair_set_time(&r->pair, r->now_us);
-    r->start_us = r->now_us;
-    return weir_tcp_connect(cli, r->client, where);
+    r->flow.now_us = r->start_us;
+    rc = bench_flow_listen(&r->flow, &r->pair, BULK_PORT, o->bytes);
+    memset(r->flow.chunk, 'w', sizeof r->flow.chunk);
+    return rc != 0 ? rc : bench_flow_connect(&r->flow);
 }
 
 /* ---- the clocks ------------------------------------------------------------------------------ */
@@ -227,22 +118,23 @@ static uint64_t virtual_next_us(const bulk_run *r)
     uint64_t next = bench_pair_next_deadline(&r->pair);
     if (next == UINT64_MAX)
         return 0;
-    return next > r->now_us ? next : r->now_us;
+    return next > r->flow.now_us ? next : r->flow.now_us;
 }
 
 static bool out_of_time(const bulk_run *r)
 {
     return bench_seconds(r->wall_start_ns, bench_now_ns()) > r->opt->max_seconds ||
-           r->now_us > BULK_VIRTUAL_LIMIT_US;
+           r->flow.now_us > BULK_VIRTUAL_LIMIT_US;
 }
 
 static const char *run_loop(bulk_run *r)
 {
+    bench_flow *f = &r->flow;
     uint64_t same_instant = 0;
     for (uint64_t turn = 0; turn < BULK_MAX_TURNS; turn++) {
-        if (r->error != 0)
-            return weir_err_name(r->error);
-        if (r->eof)
+        if (f->error != 0)
+            return weir_err_name(f->error);
+        if (f->eof)
             return NULL;
         /* A virtual loop needs no clock but this check, and turns far faster: every 1024th. */
         if ((!r->opt->virtual_clock || (turn & 1023u) == 0) && out_of_time(r))
@@ -250,12 +142,12 @@ static const char *run_loop(bulk_run *r)
         uint64_t next = r->opt->virtual_clock ? virtual_next_us(r) : real_now_us(r);
         if (next == 0)
             return "stalled: nothing scheduled";
-        same_instant = next == r->now_us ? same_instant + 1 : 0;
+        same_instant = next == f->now_us ? same_instant + 1 : 0;
         if (same_instant > BULK_SAME_INSTANT)
             return "livelock: time does not advance";
-        r->now_us = next;
-        bench_pair_step(&r->pair, r->now_us);
-        drain_events(r);
+        f->now_us = next;
+        bench_pair_step(&r->pair, f->now_us);
+        bench_flow_drain(f, BULK_EVENTS_PER_TURN);
     }
     return "loop turn limit";
 }
@@ -265,9 +157,10 @@ static const char *run_loop(bulk_run *r)
 static void report(bulk_run *r, const char *failure, double wall)
 {
     const bulk_options *o = r->opt;
-    uint64_t end = r->end_us ? r->end_us : r->now_us;
+    const bench_flow *f = &r->flow;
+    uint64_t end = f->end_us ? f->end_us : f->now_us;
     double secs = (double)(end - r->start_us) / 1e6;
-    double gbps = secs > 0 ? (double)r->received * 8.0 / secs / 1e9 : 0.0;
+    double gbps = secs > 0 ? (double)f->received * 8.0 / secs / 1e9 : 0.0;
     weir_stats rx, tx;
     weir_stats_get(r->pair.stack[BENCH_SERVER], &rx);
     weir_stats_get(r->pair.stack[BENCH_CLIENT], &tx);
@@ -275,20 +168,20 @@ static void report(bulk_run *r, const char *failure, double wall)
     bench_pair_link_stats(&r->pair, &ls);
     /* What the sender saw of the path: the RTT its timers run on, and its window at the end. */
     weir_tcp_info info = {0}, rinfo = {0};
-    if (r->client >= 0)
-        (void)weir_tcp_get_info(r->pair.stack[BENCH_CLIENT], r->client, &info);
-    if (r->server >= 0)
-        (void)weir_tcp_get_info(r->pair.stack[BENCH_SERVER], r->server, &rinfo);
+    if (f->client >= 0)
+        (void)weir_tcp_get_info(r->pair.stack[BENCH_CLIENT], f->client, &info);
+    if (f->server >= 0)
+        (void)weir_tcp_get_info(r->pair.stack[BENCH_SERVER], f->server, &rinfo);
     if (failure != NULL)
         fprintf(stderr, "weir_bulk: stopped after %" PRIu64 " of %" PRIu64 " bytes: %s\n",
-                r->received, o->bytes, failure);
+                f->received, o->bytes, failure);
     bench_result("name=weir_bulk ok=%d clock=%s mtu=%u buffer=%" PRIu64 " bytes=%" PRIu64
                  " seconds=%.6f gbps=%.3f mbps=%.2f wall=%.3f loss=%g delay_us=%" PRIu64
                  " cc=%s sack=%d data_segs=%" PRIu64 " ack_segs=%" PRIu64 " retransmits=%" PRIu64
                  " rto=%" PRIu64 " lost=%" PRIu64 " srtt_us=%" PRIu32 " cwnd=%" PRIu32
                  " csum_offload=%d rcvbuf=%" PRIu32,
                  failure == NULL, o->virtual_clock ? "virtual" : "real", (unsigned)o->mtu,
-                 o->buffer, r->received, secs, gbps, gbps * 1000.0, wall, o->loss, o->delay_us,
+                 o->buffer, f->received, secs, gbps, gbps * 1000.0, wall, o->loss, o->delay_us,
                  o->cc == WEIR_TCP_CC_NEWRENO ? "newreno" : "cubic", o->sack,
                  rx.counters[WEIR_CTR_TCP_SEGMENTS_IN], tx.counters[WEIR_CTR_TCP_SEGMENTS_IN],
                  tx.counters[WEIR_CTR_TCP_RETRANSMITS], tx.counters[WEIR_CTR_TCP_RTO_EXPIRED],
@@ -373,11 +266,8 @@ int main(int argc, char **argv)
     if (r == NULL)
         return 1;
     r->opt = &opt;
-    r->server = -1;
-    r->client = -1;
-    memset(r->chunk, 'w', sizeof(r->chunk));
     r->wall_start_ns = bench_now_ns();
-    r->now_us = opt.virtual_clock ? 1 : real_now_us(r);
+    r->start_us = opt.virtual_clock ? 1 : real_now_us(r);
     int rc = setup(r);
     const char *failure = rc != 0 ? weir_err_name(rc) : run_loop(r);
     report(r, failure, bench_seconds(r->wall_start_ns, bench_now_ns()));

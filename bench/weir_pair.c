@@ -221,3 +221,139 @@ void bench_pair_link_stats(const bench_pair *p, weir_memlink_stats *out)
         }
     }
 }
+
+/* ---- one bulk transfer ---------------------------------------------------------------------- */
+
+int bench_flow_listen(bench_flow *f, bench_pair *p, uint16_t port, uint64_t bytes)
+{
+    f->pair = p;
+    f->bytes = bytes;
+    f->client = f->server = -1;
+    weir_stack *srv = p->stack[BENCH_SERVER];
+    f->listener = weir_tcp_socket(srv);
+    if (f->listener < 0)
+        return f->listener;
+    f->where = (weir_endpoint){.ip = bench_pair_ip(0, BENCH_SERVER), .port = port};
+    int rc = f->before_listen ? f->before_listen(f->ctx, srv, f->listener) : 0;
+    if (rc == 0)
+        rc = weir_tcp_bind(srv, f->listener, f->where);
+    return rc != 0 ? rc : weir_tcp_listen(srv, f->listener, 1);
+}
+
+int bench_flow_connect(bench_flow *f)
+{
+    weir_stack *cli = f->pair->stack[BENCH_CLIENT];
+    f->client = weir_tcp_socket(cli);
+    if (f->client < 0)
+        return f->client;
+    bench_pair_set_time(f->pair, f->now_us);
+    return weir_tcp_connect(cli, f->client, f->where);
+}
+
+/* Each call takes at most the send buffer, so it ends. */
+BENCH_ATTRIBUTED void bench_flow_send(bench_flow *f)
+{
+    weir_stack *s = f->pair->stack[BENCH_CLIENT];
+    while (f->sent < f->bytes) {
+        uint64_t left = f->bytes - f->sent;
+        size_t n = left < BENCH_FLOW_CHUNK ? (size_t)left : BENCH_FLOW_CHUNK;
+        if (f->fill)
+            f->fill(f->chunk, n, f->sent);
+        int rc = weir_tcp_send(s, f->client, f->chunk, n);
+        if (rc == WEIR_EAGAIN || rc == 0)
+            return;
+        if (rc < 0) {
+            f->error = rc;
+            return;
+        }
+        f->sent += (uint64_t)rc;
+    }
+    if (!f->shut) {
+        f->shut = true;
+        int rc = weir_tcp_shutdown(s, f->client);
+        if (rc < 0)
+            f->error = rc;
+    }
+}
+
+/* Bounded by the receive buffer: each turn takes at least one byte or stops. */
+BENCH_ATTRIBUTED void bench_flow_recv(bench_flow *f)
+{
+    weir_stack *s = f->pair->stack[BENCH_SERVER];
+    uint8_t buf[BENCH_FLOW_CHUNK];
+    while (f->server >= 0 && !f->eof) {
+        int rc = weir_tcp_recv(s, f->server, buf, sizeof buf);
+        if (rc == WEIR_EAGAIN)
+            return;
+        if (rc < 0) {
+            f->error = rc;
+            return;
+        }
+        if (rc == 0) {
+            f->eof = true;
+            return;
+        }
+        if (f->on_read)
+            f->on_read(f->ctx, buf, (size_t)rc, f->received);
+        f->received += (uint64_t)rc;
+        if (f->received == f->bytes)
+            f->end_us = f->now_us;
+    }
+}
+
+static void on_client_event(bench_flow *f, const weir_event *ev)
+{
+    if (ev->sock != f->client)
+        return;
+    if (ev->type == WEIR_EV_ERROR)
+        f->error = ev->err;
+    else if (ev->type == WEIR_EV_CONNECTED || ev->type == WEIR_EV_WRITABLE)
+        bench_flow_send(f);
+}
+
+static void on_server_event(bench_flow *f, const weir_event *ev)
+{
+    if (ev->type == WEIR_EV_ACCEPTABLE && ev->sock == f->listener && f->server < 0) {
+        int sock = weir_tcp_accept(f->pair->stack[BENCH_SERVER], f->listener, NULL);
+        if (sock >= 0)
+            f->server = sock;
+        else if (sock != WEIR_EAGAIN)
+            f->error = sock;
+    } else if (ev->sock != f->server) {
+        return;
+    } else if (ev->type == WEIR_EV_ERROR) {
+        f->error = ev->err;
+        return;
+    }
+    bench_flow_recv(f);
+}
+
+void bench_flow_drain(bench_flow *f, int max_events)
+{
+    weir_event ev;
+    for (int n = 0; n < max_events && weir_stack_next_event(f->pair->stack[BENCH_CLIENT], &ev);
+         n++)
+        on_client_event(f, &ev);
+    for (int n = 0; n < max_events && weir_stack_next_event(f->pair->stack[BENCH_SERVER], &ev);
+         n++)
+        on_server_event(f, &ev);
+}
+
+const char *bench_flow_run(bench_flow *f, uint64_t max_turns, uint64_t limit_us)
+{
+    for (uint64_t turn = 0; turn < max_turns; turn++) {
+        if (f->error != 0)
+            return weir_err_name(f->error);
+        if (f->eof)
+            return NULL;
+        uint64_t next = bench_pair_next_deadline(f->pair);
+        if (next == UINT64_MAX)
+            return "stalled: nothing scheduled";
+        if (next > limit_us)
+            return "time limit";
+        f->now_us = next > f->now_us ? next : f->now_us;
+        bench_pair_step(f->pair, f->now_us);
+        bench_flow_drain(f, INT32_MAX);
+    }
+    return "loop turn limit";
+}

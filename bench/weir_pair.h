@@ -85,4 +85,50 @@ bool bench_pair_links_busy(const bench_pair *p);
 /* Sum of both directions of every link's counters. */
 void bench_pair_link_stats(const bench_pair *p, weir_memlink_stats *out);
 
+/* ---- one bulk transfer over the pair ------------------------------------------------------
+ * The client sends `bytes` and half-closes; the server accepts one connection and reads until
+ * the end of the stream. weir_bulk runs it on either clock; tests run it in virtual time with
+ * bench_flow_run. The two applications are attributed functions (bench_flow_send and
+ * bench_flow_recv) for bench/run.sh's callgrind row. */
+
+enum { BENCH_FLOW_CHUNK = 65536 };
+
+typedef struct bench_flow {
+    bench_pair *pair;
+    uint64_t bytes; /* to send */
+    weir_endpoint where; /* the listener's address */
+    int listener, client, server;
+    uint64_t sent, received;
+    uint64_t now_us; /* the stacks' time, the caller's to advance */
+    uint64_t end_us; /* when the last byte was read */
+    bool shut, eof;
+    int error; /* the first error either application met, 0 if none */
+    /* Optional: fill writes the stream's bytes from `offset` (else they are zeros); on_read sees
+     * what the server read, at its stream offset. */
+    void (*fill)(uint8_t *buf, size_t n, uint64_t offset);
+    void (*on_read)(void *ctx, const uint8_t *buf, size_t n, uint64_t offset);
+    /* Optional: set the listener's options before it listens (a non-zero return fails). */
+    int (*before_listen)(void *ctx, weir_stack *server, int listener);
+    void *ctx;
+    uint8_t chunk[BENCH_FLOW_CHUNK];
+} bench_flow;
+
+/* A listener on the server's first address at `port` (before_listen may set its options: the
+ * accepted socket inherits them), then the client's connect(). 0 or a WEIR_E* code. */
+int bench_flow_listen(bench_flow *f, bench_pair *p, uint16_t port, uint64_t bytes);
+int bench_flow_connect(bench_flow *f);
+
+/* The two applications, run by the events (bench_flow_drain): the client fills its send buffer,
+ * the server reads what there is. */
+void bench_flow_send(bench_flow *f);
+void bench_flow_recv(bench_flow *f);
+
+/* Drain both stacks' events (at most max_events each), sending and reading as they allow. */
+void bench_flow_drain(bench_flow *f, int max_events);
+
+/* In virtual time: step to whatever is due next until the end of the stream, an error, nothing
+ * scheduled, max_turns turns or the virtual time limit. NULL at the end of the stream, else why
+ * it stopped. */
+const char *bench_flow_run(bench_flow *f, uint64_t max_turns, uint64_t limit_us);
+
 #endif

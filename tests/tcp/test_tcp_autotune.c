@@ -312,15 +312,13 @@ enum {
 
 typedef struct lp_run {
     bench_pair pair;
-    int listener, client, server;
-    uint64_t sent, received, now_us;
-    bool shut, eof;
-    int error;
+    bench_flow flow; /* the applications and the virtual-time loop: bench/weir_pair.c */
     uint8_t shift; /* the server's window scale, from its SYN-ACK */
     uint32_t edge; /* the right edge the server advertised last (absolute) */
     bool edge_known, edge_moved_left;
     uint32_t max_buffer; /* largest recv_buffer the server's socket reported */
-    uint8_t chunk[65536], want[65536];
+    int rcvbuf;          /* > 0: the listener's WEIR_TCP_OPT_RCVBUF */
+    uint8_t want[BENCH_FLOW_CHUNK];
 } lp_run;
 
 /* The server's segments, from the trace hook: its advertised right edge never moves left. */
@@ -341,67 +339,25 @@ static void lp_trace(void *ctx, const weir_trace_event *ev)
     r->edge_known = true;
 }
 
-static void lp_send(lp_run *r)
-{
-    weir_stack *s = r->pair.stack[BENCH_CLIENT];
-    while (r->sent < LP_BYTES) {
-        uint64_t left = LP_BYTES - r->sent;
-        size_t n = left < sizeof r->chunk ? (size_t)left : sizeof r->chunk;
-        h_pattern(r->chunk, n, (uint32_t)r->sent);
-        int rc = weir_tcp_send(s, r->client, r->chunk, n);
-        if (rc == WEIR_EAGAIN || rc == 0)
-            return;
-        if (rc < 0) {
-            r->error = rc;
-            return;
-        }
-        r->sent += (uint64_t)rc;
-    }
-    if (!r->shut) {
-        r->shut = true;
-        r->error = weir_tcp_shutdown(s, r->client);
-    }
-}
+static void lp_fill(uint8_t *buf, size_t n, uint64_t offset) { h_pattern(buf, n, (uint32_t)offset); }
 
-static void lp_recv(lp_run *r)
+/* Every byte read is the one sent there; the buffer's growth is sampled after each read. */
+static void lp_on_read(void *ctx, const uint8_t *buf, size_t n, uint64_t offset)
 {
-    weir_stack *s = r->pair.stack[BENCH_SERVER];
-    while (r->server >= 0 && !r->eof) {
-        int rc = weir_tcp_recv(s, r->server, r->chunk, sizeof r->chunk);
-        if (rc == WEIR_EAGAIN)
-            break;
-        if (rc < 0) {
-            r->error = rc;
-            return;
-        }
-        r->eof = rc == 0;
-        h_pattern(r->want, (size_t)rc, (uint32_t)r->received);
-        if (memcmp(r->chunk, r->want, (size_t)rc) != 0)
-            fail_msg("wrong bytes at offset %llu", (unsigned long long)r->received);
-        r->received += (uint64_t)rc;
-    }
+    lp_run *r = ctx;
+    h_pattern(r->want, n, (uint32_t)offset);
+    if (memcmp(buf, r->want, n) != 0)
+        fail_msg("wrong bytes at offset %llu", (unsigned long long)offset);
     weir_tcp_info info;
-    if (r->server >= 0 && weir_tcp_get_info(s, r->server, &info) == 0 &&
+    if (weir_tcp_get_info(r->pair.stack[BENCH_SERVER], r->flow.server, &info) == 0 &&
         info.recv_buffer > r->max_buffer)
         r->max_buffer = info.recv_buffer;
 }
 
-static void lp_drain(lp_run *r)
+static int lp_before_listen(void *ctx, weir_stack *server, int listener)
 {
-    weir_event ev;
-    while (weir_stack_next_event(r->pair.stack[BENCH_CLIENT], &ev)) {
-        if (ev.sock == r->client && ev.type == WEIR_EV_ERROR)
-            r->error = ev.err;
-        else if (ev.sock == r->client)
-            lp_send(r);
-    }
-    while (weir_stack_next_event(r->pair.stack[BENCH_SERVER], &ev)) {
-        if (ev.type == WEIR_EV_ACCEPTABLE && ev.sock == r->listener && r->server < 0)
-            r->server = weir_tcp_accept(r->pair.stack[BENCH_SERVER], r->listener, NULL);
-        else if (ev.sock == r->server && ev.type == WEIR_EV_ERROR)
-            r->error = ev.err;
-        lp_recv(r);
-    }
+    const lp_run *r = ctx;
+    return r->rcvbuf > 0 ? weir_tcp_setopt(server, listener, WEIR_TCP_OPT_RCVBUF, r->rcvbuf) : 0;
 }
 
 /* A 16 MB transfer from a client with a 4 MB send buffer to a server whose receive buffer
@@ -410,8 +366,6 @@ static lp_run *lp_transfer(int rcvbuf)
 {
     lp_run *r = test_calloc(1, sizeof *r);
     assert_non_null(r);
-    r->now_us = 1000000;
-    r->server = -1;
     bench_pair_config cfg;
     bench_pair_config_init(&cfg);
     cfg.fault.delay_min_us = cfg.fault.delay_max_us = LP_DELAY_US;
@@ -421,32 +375,21 @@ static lp_run *lp_transfer(int rcvbuf)
     cfg.stack.tcp.send_buffer = AUTO_MAX_DEFAULT;
     cfg.stack.tcp.recv_buffer = LP_START;
     assert_int_equal(bench_pair_create(&r->pair, &cfg), 0);
-    weir_stack *srv = r->pair.stack[BENCH_SERVER], *cli = r->pair.stack[BENCH_CLIENT];
-    weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = LP_PORT};
-    r->listener = weir_tcp_socket(srv);
-    assert_true(r->listener >= 0);
-    if (rcvbuf > 0)
-        assert_int_equal(weir_tcp_setopt(srv, r->listener, WEIR_TCP_OPT_RCVBUF, rcvbuf), 0);
-    assert_int_equal(weir_tcp_bind(srv, r->listener, where), 0);
-    assert_int_equal(weir_tcp_listen(srv, r->listener, 1), 0);
-    r->client = weir_tcp_socket(cli);
-    assert_true(r->client >= 0);
-    bench_pair_set_time(&r->pair, r->now_us);
-    assert_int_equal(weir_tcp_connect(cli, r->client, where), 0);
-    for (int turn = 0; turn < LP_MAX_TURNS && !r->eof && r->error == 0; turn++) {
-        uint64_t next = bench_pair_next_deadline(&r->pair);
-        if (next == UINT64_MAX)
-            break;
-        r->now_us = next > r->now_us ? next : r->now_us;
-        bench_pair_step(&r->pair, r->now_us);
-        lp_drain(r);
-    }
-    assert_int_equal(r->error, 0);
-    assert_true(r->eof);
-    assert_int_equal(r->received, LP_BYTES);
+    bench_flow *f = &r->flow;
+    f->now_us = 1000000;
+    f->fill = lp_fill;
+    f->on_read = lp_on_read;
+    f->before_listen = lp_before_listen;
+    f->ctx = r;
+    r->rcvbuf = rcvbuf;
+    assert_int_equal(bench_flow_listen(f, &r->pair, LP_PORT, LP_BYTES), 0);
+    assert_int_equal(bench_flow_connect(f), 0);
+    weir_stack *srv = r->pair.stack[BENCH_SERVER];
+    assert_null(bench_flow_run(f, LP_MAX_TURNS, UINT64_MAX));
+    assert_int_equal(f->received, LP_BYTES);
     assert_false(r->edge_moved_left);
     weir_tcp_info info;
-    assert_int_equal(weir_tcp_get_info(srv, r->server, &info), 0);
+    assert_int_equal(weir_tcp_get_info(srv, f->server, &info), 0);
     assert_int_equal(info.recv_buffer_alloc, 0); /* drained: no ring held */
     return r;
 }

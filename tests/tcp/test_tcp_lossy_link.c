@@ -26,7 +26,6 @@
 
 enum {
     LL_PORT = 5001,
-    LL_CHUNK = 65536,
     LL_BYTES = 20 << 20,
     LL_BUFFER = 4 << 20,
     LL_DELAY_US = 5000,
@@ -34,76 +33,19 @@ enum {
 };
 #define LL_TIME_LIMIT_US (UINT64_C(600) * 1000000u) /* virtual: 10 minutes */
 
-typedef struct ll_run {
-    bench_pair pair;
-    int listener, client, server;
-    uint64_t sent, received, now_us;
-    bool shut, eof;
-    int error;
-    uint8_t chunk[LL_CHUNK];
-} ll_run;
-
 typedef struct ll_result {
     uint64_t received, retransmits, data_lost;
 } ll_result;
 
-static void ll_send(ll_run *r)
-{
-    weir_stack *s = r->pair.stack[BENCH_CLIENT];
-    while (r->sent < LL_BYTES) {
-        uint64_t left = LL_BYTES - r->sent;
-        int rc = weir_tcp_send(s, r->client, r->chunk, left < LL_CHUNK ? (size_t)left : LL_CHUNK);
-        if (rc == WEIR_EAGAIN || rc == 0)
-            return;
-        if (rc < 0) {
-            r->error = rc;
-            return;
-        }
-        r->sent += (uint64_t)rc;
-    }
-    if (!r->shut) {
-        r->shut = true;
-        r->error = weir_tcp_shutdown(s, r->client);
-    }
-}
+typedef struct ll_run {
+    bench_pair pair;
+    bench_flow flow; /* the applications and the virtual-time loop: bench/weir_pair.c */
+} ll_run;
 
-static void ll_recv(ll_run *r)
+static ll_result ll_transfer(uint64_t seed, double loss, weir_tcp_cc cc)
 {
-    weir_stack *s = r->pair.stack[BENCH_SERVER];
-    uint8_t buf[LL_CHUNK];
-    while (r->server >= 0 && !r->eof) {
-        int rc = weir_tcp_recv(s, r->server, buf, sizeof buf);
-        if (rc == WEIR_EAGAIN)
-            return;
-        if (rc < 0) {
-            r->error = rc;
-            return;
-        }
-        r->eof = rc == 0;
-        r->received += (uint64_t)rc;
-    }
-}
-
-static void ll_drain(ll_run *r)
-{
-    weir_event ev;
-    while (weir_stack_next_event(r->pair.stack[BENCH_CLIENT], &ev)) {
-        if (ev.sock == r->client && ev.type == WEIR_EV_ERROR)
-            r->error = ev.err;
-        else if (ev.sock == r->client)
-            ll_send(r);
-    }
-    while (weir_stack_next_event(r->pair.stack[BENCH_SERVER], &ev)) {
-        if (ev.type == WEIR_EV_ACCEPTABLE && ev.sock == r->listener && r->server < 0)
-            r->server = weir_tcp_accept(r->pair.stack[BENCH_SERVER], r->listener, NULL);
-        else if (ev.sock == r->server && ev.type == WEIR_EV_ERROR)
-            r->error = ev.err;
-        ll_recv(r);
-    }
-}
-
-static void ll_setup(ll_run *r, uint64_t seed, double loss, weir_tcp_cc cc)
-{
+    ll_run *r = test_calloc(1, sizeof *r);
+    assert_non_null(r);
     bench_pair_config cfg;
     bench_pair_config_init(&cfg);
     cfg.seed = seed;
@@ -117,45 +59,15 @@ static void ll_setup(ll_run *r, uint64_t seed, double loss, weir_tcp_cc cc)
     t->sack = false;
     t->congestion_control = cc;
     assert_int_equal(bench_pair_create(&r->pair, &cfg), 0);
-    weir_stack *srv = r->pair.stack[BENCH_SERVER], *cli = r->pair.stack[BENCH_CLIENT];
-    weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = LL_PORT};
-    r->listener = weir_tcp_socket(srv);
-    assert_true(r->listener >= 0);
-    assert_int_equal(weir_tcp_bind(srv, r->listener, where), 0);
-    assert_int_equal(weir_tcp_listen(srv, r->listener, 1), 0);
-    r->client = weir_tcp_socket(cli);
-    r->server = -1;
-    assert_true(r->client >= 0);
-    bench_pair_set_time(&r->pair, r->now_us);
-    assert_int_equal(weir_tcp_connect(cli, r->client, where), 0);
-}
-
-/* The event loop in virtual time: jump to whatever is due next. */
-static void ll_loop(ll_run *r)
-{
-    for (int turn = 0; turn < LL_MAX_TURNS && !r->eof && r->error == 0; turn++) {
-        uint64_t next = bench_pair_next_deadline(&r->pair);
-        if (next == UINT64_MAX || r->now_us > LL_TIME_LIMIT_US)
-            break;
-        r->now_us = next > r->now_us ? next : r->now_us;
-        bench_pair_step(&r->pair, r->now_us);
-        ll_drain(r);
-    }
-}
-
-static ll_result ll_transfer(uint64_t seed, double loss, weir_tcp_cc cc)
-{
-    ll_run *r = test_calloc(1, sizeof *r);
-    assert_non_null(r);
-    r->now_us = 1000000;
-    ll_setup(r, seed, loss, cc);
-    ll_loop(r);
-    assert_int_equal(r->error, 0);
+    r->flow.now_us = 1000000;
+    assert_int_equal(bench_flow_listen(&r->flow, &r->pair, LL_PORT, LL_BYTES), 0);
+    assert_int_equal(bench_flow_connect(&r->flow), 0);
+    assert_null(bench_flow_run(&r->flow, LL_MAX_TURNS, LL_TIME_LIMIT_US));
     weir_stats st;
     weir_stats_get(r->pair.stack[BENCH_CLIENT], &st);
     weir_memlink_stats ls;
     bench_pair_link_stats(&r->pair, &ls);
-    ll_result out = {.received = r->received,
+    ll_result out = {.received = r->flow.received,
                      .retransmits = st.counters[WEIR_CTR_TCP_RETRANSMITS],
                      .data_lost = ls.lost[BENCH_CLIENT]};
     bench_pair_destroy(&r->pair);
