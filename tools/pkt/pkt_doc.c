@@ -87,10 +87,6 @@ static const cause k_causes[] = {
      "FreeBSD profile ACKs a full-sized timestamped segment at once (stack: it compares with "
      "SMSS less the option, FreeBSD's DELAY_ACK with t_maxseg) and weir D-SACKs the old "
      "segment (RFC 2883); PAWS itself is not reached (its TSval is newer than TS.Recent)"},
-    {-1, "tcp_dsack_mult", "", "interpreter",
-     "--mss=N: the 6000-byte GSO packet is injected as N-byte segments (README §3.1); weir "
-     "D-SACKs each duplicate piece on its own ACK, which the batch emulation discards; given "
-     "the packet whole, weir answers with D-SACK 1001:3001 as the script expects"},
     /* Policy: both behaviours are RFC-compliant; the script encodes its system's choice. */
     {-1, NULL, "flags: expected P.", "policy",
      "PSH placement: Linux sets PSH on the last segment of each write(); weir on the segment that "
