@@ -58,6 +58,8 @@ typedef struct weir_tcp_config {
     uint32_t rto_initial_us;              /* RFC 6298 (2.1): 1 s */
     uint32_t rto_min_us;                  /* RFC 6298 (2.4) says 1 s; Linux and we use 200 ms */
     uint32_t rto_max_us;                  /* upper bound of the backed-off RTO (60 s) */
+    uint32_t rto_slop_us;    /* added to every RTO computed from RTT samples or backed off, as
+                                FreeBSD adds tcp_rexmit_slop (200 ms there) to its timer (0) */
     uint8_t syn_retries;     /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
                                 with the RTO cap, RFC 9293 MUST-20) */
     uint8_t max_retries;     /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */

@@ -301,6 +301,9 @@ uint64_t tcp_next_deadline(const weir_stack *s);
  * the gains are divided by it; 1 for the classic one-sample-per-RTT timing). */
 void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us, uint32_t samples);
 void tcp_rto_restart(weir_stack *s, tcp_conn *c);
+/* The retransmission timeout the timer runs for: c->rto plus rto_slop_us once the RTO comes
+ * from a sample or a backoff (the initial RTO is used as configured), at most rto_max_us. */
+uint32_t tcp_rto_timer(const weir_stack *s, const tcp_conn *c);
 /* Data is in flight: arm the retransmission timer as a tail loss probe when RFC 8985 §7.2
  * allows, else as the RTO. */
 void tcp_arm_retransmit(weir_stack *s, tcp_conn *c);

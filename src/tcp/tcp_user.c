@@ -655,7 +655,7 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->rcv_mss = c->rcv_mss;
     info->srtt_us = c->srtt;
     info->rttvar_us = c->rttvar;
-    info->rto_us = c->rto;
+    info->rto_us = tcp_rto_timer(s, c);
     info->cwnd = c->cc.cwnd;
     info->ssthresh = c->cc.ssthresh;
     info->backoff = c->backoff;

@@ -615,6 +615,8 @@ void pkt_profile_config(pkt_runner *R)
         t->rcv_window_is_buffer = true;     /* rcv_wnd is buffer space, beyond 65535 */
         t->round_rcv_buffer_to_mss = true;  /* tcp_mss(): roundup(sb_hiwat, mss) */
         t->rto_max_us = 64000000;
+        t->rto_min_us = 30000;   /* tcp_rexmit_min */
+        t->rto_slop_us = 200000; /* tcp_rexmit_slop */
         t->syn_retries = 12;
         t->keepalive_interval_us = 75000000;
         t->keepalive_count = 8;
