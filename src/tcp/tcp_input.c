@@ -928,10 +928,11 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
      * policy counts every segment as full. */
     uint32_t full = c->rcv_mss - (c->ts_on ? 12u : 0u);
     /* FreeBSD's DELAY_ACK() delays only segments of at most one MSS: a larger one (a peer's
-     * TSO burst coalesced on the way) is ACKed at once. The MSS here is the peer's full segment,
-     * `full` (with timestamps 12 bytes less than we advertised), not snd_mss, which bounds the
-     * segments we send and follows the MSS the peer advertised. */
-    if (s->cfg.tcp.ack_every_second_segment && len > full) {
+     * TSO burst coalesced on the way) is ACKed at once. The MSS here bounds the segments the
+     * peer sends: the one we advertised, not snd_mss, which bounds ours and follows the MSS
+     * the peer advertised. Options are not taken off it, as FreeBSD's t_maxseg has none taken
+     * off (since FreeBSD 11): a timestamped segment as long as the MSS is still delayed. */
+    if (s->cfg.tcp.ack_every_second_segment && len > c->rcv_mss) {
         c->ack_now = true;
         return;
     }
