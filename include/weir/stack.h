@@ -55,6 +55,8 @@ typedef struct weir_tcp_config {
     uint8_t initial_window;               /* segments in the first flight; 0 = RFC 5681's 2-4 by MSS
                                              (10, RFC 6928) */
     uint16_t mss;                         /* MSS to advertise; 0 = from the interface MTU */
+    bool syn_ack_mss_clamp; /* a SYN-ACK advertises at most the MSS of the peer's SYN, as the
+                               FreeBSD of the gsoc-* conformance scripts does (false: our own) */
     uint32_t rto_initial_us;              /* RFC 6298 (2.1): 1 s */
     uint32_t rto_min_us;                  /* RFC 6298 (2.4) says 1 s; Linux and we use 200 ms */
     uint32_t rto_max_us;                  /* upper bound of the backed-off RTO (60 s) */

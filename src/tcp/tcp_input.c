@@ -71,6 +71,18 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
     return s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
 }
 
+/* The MSS a SYN-ACK advertises. RFC 9293 §3.7.1 has each side state the largest segment it
+ * can receive; stating less is allowed, and syn_ack_mss_clamp states no more than the peer's
+ * own MSS, so both directions use one size (the FreeBSD of the gsoc-* scripts answers so). */
+static uint16_t syn_ack_mss(const weir_stack *s, const tcp_conn *c, const weir_tcp_repr *syn)
+{
+    uint16_t ours = tcp_our_mss(s, c);
+    if (s->cfg.tcp.syn_ack_mss_clamp && syn->opt.has_mss && syn->opt.mss >= 64 &&
+        syn->opt.mss < ours)
+        return syn->opt.mss;
+    return ours;
+}
+
 /* RFC 7323 §2.3: the smallest shift that lets the largest receive buffer be offered. */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c)
 {
@@ -204,7 +216,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->irs = x->seg->seq;
     c->rcv_nxt = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
-    c->rcv_mss = tcp_our_mss(s, c);
+    c->rcv_mss = syn_ack_mss(s, c, x->seg);
     c->iss = x->isn_given ? x->isn : tcp_isn(s, &c->tuple);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;

@@ -378,6 +378,34 @@ static void bsd_policy_full_segment_is_the_mss_we_advertised_less_options(void *
     h_finish(h);
 }
 
+/* The MSS a SYN-ACK advertises for a peer's SYN offering `peer_mss` (0: no MSS option). */
+static uint16_t syn_ack_mss_for(bool clamp, uint16_t peer_mss)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.syn_ack_mss_clamp = clamp;
+    h_start(h);
+    h_listen(h);
+    weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
+    r.opt.has_mss = peer_mss != 0;
+    r.opt.mss = peer_mss;
+    h_inject(h, &r);
+    h_seg g = pop_syn_ack(h);
+    assert_true(g.opt.has_mss);
+    h_finish(h);
+    return g.opt.mss;
+}
+
+/* RFC 9293 §3.7.1: the MSS option says what we can receive (1460 on this link); with
+ * syn_ack_mss_clamp a SYN-ACK says no more than the peer's SYN did. */
+static void syn_ack_mss_is_ours_unless_clamped_to_the_peers(void **state)
+{
+    (void)state;
+    assert_int_equal(syn_ack_mss_for(false, 1100), 1460);
+    assert_int_equal(syn_ack_mss_for(true, 1100), 1100);
+    assert_int_equal(syn_ack_mss_for(true, 9000), 1460);
+    assert_int_equal(syn_ack_mss_for(true, 0), 1460);
+}
+
 static void bsd_policy_repeats_an_unacknowledged_fin_on_acks(void **state)
 {
     (void)state;
@@ -412,6 +440,7 @@ int main(void)
         H_TEST(bsd_policy_acks_every_second_segment_of_any_size),
         H_TEST(bsd_policy_repeats_an_unacknowledged_fin_on_acks),
         H_TEST(bsd_policy_full_segment_is_the_mss_we_advertised_less_options),
+        H_TEST(syn_ack_mss_is_ours_unless_clamped_to_the_peers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

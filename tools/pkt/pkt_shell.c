@@ -603,6 +603,7 @@ void pkt_profile_config(pkt_runner *R)
         R->recvspace = 65536;
         R->sendspace = 32768;
         t->option_layout = WEIR_TCP_LAYOUT_BSD;
+        t->syn_ack_mss_clamp = true;
         t->recv_buffer = round_up(R->recvspace, (uint32_t)R->mtu - 40u);
         t->recv_buffer_max = 2097152; /* kern.ipc.maxsockbuf: window scale 6 */
         t->send_buffer = R->sendspace;
