@@ -84,7 +84,7 @@ struct tcp_conn {
     };
 
     /* Send sequence space (RFC 9293 §3.3.1, figure 3). */
-    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_up;
+    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2;
     uint32_t snd_max;     /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
     uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 §5) */
     uint16_t snd_mss;     /* payload per segment we send: min(peer MSS, our MTU) */
@@ -107,6 +107,7 @@ struct tcp_conn {
     uint32_t ts_first;      /* our TSval when the record began: no echo of ours is older */
     uint32_t last_ack_sent; /* RCV.NXT in our latest ACK (for ts_recent) */
     uint32_t recover;       /* snd_max when fast retransmit started, or at the last RTO */
+    uint32_t fin_seq;       /* our FIN's sequence number, once sent (fin_sent) */
 
     /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
     tcp_ring snd;
@@ -141,12 +142,11 @@ struct tcp_conn {
                                 a D-SACK undo is possible (tcp_sack.c) */
 
     /* Options the application set, and errors for it. */
-    /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set; 0 = the stack's configuration
-     * (tcp_keepidle_us / tcp_keepintvl_us read them). */
-    uint32_t keepidle_s, keepintvl_s;
+    /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set (at most WEIR_TCP_KEEP_MAX_S); 0 =
+     * the stack's configuration (tcp_keepidle_us / tcp_keepintvl_us read them). */
+    uint16_t keepidle_s, keepintvl_s;
     int16_t error;      /* connection error for the application (WEIR_E*), 0 if none */
     int16_t soft_error; /* the last ICMP soft error: reported instead of ETIMEDOUT */
-    uint32_t fin_seq;   /* our FIN's sequence number, once sent (fin_sent) */
 
     uint64_t last_data_rx_us; /* when in-order data last arrived (ACK policy) */
 

@@ -493,12 +493,12 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         return 0;
     case WEIR_TCP_OPT_KEEPIDLE:
     case WEIR_TCP_OPT_KEEPINTVL:
-        if (value < 1)
+        if (value < 1 || value > WEIR_TCP_KEEP_MAX_S)
             return WEIR_EINVAL;
         if (opt == WEIR_TCP_OPT_KEEPIDLE)
-            c->keepidle_s = (uint32_t)value;
+            c->keepidle_s = (uint16_t)value;
         else
-            c->keepintvl_s = (uint32_t)value;
+            c->keepintvl_s = (uint16_t)value;
         if (c->keepalive)
             tcp_arm_keepalive(s, c);
         return 0;

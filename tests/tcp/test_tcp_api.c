@@ -164,6 +164,15 @@ static void calls_on_an_unconnected_socket(void **state)
     assert_int_equal(weir_tcp_shutdown(h->s, s), WEIR_ENOTCONN);
     assert_int_equal(weir_tcp_accept(h->s, s, NULL), WEIR_EINVAL);
     assert_int_equal(weir_tcp_setopt(h->s, s, (weir_tcp_option)99, 1), WEIR_EINVAL);
+    /* Keepalive times: 1 s to WEIR_TCP_KEEP_MAX_S, as Linux takes them. */
+    int v = 0;
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, WEIR_TCP_KEEP_MAX_S), 0);
+    assert_int_equal(weir_tcp_getopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, &v), 0);
+    assert_int_equal(v, WEIR_TCP_KEEP_MAX_S);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, WEIR_TCP_KEEP_MAX_S + 1),
+                     WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, 0), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, 65536), WEIR_EINVAL);
     assert_int_equal(weir_tcp_get_info(h->s, s, NULL), WEIR_EINVAL);
     assert_int_equal(weir_tcp_send(h->s, s, NULL, 5), WEIR_EINVAL);
     assert_int_equal(weir_tcp_recv(h->s, s, NULL, 5), WEIR_EINVAL);
