@@ -78,6 +78,10 @@ typedef struct weir_tcp_config {
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:
                                 false) */
+    bool slow_start_twice_flight; /* slow start grows cwnd while it is below twice the
+                                     largest flight of the current round, as Linux's
+                                     tcp_is_cwnd_limited (false: while the flight at the ACK
+                                     is at least half of cwnd, RFC 7661 §4.3) */
     bool slow_start_after_idle; /* RFC 5681 §4.1: after more than an RTO without sending data,
                                    cwnd restarts from min(IW, cwnd) (true, as Linux's and
                                    FreeBSD's defaults; the Linux conformance scripts set 0) */

@@ -138,6 +138,9 @@ struct tcp_conn {
     tcp_scoreboard *sb; /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
                            NULL when nothing is in flight */
     tcp_loss_hist hist; /* what recovery remembers between flights */
+    /* The largest flight (SND.MAX - SND.UNA after sending new data) of the round that ends when
+     * SND.UNA reaches round_end: slow start's test with slow_start_twice_flight. */
+    uint32_t round_end, round_max_flight;
     tcp_cc_state *cc_before; /* cc just before the last reduction, kept (allocated) only while
                                 a D-SACK undo is possible (tcp_sack.c) */
 

@@ -604,11 +604,17 @@ static void recovery_ack(weir_stack *s, tcp_conn *c, uint32_t acked)
 
 /* The sender was using its window, so an ACK says the window can grow (RFC 7661: an
  * application-limited sender learns nothing about the path). In slow start, using half of it
- * counts: the window doubles each round trip, so half of it was the whole of it a round ago. */
-static bool cwnd_limited(const tcp_conn *c)
+ * counts: the window doubles each round trip, so half of it was the whole of it a round ago.
+ * With slow_start_twice_flight, Linux's form of the same idea: slow start goes on while cwnd is
+ * below twice the largest flight of the round (RFC 5681 allows either; it asks only that cwnd
+ * grow by at most SMSS-based steps per ACK). */
+static bool cwnd_limited(const weir_stack *s, const tcp_conn *c)
 {
     uint32_t in_flight = tcp_in_flight(c);
-    if (c->cc.cwnd < c->cc.ssthresh && 2 * (uint64_t)in_flight >= c->cc.cwnd)
+    bool slow_start = c->cc.cwnd < c->cc.ssthresh;
+    if (slow_start && s->cfg.tcp.slow_start_twice_flight
+            ? c->cc.cwnd < 2ull * c->round_max_flight
+            : slow_start && 2ull * in_flight >= c->cc.cwnd)
         return true;
     return in_flight + c->snd_mss > c->cc.cwnd;
 }
@@ -843,7 +849,7 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
      * probing a zero window for as long as the peer keeps acknowledging). */
     c->probes = 0;
     uint32_t prior_una = c->snd_una, prior_nxt = c->snd_nxt;
-    bool limited = cwnd_limited(c);
+    bool limited = cwnd_limited(s, c);
     if (seq_gt(ack, c->snd_una))
         new_ack(s, c, x->seg);
     if (tcp_sb_active(c))

@@ -639,6 +639,7 @@ void pkt_profile_config(pkt_runner *R)
         t->delay_fin_ack = true;  /* tcp_fin() enters pingpong mode */
         t->rto_max_us = 120000000; /* syn_retries: weir's, unless defaults.sh (5) */
         t->slow_start_after_idle = false; /* the scripts' defaults.sh sets it to 0 */
+        t->slow_start_twice_flight = true; /* tcp_is_cwnd_limited */
         t->msl_us = 30000000;
     }
     R->cfg = R->cur;
