@@ -82,6 +82,9 @@ typedef struct weir_tcp_config {
                                      largest flight of the current round, as Linux's
                                      tcp_is_cwnd_limited (false: while the flight at the ACK
                                      is at least half of cwnd, RFC 7661 §4.3) */
+    bool cwnd_credit_delivered; /* an ACK grows cwnd by the bytes it newly delivers (SACKed
+                                   or cumulatively acknowledged for the first time), as Linux
+                                   (false: by how far SND.UNA moved, RFC 5681 §3.1) */
     bool slow_start_after_idle; /* RFC 5681 §4.1: after more than an RTO without sending data,
                                    cwnd restarts from min(IW, cwnd) (true, as Linux's and
                                    FreeBSD's defaults; the Linux conformance scripts set 0) */

@@ -531,6 +531,15 @@ static void count_dup_ack(weir_stack *s, tcp_conn *c)
     }
 }
 
+/* What an ACK that moved SND.UNA by `acked` lets the window grow by. RFC 5681 §3.1 counts the
+ * bytes newly acknowledged cumulatively, SACKed ones included; with cwnd_credit_delivered only
+ * what this ACK delivered for the first time counts (Linux): bytes SACKed by an earlier ACK,
+ * which raised nothing then, raise nothing now either. */
+static uint32_t growth_credit(const weir_stack *s, uint32_t acked, uint32_t delivered)
+{
+    return s->cfg.tcp.cwnd_credit_delivered ? delivered : acked;
+}
+
 void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una,
                      bool cwnd_limited, bool dup_ack)
 {
@@ -580,7 +589,8 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         acked = 0;
     }
     if (acked > 0)
-        c->cc_ops->on_ack(&c->cc, acked, cwnd_limited, c->srtt, s->now_us);
+        c->cc_ops->on_ack(&c->cc, growth_credit(s, acked, delivered), cwnd_limited, c->srtt,
+                          s->now_us);
     if (sb && sb->count == 0)
         tcp_sb_release(s, c);
 }

@@ -8,13 +8,18 @@
 
 #include <string.h>
 
-static harness *sack_connection_seeded(uint64_t seed)
+/* The configuration every connection here uses; a test may edit it before sack_connection_on. */
+static harness *sack_config(void)
 {
     harness *h = h_new_config();
-    h->rng += seed;
     h->cfg.tcp.congestion_control = WEIR_TCP_CC_NEWRENO;
     h->cfg.tcp.tail_loss_probe = false; /* the probes have tests of their own (test_tcp_loss) */
     h->cfg.tcp.send_buffer = 1 << 20;
+    return h;
+}
+
+static harness *sack_connection_on(harness *h)
+{
     h_start(h);
     h_listen(h);
     weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
@@ -34,6 +39,13 @@ static harness *sack_connection_seeded(uint64_t seed)
     h_drain_events(h);
     assert_int_equal(h_info(h).srtt_us, 10000);
     return h;
+}
+
+static harness *sack_connection_seeded(uint64_t seed)
+{
+    harness *h = sack_config();
+    h->rng += seed;
+    return sack_connection_on(h);
 }
 
 static harness *sack_connection(void) { return sack_connection_seeded(0); }
@@ -257,6 +269,38 @@ static void invalid_sack_blocks_are_ignored(void **state)
 
 /* RFC 6937: while the flight is above ssthresh, PRR sends ssthresh/RecoverFS of what is
  * delivered: about one segment for every two SACKed with NewReno's halving. */
+/* Two SACKs (limited transmit sends a new segment for each, RFC 3042), then the ACK that covers
+ * the SACKed segments and the one before them: cwnd afterwards, in segments. */
+static uint32_t cwnd_after_ack_over_sacked_data(bool credit_delivered)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.cwnd_credit_delivered = credit_delivered;
+    sack_connection_on(h);
+    send_segments(h, 10);
+    h_app_send(h, 2000); /* waits for the window */
+    h_expect_none(h);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_expect(h, H_ACK, 10001, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    h_expect(h, H_ACK, 11001, 1, 1000);
+    assert_int_equal(h_info(h).cwnd, 10000); /* SACKs alone grow nothing */
+    h_send(h, H_ACK, 1, 3001, H_WIN, NULL, 0);
+    uint32_t cwnd = h_info(h).cwnd / 1000;
+    h_flush(h);
+    h_finish(h);
+    return cwnd;
+}
+
+/* RFC 5681 §3.1 counts the 3000 bytes SND.UNA moved (at most 2*SMSS by RFC 3465's L); with
+ * cwnd_credit_delivered only the 1000 delivered for the first time count (Linux). */
+static void slow_start_credit_for_an_ack_over_sacked_data(void **state)
+{
+    (void)state;
+    assert_int_equal(cwnd_after_ack_over_sacked_data(false), 12);
+    assert_int_equal(cwnd_after_ack_over_sacked_data(true), 11);
+}
+
 static void prr_sends_in_proportion_to_what_is_delivered(void **state)
 {
     (void)state;
@@ -290,6 +334,7 @@ int main(void)
         H_TEST(the_rto_resends_only_what_was_not_sacked),
         H_TEST(a_dsack_for_every_retransmission_undoes_the_reduction),
         H_TEST(invalid_sack_blocks_are_ignored),
+        H_TEST(slow_start_credit_for_an_ack_over_sacked_data),
         H_TEST(prr_sends_in_proportion_to_what_is_delivered),
     };
     return cmocka_run_group_tests_name("tcp_sack", tests, NULL, NULL);

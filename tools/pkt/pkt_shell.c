@@ -640,6 +640,7 @@ void pkt_profile_config(pkt_runner *R)
         t->rto_max_us = 120000000; /* syn_retries: weir's, unless defaults.sh (5) */
         t->slow_start_after_idle = false; /* the scripts' defaults.sh sets it to 0 */
         t->slow_start_twice_flight = true; /* tcp_is_cwnd_limited */
+        t->cwnd_credit_delivered = true;   /* tcp_cong_avoid(sk, ack, acked_sacked) */
         t->msl_us = 30000000;
     }
     R->cfg = R->cur;
