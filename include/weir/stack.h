@@ -85,6 +85,10 @@ typedef struct weir_tcp_config {
     bool cwnd_credit_delivered; /* an ACK grows cwnd by the bytes it newly delivers (SACKed
                                    or cumulatively acknowledged for the first time), as Linux
                                    (false: by how far SND.UNA moved, RFC 5681 §3.1) */
+    bool prr_ssrb_needs_progress; /* PRR below ssthresh adds its extra SMSS (RFC 6937 §3
+                                     PRR-SSRB) only on ACKs that move SND.UNA and find no new
+                                     loss, else bounds by what was delivered, as Linux (false:
+                                     PRR-SSRB on every ACK) */
     bool slow_start_after_idle; /* RFC 5681 §4.1: after more than an RTO without sending data,
                                    cwnd restarts from min(IW, cwnd) (true, as Linux's and
                                    FreeBSD's defaults; the Linux conformance scripts set 0) */

@@ -141,8 +141,10 @@ static void count_flag_change(tcp_scoreboard *sb, uint32_t len, uint8_t old, uin
 {
     if ((old & TCP_SEG_LOST) && !(now & TCP_SEG_LOST))
         sb->lost -= len;
-    else if (!(old & TCP_SEG_LOST) && (now & TCP_SEG_LOST))
+    else if (!(old & TCP_SEG_LOST) && (now & TCP_SEG_LOST)) {
         sb->lost += len;
+        sb->lost_marks++;
+    }
     if ((old & TCP_SEG_SACKED) && !(now & TCP_SEG_SACKED)) {
         sb->sacked -= len;
         sb->sacked_segs--;
@@ -462,10 +464,27 @@ static void exit_recovery(weir_stack *s, tcp_conn *c)
         h->reo_wnd_mult = 1;
 }
 
-/* RFC 6937 §3, with the slow-start reduction bound (PRR-SSRB): the window follows the ACK clock
- * down to ssthresh, sending about ssthresh/RecoverFS of what is delivered while the flight is
- * above it, and rebuilding toward it, at most one SMSS beyond what was delivered, once below. */
-static void prr_update(tcp_conn *c, uint32_t delivered)
+/* Below ssthresh PRR rebuilds toward it by what was delivered, and RFC 6937 §3's slow-start
+ * reduction bound (PRR-SSRB) adds one SMSS on every ACK. With prr_ssrb_needs_progress the extra
+ * SMSS comes only with an ACK that moved SND.UNA and found no new loss; otherwise the bound is
+ * conservative (what was delivered, or owed), so a recovery that keeps finding losses does not
+ * grow its flight on them (as Linux's tcp_cwnd_reduction). */
+static int64_t prr_reduction_bound(const weir_stack *s, const tcp_conn *c, uint32_t delivered,
+                                   bool progress)
+{
+    const tcp_scoreboard *sb = c->sb;
+    int64_t owed = (int64_t)sb->prr_delivered - sb->prr_out;
+    int64_t limit = owed > delivered ? owed : (int64_t)delivered;
+    if (!s->cfg.tcp.prr_ssrb_needs_progress || progress)
+        limit += c->snd_mss;
+    return limit;
+}
+
+/* RFC 6937 §3: the window follows the ACK clock down to ssthresh, sending about
+ * ssthresh/RecoverFS of what is delivered while the flight is above it, and rebuilding toward it
+ * within the reduction bound once below. `progress`: this ACK moved SND.UNA and marked no new
+ * loss. */
+static void prr_update(const weir_stack *s, tcp_conn *c, uint32_t delivered, bool progress)
 {
     tcp_scoreboard *sb = c->sb; /* recovery ends before the flight does */
     sb->prr_delivered += delivered;
@@ -476,8 +495,7 @@ static void prr_update(tcp_conn *c, uint32_t delivered)
         uint64_t fs = sb->recover_fs ? sb->recover_fs : 1;
         sndcnt = (int64_t)(((uint64_t)sb->prr_delivered * ssthresh + fs - 1) / fs) - sb->prr_out;
     } else {
-        int64_t owed = (int64_t)sb->prr_delivered - sb->prr_out;
-        int64_t limit = (owed > delivered ? owed : (int64_t)delivered) + c->snd_mss;
+        int64_t limit = prr_reduction_bound(s, c, delivered, progress);
         int64_t gap = (int64_t)ssthresh - pipe;
         sndcnt = gap < limit ? gap : limit;
     }
@@ -547,6 +565,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
     const weir_tcp_options *opt = &seg->opt;
     uint32_t acked = c->snd_una - prior_una;
     uint32_t delivered = acked;
+    uint32_t marks = sb ? sb->lost_marks : 0;
     if (sb && sb->count > 0) {
         uint32_t first = find_rec(sb, prior_una);
         for (uint32_t i = first; i < sb->count && seq_leq(rec_at(sb, i)->end, c->snd_una); i++)
@@ -582,7 +601,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         enter_recovery(s, c);
     if (c->in_recovery) {
         if (seq_lt(c->snd_una, c->recover)) {
-            prr_update(c, delivered);
+            prr_update(s, c, delivered, acked > 0 && c->sb->lost_marks == marks);
             return;
         }
         exit_recovery(s, c); /* the window is ssthresh now: no growth on this ACK */
@@ -605,7 +624,7 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0) {
         enter_recovery(s, c);
-        prr_update(c, 0);
+        prr_update(s, c, 0, false);
     }
     tcp_output(s, c);
 }

@@ -267,8 +267,6 @@ static void invalid_sack_blocks_are_ignored(void **state)
     h_finish(h);
 }
 
-/* RFC 6937: while the flight is above ssthresh, PRR sends ssthresh/RecoverFS of what is
- * delivered: about one segment for every two SACKed with NewReno's halving. */
 /* Two SACKs (limited transmit sends a new segment for each, RFC 3042), then the ACK that covers
  * the SACKed segments and the one before them: cwnd afterwards, in segments. */
 static uint32_t cwnd_after_ack_over_sacked_data(bool credit_delivered)
@@ -301,6 +299,8 @@ static void slow_start_credit_for_an_ack_over_sacked_data(void **state)
     assert_int_equal(cwnd_after_ack_over_sacked_data(true), 11);
 }
 
+/* RFC 6937: while the flight is above ssthresh, PRR sends ssthresh/RecoverFS of what is
+ * delivered: about one segment for every two SACKed with NewReno's halving. */
 static void prr_sends_in_proportion_to_what_is_delivered(void **state)
 {
     (void)state;
@@ -323,6 +323,48 @@ static void prr_sends_in_proportion_to_what_is_delivered(void **state)
     h_finish(h);
 }
 
+/* Segments 1..6 lost, 7..9 SACKed one by one (limited transmit sends 11 and 12 for the first
+ * two): the third SACK starts recovery. Returns the segments sent on that ACK and on the next,
+ * which acknowledges the first retransmission. */
+static void prr_segments_after_heavy_loss(bool ssrb_needs_progress, unsigned sent[2])
+{
+    harness *h = sack_config();
+    h->cfg.tcp.prr_ssrb_needs_progress = ssrb_needs_progress;
+    sack_connection_on(h);
+    send_segments(h, 10);
+    h_app_send(h, 10000);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){6001, 7001});
+    h_expect(h, H_ACK, 10001, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){6001, 8001});
+    h_expect(h, H_ACK, 11001, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){6001, 9001});
+    /* ssthresh 6000 (half the flight); pipe 12000 - 3000 SACKed - 6000 lost = 3000. */
+    assert_int_equal(h_info(h).ssthresh, 6000);
+    sent[0] = h_pending(h);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    h_flush(h);
+    h_send(h, H_ACK, 1, 1001, H_WIN, NULL, 0);
+    sent[1] = h_pending(h);
+    h_flush(h);
+    h_finish(h);
+}
+
+/* Below ssthresh RFC 6937's PRR-SSRB sends what was delivered plus one segment on every ACK; with
+ * prr_ssrb_needs_progress the extra segment waits for an ACK that moves SND.UNA without a new
+ * loss, so the ACK that finds six losses sends one retransmission, not two. */
+static void prr_slow_start_bound_with_and_without_progress(void **state)
+{
+    (void)state;
+    unsigned sent[2];
+    prr_segments_after_heavy_loss(false, sent);
+    assert_int_equal(sent[0], 2);
+    assert_int_equal(sent[1], 2);
+    prr_segments_after_heavy_loss(true, sent);
+    assert_int_equal(sent[0], 1);
+    assert_int_equal(sent[1], 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +378,7 @@ int main(void)
         H_TEST(invalid_sack_blocks_are_ignored),
         H_TEST(slow_start_credit_for_an_ack_over_sacked_data),
         H_TEST(prr_sends_in_proportion_to_what_is_delivered),
+        H_TEST(prr_slow_start_bound_with_and_without_progress),
     };
     return cmocka_run_group_tests_name("tcp_sack", tests, NULL, NULL);
 }
