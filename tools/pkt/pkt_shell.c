@@ -65,6 +65,7 @@ typedef enum sysctl_kind {
     SC_INSECURE_RST,
     SC_INSECURE_SYN,
     SC_RTO_INITIAL_MS,
+    SC_RTO_SLOP_MS,
     SC_DELACK_MS,
     SC_KEEPIDLE_MS,
     SC_KEEPINTVL_MS,
@@ -97,7 +98,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL},
     {"net.inet.tcp.drop_synfin", SC_NOOP_IF, "0"},
     {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
-    {"net.inet.tcp.rexmit_slop", SC_NOOP_IF, "200"},
+    {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL},
     {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0"},
     {"net.inet.tcp.delacktime", SC_DELACK_MS, NULL},
     {"net.inet.tcp.keepidle", SC_KEEPIDLE_MS, NULL},
@@ -228,6 +229,9 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_RTO_INITIAL_MS:
         t->rto_initial_us = v * 1000;
+        break;
+    case SC_RTO_SLOP_MS:
+        t->rto_slop_us = v * 1000;
         break;
     case SC_DELACK_MS:
         t->delayed_ack_us = v * 1000;
