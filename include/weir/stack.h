@@ -74,6 +74,10 @@ typedef struct weir_tcp_config {
                                 Linux; 0 = off). Not while the connection is interactive */
     bool delay_fin_ack;      /* a FIN in ESTABLISHED is ACKed after the delayed-ACK time, in case
                                 our own FIN can carry the ACK, as Linux (false: at once) */
+    bool early_retransmit;   /* RFC 5827 on SACK connections: with fewer than four segments
+                                out and nothing new to send, the first is resent as soon as
+                                all the others are SACKed, as Linux's tcp_early_retrans=1
+                                (false: RACK's reordering window decides, RFC 8985) */
     bool tail_loss_probe;    /* RFC 8985 §7 tail loss probes on SACK connections: when the
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:

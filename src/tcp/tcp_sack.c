@@ -532,13 +532,9 @@ static void arm_reorder_timer(weir_stack *s, tcp_conn *c, uint32_t wait)
 
 /* RFC 6675 §5 (2) and (4): DupThresh duplicate ACKs say the first segment not SACKed is lost,
  * SACK blocks or not (a middlebox may strip them; the peer may send none). */
-static void count_dup_ack(weir_stack *s, tcp_conn *c)
+/* The first record not SACKed is lost, unless it was sent again already. */
+static void mark_head_lost(tcp_scoreboard *sb)
 {
-    tcp_scoreboard *sb = c->sb;
-    weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
-    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || !sb ||
-        sb->lost > 0)
-        return;
     for (uint32_t i = 0; i < sb->count; i++) {
         uint8_t f = rec_at(sb, i)->flags;
         if (!(f & TCP_SEG_SACKED)) {
@@ -547,6 +543,39 @@ static void count_dup_ack(weir_stack *s, tcp_conn *c)
             return;
         }
     }
+}
+
+static void count_dup_ack(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = c->sb;
+    weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
+    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || !sb ||
+        sb->lost > 0)
+        return;
+    mark_head_lost(sb);
+}
+
+/* Could new data go out now (RFC 5827 §3: early retransmit is for a sender that has none, or
+ * whose peer's window takes none)? */
+static bool new_data_sendable(const tcp_conn *c)
+{
+    return tcp_unsent_bytes(c) > 0 && seq_lt(c->snd_nxt, c->snd_una + c->snd_wnd);
+}
+
+/* RFC 5827 §3.2, SACK form (early_retransmit): with oldSeg < 4 segments out, nothing new to send
+ * and none sent again yet, DupThresh is oldSeg - 1 segments SACKed: one segment SACKed out of
+ * two says the first is lost, without waiting for RACK's reordering window. */
+static void early_retransmit(const weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = c->sb;
+    if (!s->cfg.tcp.early_retransmit || c->in_recovery || c->recover_after_rto || !sb ||
+        sb->lost > 0 || sb->count >= 4 || sb->sacked_segs == 0 ||
+        sb->sacked_segs + 1 < sb->count || new_data_sendable(c))
+        return;
+    for (uint32_t i = 0; i < sb->count; i++)
+        if (rec_at(sb, i)->flags & TCP_SEG_RETRANS)
+            return;
+    mark_head_lost(sb);
 }
 
 /* What an ACK that moved SND.UNA by `acked` lets the window grow by. RFC 5681 §3.1 counts the
@@ -593,6 +622,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
      * only repeats known blocks says nothing more about loss. */
     if (dup_ack && (opt->sack_count == 0 || delivered > 0))
         count_dup_ack(s, c);
+    early_retransmit(s, c);
 
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
     if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))

@@ -159,6 +159,38 @@ static void a_single_hole_is_resent_after_a_quarter_rtt(void **state)
     h_finish(h);
 }
 
+/* RFC 5827 (early_retransmit): the same single hole is resent on the SACK itself, two segments
+ * out and nothing more to send; with a third segment's worth of new data waiting (which the
+ * SACK lets out), it is not, and RACK's quarter RTT decides as by default. */
+static void early_retransmit_resends_at_once_when_nothing_else_can_go(void **state)
+{
+    (void)state;
+    harness *h = sack_config();
+    h->cfg.tcp.early_retransmit = true;
+    sack_connection_on(h);
+    send_segments(h, 2);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_expect(h, H_ACK, 1, 1, 1000);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_REORDER_TIMEOUTS), 0);
+    h_finish(h);
+
+    h = sack_config();
+    h->cfg.tcp.early_retransmit = true;
+    h->cfg.tcp.initial_window = 2;
+    sack_connection_on(h);
+    h_app_send(h, 3000);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    h_expect(h, H_ACK, 1001, 1, 1000);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_expect(h, H_ACK, 2001, 1, 1000); /* new data first: no early retransmission */
+    h_expect_none(h);
+    h_run_to_deadline(h);
+    h_expect(h, H_ACK, 1, 1, 1000); /* RACK's timer */
+    h_finish(h);
+}
+
 /* The hole was only reordered: it arrives before the timer. Nothing is resent, and RACK now
  * knows this path reorders (the segment was delivered below one delivered before). */
 static void a_reordered_segment_is_not_resent(void **state)
@@ -370,6 +402,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
+        H_TEST(early_retransmit_resends_at_once_when_nothing_else_can_go),
         H_TEST(an_isn_in_the_upper_half_is_no_reordering),
         H_TEST(a_reordered_segment_is_not_resent),
         H_TEST(a_lost_retransmission_is_resent_without_a_timeout),

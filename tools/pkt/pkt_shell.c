@@ -76,6 +76,7 @@ typedef enum sysctl_kind {
     SC_RTO_MAX_MS,
     SC_CONGESTION, /* reno or cubic: weir's two modules; anything else is unsupported */
     SC_SLOW_START_AFTER_IDLE,
+    SC_EARLY_RETRANS,
 } sysctl_kind;
 
 typedef struct sysctl_entry {
@@ -115,7 +116,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.ipv4.tcp_window_scaling", SC_WS, NULL},
     {"net.ipv4.tcp_syn_retries", SC_SYN_RETRIES, NULL},
     {"net.ipv4.tcp_rto_max_ms", SC_RTO_MAX_MS, NULL},
-    {"net.ipv4.tcp_early_retrans", SC_NOOP, NULL},
+    {"net.ipv4.tcp_early_retrans", SC_EARLY_RETRANS, NULL},
     {"net.ipv4.tcp_congestion_control", SC_CONGESTION, NULL},
     {"net.ipv4.tcp_dsack", SC_NOOP, NULL},
     {"net.ipv4.tcp_fack", SC_NOOP, NULL},
@@ -266,6 +267,11 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_SLOW_START_AFTER_IDLE:
         t->slow_start_after_idle = v != 0;
+        break;
+    case SC_EARLY_RETRANS:
+        /* 1: RFC 5827 at once. 2 and 3 delay it by RTT/4, which RACK's reordering window
+         * (min_RTT/4) stands for; 3 and 4 are the default with tail loss probes. */
+        t->early_retransmit = v == 1;
         break;
     }
 }
