@@ -74,6 +74,9 @@ typedef struct weir_tcp_config {
                                 Linux; 0 = off). Not while the connection is interactive */
     bool delay_fin_ack;      /* a FIN in ESTABLISHED is ACKed after the delayed-ACK time, in case
                                 our own FIN can carry the ACK, as Linux (false: at once) */
+    bool sack_whole_segments; /* a SACK block counts only for the segments it covers whole,
+                                 as Linux (false: byte by byte, splitting a segment at the
+                                 block's edge, RFC 6675) */
     bool early_retransmit;   /* RFC 5827 on SACK connections: with fewer than four segments
                                 out and nothing new to send, the first is resent as soon as
                                 all the others are SACKed, as Linux's tcp_early_retrans=1

@@ -383,7 +383,11 @@ static bool is_dsack(const tcp_conn *c, const weir_tcp_options *opt, uint32_t pr
 }
 
 /* Mark the records one SACK block covers; returns the bytes newly SACKed. Blocks outside
- * SND.UNA..SND.MAX or inverted are ignored (RFC 2018 §8 / the issue: validated blocks only). */
+ * SND.UNA..SND.MAX or inverted are ignored (RFC 2018 §8 / the issue: validated blocks only).
+ * A record the block covers in part is split at the block's edge (RFC 6675 keeps SACK state per
+ * byte); with sack_whole_segments it is left as it is, as Linux counts SACKs in whole segments:
+ * a peer SACKing single bytes then neither splits the scoreboard into byte-sized records nor
+ * starts RACK on the part of a segment it claims to have. */
 static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
                             const weir_tcp_options *opt)
 {
@@ -396,8 +400,9 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
     uint32_t left = seq_max(b.left, sb->base), right = seq_min(b.right, sb->end);
     if (!seq_lt(left, right))
         return 0;
+    bool whole = s->cfg.tcp.sack_whole_segments;
     uint32_t i = find_rec(sb, left);
-    if (i < sb->count && seq_lt(rec_start(sb, i), left) && split_at(s, sb, i, left))
+    if (i < sb->count && seq_lt(rec_start(sb, i), left) && (whole || split_at(s, sb, i, left)))
         i++;
     uint32_t newly = 0;
     for (; i < sb->count && seq_leq(rec_at(sb, i)->end, right); i++) {
@@ -408,8 +413,9 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
         rack_delivered(s, c, r, opt);
         set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_SACKED));
     }
-    /* A block ending inside a record SACKs that record's front part only. */
-    if (i < sb->count && seq_lt(rec_start(sb, i), right) &&
+    /* A block ending inside a record SACKs that record's front part only (none of it with
+     * sack_whole_segments). */
+    if (!whole && i < sb->count && seq_lt(rec_start(sb, i), right) &&
         !(rec_at(sb, i)->flags & TCP_SEG_SACKED) && split_at(s, sb, i, right)) {
         tcp_seg_rec *r = rec_at(sb, i);
         newly += rec_len(sb, i);

@@ -191,6 +191,37 @@ static void early_retransmit_resends_at_once_when_nothing_else_can_go(void **sta
     h_finish(h);
 }
 
+/* A SACK block for the last byte of the fourth segment. By default the scoreboard takes that
+ * byte as delivered (RFC 6675 is per byte), and RACK marks what was sent before it lost a
+ * quarter RTT later. With sack_whole_segments (Linux) a block covering part of a segment counts
+ * for nothing: no byte is SACKed and no reorder timer runs. */
+static void a_sack_for_part_of_a_segment(bool whole, uint32_t *sacked, bool *reorder_timer)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.sack_whole_segments = whole;
+    sack_connection_on(h);
+    send_segments(h, 4);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){3999, 4001});
+    h_expect_none(h);
+    *sacked = h_info(h).sacked;
+    *reorder_timer = h_deadline(h) == h->now + 2500;
+    h_finish(h);
+}
+
+static void sack_blocks_count_by_byte_or_by_whole_segment(void **state)
+{
+    (void)state;
+    uint32_t sacked;
+    bool timer;
+    a_sack_for_part_of_a_segment(false, &sacked, &timer);
+    assert_int_equal(sacked, 2);
+    assert_true(timer);
+    a_sack_for_part_of_a_segment(true, &sacked, &timer);
+    assert_int_equal(sacked, 0);
+    assert_false(timer);
+}
+
 /* The hole was only reordered: it arrives before the timer. Nothing is resent, and RACK now
  * knows this path reorders (the segment was delivered below one delivered before). */
 static void a_reordered_segment_is_not_resent(void **state)
@@ -403,6 +434,7 @@ int main(void)
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
         H_TEST(early_retransmit_resends_at_once_when_nothing_else_can_go),
+        H_TEST(sack_blocks_count_by_byte_or_by_whole_segment),
         H_TEST(an_isn_in_the_upper_half_is_no_reordering),
         H_TEST(a_reordered_segment_is_not_resent),
         H_TEST(a_lost_retransmission_is_resent_without_a_timeout),
