@@ -369,6 +369,24 @@ static void list_sees_every_record_once(void **state)
     h_finish(h);
 }
 
+/* weir_stack_create() refuses a configuration it cannot honour: WEIR_EINVAL, nothing created. */
+static void bad_tcp_configuration_is_einval(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    weir_stack *s = NULL;
+    weir_stack_config cfg = h->cfg;
+    cfg.tcp.rto_slop_us = cfg.tcp.rto_max_us + 1; /* a slop no RTO could carry */
+    assert_int_equal(weir_stack_create(&cfg, &s), WEIR_EINVAL);
+    assert_null(s);
+    cfg = h->cfg;
+    cfg.tcp.rto_slop_us = cfg.tcp.rto_max_us;
+    assert_int_equal(weir_stack_create(&cfg, &s), 0);
+    weir_stack_destroy(s);
+    h_start(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +408,7 @@ int main(void)
         H_TEST(listen_twice_is_harmless),
         H_TEST(list_sees_every_record_once),
         H_TEST(send_space_says_what_send_would_take),
+        H_TEST(bad_tcp_configuration_is_einval),
     };
     return cmocka_run_group_tests_name("tcp_api", tests, NULL, NULL);
 }
