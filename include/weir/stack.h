@@ -77,10 +77,10 @@ typedef struct weir_tcp_config {
     bool sack_whole_segments; /* a SACK block counts only for the segments it covers whole,
                                  as Linux (false: byte by byte, splitting a segment at the
                                  block's edge, RFC 6675) */
-    bool early_retransmit;   /* RFC 5827 on SACK connections: with fewer than four segments
-                                out and nothing new to send, the first is resent as soon as
-                                all the others are SACKed, as Linux's tcp_early_retrans=1
-                                (false: RACK's reordering window decides, RFC 8985) */
+    bool early_retransmit;    /* RFC 5827 on SACK connections: with fewer than four segments
+                                 out and nothing new to send, the first is resent as soon as
+                                 all the others are SACKed, as Linux's tcp_early_retrans=1
+                                 (false: RACK's reordering window decides, RFC 8985) */
     bool tail_loss_probe;    /* RFC 8985 §7 tail loss probes on SACK connections: when the
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:
@@ -89,9 +89,9 @@ typedef struct weir_tcp_config {
                                      largest flight of the current round, as Linux's
                                      tcp_is_cwnd_limited (false: while the flight at the ACK
                                      is at least half of cwnd, RFC 7661 §4.3) */
-    bool cwnd_credit_delivered; /* an ACK grows cwnd by the bytes it newly delivers (SACKed
-                                   or cumulatively acknowledged for the first time), as Linux
-                                   (false: by how far SND.UNA moved, RFC 5681 §3.1) */
+    bool cwnd_credit_delivered;   /* an ACK grows cwnd by the bytes it newly delivers (SACKed
+                                     or cumulatively acknowledged for the first time), as Linux
+                                     (false: by how far SND.UNA moved, RFC 5681 §3.1) */
     bool prr_ssrb_needs_progress; /* PRR below ssthresh adds its extra SMSS (RFC 6937 §3
                                      PRR-SSRB) only on ACKs that move SND.UNA and find no new
                                      loss, else bounds by what was delivered, as Linux (false:

@@ -555,8 +555,7 @@ static void count_dup_ack(weir_stack *s, tcp_conn *c)
 {
     tcp_scoreboard *sb = c->sb;
     weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
-    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || !sb ||
-        sb->lost > 0)
+    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || !sb || sb->lost > 0)
         return;
     mark_head_lost(sb);
 }
@@ -575,8 +574,8 @@ static void early_retransmit(const weir_stack *s, tcp_conn *c)
 {
     tcp_scoreboard *sb = c->sb;
     if (!s->cfg.tcp.early_retransmit || c->in_recovery || c->recover_after_rto || !sb ||
-        sb->lost > 0 || sb->count >= 4 || sb->sacked_segs == 0 ||
-        sb->sacked_segs + 1 < sb->count || new_data_sendable(c))
+        sb->lost > 0 || sb->count >= 4 || sb->sacked_segs == 0 || sb->sacked_segs + 1 < sb->count ||
+        new_data_sendable(c))
         return;
     for (uint32_t i = 0; i < sb->count; i++)
         if (rec_at(sb, i)->flags & TCP_SEG_RETRANS)
