@@ -64,9 +64,13 @@ typedef struct weir_tcp_config {
     uint8_t initial_window;               /* segments in the first flight; 0 = RFC 5681's 2-4 by MSS
                                              (10, RFC 6928) */
     uint16_t mss;                         /* MSS to advertise; 0 = from the interface MTU */
+    bool syn_ack_mss_clamp; /* a SYN-ACK advertises at most the MSS of the peer's SYN, as the
+                               FreeBSD of the gsoc-* conformance scripts does (false: our own) */
     uint32_t rto_initial_us;              /* RFC 6298 (2.1): 1 s */
     uint32_t rto_min_us;                  /* RFC 6298 (2.4) says 1 s; Linux and we use 200 ms */
     uint32_t rto_max_us;                  /* upper bound of the backed-off RTO (60 s) */
+    uint32_t rto_slop_us;    /* added to every RTO computed from RTT samples or backed off, as
+                                FreeBSD adds tcp_rexmit_slop (200 ms there) to its timer (0) */
     uint8_t syn_retries;     /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
                                 with the RTO cap, RFC 9293 MUST-20) */
     uint8_t max_retries;     /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
@@ -79,10 +83,28 @@ typedef struct weir_tcp_config {
                                 Linux; 0 = off). Not while the connection is interactive */
     bool delay_fin_ack;      /* a FIN in ESTABLISHED is ACKed after the delayed-ACK time, in case
                                 our own FIN can carry the ACK, as Linux (false: at once) */
+    bool sack_whole_segments; /* a SACK block counts only for the segments it covers whole,
+                                 as Linux (false: byte by byte, splitting a segment at the
+                                 block's edge, RFC 6675) */
+    bool early_retransmit;    /* RFC 5827 on SACK connections: with fewer than four segments
+                                 out and nothing new to send, the first is resent as soon as
+                                 all the others are SACKed, as Linux's tcp_early_retrans=1
+                                 (false: RACK's reordering window decides, RFC 8985) */
     bool tail_loss_probe;    /* RFC 8985 §7 tail loss probes on SACK connections: when the
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:
                                 false) */
+    bool slow_start_twice_flight; /* slow start grows cwnd while it is below twice the
+                                     largest flight of the current round, as Linux's
+                                     tcp_is_cwnd_limited (false: while the flight at the ACK
+                                     is at least half of cwnd, RFC 7661 §4.3) */
+    bool cwnd_credit_delivered;   /* an ACK grows cwnd by the bytes it newly delivers (SACKed
+                                     or cumulatively acknowledged for the first time), as Linux
+                                     (false: by how far SND.UNA moved, RFC 5681 §3.1) */
+    bool prr_ssrb_needs_progress; /* PRR below ssthresh adds its extra SMSS (RFC 6937 §3
+                                     PRR-SSRB) only on ACKs that move SND.UNA and find no new
+                                     loss, else bounds by what was delivered, as Linux (false:
+                                     PRR-SSRB on every ACK) */
     bool slow_start_after_idle; /* RFC 5681 §4.1: after more than an RTO without sending data,
                                    cwnd restarts from min(IW, cwnd) (true, as Linux's and
                                    FreeBSD's defaults; the Linux conformance scripts set 0) */

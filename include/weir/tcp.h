@@ -94,9 +94,9 @@ typedef enum weir_tcp_option {
                                      an accepted socket inherits its listener's); reads back
                                      the size now, auto-tuning included */
     WEIR_TCP_OPT_MAXSEG = 5,      /* MSS to advertise (and largest to send); before the SYN */
-    WEIR_TCP_OPT_KEEPIDLE = 6,    /* seconds idle before the first keepalive probe (1..32767,
-                                     Linux's range) */
-    WEIR_TCP_OPT_KEEPINTVL = 7,   /* seconds between keepalive probes (1..32767) */
+    WEIR_TCP_OPT_KEEPIDLE = 6,    /* seconds idle before the first keepalive probe (1 to
+                                     WEIR_TCP_KEEP_MAX_S) */
+    WEIR_TCP_OPT_KEEPINTVL = 7,   /* seconds between keepalive probes (1 to WEIR_TCP_KEEP_MAX_S) */
     WEIR_TCP_OPT_KEEPCNT = 8,     /* unanswered probes before the connection is dropped */
     WEIR_TCP_OPT_CONGESTION = 10, /* a weir_tcp_cc: the congestion control module; any time
                                      (cwnd and ssthresh carry over, the module's own state
@@ -106,6 +106,8 @@ typedef enum weir_tcp_option {
                                      now on, until the data next resumes after an idle gap
                                      longer than the RTO. Reads 1 while in quick-ACK mode */
 } weir_tcp_option;
+/* The largest WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL, as Linux's MAX_TCP_KEEPIDLE (about 9 hours). */
+#define WEIR_TCP_KEEP_MAX_S 32767
 /* Set / read a per-socket option. WEIR_EINVAL for an unknown option or a bad value, WEIR_ESTATE
  * when the option can no longer change. */
 int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value);

@@ -90,7 +90,8 @@ static bool config_valid(const weir_stack_config *cfg)
            recv_buffer_auto_max_valid(t) &&
            (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) &&
            t->rto_min_us > 0 && t->rto_min_us <= t->rto_initial_us &&
-           t->rto_initial_us <= t->rto_max_us && t->msl_us > 0 && t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&
+           t->rto_initial_us <= t->rto_max_us && t->rto_slop_us <= t->rto_max_us && t->msl_us > 0 &&
+           t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&
            t->delayed_ack_us < 500000 /* MUST-40 */ && (t->mss == 0 || t->mss >= 64) &&
            t->keepalive_interval_us > 0 && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
            cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;

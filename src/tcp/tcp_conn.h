@@ -24,8 +24,6 @@
 
 typedef struct tcp_conn tcp_conn;
 
-enum { TCP_KEEPALIVE_MAX_S = 32767 }; /* per-socket keepalive times, seconds (Linux's limit) */
-
 /* What only a listener needs, allocated by listen(). */
 typedef struct tcp_listen_q {
     tcp_conn *accept_head, *accept_tail; /* established children, oldest first */
@@ -40,7 +38,9 @@ struct tcp_conn {
     /* The state and the flags, as bit-fields: a million idle connections are what this struct
      * is sized for (issue 5: at most 512 bytes each, and 1M in under 1 GiB). The flags are
      * grouped by the section they belong to below. */
-    weir_tcp_state state : 8; /* written only by tcp_set_state (tcp_state.c) */
+    weir_tcp_state state : 4; /* written only by tcp_set_state (tcp_state.c) */
+    unsigned snd_wscale : 4;  /* shift of the peer's window field (RFC 7323; at most 14) */
+    unsigned rcv_wscale : 4;  /* shift of ours (offered on our SYN) */
     bool in_table : 1;    /* hashed by tuple (synchronizing or synchronized) */
     bool active_open : 1; /* came from connect(), not from a listener */
     bool port_held : 1;   /* counted in the local-port map (tcp_ports.h) */
@@ -68,9 +68,8 @@ struct tcp_conn {
     bool is_listener : 1; /* listen() gave it `lq` (the union below holds that, not a child's links) */
     bool rcv_auto : 1; /* receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no
                           WEIR_TCP_OPT_RCVBUF */
-    uint8_t snd_wscale; /* shift of the peer's window field (RFC 7323) */
-    uint8_t rcv_wscale; /* shift of ours (offered on our SYN) */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
+    int8_t error;       /* connection error for the application (WEIR_E*), 0 if none */
 
     /* Demultiplexing chain: a bucket of the four-tuple hash, or the listener chain. Every record
      * is on one of them or held by a handle, which is how the table iterates over them all. */
@@ -88,7 +87,7 @@ struct tcp_conn {
     };
 
     /* Send sequence space (RFC 9293 §3.3.1, figure 3). */
-    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_up;
+    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2;
     uint32_t snd_max;     /* highest sequence number sent + 1 (snd_nxt rewinds on RTO) */
     uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 §5) */
     uint16_t snd_mss;     /* payload per segment we send: min(peer MSS, our MTU) */
@@ -104,6 +103,7 @@ struct tcp_conn {
     uint8_t persist_shift;  /* persist interval backoff: RTO << shift, reset when it opens */
     uint8_t dupacks;
     uint8_t quick_acks;     /* in-order segments still to be ACKed at once (quick-ACK mode) */
+    int8_t soft_error;      /* the last ICMP soft error: reported instead of ETIMEDOUT */
     uint16_t user_mss;      /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
     uint32_t ts_recent;     /* the peer's TSval to echo (RFC 7323 §4.3) */
     uint32_t ts_recent_s;   /* when it was taken, in seconds (PAWS's 24-day rule) */
@@ -111,6 +111,7 @@ struct tcp_conn {
     uint32_t ts_first;      /* our TSval when the record began: no echo of ours is older */
     uint32_t last_ack_sent; /* RCV.NXT in our latest ACK (for ts_recent) */
     uint32_t recover;       /* snd_max when fast retransmit started, or at the last RTO */
+    uint32_t fin_seq;       /* our FIN's sequence number, once sent (fin_sent) */
 
     /* Buffers. snd: bytes from snd_buf_seq on (unacknowledged, then unsent). */
     tcp_ring snd;
@@ -144,16 +145,14 @@ struct tcp_conn {
     tcp_scoreboard *sb; /* SACK connections: segments in flight, RACK, PRR (tcp_sack.c);
                            NULL when nothing is in flight */
     tcp_loss_hist hist; /* what recovery remembers between flights */
-    uint32_t fin_seq;   /* our FIN's sequence number, once sent (fin_sent) */
+    /* The largest flight (SND.MAX - SND.UNA after sending new data) of the round that ends when
+     * SND.UNA reaches round_end: slow start's test with slow_start_twice_flight. */
+    uint32_t round_end, round_max_flight;
+    /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set (at most WEIR_TCP_KEEP_MAX_S); 0 =
+     * the stack's configuration (tcp_keepidle_us / tcp_keepintvl_us read them). */
+    uint16_t keepidle_s, keepintvl_s;
     struct tcp_undo *undo; /* what a D-SACK undo of the last reduction needs, allocated only
                               while one is possible (tcp_sack.c) */
-
-    /* Options the application set, and errors for it. */
-    /* WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL in seconds, as set; 0 = the stack's configuration
-     * (tcp_keepidle_us / tcp_keepintvl_us read them). */
-    uint16_t keepidle_s, keepintvl_s;
-    int16_t error;      /* connection error for the application (WEIR_E*), 0 if none */
-    int16_t soft_error; /* the last ICMP soft error: reported instead of ETIMEDOUT */
 
     uint64_t last_data_rx_us; /* when in-order data last arrived (ACK policy) */
 
@@ -324,6 +323,9 @@ uint64_t tcp_next_deadline(const weir_stack *s);
  * the gains are divided by it; 1 for the classic one-sample-per-RTT timing). */
 void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t rtt_us, uint32_t samples);
 void tcp_rto_restart(weir_stack *s, tcp_conn *c);
+/* The retransmission timeout the timer runs for: c->rto plus rto_slop_us once the RTO comes
+ * from a sample or a backoff (the initial RTO is used as configured), at most rto_max_us. */
+uint32_t tcp_rto_timer(const weir_stack *s, const tcp_conn *c);
 /* Data is in flight: arm the retransmission timer as a tail loss probe when RFC 8985 §7.2
  * allows, else as the RTO. */
 void tcp_arm_retransmit(weir_stack *s, tcp_conn *c);

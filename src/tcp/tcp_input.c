@@ -71,6 +71,18 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
     return s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
 }
 
+/* The MSS a SYN-ACK advertises. RFC 9293 §3.7.1 has each side state the largest segment it
+ * can receive; stating less is allowed, and syn_ack_mss_clamp states no more than the peer's
+ * own MSS, so both directions use one size (the FreeBSD of the gsoc-* scripts answers so). */
+static uint16_t syn_ack_mss(const weir_stack *s, const tcp_conn *c, const weir_tcp_repr *syn)
+{
+    uint16_t ours = tcp_our_mss(s, c);
+    if (s->cfg.tcp.syn_ack_mss_clamp && syn->opt.has_mss && syn->opt.mss >= 64 &&
+        syn->opt.mss < ours)
+        return syn->opt.mss;
+    return ours;
+}
+
 /* RFC 7323 §2.3: the smallest shift that lets the largest receive buffer be offered — the
  * largest it may become, auto-tuning included, since the shift is fixed from the SYN on. */
 uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c)
@@ -209,7 +221,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->irs = x->seg->seq;
     c->rcv_nxt = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
-    c->rcv_mss = tcp_our_mss(s, c);
+    c->rcv_mss = syn_ack_mss(s, c, x->seg);
     c->iss = x->isn_given ? x->isn : tcp_isn(s, &c->tuple);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
@@ -600,11 +612,17 @@ static void recovery_ack(weir_stack *s, tcp_conn *c, uint32_t acked)
 
 /* The sender was using its window, so an ACK says the window can grow (RFC 7661: an
  * application-limited sender learns nothing about the path). In slow start, using half of it
- * counts: the window doubles each round trip, so half of it was the whole of it a round ago. */
-static bool cwnd_limited(const tcp_conn *c)
+ * counts: the window doubles each round trip, so half of it was the whole of it a round ago.
+ * With slow_start_twice_flight, Linux's form of the same idea: slow start goes on while cwnd is
+ * below twice the largest flight of the round (RFC 5681 allows either; it asks only that cwnd
+ * grow by at most SMSS-based steps per ACK). */
+static bool cwnd_limited(const weir_stack *s, const tcp_conn *c)
 {
     uint32_t in_flight = tcp_in_flight(c);
-    if (c->cc.cwnd < c->cc.ssthresh && 2 * (uint64_t)in_flight >= c->cc.cwnd)
+    bool slow_start = c->cc.cwnd < c->cc.ssthresh;
+    if (slow_start && s->cfg.tcp.slow_start_twice_flight
+            ? c->cc.cwnd < 2ull * c->round_max_flight
+            : slow_start && 2ull * in_flight >= c->cc.cwnd)
         return true;
     return in_flight + c->snd_mss > c->cc.cwnd;
 }
@@ -839,7 +857,7 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
      * probing a zero window for as long as the peer keeps acknowledging). */
     c->probes = 0;
     uint32_t prior_una = c->snd_una, prior_nxt = c->snd_nxt;
-    bool limited = cwnd_limited(c);
+    bool limited = cwnd_limited(s, c);
     if (seq_gt(ack, c->snd_una))
         new_ack(s, c, x->seg);
     if (tcp_sb_active(c))
@@ -936,10 +954,11 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
      * policy counts every segment as full. */
     uint32_t full = c->rcv_mss - (c->ts_on ? 12u : 0u);
     /* FreeBSD's DELAY_ACK() delays only segments of at most one MSS: a larger one (a peer's
-     * TSO burst coalesced on the way) is ACKed at once. The MSS here is the peer's full segment,
-     * `full` (with timestamps 12 bytes less than we advertised), not snd_mss, which bounds the
-     * segments we send and follows the MSS the peer advertised. */
-    if (s->cfg.tcp.ack_every_second_segment && len > full) {
+     * TSO burst coalesced on the way) is ACKed at once. The MSS here bounds the segments the
+     * peer sends: the one we advertised, not snd_mss, which bounds ours and follows the MSS
+     * the peer advertised. Options are not taken off it, as FreeBSD's t_maxseg has none taken
+     * off (since FreeBSD 11): a timestamped segment as long as the MSS is still delayed. */
+    if (s->cfg.tcp.ack_every_second_segment && len > c->rcv_mss) {
         c->ack_now = true;
         return;
     }

@@ -408,6 +408,18 @@ static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
     return true;
 }
 
+/* New data went out: the round's largest flight for slow start's test (tcp_input.c
+ * cwnd_limited). A round ends once SND.UNA passes where it was when its largest flight was
+ * recorded, as Linux's tcp_cwnd_validate keeps max_packets_out. */
+static void note_round_flight(tcp_conn *c)
+{
+    uint32_t flight = c->snd_max - c->snd_una;
+    if (seq_geq(c->snd_una, c->round_end) || flight > c->round_max_flight) {
+        c->round_max_flight = flight;
+        c->round_end = c->snd_nxt;
+    }
+}
+
 /* Send `len` bytes from SND.NXT (and our FIN after them when `fin`). */
 static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin)
 {
@@ -430,6 +442,7 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     sent_sequence_space(s, c, c->snd_nxt, seg_len);
     tcp_sb_on_send(s, c, c->snd_nxt, seg_len);
     c->snd_nxt += seg_len;
+    note_round_flight(c);
     c->last_data_send_us = s->now_us;
     tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);

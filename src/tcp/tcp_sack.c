@@ -150,8 +150,10 @@ static void count_flag_change(tcp_scoreboard *sb, uint32_t len, uint8_t old, uin
 {
     if ((old & TCP_SEG_LOST) && !(now & TCP_SEG_LOST))
         sb->lost -= len;
-    else if (!(old & TCP_SEG_LOST) && (now & TCP_SEG_LOST))
+    else if (!(old & TCP_SEG_LOST) && (now & TCP_SEG_LOST)) {
         sb->lost += len;
+        sb->lost_marks++;
+    }
     if ((old & TCP_SEG_SACKED) && !(now & TCP_SEG_SACKED)) {
         sb->sacked -= len;
         sb->sacked_segs--;
@@ -390,7 +392,11 @@ static bool is_dsack(const tcp_conn *c, const weir_tcp_options *opt, uint32_t pr
 }
 
 /* Mark the records one SACK block covers; returns the bytes newly SACKed. Blocks outside
- * SND.UNA..SND.MAX or inverted are ignored (RFC 2018 §8 / the issue: validated blocks only). */
+ * SND.UNA..SND.MAX or inverted are ignored (RFC 2018 §8 / the issue: validated blocks only).
+ * A record the block covers in part is split at the block's edge (RFC 6675 keeps SACK state per
+ * byte); with sack_whole_segments it is left as it is, as Linux counts SACKs in whole segments:
+ * a peer SACKing single bytes then neither splits the scoreboard into byte-sized records nor
+ * starts RACK on the part of a segment it claims to have. */
 static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
                             const weir_tcp_options *opt)
 {
@@ -403,8 +409,9 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
     uint32_t left = seq_max(b.left, sb->base), right = seq_min(b.right, sb->end);
     if (!seq_lt(left, right))
         return 0;
+    bool whole = s->cfg.tcp.sack_whole_segments;
     uint32_t i = find_rec(sb, left);
-    if (i < sb->count && seq_lt(rec_start(sb, i), left) && split_at(s, sb, i, left))
+    if (i < sb->count && seq_lt(rec_start(sb, i), left) && (whole || split_at(s, sb, i, left)))
         i++;
     uint32_t newly = 0;
     for (; i < sb->count && seq_leq(rec_at(sb, i)->end, right); i++) {
@@ -415,8 +422,9 @@ static uint32_t apply_block(weir_stack *s, tcp_conn *c, weir_tcp_sack_block b,
         rack_delivered(s, c, r, opt);
         set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_SACKED));
     }
-    /* A block ending inside a record SACKs that record's front part only. */
-    if (i < sb->count && seq_lt(rec_start(sb, i), right) &&
+    /* A block ending inside a record SACKs that record's front part only (none of it with
+     * sack_whole_segments). */
+    if (!whole && i < sb->count && seq_lt(rec_start(sb, i), right) &&
         !(rec_at(sb, i)->flags & TCP_SEG_SACKED) && split_at(s, sb, i, right)) {
         tcp_seg_rec *r = rec_at(sb, i);
         newly += rec_len(sb, i);
@@ -468,10 +476,27 @@ static void exit_recovery(weir_stack *s, tcp_conn *c)
         h->reo_wnd_mult = 1;
 }
 
-/* RFC 6937 §3, with the slow-start reduction bound (PRR-SSRB): the window follows the ACK clock
- * down to ssthresh, sending about ssthresh/RecoverFS of what is delivered while the flight is
- * above it, and rebuilding toward it, at most one SMSS beyond what was delivered, once below. */
-static void prr_update(tcp_conn *c, uint32_t delivered)
+/* Below ssthresh PRR rebuilds toward it by what was delivered, and RFC 6937 §3's slow-start
+ * reduction bound (PRR-SSRB) adds one SMSS on every ACK. With prr_ssrb_needs_progress the extra
+ * SMSS comes only with an ACK that moved SND.UNA and found no new loss; otherwise the bound is
+ * conservative (what was delivered, or owed), so a recovery that keeps finding losses does not
+ * grow its flight on them (as Linux's tcp_cwnd_reduction). */
+static int64_t prr_reduction_bound(const weir_stack *s, const tcp_conn *c, uint32_t delivered,
+                                   bool progress)
+{
+    const tcp_scoreboard *sb = c->sb;
+    int64_t owed = (int64_t)sb->prr_delivered - sb->prr_out;
+    int64_t limit = owed > delivered ? owed : (int64_t)delivered;
+    if (!s->cfg.tcp.prr_ssrb_needs_progress || progress)
+        limit += c->snd_mss;
+    return limit;
+}
+
+/* RFC 6937 §3: the window follows the ACK clock down to ssthresh, sending about
+ * ssthresh/RecoverFS of what is delivered while the flight is above it, and rebuilding toward it
+ * within the reduction bound once below. `progress`: this ACK moved SND.UNA and marked no new
+ * loss. */
+static void prr_update(const weir_stack *s, tcp_conn *c, uint32_t delivered, bool progress)
 {
     tcp_scoreboard *sb = c->sb; /* recovery ends before the flight does */
     sb->prr_delivered += delivered;
@@ -482,8 +507,7 @@ static void prr_update(tcp_conn *c, uint32_t delivered)
         uint64_t fs = sb->recover_fs ? sb->recover_fs : 1;
         sndcnt = (int64_t)(((uint64_t)sb->prr_delivered * ssthresh + fs - 1) / fs) - sb->prr_out;
     } else {
-        int64_t owed = (int64_t)sb->prr_delivered - sb->prr_out;
-        int64_t limit = (owed > delivered ? owed : (int64_t)delivered) + c->snd_mss;
+        int64_t limit = prr_reduction_bound(s, c, delivered, progress);
         int64_t gap = (int64_t)ssthresh - pipe;
         sndcnt = gap < limit ? gap : limit;
     }
@@ -519,13 +543,9 @@ static void arm_reorder_timer(weir_stack *s, tcp_conn *c, uint32_t wait)
 
 /* RFC 6675 §5 (2) and (4): DupThresh duplicate ACKs say the first segment not SACKed is lost,
  * SACK blocks or not (a middlebox may strip them; the peer may send none). */
-static void count_dup_ack(weir_stack *s, tcp_conn *c)
+/* The first record not SACKed is lost, unless it was sent again already. */
+static void mark_head_lost(tcp_scoreboard *sb)
 {
-    tcp_scoreboard *sb = c->sb;
-    weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
-    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || !sb ||
-        sb->lost > 0)
-        return;
     for (uint32_t i = 0; i < sb->count; i++) {
         uint8_t f = rec_at(sb, i)->flags;
         if (!(f & TCP_SEG_SACKED)) {
@@ -536,6 +556,47 @@ static void count_dup_ack(weir_stack *s, tcp_conn *c)
     }
 }
 
+static void count_dup_ack(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = c->sb;
+    weir_count(s, WEIR_CTR_TCP_DUP_ACKS);
+    if (++c->dupacks < DUP_THRESH || c->in_recovery || c->recover_after_rto || !sb || sb->lost > 0)
+        return;
+    mark_head_lost(sb);
+}
+
+/* Could new data go out now (RFC 5827 §3: early retransmit is for a sender that has none, or
+ * whose peer's window takes none)? */
+static bool new_data_sendable(const tcp_conn *c)
+{
+    return tcp_unsent_bytes(c) > 0 && seq_lt(c->snd_nxt, c->snd_una + c->snd_wnd);
+}
+
+/* RFC 5827 §3.2, SACK form (early_retransmit): with oldSeg < 4 segments out, nothing new to send
+ * and none sent again yet, DupThresh is oldSeg - 1 segments SACKed: one segment SACKed out of
+ * two says the first is lost, without waiting for RACK's reordering window. */
+static void early_retransmit(const weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = c->sb;
+    if (!s->cfg.tcp.early_retransmit || c->in_recovery || c->recover_after_rto || !sb ||
+        sb->lost > 0 || sb->count >= 4 || sb->sacked_segs == 0 || sb->sacked_segs + 1 < sb->count ||
+        new_data_sendable(c))
+        return;
+    for (uint32_t i = 0; i < sb->count; i++)
+        if (rec_at(sb, i)->flags & TCP_SEG_RETRANS)
+            return;
+    mark_head_lost(sb);
+}
+
+/* What an ACK that moved SND.UNA by `acked` lets the window grow by. RFC 5681 §3.1 counts the
+ * bytes newly acknowledged cumulatively, SACKed ones included; with cwnd_credit_delivered only
+ * what this ACK delivered for the first time counts (Linux): bytes SACKed by an earlier ACK,
+ * which raised nothing then, raise nothing now either. */
+static uint32_t growth_credit(const weir_stack *s, uint32_t acked, uint32_t delivered)
+{
+    return s->cfg.tcp.cwnd_credit_delivered ? delivered : acked;
+}
+
 void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint32_t prior_una,
                      bool cwnd_limited, bool dup_ack)
 {
@@ -543,6 +604,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
     const weir_tcp_options *opt = &seg->opt;
     uint32_t acked = c->snd_una - prior_una;
     uint32_t delivered = acked;
+    uint32_t marks = sb ? sb->lost_marks : 0;
     if (sb && sb->count > 0) {
         uint32_t first = find_rec(sb, prior_una);
         for (uint32_t i = first; i < sb->count && seq_leq(rec_at(sb, i)->end, c->snd_una); i++)
@@ -570,6 +632,7 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
      * only repeats known blocks says nothing more about loss. */
     if (dup_ack && (opt->sack_count == 0 || delivered > 0))
         count_dup_ack(s, c);
+    early_retransmit(s, c);
 
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
     if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))
@@ -578,14 +641,15 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         enter_recovery(s, c);
     if (c->in_recovery) {
         if (seq_lt(c->snd_una, c->recover)) {
-            prr_update(c, delivered);
+            prr_update(s, c, delivered, acked > 0 && c->sb->lost_marks == marks);
             return;
         }
         exit_recovery(s, c); /* the window is ssthresh now: no growth on this ACK */
         acked = 0;
     }
     if (acked > 0)
-        c->cc_ops->on_ack(&c->cc, acked, cwnd_limited, c->srtt, s->now_us);
+        c->cc_ops->on_ack(&c->cc, growth_credit(s, acked, delivered), cwnd_limited, c->srtt,
+                          s->now_us);
     if (sb && sb->count == 0)
         tcp_sb_release(s, c);
 }
@@ -600,7 +664,7 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0) {
         enter_recovery(s, c);
-        prr_update(c, 0);
+        prr_update(s, c, 0, false);
     }
     tcp_output(s, c);
 }

@@ -39,6 +39,7 @@ typedef struct tcp_scoreboard {
     uint32_t base, end;    /* the sequence space the records cover */
     uint32_t sacked, lost; /* bytes SACKed, bytes LOST (not yet sent again) */
     uint32_t sacked_segs;  /* records SACKed (RACK's DupThresh test) */
+    uint32_t lost_marks;   /* times a record was deemed lost (did this ACK find a new loss?) */
     uint32_t fack;         /* highest sequence number ACKed or SACKed (RACK.fack) */
     /* RACK (RFC 8985 §6.2): the most recently sent segment known delivered. Segments sent after
      * everything was acknowledged were all sent later, so a new flight may start without it. */

@@ -89,10 +89,23 @@ void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r, uint32_t samples)
     c->rto = clamp_rto(s, (uint64_t)c->srtt + (var > 1 ? var : 1));
 }
 
+/* RFC 6298 leaves room above its RTO (a timer that fires later is conservative: (2.4) even
+ * rounds it up to 1 s); rto_slop_us spends some of it as FreeBSD does, where TCPT_RANGESET adds
+ * tcp_rexmit_slop to SRTT + 4*RTTVAR and to every backed-off value, but not to the initial RTO
+ * or to the doubling (a second timeout waits 2*RTO + slop). */
+uint32_t tcp_rto_timer(const weir_stack *s, const tcp_conn *c)
+{
+    const weir_tcp_config *t = &s->cfg.tcp;
+    if (t->rto_slop_us == 0 || (c->srtt == 0 && c->rto == t->rto_initial_us))
+        return c->rto; /* no sample, no backoff yet: the initial RTO as configured */
+    uint64_t rto = (uint64_t)c->rto + t->rto_slop_us;
+    return rto < t->rto_max_us ? (uint32_t)rto : t->rto_max_us;
+}
+
 void tcp_rto_restart(weir_stack *s, tcp_conn *c)
 {
     c->tlp_armed = false;
-    tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + c->rto);
+    tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + tcp_rto_timer(s, c));
 }
 
 /* RFC 8985 §7.2: a probe needs SACK (to tell what it repaired), an RTT estimate, the open
@@ -109,7 +122,7 @@ bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c)
  * otherwise, so that a probe does not race an ACK already on its way; so do we. */
 void tcp_arm_retransmit(weir_stack *s, tcp_conn *c)
 {
-    uint64_t wait = c->rto;
+    uint64_t wait = tcp_rto_timer(s, c);
     c->tlp_armed = false;
     if (tcp_tlp_allowed(s, c)) {
         uint64_t pto = 2ull * c->srtt + (c->snd_max - c->snd_una <= c->snd_mss ? 200000u : 2000u);

@@ -534,7 +534,7 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         return 0;
     case WEIR_TCP_OPT_KEEPIDLE:
     case WEIR_TCP_OPT_KEEPINTVL:
-        if (value < 1 || value > TCP_KEEPALIVE_MAX_S)
+        if (value < 1 || value > WEIR_TCP_KEEP_MAX_S)
             return WEIR_EINVAL;
         if (opt == WEIR_TCP_OPT_KEEPIDLE)
             c->keepidle_s = (uint16_t)value;
@@ -696,7 +696,7 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->rcv_mss = c->rcv_mss;
     info->srtt_us = c->srtt;
     info->rttvar_us = c->rttvar;
-    info->rto_us = c->rto;
+    info->rto_us = tcp_rto_timer(s, c);
     info->cwnd = c->cc.cwnd;
     info->ssthresh = c->cc.ssthresh;
     info->backoff = c->backoff;

@@ -164,6 +164,15 @@ static void calls_on_an_unconnected_socket(void **state)
     assert_int_equal(weir_tcp_shutdown(h->s, s), WEIR_ENOTCONN);
     assert_int_equal(weir_tcp_accept(h->s, s, NULL), WEIR_EINVAL);
     assert_int_equal(weir_tcp_setopt(h->s, s, (weir_tcp_option)99, 1), WEIR_EINVAL);
+    /* Keepalive times: 1 s to WEIR_TCP_KEEP_MAX_S, as Linux takes them. */
+    int v = 0;
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, WEIR_TCP_KEEP_MAX_S), 0);
+    assert_int_equal(weir_tcp_getopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, &v), 0);
+    assert_int_equal(v, WEIR_TCP_KEEP_MAX_S);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPIDLE, WEIR_TCP_KEEP_MAX_S + 1),
+                     WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, 0), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, s, WEIR_TCP_OPT_KEEPINTVL, 65536), WEIR_EINVAL);
     assert_int_equal(weir_tcp_get_info(h->s, s, NULL), WEIR_EINVAL);
     assert_int_equal(weir_tcp_send(h->s, s, NULL, 5), WEIR_EINVAL);
     assert_int_equal(weir_tcp_recv(h->s, s, NULL, 5), WEIR_EINVAL);
@@ -383,6 +392,24 @@ static void list_sees_every_record_once(void **state)
     h_finish(h);
 }
 
+/* weir_stack_create() refuses a configuration it cannot honour: WEIR_EINVAL, nothing created. */
+static void bad_tcp_configuration_is_einval(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    weir_stack *s = NULL;
+    weir_stack_config cfg = h->cfg;
+    cfg.tcp.rto_slop_us = cfg.tcp.rto_max_us + 1; /* a slop no RTO could carry */
+    assert_int_equal(weir_stack_create(&cfg, &s), WEIR_EINVAL);
+    assert_null(s);
+    cfg = h->cfg;
+    cfg.tcp.rto_slop_us = cfg.tcp.rto_max_us;
+    assert_int_equal(weir_stack_create(&cfg, &s), 0);
+    weir_stack_destroy(s);
+    h_start(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +432,7 @@ int main(void)
         H_TEST(list_sees_every_record_once),
         H_TEST(keepalive_times_are_seconds_in_linux_range),
         H_TEST(send_space_says_what_send_would_take),
+        H_TEST(bad_tcp_configuration_is_einval),
     };
     return cmocka_run_group_tests_name("tcp_api", tests, NULL, NULL);
 }

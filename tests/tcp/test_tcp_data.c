@@ -770,11 +770,57 @@ static void idle_longer_than_rto_restarts_from_the_initial_window(void **state)
     assert_true(burst_after_idle(false, 1000000, &cwnd) >= 20);
 }
 
+/* ---- slow start of an application-limited sender (RFC 5681 §3.1, RFC 7661) ---------------- */
+
+/* Nine segments go out under a 10-segment initial window; the peer ACKs every second one. cwnd
+ * in segments after each of the five ACKs. */
+static void cwnd_as_a_nine_segment_burst_drains(bool twice_flight, uint32_t cwnd[5])
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.slow_start_twice_flight = twice_flight;
+    h_start(h);
+    h_established_passive(h);
+    uint32_t mss = h_info(h).snd_mss;
+    assert_int_equal(h_info(h).cwnd, 10u * mss);
+    h_app_send(h, 9u * mss);
+    h_flush(h);
+    h_advance(h, H_RTT);
+    for (uint32_t i = 0; i < 5; i++) {
+        uint32_t acked = i < 4 ? 2 * (i + 1) : 9;
+        h_send(h, H_ACK, 1, 1 + acked * mss, H_WIN, NULL, 0);
+        cwnd[i] = h_info(h).cwnd / mss;
+    }
+    h_expect_none(h);
+    h_finish(h);
+}
+
+/* By default slow start grows while the flight at the ACK is at least half of cwnd (RFC 7661
+ * §4.3): it stops as the burst drains below that. slow_start_twice_flight grows while cwnd is
+ * below twice the largest flight of the round (Linux): up to 18 here, and no further. */
+static void slow_start_growth_of_an_application_limited_burst(void **state)
+{
+    (void)state;
+    uint32_t cwnd[5];
+    cwnd_as_a_nine_segment_burst_drains(false, cwnd);
+    assert_int_equal(cwnd[0], 12);
+    assert_int_equal(cwnd[1], 14);
+    assert_int_equal(cwnd[2], 14);
+    assert_int_equal(cwnd[3], 14);
+    assert_int_equal(cwnd[4], 14);
+    cwnd_as_a_nine_segment_burst_drains(true, cwnd);
+    assert_int_equal(cwnd[0], 12);
+    assert_int_equal(cwnd[1], 14);
+    assert_int_equal(cwnd[2], 16);
+    assert_int_equal(cwnd[3], 18);
+    assert_int_equal(cwnd[4], 18);
+}
+
 int main(void)
 {
     init_payload();
     const struct CMUnitTest tests[] = {
         H_TEST(delayed_ack_fires_at_40ms),
+        H_TEST(slow_start_growth_of_an_application_limited_burst),
         H_TEST(every_second_full_segment_is_acked_at_once),
         H_TEST(ack_rides_on_reply_data),
         H_TEST(quick_acks_at_start_then_delayed),

@@ -373,6 +373,50 @@ static void rtt_samples_follow_rfc6298(void **state)
     h_finish(h);
 }
 
+/* rto_slop_us (FreeBSD's tcp_rexmit_slop) lengthens every RTO computed from a sample or backed
+ * off, once and not doubled, and leaves the initial RTO alone; 0 is RFC 6298's timer exactly. */
+static void check_rto_slop(uint32_t slop)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.rto_min_us = 1000;
+    h->cfg.tcp.rto_slop_us = slop;
+    h_start(h);
+    h_syn_sent(h);
+    uint64_t t = h->now;
+    assert_int_equal(h_info(h).rto_us, 1000000);
+    assert_int_equal(h_run_to_deadline(h), t + 1000000); /* the initial RTO as configured */
+    h_expect(h, H_SYN, 0, 0, 0);
+    assert_int_equal(h_info(h).rto_us, 2000000 + slop);
+    assert_int_equal(h_run_to_deadline(h), t + 3000000 + slop); /* 2 * RTO + slop */
+    h_expect(h, H_SYN, 0, 0, 0);
+    h_finish(h);
+
+    h = h_new_config();
+    h->cfg.tcp.rto_min_us = 1000;
+    h->cfg.tcp.rto_slop_us = slop;
+    h_start(h);
+    h_syn_sent(h);
+    h_advance(h, 100000);
+    h_send(h, H_SYN | H_ACK, 0, 1, H_WIN, NULL, 0); /* R = 100 ms: RTO 300 ms */
+    h_expect(h, H_ACK, 1, 1, 0);
+    assert_int_equal(h_info(h).rto_us, 300000 + slop);
+    h_app_send(h, 10);
+    h_expect(h, H_ACK, 1, 1, 10);
+    t = h->now;
+    assert_int_equal(h_run_to_deadline(h), t + 300000 + slop);
+    h_expect(h, H_ACK, 1, 1, 10);
+    assert_int_equal(h_run_to_deadline(h), t + 300000 + slop + 600000 + slop);
+    h_expect(h, H_ACK, 1, 1, 10);
+    h_finish(h);
+}
+
+static void rto_slop_lengthens_computed_and_backed_off_rtos_only(void **state)
+{
+    (void)state;
+    check_rto_slop(0);
+    check_rto_slop(200000);
+}
+
 static void karn_no_rtt_sample_from_a_retransmitted_segment(void **state)
 {
     (void)state;
@@ -794,6 +838,7 @@ int main(void)
         H_TEST(closing_retransmits_fin_until_acked),
         H_TEST(retransmitted_syn_ack_after_established_is_reacked),
         H_TEST(rtt_samples_follow_rfc6298),
+        H_TEST(rto_slop_lengthens_computed_and_backed_off_rtos_only),
         H_TEST(karn_no_rtt_sample_from_a_retransmitted_segment),
         H_TEST(timestamp_echo_samples_rtt_of_a_retransmission),
         H_TEST(timestamp_echo_that_cannot_be_ours_is_no_sample),

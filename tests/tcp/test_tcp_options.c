@@ -343,10 +343,10 @@ static void bsd_policy_acks_every_second_segment_of_any_size(void **state)
     h_finish(h);
 }
 
-/* The BSD policy's "at most one MSS" is about the segments the peer sends us: a full one carries
- * the MSS we advertised less its timestamp option (RFC 7323 §2.2 / RFC 6691), whatever the MSS
- * the peer gave us for our own segments. Here the peer offers 536 (we send 524-byte segments) and
- * we advertise 1460 (it sends 1448-byte ones). */
+/* The BSD policy's "at most one MSS" is about the segments the peer sends us: the MSS we
+ * advertised, whatever the MSS the peer gave us for our own segments, and with no room taken off
+ * for options (FreeBSD's t_maxseg). Here the peer offers 536 (we send 524-byte segments) and we
+ * advertise 1460 (it sends 1448-byte ones with its timestamps). */
 static void bsd_policy_full_segment_is_the_mss_we_advertised_less_options(void **state)
 {
     (void)state;
@@ -373,9 +373,41 @@ static void bsd_policy_full_segment_is_the_mss_we_advertised_less_options(void *
     h_expect_none(h);
     peer_seg(h, 1449, H_WIN, 103, payload, 1448); /* the second: ACKed */
     h_expect(h, H_ACK, 1, 2897, 0);
-    peer_seg(h, 2897, H_WIN, 104, payload, 1449); /* more than one full segment: at once */
-    h_expect(h, H_ACK, 1, 4346, 0);
+    peer_seg(h, 2897, H_WIN, 104, payload, 1460); /* as long as the MSS: delayed too */
+    h_expect_none(h);
+    h_advance(h, h->cfg.tcp.delayed_ack_us);
+    h_expect(h, H_ACK, 1, 4357, 0);
+    peer_seg(h, 4357, H_WIN, 105, payload, 1461); /* more than the MSS: at once */
+    h_expect(h, H_ACK, 1, 5818, 0);
     h_finish(h);
+}
+
+/* The MSS a SYN-ACK advertises for a peer's SYN offering `peer_mss` (0: no MSS option). */
+static uint16_t syn_ack_mss_for(bool clamp, uint16_t peer_mss)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.syn_ack_mss_clamp = clamp;
+    h_start(h);
+    h_listen(h);
+    weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
+    r.opt.has_mss = peer_mss != 0;
+    r.opt.mss = peer_mss;
+    h_inject(h, &r);
+    h_seg g = pop_syn_ack(h);
+    assert_true(g.opt.has_mss);
+    h_finish(h);
+    return g.opt.mss;
+}
+
+/* RFC 9293 §3.7.1: the MSS option says what we can receive (1460 on this link); with
+ * syn_ack_mss_clamp a SYN-ACK says no more than the peer's SYN did. */
+static void syn_ack_mss_is_ours_unless_clamped_to_the_peers(void **state)
+{
+    (void)state;
+    assert_int_equal(syn_ack_mss_for(false, 1100), 1460);
+    assert_int_equal(syn_ack_mss_for(true, 1100), 1100);
+    assert_int_equal(syn_ack_mss_for(true, 9000), 1460);
+    assert_int_equal(syn_ack_mss_for(true, 0), 1460);
 }
 
 static void bsd_policy_repeats_an_unacknowledged_fin_on_acks(void **state)
@@ -412,6 +444,7 @@ int main(void)
         H_TEST(bsd_policy_acks_every_second_segment_of_any_size),
         H_TEST(bsd_policy_repeats_an_unacknowledged_fin_on_acks),
         H_TEST(bsd_policy_full_segment_is_the_mss_we_advertised_less_options),
+        H_TEST(syn_ack_mss_is_ours_unless_clamped_to_the_peers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,13 +8,18 @@
 
 #include <string.h>
 
-static harness *sack_connection_seeded(uint64_t seed)
+/* The configuration every connection here uses; a test may edit it before sack_connection_on. */
+static harness *sack_config(void)
 {
     harness *h = h_new_config();
-    h->rng += seed;
     h->cfg.tcp.congestion_control = WEIR_TCP_CC_NEWRENO;
     h->cfg.tcp.tail_loss_probe = false; /* the probes have tests of their own (test_tcp_loss) */
     h->cfg.tcp.send_buffer = 1 << 20;
+    return h;
+}
+
+static harness *sack_connection_on(harness *h)
+{
     h_start(h);
     h_listen(h);
     weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
@@ -34,6 +39,13 @@ static harness *sack_connection_seeded(uint64_t seed)
     h_drain_events(h);
     assert_int_equal(h_info(h).srtt_us, 10000);
     return h;
+}
+
+static harness *sack_connection_seeded(uint64_t seed)
+{
+    harness *h = sack_config();
+    h->rng += seed;
+    return sack_connection_on(h);
 }
 
 static harness *sack_connection(void) { return sack_connection_seeded(0); }
@@ -147,6 +159,69 @@ static void a_single_hole_is_resent_after_a_quarter_rtt(void **state)
     h_finish(h);
 }
 
+/* RFC 5827 (early_retransmit): the same single hole is resent on the SACK itself, two segments
+ * out and nothing more to send; with a third segment's worth of new data waiting (which the
+ * SACK lets out), it is not, and RACK's quarter RTT decides as by default. */
+static void early_retransmit_resends_at_once_when_nothing_else_can_go(void **state)
+{
+    (void)state;
+    harness *h = sack_config();
+    h->cfg.tcp.early_retransmit = true;
+    sack_connection_on(h);
+    send_segments(h, 2);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_expect(h, H_ACK, 1, 1, 1000);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_REORDER_TIMEOUTS), 0);
+    h_finish(h);
+
+    h = sack_config();
+    h->cfg.tcp.early_retransmit = true;
+    h->cfg.tcp.initial_window = 2;
+    sack_connection_on(h);
+    h_app_send(h, 3000);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    h_expect(h, H_ACK, 1001, 1, 1000);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_expect(h, H_ACK, 2001, 1, 1000); /* new data first: no early retransmission */
+    h_expect_none(h);
+    h_run_to_deadline(h);
+    h_expect(h, H_ACK, 1, 1, 1000); /* RACK's timer */
+    h_finish(h);
+}
+
+/* A SACK block for the last byte of the fourth segment. By default the scoreboard takes that
+ * byte as delivered (RFC 6675 is per byte), and RACK marks what was sent before it lost a
+ * quarter RTT later. With sack_whole_segments (Linux) a block covering part of a segment counts
+ * for nothing: no byte is SACKed and no reorder timer runs. */
+static void a_sack_for_part_of_a_segment(bool whole, uint32_t *sacked, bool *reorder_timer)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.sack_whole_segments = whole;
+    sack_connection_on(h);
+    send_segments(h, 4);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){3999, 4001});
+    h_expect_none(h);
+    *sacked = h_info(h).sacked;
+    *reorder_timer = h_deadline(h) == h->now + 2500;
+    h_finish(h);
+}
+
+static void sack_blocks_count_by_byte_or_by_whole_segment(void **state)
+{
+    (void)state;
+    uint32_t sacked;
+    bool timer;
+    a_sack_for_part_of_a_segment(false, &sacked, &timer);
+    assert_int_equal(sacked, 2);
+    assert_true(timer);
+    a_sack_for_part_of_a_segment(true, &sacked, &timer);
+    assert_int_equal(sacked, 0);
+    assert_false(timer);
+}
+
 /* The hole was only reordered: it arrives before the timer. Nothing is resent, and RACK now
  * knows this path reorders (the segment was delivered below one delivered before). */
 static void a_reordered_segment_is_not_resent(void **state)
@@ -255,6 +330,38 @@ static void invalid_sack_blocks_are_ignored(void **state)
     h_finish(h);
 }
 
+/* Two SACKs (limited transmit sends a new segment for each, RFC 3042), then the ACK that covers
+ * the SACKed segments and the one before them: cwnd afterwards, in segments. */
+static uint32_t cwnd_after_ack_over_sacked_data(bool credit_delivered)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.cwnd_credit_delivered = credit_delivered;
+    sack_connection_on(h);
+    send_segments(h, 10);
+    h_app_send(h, 2000); /* waits for the window */
+    h_expect_none(h);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    h_expect(h, H_ACK, 10001, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    h_expect(h, H_ACK, 11001, 1, 1000);
+    assert_int_equal(h_info(h).cwnd, 10000); /* SACKs alone grow nothing */
+    h_send(h, H_ACK, 1, 3001, H_WIN, NULL, 0);
+    uint32_t cwnd = h_info(h).cwnd / 1000;
+    h_flush(h);
+    h_finish(h);
+    return cwnd;
+}
+
+/* RFC 5681 §3.1 counts the 3000 bytes SND.UNA moved (at most 2*SMSS by RFC 3465's L); with
+ * cwnd_credit_delivered only the 1000 delivered for the first time count (Linux). */
+static void slow_start_credit_for_an_ack_over_sacked_data(void **state)
+{
+    (void)state;
+    assert_int_equal(cwnd_after_ack_over_sacked_data(false), 12);
+    assert_int_equal(cwnd_after_ack_over_sacked_data(true), 11);
+}
+
 /* RFC 6937: while the flight is above ssthresh, PRR sends ssthresh/RecoverFS of what is
  * delivered: about one segment for every two SACKed with NewReno's halving. */
 static void prr_sends_in_proportion_to_what_is_delivered(void **state)
@@ -279,18 +386,64 @@ static void prr_sends_in_proportion_to_what_is_delivered(void **state)
     h_finish(h);
 }
 
+/* Segments 1..6 lost, 7..9 SACKed one by one (limited transmit sends 11 and 12 for the first
+ * two): the third SACK starts recovery. Returns the segments sent on that ACK and on the next,
+ * which acknowledges the first retransmission. */
+static void prr_segments_after_heavy_loss(bool ssrb_needs_progress, unsigned sent[2])
+{
+    harness *h = sack_config();
+    h->cfg.tcp.prr_ssrb_needs_progress = ssrb_needs_progress;
+    sack_connection_on(h);
+    send_segments(h, 10);
+    h_app_send(h, 10000);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){6001, 7001});
+    h_expect(h, H_ACK, 10001, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){6001, 8001});
+    h_expect(h, H_ACK, 11001, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){6001, 9001});
+    /* ssthresh 6000 (half the flight); pipe 12000 - 3000 SACKed - 6000 lost = 3000. */
+    assert_int_equal(h_info(h).ssthresh, 6000);
+    sent[0] = h_pending(h);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    h_flush(h);
+    h_send(h, H_ACK, 1, 1001, H_WIN, NULL, 0);
+    sent[1] = h_pending(h);
+    h_flush(h);
+    h_finish(h);
+}
+
+/* Below ssthresh RFC 6937's PRR-SSRB sends what was delivered plus one segment on every ACK; with
+ * prr_ssrb_needs_progress the extra segment waits for an ACK that moves SND.UNA without a new
+ * loss, so the ACK that finds six losses sends one retransmission, not two. */
+static void prr_slow_start_bound_with_and_without_progress(void **state)
+{
+    (void)state;
+    unsigned sent[2];
+    prr_segments_after_heavy_loss(false, sent);
+    assert_int_equal(sent[0], 2);
+    assert_int_equal(sent[1], 2);
+    prr_segments_after_heavy_loss(true, sent);
+    assert_int_equal(sent[0], 1);
+    assert_int_equal(sent[1], 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
+        H_TEST(early_retransmit_resends_at_once_when_nothing_else_can_go),
+        H_TEST(sack_blocks_count_by_byte_or_by_whole_segment),
         H_TEST(an_isn_in_the_upper_half_is_no_reordering),
         H_TEST(a_reordered_segment_is_not_resent),
         H_TEST(a_lost_retransmission_is_resent_without_a_timeout),
         H_TEST(the_rto_resends_only_what_was_not_sacked),
         H_TEST(a_dsack_for_every_retransmission_undoes_the_reduction),
         H_TEST(invalid_sack_blocks_are_ignored),
+        H_TEST(slow_start_credit_for_an_ack_over_sacked_data),
         H_TEST(prr_sends_in_proportion_to_what_is_delivered),
+        H_TEST(prr_slow_start_bound_with_and_without_progress),
     };
     return cmocka_run_group_tests_name("tcp_sack", tests, NULL, NULL);
 }

@@ -191,24 +191,6 @@ static void map_inbound_opts(pkt_runner *R, const pkt_packet *pk, pkt_seg *seg)
     }
 }
 
-/* Forget pure ACKs captured after position `keep` of the queue. */
-static void drop_batch_acks(pkt_runner *R, int keep)
-{
-    int w = keep;
-    for (int i = keep; i < R->qcount; i++) {
-        pkt_frame *f = &R->q[(R->qhead + i) % R->qcap];
-        pkt_seg s;
-        bool pure_ack = pkt_wire_parse(f->buf, f->len, &s) == PKT_WIRE_OK && s.len == 0 &&
-                        (s.flags & (PKT_SYN | PKT_FIN | PKT_RST)) == 0;
-        if (!pure_ack) {
-            if (w != i)
-                R->q[(R->qhead + w) % R->qcap] = *f;
-            w++;
-        }
-    }
-    R->qcount = w;
-}
-
 /* Does the stack hold a connection record for the flow under test (in any state)? */
 static bool flow_has_record(pkt_runner *R)
 {
@@ -258,21 +240,11 @@ void pkt_inject(pkt_runner *R, const pkt_event *ev)
         if (pk->opts[i].kind == PO_TS)
             R->peer_ts = true;
     }
-    uint32_t left = pk->len, mss = R->inbound_mss > 0 ? (uint32_t)R->inbound_mss : left;
-    /* --mss=N: a larger payload arrives as N-byte segments back to back (GRO undone). The
-     * kernel saw them as one batch and answered once, so pure ACKs sent before the last part
-     * are not kept (drop_batch_acks). */
-    int keep = R->qcount;
-    do {
-        uint32_t n = left < mss ? left : mss;
-        seg.len = n;
-        seg.flags = (uint16_t)(n < left ? pk->flags & ~(PKT_FIN | PKT_PSH) : pk->flags);
-        if (n == left && left != pk->len)
-            drop_batch_acks(R, keep);
-        inject_one(R, &seg);
-        seg.seq += n;
-        left -= n;
-    } while (left > 0 && !R->failed);
+    /* --mss=N: packetdrill hands the kernel a payload larger than N as one GSO packet, which
+     * reaches TCP as one segment (GRO keeps it whole) and gets one answer: a D-SACK covering
+     * every duplicate part of it, say. Injected whole, it meets weir the same way. */
+    seg.len = pk->len;
+    inject_one(R, &seg);
 }
 
 /* ---- outbound: the capture queue --------------------------------------------------------- */

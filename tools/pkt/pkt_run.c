@@ -330,8 +330,6 @@ static void run_options(pkt_runner *R)
         R->tol_pct = strtod(v, NULL);
     if ((v = pkt_script_option(s, "tcp_ts_tick_usecs")) != NULL)
         R->ts_tick_us = strtoll(v, NULL, 10);
-    if ((v = pkt_script_option(s, "mss")) != NULL)
-        R->inbound_mss = (int)strtol(v, NULL, 10);
     bool v6 = (v = pkt_script_option(s, "ip_version")) != NULL && strcmp(v, "ipv6") == 0;
     R->mtu = 1500;
     if ((v = pkt_script_option(s, "mtu")) != NULL)

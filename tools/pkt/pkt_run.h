@@ -95,7 +95,6 @@ typedef struct pkt_runner {
     int64_t last_script_t; /* script time of the previous event */
     int64_t last_actual_t; /* when the previous event completed */
     bool last_inbound;
-    int inbound_mss;       /* --mss: split larger inbound payloads */
 
     pkt_fd fds[PKT_MAX_FDS];
     pkt_pending blk;

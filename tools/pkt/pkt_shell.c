@@ -65,6 +65,7 @@ typedef enum sysctl_kind {
     SC_INSECURE_RST,
     SC_INSECURE_SYN,
     SC_RTO_INITIAL_MS,
+    SC_RTO_SLOP_MS,
     SC_DELACK_MS,
     SC_KEEPIDLE_MS,
     SC_KEEPINTVL_MS,
@@ -75,6 +76,7 @@ typedef enum sysctl_kind {
     SC_RTO_MAX_MS,
     SC_CONGESTION, /* reno or cubic: weir's two modules; anything else is unsupported */
     SC_SLOW_START_AFTER_IDLE,
+    SC_EARLY_RETRANS,
 } sysctl_kind;
 
 typedef struct sysctl_entry {
@@ -97,7 +99,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL},
     {"net.inet.tcp.drop_synfin", SC_NOOP_IF, "0"},
     {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
-    {"net.inet.tcp.rexmit_slop", SC_NOOP_IF, "200"},
+    {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL},
     {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0"},
     {"net.inet.tcp.delacktime", SC_DELACK_MS, NULL},
     {"net.inet.tcp.keepidle", SC_KEEPIDLE_MS, NULL},
@@ -114,7 +116,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.ipv4.tcp_window_scaling", SC_WS, NULL},
     {"net.ipv4.tcp_syn_retries", SC_SYN_RETRIES, NULL},
     {"net.ipv4.tcp_rto_max_ms", SC_RTO_MAX_MS, NULL},
-    {"net.ipv4.tcp_early_retrans", SC_NOOP, NULL},
+    {"net.ipv4.tcp_early_retrans", SC_EARLY_RETRANS, NULL},
     {"net.ipv4.tcp_congestion_control", SC_CONGESTION, NULL},
     {"net.ipv4.tcp_dsack", SC_NOOP, NULL},
     {"net.ipv4.tcp_fack", SC_NOOP, NULL},
@@ -229,6 +231,9 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
     case SC_RTO_INITIAL_MS:
         t->rto_initial_us = v * 1000;
         break;
+    case SC_RTO_SLOP_MS:
+        t->rto_slop_us = v * 1000;
+        break;
     case SC_DELACK_MS:
         t->delayed_ack_us = v * 1000;
         break;
@@ -262,6 +267,11 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_SLOW_START_AFTER_IDLE:
         t->slow_start_after_idle = v != 0;
+        break;
+    case SC_EARLY_RETRANS:
+        /* 1: RFC 5827 at once. 2 and 3 delay it by RTT/4, which RACK's reordering window
+         * (min_RTT/4) stands for; 3 and 4 are the default with tail loss probes. */
+        t->early_retransmit = v == 1;
         break;
     }
 }
@@ -607,6 +617,7 @@ void pkt_profile_config(pkt_runner *R)
         R->recvspace = 65536;
         R->sendspace = 32768;
         t->option_layout = WEIR_TCP_LAYOUT_BSD;
+        t->syn_ack_mss_clamp = true;
         t->recv_buffer = round_up(R->recvspace, (uint32_t)R->mtu - 40u);
         t->recv_buffer_max = 2097152; /* kern.ipc.maxsockbuf: window scale 6 */
         t->send_buffer = R->sendspace;
@@ -619,6 +630,8 @@ void pkt_profile_config(pkt_runner *R)
         t->rcv_window_is_buffer = true;     /* rcv_wnd is buffer space, beyond 65535 */
         t->round_rcv_buffer_to_mss = true;  /* tcp_mss(): roundup(sb_hiwat, mss) */
         t->rto_max_us = 64000000;
+        t->rto_min_us = 30000;   /* tcp_rexmit_min */
+        t->rto_slop_us = 200000; /* tcp_rexmit_slop */
         t->syn_retries = 12;
         t->keepalive_interval_us = 75000000;
         t->keepalive_count = 8;
@@ -640,6 +653,10 @@ void pkt_profile_config(pkt_runner *R)
         t->delay_fin_ack = true;  /* tcp_fin() enters pingpong mode */
         t->rto_max_us = 120000000; /* syn_retries: weir's, unless defaults.sh (5) */
         t->slow_start_after_idle = false; /* the scripts' defaults.sh sets it to 0 */
+        t->slow_start_twice_flight = true; /* tcp_is_cwnd_limited */
+        t->cwnd_credit_delivered = true;   /* tcp_cong_avoid(sk, ack, acked_sacked) */
+        t->prr_ssrb_needs_progress = true; /* tcp_cwnd_reduction */
+        t->sack_whole_segments = true;     /* tcp_match_skb_to_sack */
         t->msl_us = 30000000;
     }
     R->cfg = R->cur;
