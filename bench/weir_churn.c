@@ -1,6 +1,7 @@
 /* weir_churn.c — connection churn between two weir stacks in one process (benchmark 2).
  *
  *   weir_churn [--conc 1] [--seconds 3] [--msl-us 500000] [--max-connections 262144] [--seed 1]
+ *              [--cycles N]
  *
  * --conc client slots each run cycles of: connect → send a 100-byte request → the server answers
  * with 100 bytes → the client closes after reading the answer, the server closes when it reads the
@@ -14,6 +15,11 @@
  * once it is a second old; --msl-us 500000 also ends TIME-WAIT after a second. The client's
  * ephemeral range is 1024..65535, as the kernel's is set in its namespace. A connect() that finds
  * no port (or no connection record) free is counted and retried on the next turn.
+ *
+ * --cycles N ends the run after N completed cycles (or --seconds, whichever comes first): a fixed
+ * amount of work, for counting instructions per cycle under callgrind, e.g.
+ *   valgrind --tool=callgrind build/bench/weir_churn --conc 16 --cycles 20000 --seconds 600
+ * minus the same run with --cycles 0 (setup and teardown only), divided by N.
  * Prints a `result` line (bench_util.h). */
 #define _GNU_SOURCE
 
@@ -46,6 +52,8 @@ typedef struct server_conn {
 
 typedef struct churn_options {
     uint64_t conc, max_connections, msl_us, seed;
+    uint64_t cycles; /* with cycles_set: stop after this many cycles */
+    bool cycles_set;
     double seconds;
 } churn_options;
 
@@ -241,7 +249,7 @@ static void run_loop(churn_run *r)
     uint64_t limit_us = (uint64_t)(r->opt->seconds * 1e6);
     for (uint64_t turn = 0; turn < CHURN_MAX_TURNS; turn++) {
         uint64_t now = real_now_us(r);
-        if (now > limit_us)
+        if (now > limit_us || (r->opt->cycles_set && r->cycles >= r->opt->cycles))
             return;
         bench_pair_step(&r->pair, now);
         drain_events(r);
@@ -295,6 +303,8 @@ static void parse_options(int argc, char **argv, churn_options *o)
                  o->max_connections <= (UINT64_C(1) << 24);
         else if (strcmp(a, "--seed") == 0)
             ok = bench_parse_count(v, &o->seed);
+        else if (strcmp(a, "--cycles") == 0)
+            ok = o->cycles_set = bench_parse_count(v, &o->cycles);
         if (!ok)
             bench_usage("weir_churn", "bad option or value: %s %s", a, v);
     }
