@@ -16,7 +16,15 @@
  *  - weir_memlink_deliver() hands over only frames that were already queued when it was called.
  *    Replies transmitted from inside a receiver callback are stamped with `now + delay` and wait
  *    for the next call, even when due at once — that bounds one call and rules out ping-pong
- *    loops; weir_memlink_next_deadline() then reports `now` so the caller comes back. */
+ *    loops; weir_memlink_next_deadline() then reports `now` so the caller comes back.
+ *  - Frame buffers come from a pool kept by the link: a delivered frame's buffer goes on a free
+ *    list and the next transmit reuses it, so a link in steady state calls malloc() only while it
+ *    grows to the most frames it has had in flight (benchmarks send hundreds of thousands of
+ *    frames a second through it). Two size classes, so that ACKs do not each hold an MTU: up to
+ *    MEMLINK_SMALL_FRAME bytes, and up to the MTU. The pool holds at most `pool_frames` buffers
+ *    (in flight or free); a frame that finds none is a counted drop (pool_drops), as for a full
+ *    queue. A direction without impairment skips the fault injector: its verdict is always
+ *    "deliver once, at once", and its generator serves no one else. */
 #include "memlink.h"
 
 #include <stdbool.h>
@@ -25,13 +33,16 @@
 
 #include "weir/err.h"
 
-/* A queue of more frames than this is a configuration mistake, not a link. */
-enum { MEMLINK_MAX_QUEUE = 1u << 22 };
+/* A queue of more frames than this is a configuration mistake, not a link. Frames of up to
+ * MEMLINK_SMALL_FRAME bytes (ACKs, SYNs, short requests) take buffers of that size. */
+enum { MEMLINK_MAX_QUEUE = 1u << 22, MEMLINK_SMALL_FRAME = 256 };
 
 typedef struct memlink_frame {
     uint64_t due_us;
-    uint64_t seq; /* send order, shared by both directions: ties leave in send order */
+    uint64_t seq;                /* send order, shared by both directions: ties leave in order */
+    struct memlink_frame *next;  /* the pool's free list */
     size_t len;
+    uint8_t size_class;          /* 0: MEMLINK_SMALL_FRAME bytes of data, 1: the MTU */
     uint8_t data[];
 } memlink_frame;
 
@@ -54,6 +65,9 @@ struct weir_memlink {
     weir_memlink_config cfg;
     memlink_queue queue[2]; /* queue[i]: frames sent by end i */
     memlink_end end[2];
+    bool impaired[2];           /* cfg.fault[i] can change a frame's fate */
+    memlink_frame *free_frames[2]; /* per size class */
+    uint32_t pool_limit;        /* buffers allocated at most (in flight + free) */
     uint64_t now_us;
     uint64_t next_seq;
     bool delivering; /* guards against a receiver calling weir_memlink_deliver() re-entrantly */
@@ -76,6 +90,14 @@ static bool config_valid(const weir_memlink_config *cfg)
            weir_fault_config_valid(&cfg->fault[1]);
 }
 
+/* Does `f` ever do anything to a frame? (No loss, duplicates, reordering, corruption or delay:
+ * then every verdict is "one copy, at once".) */
+static bool fault_impairs(const weir_fault_config *f)
+{
+    return f->loss > 0 || f->duplicate > 0 || f->reorder > 0 || f->corrupt > 0 ||
+           f->delay_max_us > 0;
+}
+
 weir_memlink *weir_memlink_create(const weir_memlink_config *cfg)
 {
     if (!config_valid(cfg))
@@ -84,7 +106,9 @@ weir_memlink *weir_memlink_create(const weir_memlink_config *cfg)
     if (link == NULL)
         return NULL;
     link->cfg = *cfg;
+    link->pool_limit = cfg->pool_frames ? cfg->pool_frames : 2 * cfg->queue_limit;
     for (int i = 0; i < 2; i++) {
+        link->impaired[i] = fault_impairs(&cfg->fault[i]);
         link->queue[i].heap = calloc(cfg->queue_limit, sizeof(memlink_frame *));
         if (link->queue[i].heap == NULL) {
             weir_memlink_destroy(link);
@@ -111,6 +135,13 @@ void weir_memlink_destroy(weir_memlink *link)
         for (uint32_t k = 0; k < q->count; k++)
             free(q->heap[k]);
         free(q->heap);
+    }
+    for (int c = 0; c < 2; c++) {
+        while (link->free_frames[c] != NULL) {
+            memlink_frame *f = link->free_frames[c];
+            link->free_frames[c] = f->next;
+            free(f);
+        }
     }
     free(link);
 }
@@ -176,6 +207,51 @@ static const memlink_frame *heap_peek(const memlink_queue *q)
     return q->count ? q->heap[0] : NULL;
 }
 
+/* ---- the frame pool ------------------------------------------------------------------------ */
+
+static size_t class_capacity(const weir_memlink *link, int size_class)
+{
+    return size_class == 0 ? MEMLINK_SMALL_FRAME : link->cfg.mtu;
+}
+
+/* A buffer for a frame of `len` bytes into *out: a free one of its class, else a new one while
+ * the pool is below its limit (at the limit, a free buffer of the other class makes room).
+ * Returns 0 with *out NULL when the pool is exhausted, WEIR_ENOMEM when malloc fails. */
+static int frame_get(weir_memlink *link, size_t len, memlink_frame **out)
+{
+    int cls = len <= MEMLINK_SMALL_FRAME ? 0 : 1;
+    memlink_frame *f = link->free_frames[cls];
+    *out = NULL;
+    if (f != NULL) {
+        link->free_frames[cls] = f->next;
+        *out = f;
+        return 0;
+    }
+    weir_memlink_stats *st = &link->stats;
+    if (st->pool_allocated >= link->pool_limit) {
+        memlink_frame *other = link->free_frames[1 - cls];
+        if (other == NULL)
+            return 0;
+        link->free_frames[1 - cls] = other->next;
+        free(other);
+        st->pool_allocated--;
+    }
+    f = malloc(sizeof(*f) + class_capacity(link, cls));
+    if (f == NULL)
+        return WEIR_ENOMEM;
+    f->size_class = (uint8_t)cls;
+    if (++st->pool_allocated > st->pool_high_water)
+        st->pool_high_water = st->pool_allocated;
+    *out = f;
+    return 0;
+}
+
+static void frame_put(weir_memlink *link, memlink_frame *f)
+{
+    f->next = link->free_frames[f->size_class];
+    link->free_frames[f->size_class] = f;
+}
+
 /* ---- transmit ------------------------------------------------------------------------------ */
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
@@ -189,9 +265,13 @@ static int enqueue_copy(weir_memlink *link, int from, const uint8_t *frame, size
         link->stats.queue_drops[from]++;
         return 0;
     }
-    memlink_frame *f = malloc(sizeof(*f) + len);
-    if (f == NULL)
-        return WEIR_ENOMEM;
+    memlink_frame *f;
+    int err = frame_get(link, len, &f);
+    if (f == NULL) {
+        if (err == 0)
+            link->stats.pool_drops[from]++;
+        return err;
+    }
     f->due_us = sat_add(link->now_us, delay_us);
     f->seq = link->next_seq++;
     f->len = len;
@@ -214,9 +294,11 @@ static int memlink_transmit(void *ctx, const uint8_t *frame, size_t len)
         return WEIR_EMSGSIZE;
 
     int from = end->index;
+    link->stats.sent[from]++;
+    if (!link->impaired[from])
+        return enqueue_copy(link, from, frame, len, 0, false, 0);
     weir_fault_verdict v;
     weir_fault_decide(&link->cfg.fault[from], &link->queue[from].rng, len, &v);
-    link->stats.sent[from]++;
     if (v.drop) {
         link->stats.lost[from]++;
         return 0;
@@ -277,7 +359,7 @@ void weir_memlink_deliver(weir_memlink *link, uint64_t now_us)
         link->stats.delivered[from]++;
         if (to->receiver != NULL)
             to->receiver(to->receiver_ctx, f->data, f->len, link->now_us);
-        free(f);
+        frame_put(link, f);
     }
     link->delivering = false;
 }
