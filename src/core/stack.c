@@ -99,6 +99,10 @@ int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
     s->cfg = *cfg;
     s->alloc = *a;
     s->stats.mem_in_use = s->stats.mem_high_water = sizeof *s;
+    /* The secret first: the connection table derives its bucket key from it. */
+    weir_random_bytes(s, s->isn_secret, sizeof s->isn_secret);
+    weir_random_bytes(s, &s->ip_ident, sizeof s->ip_ident);
+    weir_random_bytes(s, &s->next_ephemeral, sizeof s->next_ephemeral);
     s->socks = weir_alloc(s, sizeof(weir_sock_slot) * cfg->max_sockets);
     s->event_ring = weir_alloc(s, sizeof(uint32_t) * cfg->max_sockets);
     if (!s->socks || !s->event_ring || tcp_table_create(s) != 0) {
@@ -106,9 +110,6 @@ int weir_stack_create(const weir_stack_config *cfg, weir_stack **out)
         return WEIR_ENOMEM;
     }
     sock_table_init(s);
-    weir_random_bytes(s, s->isn_secret, sizeof s->isn_secret);
-    weir_random_bytes(s, &s->ip_ident, sizeof s->ip_ident);
-    weir_random_bytes(s, &s->next_ephemeral, sizeof s->next_ephemeral);
     *out = s;
     return 0;
 }
