@@ -1,7 +1,7 @@
 /* weir_churn.c — connection churn between two weir stacks in one process (benchmark 2).
  *
- *   weir_churn [--conc 1] [--seconds 3] [--msl-us 500000] [--max-connections 262144] [--seed 1]
- *              [--cycles N]
+ *   weir_churn [--conc 1] [--seconds 3] [--ports 4] [--msl-us 500000] [--max-connections 262144]
+ *              [--seed 1] [--cycles N]
  *
  * --conc client slots each run cycles of: connect → send a 100-byte request → the server answers
  * with 100 bytes → the client closes after reading the answer, the server closes when it reads the
@@ -16,6 +16,12 @@
  * ephemeral range is 1024..65535, as the kernel's is set in its namespace. A connect() that finds
  * no port (or no connection record) free is counted and retried on the next turn.
  *
+ * --ports: the server listens on that many ports (8080 and up) and the client takes them in turn.
+ * Towards one server port, a client address has 64512 four-tuples, and under the one-second
+ * reuse rule each can serve one cycle a second: 64.5 k cycles/s is a ceiling for ANY stack with
+ * tcp_tw_reuse semantics (weir reached it at --ports 1; the kernel, at ~20 k/s, is far below it,
+ * so spreading over ports changes nothing for it). Four ports lift the ceiling to 258 k/s, so the
+ * figure measures the stack rather than the size of one port range. *
  * --cycles N ends the run after N completed cycles (or --seconds, whichever comes first): a fixed
  * amount of work, for counting instructions per cycle under callgrind, e.g.
  *   valgrind --tool=callgrind build/bench/weir_churn --conc 16 --cycles 20000 --seconds 600
@@ -35,6 +41,7 @@ enum {
     CHURN_PORT = 8080,
     CHURN_MSG = 100,
     CHURN_MAX_CONC = 1024,
+    CHURN_MAX_PORTS = 64,
     CHURN_EVENTS_PER_TURN = 100000,
 };
 #define CHURN_MAX_TURNS UINT64_C(1000000000)
@@ -51,7 +58,7 @@ typedef struct server_conn {
 } server_conn;
 
 typedef struct churn_options {
-    uint64_t conc, max_connections, msl_us, seed;
+    uint64_t conc, ports, max_connections, msl_us, seed;
     uint64_t cycles; /* with cycles_set: stop after this many cycles */
     bool cycles_set;
     double seconds;
@@ -60,7 +67,8 @@ typedef struct churn_options {
 typedef struct churn_run {
     const churn_options *opt;
     bench_pair pair;
-    int listener;
+    int listeners[CHURN_MAX_PORTS]; /* [opt->ports] */
+    uint64_t next_port;             /* the client's next server port, round robin */
     client_slot *slots; /* [conc] */
     server_conn *conns; /* [nconns]: the server's open connections */
     uint32_t nconns;
@@ -84,7 +92,8 @@ static void client_open(churn_run *r, client_slot *sl)
         r->connect_failures++;
         return;
     }
-    weir_endpoint srv = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = CHURN_PORT};
+    uint16_t port = (uint16_t)(CHURN_PORT + r->next_port++ % r->opt->ports);
+    weir_endpoint srv = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = port};
     int rc = weir_tcp_connect(s, sock, srv);
     if (rc != 0) {
         r->connect_failures++;
@@ -177,12 +186,12 @@ static void server_drop(churn_run *r, server_conn *c, bool ok)
     *c = r->conns[--r->nconns]; /* keep the array dense: the last entry fills the hole */
 }
 
-static void server_accept(churn_run *r)
+static void server_accept(churn_run *r, int listener)
 {
     /* The backlog bounds how many wait; the table has room for every client slot twice over. */
     for (int i = 0; i < CHURN_MAX_CONC * 2 && r->nconns < 4u * r->opt->conc + 64u; i++) {
         weir_endpoint peer;
-        int sock = weir_tcp_accept(server_stack(r), r->listener, &peer);
+        int sock = weir_tcp_accept(server_stack(r), listener, &peer);
         if (sock < 0)
             return;
         r->conns[r->nconns++] = (server_conn){.sock = sock};
@@ -213,9 +222,11 @@ static void server_read(churn_run *r, server_conn *c)
 
 static void on_server_event(churn_run *r, const weir_event *ev)
 {
-    if (ev->sock == r->listener) {
-        server_accept(r);
-        return;
+    for (uint64_t i = 0; i < r->opt->ports; i++) {
+        if (ev->sock == r->listeners[i]) {
+            server_accept(r, ev->sock);
+            return;
+        }
     }
     server_conn *c = server_find(r, ev->sock);
     if (c == NULL)
@@ -266,7 +277,7 @@ static int setup(churn_run *r)
     cfg.seed = r->opt->seed;
     cfg.queue_limit = 65536;
     weir_stack_config *sc = &cfg.stack;
-    sc->max_sockets = 4u * CHURN_MAX_CONC + 64u;
+    sc->max_sockets = 4u * CHURN_MAX_CONC + 64u + CHURN_MAX_PORTS;
     sc->max_connections = (uint32_t)r->opt->max_connections;
     sc->ephemeral_lo = 1024;
     sc->ephemeral_hi = 65535;
@@ -277,23 +288,33 @@ static int setup(churn_run *r)
     if (rc != 0)
         return rc;
     weir_stack *srv = server_stack(r);
-    r->listener = weir_tcp_socket(srv);
-    if (r->listener < 0)
-        return r->listener;
-    weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = CHURN_PORT};
-    rc = weir_tcp_bind(srv, r->listener, where);
-    return rc != 0 ? rc : weir_tcp_listen(srv, r->listener, CHURN_MAX_CONC);
+    for (uint64_t i = 0; i < r->opt->ports; i++) {
+        int l = weir_tcp_socket(srv);
+        if (l < 0)
+            return l;
+        r->listeners[i] = l;
+        weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER),
+                               .port = (uint16_t)(CHURN_PORT + i)};
+        rc = weir_tcp_bind(srv, l, where);
+        if (rc == 0)
+            rc = weir_tcp_listen(srv, l, CHURN_MAX_CONC);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }
 
 static void parse_options(int argc, char **argv, churn_options *o)
 {
     *o = (churn_options){
-        .conc = 1, .max_connections = 262144, .msl_us = 500000, .seed = 1, .seconds = 3};
+        .conc = 1, .ports = 4, .max_connections = 262144, .msl_us = 500000, .seed = 1, .seconds = 3};
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
         bool ok = false;
         if (strcmp(a, "--conc") == 0)
             ok = bench_parse_count(v, &o->conc) && o->conc >= 1 && o->conc <= CHURN_MAX_CONC;
+        else if (strcmp(a, "--ports") == 0)
+            ok = bench_parse_count(v, &o->ports) && o->ports >= 1 && o->ports <= CHURN_MAX_PORTS;
         else if (strcmp(a, "--seconds") == 0)
             ok = bench_parse_double(v, &o->seconds) && o->seconds > 0 && o->seconds <= 600;
         else if (strcmp(a, "--msl-us") == 0)
@@ -330,11 +351,12 @@ static int measure(churn_run *r)
         weir_stats_get(client_stack(r), &cs);
     else
         fprintf(stderr, "weir_churn: setup failed: %s\n", weir_strerror(rc));
-    bench_result("name=weir_churn ok=%d conc=%" PRIu64 " cycles=%" PRIu64 " seconds=%.3f"
-                 " rate=%.0f errors=%" PRIu64 " connect_failures=%" PRIu64
+    double rate = secs > 0 ? (double)r->cycles / secs : 0.0;
+    bench_result("name=weir_churn ok=%d conc=%" PRIu64 " ports=%" PRIu64 " cycles=%" PRIu64
+                 " seconds=%.3f rate=%.0f errors=%" PRIu64 " connect_failures=%" PRIu64
                  " client_records_high=%" PRIu32 " msl_us=%" PRIu64,
-                 rc == 0, opt->conc, r->cycles, secs, secs > 0 ? (double)r->cycles / secs : 0.0,
-                 r->errors, r->connect_failures, cs.tcp_conns_high_water, opt->msl_us);
+                 rc == 0, opt->conc, opt->ports, r->cycles, secs, rate, r->errors,
+                 r->connect_failures, cs.tcp_conns_high_water, opt->msl_us);
     bench_pair_destroy(&r->pair);
     return rc;
 }
