@@ -12,7 +12,13 @@
  * costs about a quarter of the generic SipHash-2-4 call it replaces (the ISN keeps 2-4: its
  * output is on the wire). A one-entry cache of the connection last found spares the hash when
  * segments of one connection follow each other (a bulk transfer, a request and its answer);
- * unhashing a record clears it, so it never points at a freed record. */
+ * unhashing a record clears it, so it never points at a freed record.
+ *
+ * The connections' bucket array follows the number of hashed connections (doubled above one per
+ * bucket, shrunk below one per eight), between 16 buckets and the size max_connections calls
+ * for: a stack allowed 262144 connections but holding 64 keeps its chains in a kilobyte the
+ * cache holds, not in 2 MB where every segment's lookup is a miss. TIME-WAIT records, which
+ * churn keeps by the hundred thousand, have a fixed array of that full size. */
 #include <string.h>
 
 #include "core/siphash.h"
@@ -20,9 +26,13 @@
 #include "tcp/tcp_ports.h"
 #include "tcp/tcp_tw.h"
 
+enum { TCP_TABLE_MIN_BUCKETS = 16 };
+
 struct tcp_table {
-    tcp_conn **buckets;
-    uint32_t nbuckets;   /* power of two */
+    tcp_conn **buckets;  /* hashed connections (not listeners) */
+    uint32_t nbuckets;   /* power of two, TCP_TABLE_MIN_BUCKETS..max_buckets */
+    uint32_t hashed;     /* connections in buckets */
+    uint32_t max_buckets; /* from max_connections; also the TIME-WAIT array's size */
     weir_sipkey bucket_key; /* SipHash-1-3 key of the buckets, derived from isn_secret */
     tcp_conn *last_hit;  /* the hashed record demux found last, or NULL (cleared by unhash) */
     tcp_conn *all;       /* every record, newest first */
@@ -31,7 +41,7 @@ struct tcp_table {
     weir_wheel timers; /* one node per record: its earliest deadline */
     tcp_port_map ports;
     /* TIME-WAIT records (tcp_tw.h): their own chains, same hash, and the expiry FIFO. */
-    tcp_tw **tw_buckets; /* nbuckets entries, allocated with the first record */
+    tcp_tw **tw_buckets; /* max_buckets entries, allocated with the first record */
     tcp_tw *tw_oldest, *tw_newest;
     uint32_t tw_count;
 };
@@ -44,13 +54,14 @@ int tcp_table_create(weir_stack *s)
     s->tcp = weir_alloc(s, sizeof *s->tcp);
     if (!s->tcp)
         return WEIR_ENOMEM;
-    s->tcp->buckets = weir_alloc(s, sizeof(tcp_conn *) * n);
+    s->tcp->buckets = weir_alloc(s, sizeof(tcp_conn *) * TCP_TABLE_MIN_BUCKETS);
     if (!s->tcp->buckets) {
         weir_free(s, s->tcp, sizeof *s->tcp);
         s->tcp = NULL;
         return WEIR_ENOMEM;
     }
-    s->tcp->nbuckets = n;
+    s->tcp->nbuckets = TCP_TABLE_MIN_BUCKETS;
+    s->tcp->max_buckets = n;
     /* The buckets' key: SipHash-2-4 of a constant under the secret (with its own tweak), so it
      * is as unpredictable as the secret and independent of every other use of it. */
     uint8_t key[16], bucket_key[16];
@@ -94,7 +105,7 @@ void tcp_table_destroy(weir_stack *s)
     }
     while (s->tcp->tw_oldest)
         tcp_tw_free(s, s->tcp->tw_oldest);
-    weir_free(s, s->tcp->tw_buckets, sizeof(tcp_tw *) * s->tcp->nbuckets);
+    weir_free(s, s->tcp->tw_buckets, sizeof(tcp_tw *) * s->tcp->max_buckets);
     tcp_ports_destroy(s, &s->tcp->ports);
     weir_free(s, s->tcp->buckets, sizeof(tcp_conn *) * s->tcp->nbuckets);
     weir_free(s, s->tcp, sizeof *s->tcp);
@@ -144,12 +155,23 @@ static void tuple_key(const weir_tuple *t, uint8_t key[12])
     memcpy(key + 10, &t->remote_port, 2);
 }
 
-/* The tuple's chain: SipHash-1-3 of its 12 bytes under the buckets' key (see the top). */
-static uint32_t bucket_of(const weir_stack *s, const weir_tuple *tu)
+/* SipHash-1-3 of the tuple's 12 bytes under the buckets' key (see the top); the chains are
+ * its low bits: conn_bucket() and tw_bucket(). */
+static uint32_t tuple_hash(const weir_stack *s, const weir_tuple *tu)
 {
     uint64_t head = (uint64_t)tu->local_ip | (uint64_t)tu->remote_ip << 32;
     uint32_t tail = (uint32_t)tu->local_port | (uint32_t)tu->remote_port << 16;
-    return (uint32_t)weir_siphash13_12(&s->tcp->bucket_key, head, tail) & (s->tcp->nbuckets - 1);
+    return (uint32_t)weir_siphash13_12(&s->tcp->bucket_key, head, tail);
+}
+
+static uint32_t conn_bucket(const struct tcp_table *t, uint32_t hash)
+{
+    return hash & (t->nbuckets - 1);
+}
+
+static uint32_t tw_bucket(const struct tcp_table *t, uint32_t hash)
+{
+    return hash & (t->max_buckets - 1);
 }
 
 /* SipHash under the stack's secret with one byte flipped into every key byte: the ISN (RFC
@@ -169,30 +191,71 @@ static bool tuple_eq(const weir_tuple *a, const weir_tuple *b)
            a->local_port == b->local_port && a->remote_port == b->remote_port;
 }
 
+/* Move every hashed connection to a bucket array of n entries. Out of memory, the old array
+ * stays: chains grow longer, lookups stay right. */
+static void conn_buckets_resize(weir_stack *s, uint32_t n)
+{
+    struct tcp_table *t = s->tcp;
+    tcp_conn **fresh = weir_alloc(s, sizeof(tcp_conn *) * n);
+    if (!fresh)
+        return;
+    uint32_t old_n = t->nbuckets;
+    t->nbuckets = n;
+    for (uint32_t i = 0; i < old_n; i++) {
+        for (tcp_conn *c = t->buckets[i], *next; c; c = next) {
+            next = c->hash_next;
+            uint32_t b = conn_bucket(t, tuple_hash(s, &c->tuple));
+            c->hash_next = fresh[b];
+            fresh[b] = c;
+        }
+    }
+    weir_free(s, t->buckets, sizeof(tcp_conn *) * old_n);
+    t->buckets = fresh;
+}
+
+/* After a connection came or went: at most one per bucket on average, at least one per eight
+ * (the gap keeps a count going up and down by one from resizing each time). */
+static void conn_buckets_fit(weir_stack *s)
+{
+    struct tcp_table *t = s->tcp;
+    if (t->hashed > t->nbuckets && t->nbuckets < t->max_buckets) {
+        conn_buckets_resize(s, t->nbuckets * 2);
+    } else if (t->hashed < t->nbuckets / 8 && t->nbuckets > TCP_TABLE_MIN_BUCKETS) {
+        uint32_t n = TCP_TABLE_MIN_BUCKETS;
+        while (n < 2 * t->hashed)
+            n <<= 1;
+        conn_buckets_resize(s, n);
+    }
+}
+
 void tcp_table_hash(weir_stack *s, tcp_conn *c)
 {
     if (c->in_table)
         return;
+    struct tcp_table *t = s->tcp;
     if (c->state == WEIR_TCP_LISTEN) {
-        c->hash_next = s->tcp->listeners;
-        s->tcp->listeners = c;
+        c->hash_next = t->listeners;
+        t->listeners = c;
     } else {
-        uint32_t b = bucket_of(s, &c->tuple);
-        c->hash_next = s->tcp->buckets[b];
-        s->tcp->buckets[b] = c;
+        uint32_t b = conn_bucket(t, tuple_hash(s, &c->tuple));
+        c->hash_next = t->buckets[b];
+        t->buckets[b] = c;
+        t->hashed++;
+        conn_buckets_fit(s);
     }
     c->in_table = true;
 }
 
-static void unlink_from(tcp_conn **head, tcp_conn *c)
+static bool unlink_from(tcp_conn **head, tcp_conn *c)
 {
     for (tcp_conn **p = head; *p; p = &(*p)->hash_next) {
         if (*p == c) {
             *p = c->hash_next;
             c->hash_next = NULL;
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 void tcp_table_unhash(weir_stack *s, tcp_conn *c)
@@ -202,8 +265,12 @@ void tcp_table_unhash(weir_stack *s, tcp_conn *c)
     if (!c->in_table)
         return;
     /* A listener is on the listener chain whatever state it has reached since. */
-    unlink_from(&s->tcp->listeners, c);
-    unlink_from(&s->tcp->buckets[bucket_of(s, &c->tuple)], c);
+    struct tcp_table *t = s->tcp;
+    if (!unlink_from(&t->listeners, c) &&
+        unlink_from(&t->buckets[conn_bucket(t, tuple_hash(s, &c->tuple))], c)) {
+        t->hashed--;
+        conn_buckets_fit(s);
+    }
     c->in_table = false;
 }
 
@@ -217,7 +284,7 @@ static tcp_conn *conn_in_bucket(const struct tcp_table *tab, uint32_t b, const w
 
 tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t)
 {
-    return conn_in_bucket(s->tcp, bucket_of(s, t), t);
+    return conn_in_bucket(s->tcp, conn_bucket(s->tcp, tuple_hash(s, t)), t);
 }
 
 tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_port)
@@ -403,7 +470,8 @@ static tcp_tw *tw_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_
 
 tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t)
 {
-    return s->tcp->tw_count ? tw_in_bucket(s->tcp, bucket_of(s, t), t) : NULL; /* no hash if none */
+    struct tcp_table *tab = s->tcp;
+    return tab->tw_count ? tw_in_bucket(tab, tw_bucket(tab, tuple_hash(s, t)), t) : NULL;
 }
 
 tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
@@ -414,11 +482,11 @@ tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
         *tw = NULL; /* a tuple has a connection or a TIME-WAIT record, never both */
         return c;
     }
-    uint32_t b = bucket_of(s, t); /* one hash for both tables */
-    c = conn_in_bucket(tab, b, t);
+    uint32_t h = tuple_hash(s, t); /* one hash for both tables */
+    c = conn_in_bucket(tab, conn_bucket(tab, h), t);
     if (c)
         tab->last_hit = c;
-    *tw = c ? NULL : tw_in_bucket(tab, b, t);
+    *tw = c ? NULL : tw_in_bucket(tab, tw_bucket(tab, h), t);
     return c;
 }
 
@@ -458,7 +526,8 @@ void tcp_tw_restart(weir_stack *s, tcp_tw *tw, uint64_t deadline_us)
 void tcp_tw_free(weir_stack *s, tcp_tw *tw)
 {
     struct tcp_table *t = s->tcp;
-    for (tcp_tw **p = &t->tw_buckets[bucket_of(s, &tw->tuple)]; *p; p = &(*p)->hash_next) {
+    for (tcp_tw **p = &t->tw_buckets[tw_bucket(t, tuple_hash(s, &tw->tuple))]; *p;
+         p = &(*p)->hash_next) {
         if (*p == tw) {
             *p = tw->hash_next;
             break;
@@ -472,7 +541,7 @@ void tcp_tw_free(weir_stack *s, tcp_tw *tw)
     s->stats.tcp_time_wait = t->tw_count;
     weir_free(s, tw, sizeof *tw);
     if (t->tw_count == 0) { /* none left: the chains go too, as the port map's table does */
-        weir_free(s, t->tw_buckets, sizeof(tcp_tw *) * t->nbuckets);
+        weir_free(s, t->tw_buckets, sizeof(tcp_tw *) * t->max_buckets);
         t->tw_buckets = NULL;
     }
 }
@@ -492,7 +561,7 @@ static bool tw_make_room(weir_stack *s)
         tcp_tw_free(s, t->tw_oldest); /* may free the chains: allocated again below */
     }
     if (!t->tw_buckets)
-        t->tw_buckets = weir_alloc(s, sizeof(tcp_tw *) * t->nbuckets);
+        t->tw_buckets = weir_alloc(s, sizeof(tcp_tw *) * t->max_buckets);
     return t->tw_buckets != NULL;
 }
 
@@ -515,7 +584,7 @@ bool tcp_table_compact_time_wait(weir_stack *s, tcp_conn *c)
                           (c->port_bound ? TCP_TW_PORT_BOUND : 0));
     c->port_held = false; /* the record holds the port now */
     struct tcp_table *t = s->tcp;
-    uint32_t b = bucket_of(s, &tw->tuple);
+    uint32_t b = tw_bucket(t, tuple_hash(s, &tw->tuple));
     tw->hash_next = t->tw_buckets[b];
     t->tw_buckets[b] = tw;
     tw_fifo_push(t, tw);

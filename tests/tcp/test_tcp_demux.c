@@ -124,6 +124,46 @@ static void interleaved_connections_each_get_their_own_segments(void **state)
     h_finish(h);
 }
 
+/* Forty connections: the bucket array grows past its 16 entries as they are hashed, every
+ * segment still finds its own, and once they are gone the array is back to its first size
+ * (h_finish's memory check). */
+static void the_table_grows_and_shrinks_with_the_connections(void **state)
+{
+    (void)state;
+    enum { N = 40 };
+    harness *h = h_new();
+    h->lsock = weir_tcp_socket(h->s);
+    assert_true(h->lsock >= 0);
+    assert_int_equal(weir_tcp_bind(h->s, h->lsock, (weir_endpoint){H_LOCAL_IP, 81}), 0);
+    assert_int_equal(weir_tcp_listen(h->s, h->lsock, 64), 0);
+    h->lport = 81;
+    uint32_t iss[N];
+    for (uint16_t i = 0; i < N; i++) {
+        h->pport = (uint16_t)(H_PEER_PORT + i);
+        h_send(h, H_SYN, 0, 0, H_WIN, NULL, 0);
+        h_seg g;
+        assert_true(h_pop(h, &g) && g.flags == (H_SYN | H_ACK));
+        iss[i] = g.seq;
+    }
+    for (uint16_t i = 0; i < N; i++) { /* each ACK completes its own handshake */
+        h->pport = (uint16_t)(H_PEER_PORT + i);
+        h->iss = iss[i];
+        h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+        h_expect_none(h);
+    }
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_ESTABLISHED), N);
+    assert_int_equal(h_stats(h).tcp_conns, N + 1);
+    for (uint16_t i = 0; i < N; i++) {
+        h->pport = (uint16_t)(H_PEER_PORT + i);
+        h->iss = iss[i];
+        h_send(h, H_RST, 1, 0, 0, NULL, 0);
+        h_expect_none(h);
+    }
+    assert_int_equal(h_stats(h).tcp_conns, 1);
+    h_clear_events(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +171,7 @@ int main(void)
         H_TEST(segment_after_the_cached_connection_is_reset_finds_none),
         H_TEST(new_incarnation_of_the_cached_tuple_gets_its_segments),
         H_TEST(interleaved_connections_each_get_their_own_segments),
+        H_TEST(the_table_grows_and_shrinks_with_the_connections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
