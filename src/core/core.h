@@ -69,9 +69,19 @@ typedef struct weir_route_cache_entry {
     bool valid;
 } weir_route_cache_entry;
 
+/* Freed blocks of one size kept for reuse (stack.c), linked through their first bytes. */
+#define WEIR_MEM_BINS 8
+typedef struct weir_mem_bin {
+    size_t size;
+    void *head;
+    uint32_t count;
+} weir_mem_bin;
+
 struct weir_stack {
     weir_stack_config cfg;
     weir_allocator alloc;
+    weir_mem_bin mem_bins[WEIR_MEM_BINS]; /* not counted in stats.mem_in_use */
+    size_t mem_cached;                    /* bytes in mem_bins, <= WEIR_MEM_CACHE_BYTES */
     uint64_t now_us;
 
     weir_netif_slot netifs[WEIR_MAX_NETIFS];
@@ -107,7 +117,8 @@ struct weir_stack {
     weir_stats stats;
 };
 
-/* Memory through the embedder's allocator, with accounting (stats.mem_in_use / high water). */
+/* Memory through the embedder's allocator, with accounting (stats.mem_in_use / high water).
+ * Small freed blocks are kept for reuse, up to WEIR_MEM_CACHE_BYTES (weir/config.h). */
 void *weir_alloc(weir_stack *s, size_t size);          /* zeroed; NULL when out of memory */
 void *weir_alloc_uninit(weir_stack *s, size_t size);   /* not zeroed: for buffers written first */
 void weir_free(weir_stack *s, void *ptr, size_t size); /* NULL allowed */
