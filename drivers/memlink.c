@@ -1,7 +1,9 @@
 /* memlink.c — an in-memory, virtual-time link between two stacks (see memlink.h).
  *
- * Each direction is a bounded min-heap of frames keyed by (delivery time, send sequence). The
- * sequence number is shared by both directions, so frames due at the same instant leave in the
+ * Each direction is a bounded min-heap of frames keyed by (delivery time, send sequence) — or,
+ * for a direction without impairment, a FIFO ring in the same array: every frame there is due
+ * at the link's time when sent, which never goes back, so send order IS (time, sequence) order
+ * and the heap's log(n) sifting buys nothing. The sequence number is shared by both directions, so frames due at the same instant leave in the
  * order they were sent, whichever end sent them: delivery is a total order and a run is a pure
  * function of the seed and the caller's `now` sequence.
  *
@@ -48,8 +50,10 @@ typedef struct memlink_frame {
 
 /* One direction: frames sent by end `from`, heading for the other end. */
 typedef struct memlink_queue {
-    memlink_frame **heap; /* min-heap on (due_us, seq), capacity queue_limit */
+    memlink_frame **heap; /* min-heap on (due_us, seq), or a FIFO ring; capacity queue_limit */
     uint32_t count;
+    uint32_t head;        /* FIFO: the oldest frame's index (0 for a heap) */
+    bool fifo;            /* no impairment: frames leave in the order they came */
     weir_fault_rng rng;
 } memlink_queue;
 
@@ -109,6 +113,7 @@ weir_memlink *weir_memlink_create(const weir_memlink_config *cfg)
     link->pool_limit = cfg->pool_frames ? cfg->pool_frames : 2 * cfg->queue_limit;
     for (int i = 0; i < 2; i++) {
         link->impaired[i] = fault_impairs(&cfg->fault[i]);
+        link->queue[i].fifo = !link->impaired[i];
         link->queue[i].heap = calloc(cfg->queue_limit, sizeof(memlink_frame *));
         if (link->queue[i].heap == NULL) {
             weir_memlink_destroy(link);
@@ -133,7 +138,7 @@ void weir_memlink_destroy(weir_memlink *link)
         if (q->heap == NULL)
             continue;
         for (uint32_t k = 0; k < q->count; k++)
-            free(q->heap[k]);
+            free(q->heap[(q->head + k) % link->cfg.queue_limit]);
         free(q->heap);
     }
     for (int c = 0; c < 2; c++) {
@@ -202,9 +207,30 @@ static memlink_frame *heap_pop(memlink_queue *q)
     return top;
 }
 
-static const memlink_frame *heap_peek(const memlink_queue *q)
+/* The queue of either kind (see the top): push, pop and peek the next frame to leave. */
+static void queue_push(memlink_queue *q, memlink_frame *f, uint32_t cap)
 {
-    return q->count ? q->heap[0] : NULL;
+    if (!q->fifo) {
+        heap_push(q, f);
+        return;
+    }
+    uint32_t tail = q->head + q->count++;
+    q->heap[tail >= cap ? tail - cap : tail] = f;
+}
+
+static memlink_frame *queue_pop(memlink_queue *q, uint32_t cap)
+{
+    if (!q->fifo)
+        return heap_pop(q);
+    memlink_frame *f = q->heap[q->head];
+    q->head = q->head + 1 == cap ? 0 : q->head + 1;
+    q->count--;
+    return f;
+}
+
+static const memlink_frame *queue_peek(const memlink_queue *q)
+{
+    return q->count ? q->heap[q->head] : NULL;
 }
 
 /* ---- the frame pool ------------------------------------------------------------------------ */
@@ -280,7 +306,7 @@ static int enqueue_copy(weir_memlink *link, int from, const uint8_t *frame, size
         f->data[corrupt_bit / 8] ^= (uint8_t)(1u << (corrupt_bit % 8));
         link->stats.corrupted[from]++;
     }
-    heap_push(q, f);
+    queue_push(q, f, link->cfg.queue_limit);
     return 0;
 }
 
@@ -331,7 +357,7 @@ static int next_due(const weir_memlink *link, uint64_t seq_limit)
     int best = -1;
     const memlink_frame *best_f = NULL;
     for (int i = 0; i < 2; i++) {
-        const memlink_frame *f = heap_peek(&link->queue[i]);
+        const memlink_frame *f = queue_peek(&link->queue[i]);
         if (f == NULL || f->due_us > link->now_us || f->seq >= seq_limit)
             continue;
         if (best_f == NULL || frame_before(f, best_f)) {
@@ -354,7 +380,7 @@ void weir_memlink_deliver(weir_memlink *link, uint64_t now_us)
     int from;
     while ((from = next_due(link, seq_limit)) >= 0) {
         /* Pop before calling out: the receiver's replies push onto these same heaps. */
-        memlink_frame *f = heap_pop(&link->queue[from]);
+        memlink_frame *f = queue_pop(&link->queue[from], link->cfg.queue_limit);
         memlink_end *to = &link->end[1 - from];
         link->stats.delivered[from]++;
         if (to->receiver != NULL)
@@ -370,7 +396,7 @@ uint64_t weir_memlink_next_deadline(const weir_memlink *link)
     if (link == NULL)
         return next;
     for (int i = 0; i < 2; i++) {
-        const memlink_frame *f = heap_peek(&link->queue[i]);
+        const memlink_frame *f = queue_peek(&link->queue[i]);
         if (f != NULL && f->due_us < next)
             next = f->due_us;
     }

@@ -626,6 +626,52 @@ static void at_the_pool_limit_a_free_buffer_of_the_other_size_makes_room(void **
     fixture_close(&fx);
 }
 
+/* Without impairment each direction is a FIFO ring: order holds across the ring's end, both
+ * directions still leave in send order, and a full ring tail-drops like the heap. */
+static void an_unimpaired_link_keeps_send_order_around_its_ring(void **state)
+{
+    (void)state;
+    weir_memlink_config cfg;
+    weir_memlink_config_init(&cfg);
+    cfg.queue_limit = 4;
+    fixture fx;
+    fixture_open(&fx, &cfg);
+    uint8_t next = 0, expect = 0;
+    for (int round = 0; round < 10; round++) {
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(send_byte(fx.link, 0, next++), 0);
+        weir_memlink_deliver(fx.link, (uint64_t)round);
+        while (expect < next) {
+            assert_int_equal(fx.rec[1].frames[expect].data[0], expect);
+            expect++;
+        }
+    }
+    assert_int_equal(fx.rec[1].count, 30);
+    /* Interleaved ends: one total order. */
+    assert_int_equal(send_byte(fx.link, 1, 100), 0);
+    assert_int_equal(send_byte(fx.link, 0, 101), 0);
+    assert_int_equal(send_byte(fx.link, 1, 102), 0);
+    weir_memlink_set_time(fx.link, 50);
+    assert_int_equal(send_byte(fx.link, 0, 103), 0);
+    weir_memlink_deliver(fx.link, 50);
+    assert_int_equal(fx.rec[0].frames[0].data[0], 100);
+    assert_int_equal(fx.rec[0].frames[1].data[0], 102);
+    assert_int_equal(fx.rec[1].frames[30].data[0], 101);
+    assert_int_equal(fx.rec[1].frames[31].data[0], 103);
+    /* Full: the fifth frame is dropped, the four before it leave in order. */
+    for (uint8_t i = 0; i < 5; i++)
+        assert_int_equal(send_byte(fx.link, 0, (uint8_t)(200 + i)), 0);
+    weir_memlink_deliver(fx.link, 60);
+    assert_int_equal(fx.rec[1].count, 36);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(fx.rec[1].frames[32 + i].data[0], 200 + i);
+    weir_memlink_stats st;
+    weir_memlink_get_stats(fx.link, &st);
+    assert_true(st.queue_drops[0] == 1);
+    assert_int_equal(send_byte(fx.link, 0, 7), 0); /* left in flight: destroy frees it */
+    fixture_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +691,7 @@ int main(void)
         cmocka_unit_test(replies_from_a_callback_wait_for_the_next_call),
         cmocka_unit_test(nested_deliver_is_ignored),
         cmocka_unit_test(same_seed_same_run),
+        cmocka_unit_test(an_unimpaired_link_keeps_send_order_around_its_ring),
         cmocka_unit_test(delivered_frames_give_their_buffers_back),
         cmocka_unit_test(small_and_large_frames_use_buffers_of_their_size),
         cmocka_unit_test(an_exhausted_pool_drops_and_counts),
