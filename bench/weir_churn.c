@@ -57,6 +57,81 @@ typedef struct server_conn {
     bool replied;
 } server_conn;
 
+/* Socket handle -> index into the client's slots or the server's connections: an open-addressing
+ * table (linear probing, deletion by backward shift), so that an event costs the same at 64
+ * concurrent as at 1 instead of a scan of every slot. */
+typedef struct sock_map {
+    int *keys; /* -1: empty */
+    uint32_t *vals;
+    uint32_t mask;
+} sock_map;
+
+static bool sock_map_init(sock_map *m, uint32_t entries)
+{
+    uint32_t n = 16;
+    while (n < 2 * entries + 2)
+        n <<= 1;
+    m->mask = n - 1;
+    m->keys = malloc(n * sizeof(*m->keys));
+    m->vals = calloc(n, sizeof(*m->vals));
+    if (m->keys == NULL || m->vals == NULL)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        m->keys[i] = -1;
+    return true;
+}
+
+static void sock_map_free(sock_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+}
+
+static uint32_t sock_map_home(const sock_map *m, int key)
+{
+    return ((uint32_t)key * UINT32_C(2654435761)) & m->mask;
+}
+
+/* The index of `key`'s entry, or of the empty one where it would go. */
+static uint32_t sock_map_find(const sock_map *m, int key)
+{
+    uint32_t i = sock_map_home(m, key);
+    while (m->keys[i] != key && m->keys[i] != -1)
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+static bool sock_map_get(const sock_map *m, int key, uint32_t *val)
+{
+    uint32_t i = sock_map_find(m, key);
+    *val = m->vals[i];
+    return m->keys[i] == key;
+}
+
+static void sock_map_put(sock_map *m, int key, uint32_t val)
+{
+    uint32_t i = sock_map_find(m, key);
+    m->keys[i] = key;
+    m->vals[i] = val;
+}
+
+static void sock_map_del(sock_map *m, int key)
+{
+    uint32_t i = sock_map_find(m, key);
+    if (m->keys[i] != key)
+        return;
+    /* Move back every later entry of the run that the hole would cut off from its home. */
+    for (uint32_t j = (i + 1) & m->mask; m->keys[j] != -1; j = (j + 1) & m->mask) {
+        uint32_t home = sock_map_home(m, m->keys[j]);
+        if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
+            m->keys[i] = m->keys[j];
+            m->vals[i] = m->vals[j];
+            i = j;
+        }
+    }
+    m->keys[i] = -1;
+}
+
 typedef struct churn_options {
     uint64_t conc, ports, max_connections, msl_us, seed;
     uint64_t cycles; /* with cycles_set: stop after this many cycles */
@@ -72,6 +147,7 @@ typedef struct churn_run {
     client_slot *slots; /* [conc] */
     server_conn *conns; /* [nconns]: the server's open connections */
     uint32_t nconns;
+    sock_map client_socks, server_socks; /* handle -> index in slots / conns */
     uint64_t cycles, errors, connect_failures;
     uint64_t wall_start_ns;
     uint8_t request[CHURN_MSG], reply[CHURN_MSG];
@@ -102,15 +178,13 @@ static void client_open(churn_run *r, client_slot *sl)
     }
     sl->sock = sock;
     sl->got = 0;
+    sock_map_put(&r->client_socks, sock, (uint32_t)(sl - r->slots));
 }
 
 static client_slot *client_find(churn_run *r, int sock)
 {
-    /* At most --conc slots (64 in the benchmark): a scan costs less than one segment. */
-    for (uint64_t i = 0; i < r->opt->conc; i++)
-        if (r->slots[i].sock == sock)
-            return &r->slots[i];
-    return NULL;
+    uint32_t i;
+    return sock_map_get(&r->client_socks, sock, &i) ? &r->slots[i] : NULL;
 }
 
 static void client_finish(churn_run *r, client_slot *sl, bool ok)
@@ -123,6 +197,7 @@ static void client_finish(churn_run *r, client_slot *sl, bool ok)
         weir_tcp_abort(s, sl->sock);
         r->errors++;
     }
+    sock_map_del(&r->client_socks, sl->sock);
     sl->sock = -1;
     client_open(r, sl);
 }
@@ -171,10 +246,8 @@ static void on_client_event(churn_run *r, const weir_event *ev)
 
 static server_conn *server_find(churn_run *r, int sock)
 {
-    for (uint32_t i = 0; i < r->nconns; i++)
-        if (r->conns[i].sock == sock)
-            return &r->conns[i];
-    return NULL;
+    uint32_t i;
+    return sock_map_get(&r->server_socks, sock, &i) ? &r->conns[i] : NULL;
 }
 
 static void server_drop(churn_run *r, server_conn *c, bool ok)
@@ -183,7 +256,11 @@ static void server_drop(churn_run *r, server_conn *c, bool ok)
         weir_tcp_close(server_stack(r), c->sock);
     else
         weir_tcp_abort(server_stack(r), c->sock);
+    sock_map_del(&r->server_socks, c->sock);
+    uint32_t i = (uint32_t)(c - r->conns);
     *c = r->conns[--r->nconns]; /* keep the array dense: the last entry fills the hole */
+    if (i < r->nconns)
+        sock_map_put(&r->server_socks, c->sock, i);
 }
 
 static void server_accept(churn_run *r, int listener)
@@ -194,6 +271,7 @@ static void server_accept(churn_run *r, int listener)
         int sock = weir_tcp_accept(server_stack(r), listener, &peer);
         if (sock < 0)
             return;
+        sock_map_put(&r->server_socks, sock, r->nconns);
         r->conns[r->nconns++] = (server_conn){.sock = sock};
     }
 }
@@ -368,11 +446,17 @@ int main(int argc, char **argv)
     churn_run *r = calloc(1, sizeof(*r));
     client_slot *slots = calloc(opt.conc, sizeof(*slots));
     server_conn *conns = calloc(4u * opt.conc + 64u, sizeof(*conns));
+    sock_map client_socks = {0}, server_socks = {0};
     int rc = WEIR_ENOMEM;
-    if (r != NULL && slots != NULL && conns != NULL) {
-        *r = (churn_run){.opt = &opt, .slots = slots, .conns = conns};
+    if (r != NULL && slots != NULL && conns != NULL &&
+        sock_map_init(&client_socks, (uint32_t)opt.conc) &&
+        sock_map_init(&server_socks, 4u * (uint32_t)opt.conc + 64u)) {
+        *r = (churn_run){.opt = &opt, .slots = slots, .conns = conns,
+                         .client_socks = client_socks, .server_socks = server_socks};
         rc = measure(r);
     }
+    sock_map_free(&server_socks);
+    sock_map_free(&client_socks);
     free(conns);
     free(slots);
     free(r);
