@@ -327,28 +327,38 @@ static bool tw_reusable(const weir_stack *s, const tcp_tw *tw)
            s->now_us >= entered + 1000000u;
 }
 
-/* Is four-tuple `t` free for connection `c`: no other record has it (a reusable TIME-WAIT record
- * aside)? */
-static bool tuple_free_for(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
+static tcp_tw *tw_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_tuple *t);
+
+/* The connection and the TIME-WAIT record with tuple t, one hash for both tables. */
+static tcp_conn *tuple_lookup(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
 {
-    tcp_conn *other = tcp_table_lookup(s, t);
-    const tcp_tw *tw = tcp_tw_lookup(s, t);
-    return (!other || other == c) && (!tw || tw_reusable(s, tw));
+    struct tcp_table *tab = s->tcp;
+    uint32_t h = tuple_hash(s, t);
+    *tw = tw_in_bucket(tab, tw_bucket(tab, h), t);
+    return conn_in_bucket(tab, conn_bucket(tab, h), t);
+}
+
+/* Is four-tuple `t` free for connection `c`: no other record has it (a reusable TIME-WAIT record
+ * aside, left in *tw for take_over_time_wait)? */
+static bool tuple_free_for(weir_stack *s, const tcp_conn *c, const weir_tuple *t, tcp_tw **tw)
+{
+    tcp_conn *other = tuple_lookup(s, t, tw);
+    return (!other || other == c) && (!*tw || tw_reusable(s, *tw));
 }
 
 /* Could connection `c` take tuple `t` (its local port chosen by us)? No bound socket holds the
  * port and the four-tuple is free. */
-static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
+static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t,
+                                 tcp_tw **tw)
 {
     return !tcp_ports_taken(&s->tcp->ports, t->local_ip, t->local_port, true) &&
-           tuple_free_for(s, c, t);
+           tuple_free_for(s, c, t, tw);
 }
 
-/* Take the four-tuple over from a reusable TIME-WAIT record, if one has it: *isn is then the
- * ISN to use. */
-static bool take_over_time_wait(weir_stack *s, const weir_tuple *t, uint32_t *isn)
+/* Take the four-tuple over from the reusable TIME-WAIT record tuple_free_for found, if any:
+ * *isn is then the ISN to use. */
+static bool take_over_time_wait(weir_stack *s, tcp_tw *tw, uint32_t *isn)
 {
-    tcp_tw *tw = tcp_tw_lookup(s, t);
     if (!tw)
         return false;
     *isn = tcp_tw_next_isn(tw);
@@ -359,7 +369,7 @@ static bool take_over_time_wait(weir_stack *s, const weir_tuple *t, uint32_t *is
 
 /* Try the range from the offset; `t` NULL: a port no one holds (bind), else one that fits t. */
 static int pick_ephemeral(weir_stack *s, const tcp_conn *c, uint32_t local_ip, weir_tuple *t,
-                          uint16_t *port)
+                          uint16_t *port, tcp_tw **tw)
 {
     uint32_t lo = s->cfg.ephemeral_lo, span = (uint32_t)s->cfg.ephemeral_hi - lo + 1;
     uint32_t offset = t ? ephemeral_offset(s, local_ip, t->remote_ip, t->remote_port) : 0;
@@ -367,7 +377,7 @@ static int pick_ephemeral(weir_stack *s, const tcp_conn *c, uint32_t local_ip, w
         uint16_t p = (uint16_t)(lo + (s->next_ephemeral++ + offset) % span);
         if (t) {
             t->local_port = p;
-            if (!port_fits_connection(s, c, t))
+            if (!port_fits_connection(s, c, t, tw))
                 continue;
         } else if (tcp_ports_taken(&s->tcp->ports, local_ip, p, false)) {
             continue;
@@ -402,7 +412,7 @@ static int rehold_port(weir_stack *s, tcp_conn *c, uint32_t local_ip)
 int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t port)
 {
     if (port == 0) {
-        int rc = pick_ephemeral(s, c, local_ip, NULL, &port);
+        int rc = pick_ephemeral(s, c, local_ip, NULL, &port, NULL);
         if (rc)
             return rc;
     } else if (tcp_ports_taken(&s->tcp->ports, local_ip, port, false)) {
@@ -421,15 +431,17 @@ int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_
 {
     *isn_given = false;
     if (t->local_port != 0) { /* bound before: only the four-tuple must be new */
-        if (!tuple_free_for(s, c, t))
+        tcp_tw *tw;
+        if (!tuple_free_for(s, c, t, &tw))
             return WEIR_EADDRINUSE;
         int rc = rehold_port(s, c, t->local_ip);
         if (rc == 0)
-            *isn_given = take_over_time_wait(s, t, isn);
+            *isn_given = take_over_time_wait(s, tw, isn);
         return rc;
     }
     uint16_t port;
-    int rc = pick_ephemeral(s, c, t->local_ip, t, &port);
+    tcp_tw *tw = NULL;
+    int rc = pick_ephemeral(s, c, t->local_ip, t, &port, &tw);
     if (rc) {
         t->local_port = 0;
         return rc;
@@ -437,7 +449,7 @@ int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_
     t->local_port = port;
     rc = hold_port(s, c, t->local_ip, port, false);
     if (rc == 0)
-        *isn_given = take_over_time_wait(s, t, isn);
+        *isn_given = take_over_time_wait(s, tw, isn);
     return rc;
 }
 
