@@ -10,9 +10,11 @@
  * secret. The peer never sees a bucket index, only, at best, how long a lookup took; SipHash-1-3
  * is the keyed hash Rust, CPython and Linux's hsiphash use against exactly this attack, and it
  * costs about a quarter of the generic SipHash-2-4 call it replaces (the ISN keeps 2-4: its
- * output is on the wire). A one-entry cache of the connection last found spares the hash when
- * segments of one connection follow each other (a bulk transfer, a request and its answer);
- * unhashing a record clears it, so it never points at a freed record.
+ * output is on the wire). In front of the table, a small direct-mapped cache of connections,
+ * indexed by a plain fold of the tuple and checked by comparing the whole tuple, spares the hash
+ * for most segments of established connections: a connection enters it when it is hashed or
+ * found, and leaves it when it is unhashed, so the cache never points at a freed record. A peer
+ * that makes tuples collide in the fold only makes them miss the cache and take the keyed path.
  *
  * The connections' bucket array follows the number of hashed connections (doubled above one per
  * bucket, shrunk below one per eight), between 16 buckets and the size max_connections calls
@@ -26,7 +28,7 @@
 #include "tcp/tcp_ports.h"
 #include "tcp/tcp_tw.h"
 
-enum { TCP_TABLE_MIN_BUCKETS = 16 };
+enum { TCP_TABLE_MIN_BUCKETS = 16, TCP_DEMUX_CACHE = 64 /* a power of two: 512 bytes */ };
 
 struct tcp_table {
     tcp_conn **buckets;  /* hashed connections (not listeners) */
@@ -34,7 +36,7 @@ struct tcp_table {
     uint32_t hashed;     /* connections in buckets */
     uint32_t max_buckets; /* from max_connections; also the TIME-WAIT array's size */
     weir_sipkey bucket_key; /* SipHash-1-3 key of the buckets, derived from isn_secret */
-    tcp_conn *last_hit;  /* the hashed record demux found last, or NULL (cleared by unhash) */
+    tcp_conn *recent[TCP_DEMUX_CACHE]; /* hashed records by demux_slot(), or NULL */
     tcp_conn *all;       /* every record, newest first */
     tcp_conn *listeners; /* chained through hash_next */
     uint32_t count;
@@ -191,6 +193,15 @@ static bool tuple_eq(const weir_tuple *a, const weir_tuple *b)
            a->local_port == b->local_port && a->remote_port == b->remote_port;
 }
 
+/* The demux cache's entry for a tuple: any cheap fold does (see the top). The ports vary most
+ * between the connections of one peer, the remote address between peers. */
+static tcp_conn **demux_slot(struct tcp_table *t, const weir_tuple *tu)
+{
+    uint32_t x = (uint32_t)tu->remote_port ^ (uint32_t)tu->local_port << 3 ^ tu->remote_ip ^
+                 tu->remote_ip >> 16;
+    return &t->recent[(x ^ x >> 6) & (TCP_DEMUX_CACHE - 1)];
+}
+
 /* Move every hashed connection to a bucket array of n entries. Out of memory, the old array
  * stays: chains grow longer, lookups stay right. */
 static void conn_buckets_resize(weir_stack *s, uint32_t n)
@@ -241,6 +252,7 @@ void tcp_table_hash(weir_stack *s, tcp_conn *c)
         c->hash_next = t->buckets[b];
         t->buckets[b] = c;
         t->hashed++;
+        *demux_slot(t, &c->tuple) = c; /* its segments come next */
         conn_buckets_fit(s);
     }
     c->in_table = true;
@@ -260,8 +272,9 @@ static bool unlink_from(tcp_conn **head, tcp_conn *c)
 
 void tcp_table_unhash(weir_stack *s, tcp_conn *c)
 {
-    if (s->tcp->last_hit == c)
-        s->tcp->last_hit = NULL; /* before the record can be freed or take another tuple */
+    tcp_conn **cached = demux_slot(s->tcp, &c->tuple);
+    if (*cached == c)
+        *cached = NULL; /* before the record can be freed or take another tuple */
     if (!c->in_table)
         return;
     /* A listener is on the listener chain whatever state it has reached since. */
@@ -489,7 +502,8 @@ tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t)
 tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
 {
     struct tcp_table *tab = s->tcp;
-    tcp_conn *c = tab->last_hit; /* hashed, hence not freed: unhash clears it */
+    tcp_conn **cached = demux_slot(tab, t);
+    tcp_conn *c = *cached; /* hashed, hence not freed: unhash clears it */
     if (c && tuple_eq(&c->tuple, t)) {
         *tw = NULL; /* a tuple has a connection or a TIME-WAIT record, never both */
         return c;
@@ -497,7 +511,7 @@ tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
     uint32_t h = tuple_hash(s, t); /* one hash for both tables */
     c = conn_in_bucket(tab, conn_bucket(tab, h), t);
     if (c)
-        tab->last_hit = c;
+        *cached = c;
     *tw = c ? NULL : tw_in_bucket(tab, tw_bucket(tab, h), t);
     return c;
 }

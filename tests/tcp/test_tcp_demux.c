@@ -1,8 +1,9 @@
-/* test_tcp_demux.c — demultiplexing segments to connections (tcp_table.c): the last connection
- * found is cached, and that cache must forget a record as soon as it leaves the table — freed
- * (an abort), closed while the application still holds it (a RST), or replaced by a new
- * incarnation of the same four-tuple. Under ASan a stale cache entry is a use after free; in
- * every build it would deliver the segment to the wrong record. */
+/* test_tcp_demux.c — demultiplexing segments to connections (tcp_table.c): recently found
+ * connections are cached in front of the hash table, and that cache must forget a record as
+ * soon as it leaves the table — freed (an abort), closed while the application still holds it
+ * (a RST), or replaced by a new incarnation of the same four-tuple. Under ASan a stale cache
+ * entry is a use after free; in every build it would deliver the segment to the wrong record.
+ * Hundreds of connections share the cache's entries and grow and shrink the bucket array. */
 #include "harness.h"
 
 #include <string.h>
@@ -124,18 +125,19 @@ static void interleaved_connections_each_get_their_own_segments(void **state)
     h_finish(h);
 }
 
-/* Forty connections: the bucket array grows past its 16 entries as they are hashed, every
- * segment still finds its own, and once they are gone the array is back to its first size
- * (h_finish's memory check). */
+/* 300 connections: more than the demux cache has entries, so many share one; the bucket array
+ * grows past its 16 entries as they are hashed; every segment still finds its own (the ACKs go
+ * in reverse order, the RSTs in order), and once they are gone the array is back to its first
+ * size (h_finish's memory check). */
 static void the_table_grows_and_shrinks_with_the_connections(void **state)
 {
     (void)state;
-    enum { N = 40 };
+    enum { N = 300 };
     harness *h = h_new();
     h->lsock = weir_tcp_socket(h->s);
     assert_true(h->lsock >= 0);
     assert_int_equal(weir_tcp_bind(h->s, h->lsock, (weir_endpoint){H_LOCAL_IP, 81}), 0);
-    assert_int_equal(weir_tcp_listen(h->s, h->lsock, 64), 0);
+    assert_int_equal(weir_tcp_listen(h->s, h->lsock, N), 0);
     h->lport = 81;
     uint32_t iss[N];
     for (uint16_t i = 0; i < N; i++) {
@@ -145,7 +147,7 @@ static void the_table_grows_and_shrinks_with_the_connections(void **state)
         assert_true(h_pop(h, &g) && g.flags == (H_SYN | H_ACK));
         iss[i] = g.seq;
     }
-    for (uint16_t i = 0; i < N; i++) { /* each ACK completes its own handshake */
+    for (uint16_t i = N; i-- > 0;) { /* each ACK completes its own handshake */
         h->pport = (uint16_t)(H_PEER_PORT + i);
         h->iss = iss[i];
         h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
