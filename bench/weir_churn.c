@@ -1,6 +1,7 @@
 /* weir_churn.c — connection churn between two weir stacks in one process (benchmark 2).
  *
- *   weir_churn [--conc 1] [--seconds 3] [--msl-us 500000] [--max-connections 262144] [--seed 1]
+ *   weir_churn [--conc 1] [--seconds 3] [--ports 4] [--msl-us 500000] [--max-connections 262144]
+ *              [--seed 1] [--cycles N] [--csum-offload]
  *
  * --conc client slots each run cycles of: connect → send a 100-byte request → the server answers
  * with 100 bytes → the client closes after reading the answer, the server closes when it reads the
@@ -14,6 +15,21 @@
  * once it is a second old; --msl-us 500000 also ends TIME-WAIT after a second. The client's
  * ephemeral range is 1024..65535, as the kernel's is set in its namespace. A connect() that finds
  * no port (or no connection record) free is counted and retried on the next turn.
+ *
+ * --ports: the server listens on that many ports (8080 and up) and the client takes them in turn.
+ * Towards one server port, a client address has 64512 four-tuples, and under the one-second
+ * reuse rule each can serve one cycle a second: 64.5 k cycles/s is a ceiling for ANY stack with
+ * tcp_tw_reuse semantics (weir reached it at --ports 1; the kernel, at ~20 k/s, is far below it,
+ * so spreading over ports changes nothing for it). Four ports lift the ceiling to 258 k/s, so the
+ * figure measures the stack rather than the size of one port range. *
+ * --csum-offload declares both interfaces checksum-offloading (WEIR_NETIF_CSUM_ALL): the stacks
+ * neither fill nor check IPv4 and TCP checksums, as the kernel does not on the loopback device
+ * kernel_churn runs over (the in-memory link copies frames intact, as loopback does).
+ *
+ * --cycles N ends the run after N completed cycles (or --seconds, whichever comes first): a fixed
+ * amount of work, for counting instructions per cycle under callgrind, e.g.
+ *   valgrind --tool=callgrind build/bench/weir_churn --conc 16 --cycles 20000 --seconds 600
+ * minus the same run with --cycles 0 (setup and teardown only), divided by N.
  * Prints a `result` line (bench_util.h). */
 #define _GNU_SOURCE
 
@@ -29,6 +45,7 @@ enum {
     CHURN_PORT = 8080,
     CHURN_MSG = 100,
     CHURN_MAX_CONC = 1024,
+    CHURN_MAX_PORTS = 64,
     CHURN_EVENTS_PER_TURN = 100000,
 };
 #define CHURN_MAX_TURNS UINT64_C(1000000000)
@@ -44,18 +61,98 @@ typedef struct server_conn {
     bool replied;
 } server_conn;
 
+/* Socket handle -> index into the client's slots or the server's connections: an open-addressing
+ * table (linear probing, deletion by backward shift), so that an event costs the same at 64
+ * concurrent as at 1 instead of a scan of every slot. */
+typedef struct sock_map {
+    int *keys; /* -1: empty */
+    uint32_t *vals;
+    uint32_t mask;
+} sock_map;
+
+static bool sock_map_init(sock_map *m, uint32_t entries)
+{
+    uint32_t n = 16;
+    while (n < 2 * entries + 2)
+        n <<= 1;
+    m->mask = n - 1;
+    m->keys = malloc(n * sizeof(*m->keys));
+    m->vals = calloc(n, sizeof(*m->vals));
+    if (m->keys == NULL || m->vals == NULL)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        m->keys[i] = -1;
+    return true;
+}
+
+static void sock_map_free(sock_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+}
+
+static uint32_t sock_map_home(const sock_map *m, int key)
+{
+    return ((uint32_t)key * UINT32_C(2654435761)) & m->mask;
+}
+
+/* The index of `key`'s entry, or of the empty one where it would go. */
+static uint32_t sock_map_find(const sock_map *m, int key)
+{
+    uint32_t i = sock_map_home(m, key);
+    while (m->keys[i] != key && m->keys[i] != -1)
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+static bool sock_map_get(const sock_map *m, int key, uint32_t *val)
+{
+    uint32_t i = sock_map_find(m, key);
+    *val = m->vals[i];
+    return m->keys[i] == key;
+}
+
+static void sock_map_put(sock_map *m, int key, uint32_t val)
+{
+    uint32_t i = sock_map_find(m, key);
+    m->keys[i] = key;
+    m->vals[i] = val;
+}
+
+static void sock_map_del(sock_map *m, int key)
+{
+    uint32_t i = sock_map_find(m, key);
+    if (m->keys[i] != key)
+        return;
+    /* Move back every later entry of the run that the hole would cut off from its home. */
+    for (uint32_t j = (i + 1) & m->mask; m->keys[j] != -1; j = (j + 1) & m->mask) {
+        uint32_t home = sock_map_home(m, m->keys[j]);
+        if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
+            m->keys[i] = m->keys[j];
+            m->vals[i] = m->vals[j];
+            i = j;
+        }
+    }
+    m->keys[i] = -1;
+}
+
 typedef struct churn_options {
-    uint64_t conc, max_connections, msl_us, seed;
+    uint64_t conc, ports, max_connections, msl_us, seed;
+    uint64_t cycles; /* with cycles_set: stop after this many cycles */
+    bool cycles_set;
+    bool csum_offload;
     double seconds;
 } churn_options;
 
 typedef struct churn_run {
     const churn_options *opt;
     bench_pair pair;
-    int listener;
+    int listeners[CHURN_MAX_PORTS]; /* [opt->ports] */
+    uint64_t next_port;             /* the client's next server port, round robin */
     client_slot *slots; /* [conc] */
     server_conn *conns; /* [nconns]: the server's open connections */
     uint32_t nconns;
+    sock_map client_socks, server_socks; /* handle -> index in slots / conns */
     uint64_t cycles, errors, connect_failures;
     uint64_t wall_start_ns;
     uint8_t request[CHURN_MSG], reply[CHURN_MSG];
@@ -76,7 +173,8 @@ static void client_open(churn_run *r, client_slot *sl)
         r->connect_failures++;
         return;
     }
-    weir_endpoint srv = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = CHURN_PORT};
+    uint16_t port = (uint16_t)(CHURN_PORT + r->next_port++ % r->opt->ports);
+    weir_endpoint srv = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = port};
     int rc = weir_tcp_connect(s, sock, srv);
     if (rc != 0) {
         r->connect_failures++;
@@ -85,15 +183,13 @@ static void client_open(churn_run *r, client_slot *sl)
     }
     sl->sock = sock;
     sl->got = 0;
+    sock_map_put(&r->client_socks, sock, (uint32_t)(sl - r->slots));
 }
 
 static client_slot *client_find(churn_run *r, int sock)
 {
-    /* At most --conc slots (64 in the benchmark): a scan costs less than one segment. */
-    for (uint64_t i = 0; i < r->opt->conc; i++)
-        if (r->slots[i].sock == sock)
-            return &r->slots[i];
-    return NULL;
+    uint32_t i;
+    return sock_map_get(&r->client_socks, sock, &i) ? &r->slots[i] : NULL;
 }
 
 static void client_finish(churn_run *r, client_slot *sl, bool ok)
@@ -106,6 +202,7 @@ static void client_finish(churn_run *r, client_slot *sl, bool ok)
         weir_tcp_abort(s, sl->sock);
         r->errors++;
     }
+    sock_map_del(&r->client_socks, sl->sock);
     sl->sock = -1;
     client_open(r, sl);
 }
@@ -154,10 +251,8 @@ static void on_client_event(churn_run *r, const weir_event *ev)
 
 static server_conn *server_find(churn_run *r, int sock)
 {
-    for (uint32_t i = 0; i < r->nconns; i++)
-        if (r->conns[i].sock == sock)
-            return &r->conns[i];
-    return NULL;
+    uint32_t i;
+    return sock_map_get(&r->server_socks, sock, &i) ? &r->conns[i] : NULL;
 }
 
 static void server_drop(churn_run *r, server_conn *c, bool ok)
@@ -166,17 +261,22 @@ static void server_drop(churn_run *r, server_conn *c, bool ok)
         weir_tcp_close(server_stack(r), c->sock);
     else
         weir_tcp_abort(server_stack(r), c->sock);
+    sock_map_del(&r->server_socks, c->sock);
+    uint32_t i = (uint32_t)(c - r->conns);
     *c = r->conns[--r->nconns]; /* keep the array dense: the last entry fills the hole */
+    if (i < r->nconns)
+        sock_map_put(&r->server_socks, c->sock, i);
 }
 
-static void server_accept(churn_run *r)
+static void server_accept(churn_run *r, int listener)
 {
     /* The backlog bounds how many wait; the table has room for every client slot twice over. */
     for (int i = 0; i < CHURN_MAX_CONC * 2 && r->nconns < 4u * r->opt->conc + 64u; i++) {
         weir_endpoint peer;
-        int sock = weir_tcp_accept(server_stack(r), r->listener, &peer);
+        int sock = weir_tcp_accept(server_stack(r), listener, &peer);
         if (sock < 0)
             return;
+        sock_map_put(&r->server_socks, sock, r->nconns);
         r->conns[r->nconns++] = (server_conn){.sock = sock};
     }
 }
@@ -205,9 +305,11 @@ static void server_read(churn_run *r, server_conn *c)
 
 static void on_server_event(churn_run *r, const weir_event *ev)
 {
-    if (ev->sock == r->listener) {
-        server_accept(r);
-        return;
+    for (uint64_t i = 0; i < r->opt->ports; i++) {
+        if (ev->sock == r->listeners[i]) {
+            server_accept(r, ev->sock);
+            return;
+        }
     }
     server_conn *c = server_find(r, ev->sock);
     if (c == NULL)
@@ -241,7 +343,7 @@ static void run_loop(churn_run *r)
     uint64_t limit_us = (uint64_t)(r->opt->seconds * 1e6);
     for (uint64_t turn = 0; turn < CHURN_MAX_TURNS; turn++) {
         uint64_t now = real_now_us(r);
-        if (now > limit_us)
+        if (now > limit_us || (r->opt->cycles_set && r->cycles >= r->opt->cycles))
             return;
         bench_pair_step(&r->pair, now);
         drain_events(r);
@@ -257,8 +359,9 @@ static int setup(churn_run *r)
     bench_pair_config_init(&cfg);
     cfg.seed = r->opt->seed;
     cfg.queue_limit = 65536;
+    cfg.csum_offload = r->opt->csum_offload ? WEIR_NETIF_CSUM_ALL : 0;
     weir_stack_config *sc = &cfg.stack;
-    sc->max_sockets = 4u * CHURN_MAX_CONC + 64u;
+    sc->max_sockets = 4u * CHURN_MAX_CONC + 64u + CHURN_MAX_PORTS;
     sc->max_connections = (uint32_t)r->opt->max_connections;
     sc->ephemeral_lo = 1024;
     sc->ephemeral_hi = 65535;
@@ -269,23 +372,41 @@ static int setup(churn_run *r)
     if (rc != 0)
         return rc;
     weir_stack *srv = server_stack(r);
-    r->listener = weir_tcp_socket(srv);
-    if (r->listener < 0)
-        return r->listener;
-    weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER), .port = CHURN_PORT};
-    rc = weir_tcp_bind(srv, r->listener, where);
-    return rc != 0 ? rc : weir_tcp_listen(srv, r->listener, CHURN_MAX_CONC);
+    for (uint64_t i = 0; i < r->opt->ports; i++) {
+        int l = weir_tcp_socket(srv);
+        if (l < 0)
+            return l;
+        r->listeners[i] = l;
+        weir_endpoint where = {.ip = bench_pair_ip(0, BENCH_SERVER),
+                               .port = (uint16_t)(CHURN_PORT + i)};
+        rc = weir_tcp_bind(srv, l, where);
+        if (rc == 0)
+            rc = weir_tcp_listen(srv, l, CHURN_MAX_CONC);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }
 
 static void parse_options(int argc, char **argv, churn_options *o)
 {
     *o = (churn_options){
-        .conc = 1, .max_connections = 262144, .msl_us = 500000, .seed = 1, .seconds = 3};
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const char *a = argv[i], *v = argv[i + 1];
+        .conc = 1, .ports = 4, .max_connections = 262144, .msl_us = 500000, .seed = 1, .seconds = 3};
+    for (int i = 1; i < argc; i += 2) {
+        const char *a = argv[i];
+        if (strcmp(a, "--csum-offload") == 0) {
+            o->csum_offload = true;
+            i--; /* a flag: no value */
+            continue;
+        }
+        if (i + 1 >= argc)
+            bench_usage("weir_churn", "%s needs a value", a);
+        const char *v = argv[i + 1];
         bool ok = false;
         if (strcmp(a, "--conc") == 0)
             ok = bench_parse_count(v, &o->conc) && o->conc >= 1 && o->conc <= CHURN_MAX_CONC;
+        else if (strcmp(a, "--ports") == 0)
+            ok = bench_parse_count(v, &o->ports) && o->ports >= 1 && o->ports <= CHURN_MAX_PORTS;
         else if (strcmp(a, "--seconds") == 0)
             ok = bench_parse_double(v, &o->seconds) && o->seconds > 0 && o->seconds <= 600;
         else if (strcmp(a, "--msl-us") == 0)
@@ -295,11 +416,11 @@ static void parse_options(int argc, char **argv, churn_options *o)
                  o->max_connections <= (UINT64_C(1) << 24);
         else if (strcmp(a, "--seed") == 0)
             ok = bench_parse_count(v, &o->seed);
+        else if (strcmp(a, "--cycles") == 0)
+            ok = o->cycles_set = bench_parse_count(v, &o->cycles);
         if (!ok)
             bench_usage("weir_churn", "bad option or value: %s %s", a, v);
     }
-    if (argc % 2 == 0)
-        bench_usage("weir_churn", "%s needs a value", argv[argc - 1]);
 }
 
 /* Set up, run for --seconds and report. Returns 0, or the setup's WEIR_E* code. */
@@ -320,11 +441,12 @@ static int measure(churn_run *r)
         weir_stats_get(client_stack(r), &cs);
     else
         fprintf(stderr, "weir_churn: setup failed: %s\n", weir_strerror(rc));
-    bench_result("name=weir_churn ok=%d conc=%" PRIu64 " cycles=%" PRIu64 " seconds=%.3f"
-                 " rate=%.0f errors=%" PRIu64 " connect_failures=%" PRIu64
-                 " client_records_high=%" PRIu32 " msl_us=%" PRIu64,
-                 rc == 0, opt->conc, r->cycles, secs, secs > 0 ? (double)r->cycles / secs : 0.0,
-                 r->errors, r->connect_failures, cs.tcp_conns_high_water, opt->msl_us);
+    double rate = secs > 0 ? (double)r->cycles / secs : 0.0;
+    bench_result("name=weir_churn ok=%d conc=%" PRIu64 " ports=%" PRIu64 " cycles=%" PRIu64
+                 " seconds=%.3f rate=%.0f errors=%" PRIu64 " connect_failures=%" PRIu64
+                 " client_records_high=%" PRIu32 " msl_us=%" PRIu64 " csum_offload=%d",
+                 rc == 0, opt->conc, opt->ports, r->cycles, secs, rate, r->errors,
+                 r->connect_failures, cs.tcp_conns_high_water, opt->msl_us, opt->csum_offload);
     bench_pair_destroy(&r->pair);
     return rc;
 }
@@ -336,11 +458,17 @@ int main(int argc, char **argv)
     churn_run *r = calloc(1, sizeof(*r));
     client_slot *slots = calloc(opt.conc, sizeof(*slots));
     server_conn *conns = calloc(4u * opt.conc + 64u, sizeof(*conns));
+    sock_map client_socks = {0}, server_socks = {0};
     int rc = WEIR_ENOMEM;
-    if (r != NULL && slots != NULL && conns != NULL) {
-        *r = (churn_run){.opt = &opt, .slots = slots, .conns = conns};
+    if (r != NULL && slots != NULL && conns != NULL &&
+        sock_map_init(&client_socks, (uint32_t)opt.conc) &&
+        sock_map_init(&server_socks, 4u * (uint32_t)opt.conc + 64u)) {
+        *r = (churn_run){.opt = &opt, .slots = slots, .conns = conns,
+                         .client_socks = client_socks, .server_socks = server_socks};
         rc = measure(r);
     }
+    sock_map_free(&server_socks);
+    sock_map_free(&client_socks);
     free(conns);
     free(slots);
     free(r);

@@ -23,6 +23,9 @@ typedef void (*weir_memlink_deliver_fn)(void *ctx, const uint8_t *frame, size_t 
 typedef struct weir_memlink_config {
     uint16_t mtu;             /* frames longer than this are refused by transmit (WEIR_EMSGSIZE) */
     uint32_t queue_limit;     /* frames in flight per direction; more are dropped (tail drop) */
+    uint32_t pool_frames;     /* frame buffers the link may hold at once, both directions, in
+                                 flight or free for reuse; a frame that finds none is dropped
+                                 (pool_drops). 0: 2 * queue_limit, which never binds */
     weir_fault_config fault[2]; /* fault[i]: impairment of frames sent by end i */
     uint64_t seed;
 } weir_memlink_config;
@@ -50,10 +53,12 @@ uint64_t weir_memlink_next_deadline(const weir_memlink *link);
 /* Set the link clock without delivering (frames sent now are stamped with this time). */
 void weir_memlink_set_time(weir_memlink *link, uint64_t now_us);
 
-/* Counters, per direction (index = sending end). */
+/* Counters, per direction (index = sending end), and the frame pool's size. */
 typedef struct weir_memlink_stats {
     uint64_t sent[2], delivered[2], lost[2], duplicated[2], reordered[2], corrupted[2],
-        queue_drops[2];
+        queue_drops[2], pool_drops[2];
+    uint32_t pool_allocated; /* frame buffers the link holds now (in flight or free) */
+    uint32_t pool_high_water;
 } weir_memlink_stats;
 void weir_memlink_get_stats(const weir_memlink *link, weir_memlink_stats *out);
 

@@ -61,9 +61,27 @@ typedef struct weir_sock_slot {
     uint8_t kind;         /* weir_sock_kind */
 } weir_sock_slot;
 
+/* A routing answer kept for the next packet to the same destination (src/ip/ipv4.c). */
+#define WEIR_ROUTE_CACHE 4 /* entries, direct-mapped by destination; a power of two */
+typedef struct weir_route_cache_entry {
+    uint32_t dst, next_hop;
+    int netif; /* the answer: an interface, or -1 (no route) */
+    bool valid;
+} weir_route_cache_entry;
+
+/* Freed blocks of one size kept for reuse (stack.c), linked through their first bytes. */
+#define WEIR_MEM_BINS 8
+typedef struct weir_mem_bin {
+    size_t size;
+    void *head;
+    uint32_t count;
+} weir_mem_bin;
+
 struct weir_stack {
     weir_stack_config cfg;
     weir_allocator alloc;
+    weir_mem_bin mem_bins[WEIR_MEM_BINS]; /* not counted in stats.mem_in_use */
+    size_t mem_cached;                    /* bytes in mem_bins, <= WEIR_MEM_CACHE_BYTES */
     uint64_t now_us;
 
     weir_netif_slot netifs[WEIR_MAX_NETIFS];
@@ -72,6 +90,7 @@ struct weir_stack {
         uint8_t prefix_len;
         uint32_t dst, gateway;
     } routes[WEIR_MAX_ROUTES];
+    weir_route_cache_entry route_cache[WEIR_ROUTE_CACHE]; /* emptied when the above change */
     struct weir_arp_entry *arp; /* cfg.arp_entries neighbours (src/ip/arp.c) */
     struct weir_frag *frags[WEIR_MAX_FRAG_DATAGRAMS]; /* reassembly in progress (src/ip/frag.c) */
     uint8_t *tx_buf;          /* scratch for one outgoing frame: WEIR_LINK_HEADROOM, then IP */
@@ -98,7 +117,8 @@ struct weir_stack {
     weir_stats stats;
 };
 
-/* Memory through the embedder's allocator, with accounting (stats.mem_in_use / high water). */
+/* Memory through the embedder's allocator, with accounting (stats.mem_in_use / high water).
+ * Small freed blocks are kept for reuse, up to WEIR_MEM_CACHE_BYTES (weir/config.h). */
 void *weir_alloc(weir_stack *s, size_t size);          /* zeroed; NULL when out of memory */
 void *weir_alloc_uninit(weir_stack *s, size_t size);   /* not zeroed: for buffers written first */
 void weir_free(weir_stack *s, void *ptr, size_t size); /* NULL allowed */
@@ -137,9 +157,12 @@ static inline bool weir_netif_csum_offloaded(const weir_stack *s, int netif, uns
     return netif >= 0 && (s->netifs[netif].csum_offload & what) != 0;
 }
 /* The interface that would carry a packet to dst, or -1; *next_hop (may be NULL) gets the
- * gateway, or dst itself when it is on-link. */
-int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop);
+ * gateway, or dst itself when it is on-link. Both answer from the route cache when they can;
+ * weir_ip_route_via (the per-packet path) also fills it. */
+int weir_ip_route_via(weir_stack *s, uint32_t dst, uint32_t *next_hop);
 int weir_ip_route(const weir_stack *s, uint32_t dst);
+/* Forget every cached routing answer: an interface or a route was added or removed. */
+void weir_ip_route_cache_flush(weir_stack *s);
 /* True when ip is the limited broadcast or the directed broadcast of n's subnet. */
 bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip);
 /* True when addr is one of our interface addresses. */

@@ -52,10 +52,12 @@ static void link_node(weir_wheel *w, weir_wheel_node *n, uint32_t list)
     weir_wheel_node *first = w->head[list];
     n->prev = NULL;
     n->next = first;
-    if (first)
+    if (first) {
         first->prev = n;
-    else if (is_slot_list(list))
+    } else if (is_slot_list(list)) {
         w->occupied[list / WEIR_WHEEL_SLOTS] |= 1ull << (list % WEIR_WHEEL_SLOTS);
+        w->levels |= 1u << (list / WEIR_WHEEL_SLOTS);
+    }
     w->head[list] = n;
     n->list = list + 1;
     /* A list's minimum only ever goes down while it is non-empty: cancelling its earliest node
@@ -76,8 +78,12 @@ static void unlink_node(weir_wheel *w, weir_wheel_node *n)
         n->next->prev = n->prev;
     if (!w->head[list]) {
         w->min[list] = UINT64_MAX;
-        if (is_slot_list(list))
-            w->occupied[list / WEIR_WHEEL_SLOTS] &= ~(1ull << (list % WEIR_WHEEL_SLOTS));
+        if (is_slot_list(list)) {
+            uint32_t level = list / WEIR_WHEEL_SLOTS;
+            w->occupied[level] &= ~(1ull << (list % WEIR_WHEEL_SLOTS));
+            if (!w->occupied[level])
+                w->levels &= ~(1u << level);
+        }
     }
     n->next = n->prev = NULL;
     n->list = 0;
@@ -110,15 +116,13 @@ static uint64_t level_base(uint64_t now, unsigned level)
 /* The first occupied slot of the lowest non-empty level and the time its span starts. */
 static bool earliest_slot(const weir_wheel *w, uint32_t *list, uint64_t *start)
 {
-    for (unsigned level = 0; level < WEIR_WHEEL_LEVELS; level++) {
-        if (!w->occupied[level])
-            continue;
-        unsigned digit = lowest_bit(w->occupied[level]);
-        *list = level * WEIR_WHEEL_SLOTS + digit;
-        *start = level_base(w->now, level) | ((uint64_t)digit << (level * WEIR_WHEEL_LEVEL_BITS));
-        return true;
-    }
-    return false;
+    if (!w->levels)
+        return false;
+    unsigned level = lowest_bit(w->levels); /* the lowest non-empty level, without a scan */
+    unsigned digit = lowest_bit(w->occupied[level]);
+    *list = level * WEIR_WHEEL_SLOTS + digit;
+    *start = level_base(w->now, level) | ((uint64_t)digit << (level * WEIR_WHEEL_LEVEL_BITS));
+    return true;
 }
 
 /* ---- public ---- */
@@ -128,6 +132,7 @@ void weir_wheel_init(weir_wheel *w, uint64_t now_us)
     w->now = now_us;
     for (unsigned level = 0; level < WEIR_WHEEL_LEVELS; level++)
         w->occupied[level] = 0;
+    w->levels = 0;
     for (uint32_t list = 0; list < WEIR_WHEEL_LISTS; list++) {
         w->head[list] = NULL;
         w->min[list] = UINT64_MAX;

@@ -57,6 +57,7 @@ typedef struct weir_wheel_node {
 typedef struct weir_wheel {
     uint64_t now;                            /* all deadlines <= now have fired */
     uint64_t occupied[WEIR_WHEEL_LEVELS];    /* bit s of level k: slot s is non-empty */
+    uint32_t levels;                         /* bit k: occupied[k] != 0 */
     weir_wheel_node *head[WEIR_WHEEL_LISTS]; /* first node of each list */
     uint64_t min[WEIR_WHEEL_LISTS];          /* <= every deadline in the list; MAX if empty */
     size_t count;                            /* nodes scheduled */

@@ -139,9 +139,17 @@ void weir_frag_input(weir_stack *s, int netif, const weir_ipv4_repr *ip, const u
     weir_free(s, f, sizeof *f);
 }
 
+/* Slots at or beyond cfg.frag_max_datagrams are never claimed (find_or_claim): every poll
+ * walks only the configured ones (4 by default, not the 16 the table has room for). */
+static int slots_in_use(const weir_stack *s)
+{
+    uint32_t limit = s->cfg.frag_max_datagrams;
+    return limit < WEIR_MAX_FRAG_DATAGRAMS ? (int)limit : WEIR_MAX_FRAG_DATAGRAMS;
+}
+
 void weir_frag_timers(weir_stack *s)
 {
-    for (int i = 0; i < WEIR_MAX_FRAG_DATAGRAMS; i++) {
+    for (int i = 0; i < slots_in_use(s); i++) {
         if (s->frags[i] && s->frags[i]->expires <= s->now_us) {
             weir_drop(s, WEIR_DROP_IP_FRAG_TIMEOUT, NULL, 0);
             release(s, i);
@@ -152,7 +160,7 @@ void weir_frag_timers(weir_stack *s)
 uint64_t weir_frag_next_deadline(const weir_stack *s)
 {
     uint64_t next = UINT64_MAX;
-    for (int i = 0; i < WEIR_MAX_FRAG_DATAGRAMS; i++)
+    for (int i = 0; i < slots_in_use(s); i++)
         if (s->frags[i] && s->frags[i]->expires < next)
             next = s->frags[i]->expires;
     return next;

@@ -24,7 +24,7 @@ bool weir_ip_is_local(const weir_stack *s, uint32_t addr)
 
 /* Longest prefix wins among connected subnets and static routes (a connected subnet beats a
  * route of the same length). */
-int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop)
+static int route_lookup(const weir_stack *s, uint32_t dst, uint32_t *next_hop)
 {
     int best = -1, best_len = -1;
     uint32_t hop = dst;
@@ -42,7 +42,7 @@ int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop)
         uint32_t m = prefix_mask(s->routes[r].prefix_len);
         if ((dst & m) != s->routes[r].dst)
             continue;
-        int via = weir_ip_route_via(s, s->routes[r].gateway, NULL);
+        int via = route_lookup(s, s->routes[r].gateway, NULL);
         if (via < 0 || best_len >= (int)s->routes[r].prefix_len)
             continue;
         best = via;
@@ -60,7 +60,43 @@ int weir_ip_route_via(const weir_stack *s, uint32_t dst, uint32_t *next_hop)
     return best;
 }
 
-int weir_ip_route(const weir_stack *s, uint32_t dst) { return weir_ip_route_via(s, dst, NULL); }
+/* The route cache: every segment is routed (TCP routes before it writes its checksum, in case
+ * the interface computes it), and the lookup walks every interface and route. The answer only
+ * changes when an interface or a route does, and then the whole cache is emptied, so a cached
+ * answer is always the one route_lookup() would give. Direct-mapped by a fold of the
+ * destination: destinations that collide only take turns, at the uncached cost. */
+static uint32_t route_cache_index(uint32_t dst)
+{
+    return (dst ^ (dst >> 8) ^ (dst >> 16) ^ (dst >> 24)) & (WEIR_ROUTE_CACHE - 1);
+}
+
+static weir_route_cache_entry *route_cache_slot(weir_stack *s, uint32_t dst)
+{
+    return &s->route_cache[route_cache_index(dst)];
+}
+
+/* For callers holding a const stack: a cached answer if there is one, else the lookup (not
+ * cached; the packets that follow fill the entry through weir_ip_route_via). */
+int weir_ip_route(const weir_stack *s, uint32_t dst)
+{
+    const weir_route_cache_entry *e = &s->route_cache[route_cache_index(dst)];
+    return e->valid && e->dst == dst ? e->netif : route_lookup(s, dst, NULL);
+}
+
+int weir_ip_route_via(weir_stack *s, uint32_t dst, uint32_t *next_hop)
+{
+    weir_route_cache_entry *e = route_cache_slot(s, dst);
+    if (!e->valid || e->dst != dst) {
+        e->netif = route_lookup(s, dst, &e->next_hop);
+        e->dst = dst;
+        e->valid = true;
+    }
+    if (next_hop)
+        *next_hop = e->next_hop;
+    return e->netif;
+}
+
+void weir_ip_route_cache_flush(weir_stack *s) { memset(s->route_cache, 0, sizeof s->route_cache); }
 
 bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip)
 {
@@ -104,6 +140,7 @@ int weir_route_add(weir_stack *s, uint32_t dst, uint8_t prefix_len, uint32_t gat
     s->routes[slot].dst = dst;
     s->routes[slot].prefix_len = prefix_len;
     s->routes[slot].gateway = gateway;
+    weir_ip_route_cache_flush(s);
     return 0;
 }
 
@@ -114,6 +151,7 @@ int weir_route_del(weir_stack *s, uint32_t dst, uint8_t prefix_len)
     for (int r = 0; r < WEIR_MAX_ROUTES; r++) {
         if (s->routes[r].used && s->routes[r].dst == dst && s->routes[r].prefix_len == prefix_len) {
             s->routes[r].used = false;
+            weir_ip_route_cache_flush(s);
             return 0;
         }
     }

@@ -3,7 +3,24 @@
  *
  * RFC 9293 §3.4.1 and RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
  * M a clock ticking every 4 µs, F a keyed hash (SipHash-2-4) with a secret drawn once per stack.
- * The same keyed hash spreads tuples over the hash buckets, so a peer cannot aim at one chain. */
+ *
+ * Demultiplexing runs for every segment, so it is kept cheap without giving up its defence
+ * against hash flooding (a peer choosing tuples that all land in one chain, making every lookup
+ * a walk): buckets are chosen by SipHash-1-3 under a key of its own, derived from the stack's
+ * secret. The peer never sees a bucket index, only, at best, how long a lookup took; SipHash-1-3
+ * is the keyed hash Rust, CPython and Linux's hsiphash use against exactly this attack, and it
+ * costs about a quarter of the generic SipHash-2-4 call it replaces (the ISN keeps 2-4: its
+ * output is on the wire). In front of the table, a small direct-mapped cache of connections,
+ * indexed by a plain fold of the tuple and checked by comparing the whole tuple, spares the hash
+ * for most segments of established connections: a connection enters it when it is hashed or
+ * found, and leaves it when it is unhashed, so the cache never points at a freed record. A peer
+ * that makes tuples collide in the fold only makes them miss the cache and take the keyed path.
+ *
+ * The connections' bucket array follows the number of hashed connections (doubled above one per
+ * bucket, shrunk below one per eight), between 16 buckets and the size max_connections calls
+ * for: a stack allowed 262144 connections but holding 64 keeps its chains in a kilobyte the
+ * cache holds, not in 2 MB where every segment's lookup is a miss. TIME-WAIT records, which
+ * churn keeps by the hundred thousand, have a fixed array of that full size. */
 #include <string.h>
 
 #include "core/siphash.h"
@@ -20,15 +37,22 @@ _Static_assert(sizeof(tcp_conn) <= 472, "tcp_conn outgrew its memory budget");
 _Static_assert(sizeof(tcp_tw) <= 64, "tcp_tw outgrew its memory budget");
 #endif
 
+enum { TCP_TABLE_MIN_BUCKETS = 16, TCP_DEMUX_CACHE = 64 /* a power of two: 512 bytes */ };
+
 struct tcp_table {
-    tcp_conn **buckets;
-    uint32_t nbuckets;   /* power of two */
+    tcp_conn **buckets;  /* hashed connections (not listeners) */
+    uint32_t nbuckets;   /* power of two, TCP_TABLE_MIN_BUCKETS..max_buckets */
+    uint32_t hashed;     /* connections in buckets */
+    bool resize_held;    /* a walk over the buckets frees records: no resizing under it */
+    uint32_t max_buckets; /* from max_connections; also the TIME-WAIT array's size */
+    weir_sipkey bucket_key; /* SipHash-1-3 key of the buckets, derived from isn_secret */
+    tcp_conn *recent[TCP_DEMUX_CACHE]; /* hashed records by demux_slot(), or NULL */
     tcp_conn *listeners; /* chained through hash_next */
     uint32_t count;
     weir_wheel timers; /* one node per record: its earliest deadline */
     tcp_port_map ports;
     /* TIME-WAIT records (tcp_tw.h): their own chains, same hash, and the expiry FIFO. */
-    tcp_tw **tw_buckets; /* nbuckets entries, allocated with the first record */
+    tcp_tw **tw_buckets; /* max_buckets entries, allocated with the first record */
     tcp_tw *tw_oldest, *tw_newest;
     uint32_t tw_count;
 };
@@ -41,13 +65,24 @@ int tcp_table_create(weir_stack *s)
     s->tcp = weir_alloc(s, sizeof *s->tcp);
     if (!s->tcp)
         return WEIR_ENOMEM;
-    s->tcp->buckets = weir_alloc(s, sizeof(tcp_conn *) * n);
+    s->tcp->buckets = weir_alloc(s, sizeof(tcp_conn *) * TCP_TABLE_MIN_BUCKETS);
     if (!s->tcp->buckets) {
         weir_free(s, s->tcp, sizeof *s->tcp);
         s->tcp = NULL;
         return WEIR_ENOMEM;
     }
-    s->tcp->nbuckets = n;
+    s->tcp->nbuckets = TCP_TABLE_MIN_BUCKETS;
+    s->tcp->max_buckets = n;
+    /* The buckets' key: SipHash-2-4 of a constant under the secret (with its own tweak), so it
+     * is as unpredictable as the secret and independent of every other use of it. */
+    uint8_t key[16], bucket_key[16];
+    for (int i = 0; i < 16; i++)
+        key[i] = (uint8_t)(s->isn_secret[i] ^ 0x6b);
+    for (uint8_t half = 0; half < 2; half++) {
+        uint64_t k = weir_siphash24(key, &half, 1);
+        memcpy(bucket_key + 8 * half, &k, 8);
+    }
+    weir_sipkey_init(&s->tcp->bucket_key, bucket_key);
     weir_wheel_init(&s->tcp->timers, 0);
     return 0;
 }
@@ -105,7 +140,7 @@ void tcp_table_destroy(weir_stack *s)
         release_chain(s, s->tcp->buckets[b]);
     while (s->tcp->tw_oldest)
         tcp_tw_free(s, s->tcp->tw_oldest);
-    weir_free(s, s->tcp->tw_buckets, sizeof(tcp_tw *) * s->tcp->nbuckets);
+    weir_free(s, s->tcp->tw_buckets, sizeof(tcp_tw *) * s->tcp->max_buckets);
     tcp_ports_destroy(s, &s->tcp->ports);
     weir_free(s, s->tcp->buckets, sizeof(tcp_conn *) * s->tcp->nbuckets);
     weir_free(s, s->tcp, sizeof *s->tcp);
@@ -130,7 +165,8 @@ static tcp_conn *first_unhashed(const weir_stack *s, uint32_t slot)
     return NULL;
 }
 
-static uint32_t bucket_of(const weir_stack *s, const weir_tuple *tu);
+static uint32_t tuple_hash(const weir_stack *s, const weir_tuple *tu);
+static uint32_t conn_bucket(const struct tcp_table *t, uint32_t hash);
 
 tcp_conn *tcp_table_first(const weir_stack *s)
 {
@@ -148,7 +184,8 @@ tcp_conn *tcp_table_next(const weir_stack *s, const tcp_conn *c)
         return first_unhashed(s, weir_sock_slot_index(s, c->handle) + 1);
     if (c->hash_next)
         return c->hash_next;
-    tcp_conn *n = first_in_buckets(t, c->listening ? 0 : bucket_of(s, &c->tuple) + 1);
+    tcp_conn *n =
+        first_in_buckets(t, c->listening ? 0 : conn_bucket(t, tuple_hash(s, &c->tuple)) + 1);
     return n ? n : first_unhashed(s, 0);
 }
 
@@ -202,16 +239,28 @@ static void tuple_key(const weir_tuple *t, uint8_t key[12])
     memcpy(key + 10, &t->remote_port, 2);
 }
 
-static uint32_t bucket_of(const weir_stack *s, const weir_tuple *tu)
+/* SipHash-1-3 of the tuple's 12 bytes under the buckets' key (see the top); the chains are
+ * its low bits: conn_bucket() and tw_bucket(). */
+static uint32_t tuple_hash(const weir_stack *s, const weir_tuple *tu)
 {
-    uint8_t key[12];
-    tuple_key(tu, key);
-    return (uint32_t)weir_siphash24(s->isn_secret, key, sizeof key) & (s->tcp->nbuckets - 1);
+    uint64_t head = (uint64_t)tu->local_ip | (uint64_t)tu->remote_ip << 32;
+    uint32_t tail = (uint32_t)tu->local_port | (uint32_t)tu->remote_port << 16;
+    return (uint32_t)weir_siphash13_12(&s->tcp->bucket_key, head, tail);
+}
+
+static uint32_t conn_bucket(const struct tcp_table *t, uint32_t hash)
+{
+    return hash & (t->nbuckets - 1);
+}
+
+static uint32_t tw_bucket(const struct tcp_table *t, uint32_t hash)
+{
+    return hash & (t->max_buckets - 1);
 }
 
 /* SipHash under the stack's secret with one byte flipped into every key byte: the ISN (RFC
  * 6528), the ephemeral-port offset (RFC 6056) and the TSval offset (RFC 7323 §7.1) each get
- * their own function F, none equal to bucket_of()'s. */
+ * their own function F, and the buckets' key (tcp_table_create) its own. */
 static uint32_t keyed_hash(const weir_stack *s, uint8_t tweak, const uint8_t *data, size_t len)
 {
     uint8_t key[16];
@@ -226,42 +275,101 @@ static bool tuple_eq(const weir_tuple *a, const weir_tuple *b)
            a->local_port == b->local_port && a->remote_port == b->remote_port;
 }
 
+/* The demux cache's entry for a tuple: any cheap fold does (see the top). The ports vary most
+ * between the connections of one peer, the remote address between peers. */
+static tcp_conn **demux_slot(struct tcp_table *t, const weir_tuple *tu)
+{
+    uint32_t x = (uint32_t)tu->remote_port ^ (uint32_t)tu->local_port << 3 ^ tu->remote_ip ^
+                 tu->remote_ip >> 16;
+    return &t->recent[(x ^ x >> 6) & (TCP_DEMUX_CACHE - 1)];
+}
+
+/* Move every hashed connection to a bucket array of n entries. Out of memory, the old array
+ * stays: chains grow longer, lookups stay right. */
+static void conn_buckets_resize(weir_stack *s, uint32_t n)
+{
+    struct tcp_table *t = s->tcp;
+    tcp_conn **fresh = weir_alloc(s, sizeof(tcp_conn *) * n);
+    if (!fresh)
+        return;
+    uint32_t old_n = t->nbuckets;
+    t->nbuckets = n;
+    for (uint32_t i = 0; i < old_n; i++) {
+        for (tcp_conn *c = t->buckets[i], *next; c; c = next) {
+            next = c->hash_next;
+            uint32_t b = conn_bucket(t, tuple_hash(s, &c->tuple));
+            c->hash_next = fresh[b];
+            fresh[b] = c;
+        }
+    }
+    weir_free(s, t->buckets, sizeof(tcp_conn *) * old_n);
+    t->buckets = fresh;
+}
+
+/* After a connection came or went: at most one per bucket on average, at least one per eight
+ * (the gap keeps a count going up and down by one from resizing each time). */
+static void conn_buckets_fit(weir_stack *s)
+{
+    struct tcp_table *t = s->tcp;
+    if (t->resize_held)
+        return;
+    if (t->hashed > t->nbuckets && t->nbuckets < t->max_buckets) {
+        conn_buckets_resize(s, t->nbuckets * 2);
+    } else if (t->hashed < t->nbuckets / 8 && t->nbuckets > TCP_TABLE_MIN_BUCKETS) {
+        uint32_t n = TCP_TABLE_MIN_BUCKETS;
+        while (n < 2 * t->hashed)
+            n <<= 1;
+        conn_buckets_resize(s, n);
+    }
+}
+
 void tcp_table_hash(weir_stack *s, tcp_conn *c)
 {
     if (c->in_table)
         return;
+    struct tcp_table *t = s->tcp;
     if (c->state == WEIR_TCP_LISTEN) {
-        c->hash_next = s->tcp->listeners;
-        s->tcp->listeners = c;
+        c->hash_next = t->listeners;
+        t->listeners = c;
         c->listening = true;
     } else {
-        uint32_t b = bucket_of(s, &c->tuple);
-        c->hash_next = s->tcp->buckets[b];
-        s->tcp->buckets[b] = c;
+        uint32_t b = conn_bucket(t, tuple_hash(s, &c->tuple));
+        c->hash_next = t->buckets[b];
+        t->buckets[b] = c;
+        t->hashed++;
+        *demux_slot(t, &c->tuple) = c; /* its segments come next */
+        conn_buckets_fit(s);
     }
     c->in_table = true;
 }
 
-static void unlink_from(tcp_conn **head, tcp_conn *c)
+static bool unlink_from(tcp_conn **head, tcp_conn *c)
 {
     for (tcp_conn **p = head; *p; p = &(*p)->hash_next) {
         if (*p == c) {
             *p = c->hash_next;
             c->hash_next = NULL;
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 void tcp_table_unhash(weir_stack *s, tcp_conn *c)
 {
+    tcp_conn **cached = demux_slot(s->tcp, &c->tuple);
+    if (*cached == c)
+        *cached = NULL; /* before the record can be freed or take another tuple */
     if (!c->in_table)
         return;
     /* A listener is on the listener chain whatever state it has reached since. */
-    if (c->listening)
-        unlink_from(&s->tcp->listeners, c);
-    else
-        unlink_from(&s->tcp->buckets[bucket_of(s, &c->tuple)], c);
+    struct tcp_table *t = s->tcp;
+    if (c->listening) {
+        unlink_from(&t->listeners, c);
+    } else if (unlink_from(&t->buckets[conn_bucket(t, tuple_hash(s, &c->tuple))], c)) {
+        t->hashed--;
+        conn_buckets_fit(s);
+    }
     c->in_table = c->listening = false;
 }
 
@@ -275,7 +383,7 @@ static tcp_conn *conn_in_bucket(const struct tcp_table *tab, uint32_t b, const w
 
 tcp_conn *tcp_table_lookup(weir_stack *s, const weir_tuple *t)
 {
-    return conn_in_bucket(s->tcp, bucket_of(s, t), t);
+    return conn_in_bucket(s->tcp, conn_bucket(s->tcp, tuple_hash(s, t)), t);
 }
 
 tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_port)
@@ -318,28 +426,38 @@ static bool tw_reusable(const weir_stack *s, const tcp_tw *tw)
            s->now_us >= entered + 1000000u;
 }
 
-/* Is four-tuple `t` free for connection `c`: no other record has it (a reusable TIME-WAIT record
- * aside)? */
-static bool tuple_free_for(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
+static tcp_tw *tw_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_tuple *t);
+
+/* The connection and the TIME-WAIT record with tuple t, one hash for both tables. */
+static tcp_conn *tuple_lookup(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
 {
-    tcp_conn *other = tcp_table_lookup(s, t);
-    const tcp_tw *tw = tcp_tw_lookup(s, t);
-    return (!other || other == c) && (!tw || tw_reusable(s, tw));
+    struct tcp_table *tab = s->tcp;
+    uint32_t h = tuple_hash(s, t);
+    *tw = tw_in_bucket(tab, tw_bucket(tab, h), t);
+    return conn_in_bucket(tab, conn_bucket(tab, h), t);
+}
+
+/* Is four-tuple `t` free for connection `c`: no other record has it (a reusable TIME-WAIT record
+ * aside, left in *tw for take_over_time_wait)? */
+static bool tuple_free_for(weir_stack *s, const tcp_conn *c, const weir_tuple *t, tcp_tw **tw)
+{
+    tcp_conn *other = tuple_lookup(s, t, tw);
+    return (!other || other == c) && (!*tw || tw_reusable(s, *tw));
 }
 
 /* Could connection `c` take tuple `t` (its local port chosen by us)? No bound socket holds the
  * port and the four-tuple is free. */
-static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t)
+static bool port_fits_connection(weir_stack *s, const tcp_conn *c, const weir_tuple *t,
+                                 tcp_tw **tw)
 {
     return !tcp_ports_taken(&s->tcp->ports, t->local_ip, t->local_port, true) &&
-           tuple_free_for(s, c, t);
+           tuple_free_for(s, c, t, tw);
 }
 
-/* Take the four-tuple over from a reusable TIME-WAIT record, if one has it: *isn is then the
- * ISN to use. */
-static bool take_over_time_wait(weir_stack *s, const weir_tuple *t, uint32_t *isn)
+/* Take the four-tuple over from the reusable TIME-WAIT record tuple_free_for found, if any:
+ * *isn is then the ISN to use. */
+static bool take_over_time_wait(weir_stack *s, tcp_tw *tw, uint32_t *isn)
 {
-    tcp_tw *tw = tcp_tw_lookup(s, t);
     if (!tw)
         return false;
     *isn = tcp_tw_next_isn(tw);
@@ -350,7 +468,7 @@ static bool take_over_time_wait(weir_stack *s, const weir_tuple *t, uint32_t *is
 
 /* Try the range from the offset; `t` NULL: a port no one holds (bind), else one that fits t. */
 static int pick_ephemeral(weir_stack *s, const tcp_conn *c, uint32_t local_ip, weir_tuple *t,
-                          uint16_t *port)
+                          uint16_t *port, tcp_tw **tw)
 {
     uint32_t lo = s->cfg.ephemeral_lo, span = (uint32_t)s->cfg.ephemeral_hi - lo + 1;
     uint32_t offset = t ? ephemeral_offset(s, local_ip, t->remote_ip, t->remote_port) : 0;
@@ -358,7 +476,7 @@ static int pick_ephemeral(weir_stack *s, const tcp_conn *c, uint32_t local_ip, w
         uint16_t p = (uint16_t)(lo + (s->next_ephemeral++ + offset) % span);
         if (t) {
             t->local_port = p;
-            if (!port_fits_connection(s, c, t))
+            if (!port_fits_connection(s, c, t, tw))
                 continue;
         } else if (tcp_ports_taken(&s->tcp->ports, local_ip, p, false)) {
             continue;
@@ -393,7 +511,7 @@ static int rehold_port(weir_stack *s, tcp_conn *c, uint32_t local_ip)
 int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t port)
 {
     if (port == 0) {
-        int rc = pick_ephemeral(s, c, local_ip, NULL, &port);
+        int rc = pick_ephemeral(s, c, local_ip, NULL, &port, NULL);
         if (rc)
             return rc;
     } else if (tcp_ports_taken(&s->tcp->ports, local_ip, port, false)) {
@@ -412,15 +530,17 @@ int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_
 {
     *isn_given = false;
     if (t->local_port != 0) { /* bound before: only the four-tuple must be new */
-        if (!tuple_free_for(s, c, t))
+        tcp_tw *tw;
+        if (!tuple_free_for(s, c, t, &tw))
             return WEIR_EADDRINUSE;
         int rc = rehold_port(s, c, t->local_ip);
         if (rc == 0)
-            *isn_given = take_over_time_wait(s, t, isn);
+            *isn_given = take_over_time_wait(s, tw, isn);
         return rc;
     }
     uint16_t port;
-    int rc = pick_ephemeral(s, c, t->local_ip, t, &port);
+    tcp_tw *tw = NULL;
+    int rc = pick_ephemeral(s, c, t->local_ip, t, &port, &tw);
     if (rc) {
         t->local_port = 0;
         return rc;
@@ -428,7 +548,7 @@ int tcp_table_connect_port(weir_stack *s, tcp_conn *c, weir_tuple *t, bool *isn_
     t->local_port = port;
     rc = hold_port(s, c, t->local_ip, port, false);
     if (rc == 0)
-        *isn_given = take_over_time_wait(s, t, isn);
+        *isn_given = take_over_time_wait(s, tw, isn);
     return rc;
 }
 
@@ -461,14 +581,24 @@ static tcp_tw *tw_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_
 
 tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t)
 {
-    return s->tcp->tw_count ? tw_in_bucket(s->tcp, bucket_of(s, t), t) : NULL; /* no hash if none */
+    struct tcp_table *tab = s->tcp;
+    return tab->tw_count ? tw_in_bucket(tab, tw_bucket(tab, tuple_hash(s, t)), t) : NULL;
 }
 
 tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
 {
-    uint32_t b = bucket_of(s, t); /* one hash for both tables */
-    tcp_conn *c = conn_in_bucket(s->tcp, b, t);
-    *tw = c ? NULL : tw_in_bucket(s->tcp, b, t);
+    struct tcp_table *tab = s->tcp;
+    tcp_conn **cached = demux_slot(tab, t);
+    tcp_conn *c = *cached; /* hashed, hence not freed: unhash clears it */
+    if (c && tuple_eq(&c->tuple, t)) {
+        *tw = NULL; /* a tuple has a connection or a TIME-WAIT record, never both */
+        return c;
+    }
+    uint32_t h = tuple_hash(s, t); /* one hash for both tables */
+    c = conn_in_bucket(tab, conn_bucket(tab, h), t);
+    if (c)
+        *cached = c;
+    *tw = c ? NULL : tw_in_bucket(tab, tw_bucket(tab, h), t);
     return c;
 }
 
@@ -508,7 +638,8 @@ void tcp_tw_restart(weir_stack *s, tcp_tw *tw, uint64_t deadline_us)
 void tcp_tw_free(weir_stack *s, tcp_tw *tw)
 {
     struct tcp_table *t = s->tcp;
-    for (tcp_tw **p = &t->tw_buckets[bucket_of(s, &tw->tuple)]; *p; p = &(*p)->hash_next) {
+    for (tcp_tw **p = &t->tw_buckets[tw_bucket(t, tuple_hash(s, &tw->tuple))]; *p;
+         p = &(*p)->hash_next) {
         if (*p == tw) {
             *p = tw->hash_next;
             break;
@@ -522,7 +653,7 @@ void tcp_tw_free(weir_stack *s, tcp_tw *tw)
     s->stats.tcp_time_wait = t->tw_count;
     weir_free(s, tw, sizeof *tw);
     if (t->tw_count == 0) { /* none left: the chains go too, as the port map's table does */
-        weir_free(s, t->tw_buckets, sizeof(tcp_tw *) * t->nbuckets);
+        weir_free(s, t->tw_buckets, sizeof(tcp_tw *) * t->max_buckets);
         t->tw_buckets = NULL;
     }
 }
@@ -542,7 +673,7 @@ static bool tw_make_room(weir_stack *s)
         tcp_tw_free(s, t->tw_oldest); /* may free the chains: allocated again below */
     }
     if (!t->tw_buckets)
-        t->tw_buckets = weir_alloc(s, sizeof(tcp_tw *) * t->nbuckets);
+        t->tw_buckets = weir_alloc(s, sizeof(tcp_tw *) * t->max_buckets);
     return t->tw_buckets != NULL;
 }
 
@@ -565,7 +696,7 @@ bool tcp_table_compact_time_wait(weir_stack *s, tcp_conn *c)
                           (c->port_bound ? TCP_TW_PORT_BOUND : 0));
     c->port_held = false; /* the record holds the port now */
     struct tcp_table *t = s->tcp;
-    uint32_t b = bucket_of(s, &tw->tuple);
+    uint32_t b = tw_bucket(t, tuple_hash(s, &tw->tuple));
     tw->hash_next = t->tw_buckets[b];
     t->tw_buckets[b] = tw;
     tw_fifo_push(t, tw);
@@ -599,6 +730,8 @@ static void accept_queue_remove(tcp_listen_q *lq, tcp_conn *c)
 static void free_children(weir_stack *s, tcp_conn *l)
 {
     struct tcp_table *t = s->tcp;
+    bool held = t->resize_held; /* a child frees no children, but stay safe if nested */
+    t->resize_held = true;
     for (uint32_t b = 0; b < t->nbuckets && l->lq->children > 0; b++) {
         tcp_conn *q = t->buckets[b];
         while (q) {
@@ -612,6 +745,8 @@ static void free_children(weir_stack *s, tcp_conn *l)
             q = next;
         }
     }
+    t->resize_held = held;
+    conn_buckets_fit(s);
 }
 
 void tcp_conn_free(weir_stack *s, tcp_conn *c)

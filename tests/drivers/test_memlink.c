@@ -518,6 +518,160 @@ static void same_seed_same_run(void **state)
     free(c.frames);
 }
 
+/* ---- the frame pool ------------------------------------------------------------------------ */
+
+static void delivered_frames_give_their_buffers_back(void **state)
+{
+    (void)state;
+    weir_memlink_config cfg;
+    weir_memlink_config_init(&cfg);
+    fixture fx;
+    fixture_open(&fx, &cfg);
+    for (int i = 0; i < 1000; i++) {
+        uint8_t frame[40];
+        memset(frame, i, sizeof(frame));
+        assert_int_equal(send_at(fx.link, i % 2, frame, sizeof(frame)), 0);
+        weir_memlink_deliver(fx.link, (uint64_t)i);
+        recorder *r = &fx.rec[1 - i % 2];
+        assert_memory_equal(r->frames[r->count - 1].data, frame, sizeof(frame));
+    }
+    weir_memlink_stats st;
+    weir_memlink_get_stats(fx.link, &st);
+    assert_true(st.delivered[0] + st.delivered[1] == 1000);
+    assert_int_equal(st.pool_allocated, 1); /* one buffer, reused a thousand times */
+    assert_int_equal(st.pool_high_water, 1);
+    fixture_close(&fx);
+}
+
+static void small_and_large_frames_use_buffers_of_their_size(void **state)
+{
+    (void)state;
+    weir_memlink_config cfg;
+    weir_memlink_config_init(&cfg);
+    fixture fx;
+    fixture_open(&fx, &cfg);
+    uint8_t big[1500], small[60];
+    memset(big, 0xB1, sizeof(big));
+    memset(small, 0x5A, sizeof(small));
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(send_at(fx.link, 0, big, sizeof(big)), 0);
+        assert_int_equal(send_at(fx.link, 0, small, sizeof(small)), 0);
+        weir_memlink_deliver(fx.link, (uint64_t)round);
+    }
+    assert_int_equal(fx.rec[1].count, 6);
+    for (size_t i = 0; i < 6; i += 2) {
+        assert_int_equal(fx.rec[1].frames[i].len, sizeof(big));
+        assert_memory_equal(fx.rec[1].frames[i].data, big, sizeof(big));
+        assert_int_equal(fx.rec[1].frames[i + 1].len, sizeof(small));
+        assert_memory_equal(fx.rec[1].frames[i + 1].data, small, sizeof(small));
+    }
+    weir_memlink_stats st;
+    weir_memlink_get_stats(fx.link, &st);
+    assert_int_equal(st.pool_allocated, 2); /* one of each class */
+    fixture_close(&fx);
+}
+
+static void an_exhausted_pool_drops_and_counts(void **state)
+{
+    (void)state;
+    weir_memlink_config cfg = fixed_delay_config(10);
+    cfg.pool_frames = 3;
+    fixture fx;
+    fixture_open(&fx, &cfg);
+    for (uint8_t i = 0; i < 4; i++)
+        assert_int_equal(send_byte(fx.link, 0, i), 0); /* a drop is silent, as a full queue's */
+    assert_int_equal(send_byte(fx.link, 1, 7), 0);     /* the pool serves both directions */
+    weir_memlink_deliver(fx.link, 10);
+    assert_int_equal(fx.rec[1].count, 3);
+    assert_int_equal(fx.rec[1].frames[2].data[0], 2);
+    assert_int_equal(fx.rec[0].count, 0);
+    weir_memlink_stats st;
+    weir_memlink_get_stats(fx.link, &st);
+    assert_true(st.pool_drops[0] == 1 && st.pool_drops[1] == 1 && st.queue_drops[0] == 0);
+    assert_true(st.sent[0] == 4 && st.delivered[0] == 3);
+    assert_int_equal(st.pool_allocated, 3);
+    /* Delivered buffers serve again, without growing the pool. */
+    for (uint8_t i = 0; i < 3; i++)
+        assert_int_equal(send_byte(fx.link, 1, i), 0);
+    weir_memlink_deliver(fx.link, 20);
+    assert_int_equal(fx.rec[0].count, 3);
+    weir_memlink_get_stats(fx.link, &st);
+    assert_true(st.pool_drops[1] == 1 && st.pool_allocated == 3 && st.pool_high_water == 3);
+    fixture_close(&fx);
+}
+
+static void at_the_pool_limit_a_free_buffer_of_the_other_size_makes_room(void **state)
+{
+    (void)state;
+    weir_memlink_config cfg;
+    weir_memlink_config_init(&cfg);
+    cfg.pool_frames = 2;
+    fixture fx;
+    fixture_open(&fx, &cfg);
+    assert_int_equal(send_byte(fx.link, 0, 1), 0);
+    assert_int_equal(send_byte(fx.link, 0, 2), 0);
+    weir_memlink_deliver(fx.link, 0); /* two small buffers, both free now */
+    uint8_t big[1000];
+    memset(big, 0xEE, sizeof(big));
+    assert_int_equal(send_at(fx.link, 0, big, sizeof(big)), 0);
+    assert_int_equal(send_byte(fx.link, 0, 3), 0);
+    assert_int_equal(send_byte(fx.link, 0, 4), 0); /* one large + one small in flight: full */
+    weir_memlink_deliver(fx.link, 1);
+    assert_int_equal(fx.rec[1].count, 4);
+    assert_memory_equal(fx.rec[1].frames[2].data, big, sizeof(big));
+    assert_int_equal(fx.rec[1].frames[3].data[0], 3);
+    weir_memlink_stats st;
+    weir_memlink_get_stats(fx.link, &st);
+    assert_true(st.pool_drops[0] == 1 && st.pool_allocated == 2 && st.pool_high_water == 2);
+    fixture_close(&fx);
+}
+
+/* Without impairment each direction is a FIFO ring: order holds across the ring's end, both
+ * directions still leave in send order, and a full ring tail-drops like the heap. */
+static void an_unimpaired_link_keeps_send_order_around_its_ring(void **state)
+{
+    (void)state;
+    weir_memlink_config cfg;
+    weir_memlink_config_init(&cfg);
+    cfg.queue_limit = 4;
+    fixture fx;
+    fixture_open(&fx, &cfg);
+    uint8_t next = 0, expect = 0;
+    for (int round = 0; round < 10; round++) {
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(send_byte(fx.link, 0, next++), 0);
+        weir_memlink_deliver(fx.link, (uint64_t)round);
+        while (expect < next) {
+            assert_int_equal(fx.rec[1].frames[expect].data[0], expect);
+            expect++;
+        }
+    }
+    assert_int_equal(fx.rec[1].count, 30);
+    /* Interleaved ends: one total order. */
+    assert_int_equal(send_byte(fx.link, 1, 100), 0);
+    assert_int_equal(send_byte(fx.link, 0, 101), 0);
+    assert_int_equal(send_byte(fx.link, 1, 102), 0);
+    weir_memlink_set_time(fx.link, 50);
+    assert_int_equal(send_byte(fx.link, 0, 103), 0);
+    weir_memlink_deliver(fx.link, 50);
+    assert_int_equal(fx.rec[0].frames[0].data[0], 100);
+    assert_int_equal(fx.rec[0].frames[1].data[0], 102);
+    assert_int_equal(fx.rec[1].frames[30].data[0], 101);
+    assert_int_equal(fx.rec[1].frames[31].data[0], 103);
+    /* Full: the fifth frame is dropped, the four before it leave in order. */
+    for (uint8_t i = 0; i < 5; i++)
+        assert_int_equal(send_byte(fx.link, 0, (uint8_t)(200 + i)), 0);
+    weir_memlink_deliver(fx.link, 60);
+    assert_int_equal(fx.rec[1].count, 36);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(fx.rec[1].frames[32 + i].data[0], 200 + i);
+    weir_memlink_stats st;
+    weir_memlink_get_stats(fx.link, &st);
+    assert_true(st.queue_drops[0] == 1);
+    assert_int_equal(send_byte(fx.link, 0, 7), 0); /* left in flight: destroy frees it */
+    fixture_close(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +691,11 @@ int main(void)
         cmocka_unit_test(replies_from_a_callback_wait_for_the_next_call),
         cmocka_unit_test(nested_deliver_is_ignored),
         cmocka_unit_test(same_seed_same_run),
+        cmocka_unit_test(an_unimpaired_link_keeps_send_order_around_its_ring),
+        cmocka_unit_test(delivered_frames_give_their_buffers_back),
+        cmocka_unit_test(small_and_large_frames_use_buffers_of_their_size),
+        cmocka_unit_test(an_exhausted_pool_drops_and_counts),
+        cmocka_unit_test(at_the_pool_limit_a_free_buffer_of_the_other_size_makes_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

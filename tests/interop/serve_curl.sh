@@ -69,7 +69,9 @@ grep -q '"GET /missing.bin HTTP/1.1" 404 ' "$log" || fail "the log misses the 40
 check_capture "$TMP/serve.pcap" 80 0 "clean link"
 
 # ---- 2 % loss and 1 % reordering each way -----------------------------------------------------
-rm -f "$TMP/serve.pcap"
+# bg redirects stderr in the background: without the rm, wait_for could still find the first
+# run's "serving" line and start curl before this server is up (connection refused, 0 ms).
+rm -f "$TMP/serve.pcap" "$TMP/serve.err"
 bg serve 150 "$WEIR" serve --dir "$TMP/files" --count 1 --loss 2 --reorder 1 --seed 7 \
     --pcap "$TMP/lossy.pcap" -v
 wait_for "weir serve to start" 10 serving

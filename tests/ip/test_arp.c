@@ -243,6 +243,48 @@ static void off_link_destination_goes_through_the_gateway(void **state)
     fx_free(f);
 }
 
+static int count_frame(void *ctx, const uint8_t *frame, size_t len)
+{
+    (void)frame;
+    (void)len;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Routing answers are cached per destination: every route added or deleted and every interface
+ * added must change where the next packet goes. */
+static void cached_routes_follow_route_and_interface_changes(void **state)
+{
+    (void)state;
+    fixture *f = fx_new_ethernet(7, k_our_mac);
+    fx_inject_arp(f, WEIR_ARP_REQUEST, k_peer_mac, PEER_IP, LOCAL_IP, k_bcast);
+    fx_inject_arp(f, WEIR_ARP_REQUEST, k_gw_mac, GW_IP, LOCAL_IP, k_bcast);
+    f->next = f->count; /* both neighbours known; skip our ARP replies */
+    int u = weir_udp_socket(f->s);
+    assert_int_equal(weir_route_add(f->s, 0, 0, GW_IP), 0);
+    send_udp(f, u, FAR_IP, "a");
+    assert_memory_equal(fx_pop_eth(f).dst, k_gw_mac, 6);
+    send_udp(f, u, FAR_IP, "b"); /* the cached answer */
+    assert_memory_equal(fx_pop_eth(f).dst, k_gw_mac, 6);
+    assert_int_equal(weir_route_add(f->s, 0xc0a80000u, 16, PEER_IP), 0);
+    send_udp(f, u, FAR_IP, "c");
+    assert_memory_equal(fx_pop_eth(f).dst, k_peer_mac, 6);
+    assert_int_equal(weir_route_del(f->s, 0xc0a80000u, 16), 0);
+    send_udp(f, u, FAR_IP, "d");
+    assert_memory_equal(fx_pop_eth(f).dst, k_gw_mac, 6);
+    /* An interface on FAR_IP's subnet: it is on-link there now. */
+    int sent = 0;
+    weir_netif_config nc = {.name = "tun1", .medium = WEIR_MEDIUM_IP, .mtu = MTU,
+                            .ip = 0xc0a80001u, .prefix_len = 24, .transmit = count_frame,
+                            .transmit_ctx = &sent};
+    assert_true(weir_netif_add(f->s, &nc) >= 0);
+    unsigned before = f->count;
+    send_udp(f, u, FAR_IP, "e");
+    assert_int_equal(sent, 1);
+    assert_int_equal(f->count, before);
+    fx_free(f);
+}
+
 static int drop_frame(void *ctx, const uint8_t *frame, size_t len)
 {
     (void)ctx;
@@ -274,6 +316,7 @@ int main(void)
         cmocka_unit_test(frames_for_other_macs_and_types_are_dropped),
         cmocka_unit_test(echo_request_over_ethernet_is_answered_to_the_sender),
         cmocka_unit_test(off_link_destination_goes_through_the_gateway),
+        cmocka_unit_test(cached_routes_follow_route_and_interface_changes),
         cmocka_unit_test(ethernet_netif_needs_a_unicast_mac),
     };
     return cmocka_run_group_tests_name("arp", tests, NULL, NULL);

@@ -204,6 +204,30 @@ static void keepalive_times_are_seconds_in_linux_range(void **state)
     h_finish(h);
 }
 
+/* A listener closing frees its half-open children with a walk over the hash buckets; the table
+ * shrinks as they go, which must wait until the walk is over. */
+static void closing_a_listener_frees_many_children(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h->lsock = weir_tcp_socket(h->s);
+    assert_int_equal(weir_tcp_bind(h->s, h->lsock, (weir_endpoint){H_LOCAL_IP, H_LISTEN_PORT}), 0);
+    assert_int_equal(weir_tcp_listen(h->s, h->lsock, 64), 0);
+    h->lport = H_LISTEN_PORT;
+    for (int i = 0; i < 40; i++) {
+        h_send(h, H_SYN, 0, 0, H_WIN, NULL, 0);
+        h->pport++;
+    }
+    h_flush(h);
+    assert_int_equal((int)h_stats(h).tcp_conns, 41);
+    assert_int_equal(weir_tcp_close(h->s, h->lsock), 0);
+    h->lsock = -1;
+    h_flush(h);
+    assert_int_equal((int)h_stats(h).tcp_conns, 0);
+    assert_int_equal(weir_tcp_list(h->s, NULL, 0), 0);
+    h_finish(h);
+}
+
 static void send_after_shutdown_is_epipe_and_after_reset_is_the_error(void **state)
 {
     (void)state;
@@ -430,6 +454,7 @@ int main(void)
         H_TEST(listen_backlog_full_drops_syn_silently),
         H_TEST(listen_twice_is_harmless),
         H_TEST(list_sees_every_record_once),
+        H_TEST(closing_a_listener_frees_many_children),
         H_TEST(keepalive_times_are_seconds_in_linux_range),
         H_TEST(send_space_says_what_send_would_take),
         H_TEST(bad_tcp_configuration_is_einval),
