@@ -1,6 +1,6 @@
 /* kernel_churn.c — the kernel's side of benchmark 2: connection churn over loopback.
  *
- *   kernel_churn [--conc 1] [--seconds 3] [--procs 2] [--port 8080]
+ *   kernel_churn [--conc 1] [--seconds 3] [--procs 2] [--port 8080] [--ports 4]
  *
  * The same cycle as weir_churn: connect → 100-byte request → 100-byte answer → the client closes
  * after reading the answer, the server closes on end of stream. Non-blocking sockets and
@@ -11,7 +11,10 @@
  * bench/run.sh runs this inside a network namespace of its own with net.ipv4.tcp_tw_reuse=1 and
  * ip_local_port_range 1024..65535: the client closes first and keeps its TIME-WAIT sockets, whose
  * ports tw_reuse hands out again once they are a second old. A connect() that finds no port is
- * counted and retried. Prints a `result` line (bench_util.h). */
+ * counted and retried. --ports: the server listens on that many ports (--port and up) and the
+ * client takes them in turn, as weir_churn does, so that one client address's four-tuples
+ * towards one port (about 64 k per second under tw_reuse) are no ceiling for either stack.
+ * Prints a `result` line (bench_util.h). */
 #define _GNU_SOURCE
 
 #include <arpa/inet.h>
@@ -35,6 +38,7 @@ enum {
     MAX_CONC = 1024,
     MAX_EVENTS = 256,
     MAX_FD = 65536, /* server state is indexed by descriptor; far above 2*MAX_CONC */
+    MAX_PORTS = 64,
 };
 
 /* What an epoll entry is: the listener, a server connection (by fd) or a client slot. */
@@ -54,8 +58,10 @@ typedef struct server_state {
 } server_state;
 
 typedef struct churn {
-    int ep, listener;
-    struct sockaddr_in addr;
+    int ep;
+    int listener[MAX_PORTS];
+    uint32_t ports, next_port; /* listeners; the one the next connect() goes to */
+    struct sockaddr_in addr;   /* of the first listener */
     uint64_t conc;
     client_slot slots[MAX_CONC];
     server_state *server; /* [MAX_FD] */
@@ -65,11 +71,11 @@ typedef struct churn {
 
 /* ---- the server --------------------------------------------------------------------------- */
 
-static void server_accept(churn *c)
+static void server_accept(churn *c, uint32_t which)
 {
     /* Edge-triggered: take every pending connection; the backlog bounds them. */
     for (int i = 0; i < 4096; i++) {
-        int fd = accept4(c->listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(c->listener[which], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
         if (fd >= MAX_FD) {
@@ -115,7 +121,10 @@ static void client_open(churn *c, uint32_t i)
         c->connect_failures++;
         return;
     }
-    if (connect(fd, (struct sockaddr *)&c->addr, sizeof(c->addr)) != 0 && errno != EINPROGRESS) {
+    struct sockaddr_in to = c->addr;
+    to.sin_port = htons((uint16_t)(ntohs(c->addr.sin_port) + c->next_port));
+    c->next_port = (c->next_port + 1) % c->ports;
+    if (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0 && errno != EINPROGRESS) {
         c->connect_failures++; /* EADDRNOTAVAIL: every port is in TIME-WAIT younger than 1 s */
         close(fd);
         return;
@@ -174,7 +183,7 @@ static void dispatch(churn *c, const struct epoll_event *ev)
 {
     uint32_t kind = (uint32_t)(ev->data.u64 >> 32), index = (uint32_t)ev->data.u64;
     if (kind == TAG_LISTENER)
-        server_accept(c);
+        server_accept(c, index);
     else if (kind == TAG_SERVER)
         server_read(c, (int)index);
     else if (kind == TAG_CLIENT)
@@ -196,26 +205,32 @@ static void run_loop(churn *c, double seconds)
     }
 }
 
-static int make_listener(churn *c, uint16_t port)
+static int make_listeners(churn *c, uint16_t port, uint32_t ports)
 {
     c->addr = (struct sockaddr_in){
         .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    c->listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (c->listener < 0 ||
-        setsockopt(c->listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(c->listener, (struct sockaddr *)&c->addr, sizeof(c->addr)) != 0 ||
-        listen(c->listener, 4096) != 0) {
-        perror("kernel_churn: listen");
-        return -1;
+    c->ports = ports;
+    for (uint32_t k = 0; k < ports; k++) {
+        struct sockaddr_in at = c->addr;
+        at.sin_port = htons((uint16_t)(port + k));
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        c->listener[k] = fd;
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+            bind(fd, (struct sockaddr *)&at, sizeof(at)) != 0 || listen(fd, 4096) != 0) {
+            perror("kernel_churn: listen");
+            return -1;
+        }
     }
     return 0;
 }
 
-static void add_listener(churn *c)
+static void add_listeners(churn *c)
 {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = tag(TAG_LISTENER, 0)};
-    epoll_ctl(c->ep, EPOLL_CTL_ADD, c->listener, &ev);
+    for (uint32_t k = 0; k < c->ports; k++) {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = tag(TAG_LISTENER, k)};
+        epoll_ctl(c->ep, EPOLL_CTL_ADD, c->listener[k], &ev);
+    }
 }
 
 /* --procs 2: the server gets its own process and epoll; it ends with the parent's SIGTERM, or on
@@ -227,13 +242,13 @@ static pid_t fork_server(churn *c, double seconds)
         return pid;
     c->ep = epoll_create1(EPOLL_CLOEXEC);
     c->conc = 0;
-    add_listener(c);
+    add_listeners(c);
     run_loop(c, seconds + 5);
     _exit(0);
 }
 
 static void parse(int argc, char **argv, uint64_t *conc, double *seconds, uint64_t *procs,
-                  uint64_t *port)
+                  uint64_t *port, uint64_t *ports)
 {
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
@@ -246,6 +261,8 @@ static void parse(int argc, char **argv, uint64_t *conc, double *seconds, uint64
             ok = bench_parse_count(v, procs) && (*procs == 1 || *procs == 2);
         else if (strcmp(a, "--port") == 0)
             ok = bench_parse_count(v, port) && *port > 0 && *port < 65536;
+        else if (strcmp(a, "--ports") == 0)
+            ok = bench_parse_count(v, ports) && *ports >= 1 && *ports <= MAX_PORTS;
         if (!ok)
             bench_usage("kernel_churn", "bad option or value: %s %s", a, v);
     }
@@ -261,7 +278,7 @@ static void measure(churn *c, uint64_t conc, uint64_t procs, double seconds)
     pid_t child = procs == 2 ? fork_server(c, seconds) : 0;
     c->ep = epoll_create1(EPOLL_CLOEXEC);
     if (procs == 1)
-        add_listener(c);
+        add_listeners(c);
     c->conc = conc;
     for (uint32_t i = 0; i < conc; i++)
         c->slots[i].fd = -1;
@@ -280,13 +297,15 @@ static void measure(churn *c, uint64_t conc, uint64_t procs, double seconds)
 
 int main(int argc, char **argv)
 {
-    uint64_t conc = 1, procs = 2, port = 8080;
+    uint64_t conc = 1, procs = 2, port = 8080, ports = 4;
     double seconds = 3;
-    parse(argc, argv, &conc, &seconds, &procs, &port);
+    parse(argc, argv, &conc, &seconds, &procs, &port, &ports);
+    if (port + ports > 65536)
+        bench_usage("kernel_churn", "--port + --ports runs past 65535");
     churn *c = calloc(1, sizeof(*c));
     server_state *server = calloc(MAX_FD, sizeof(*server));
     int rc = 1;
-    if (c != NULL && server != NULL && make_listener(c, (uint16_t)port) == 0) {
+    if (c != NULL && server != NULL && make_listeners(c, (uint16_t)port, (uint32_t)ports) == 0) {
         c->server = server;
         measure(c, conc, procs, seconds);
         rc = 0;
