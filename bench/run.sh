@@ -295,8 +295,9 @@ bench_churn() {
         $kernel_ok || kcell=$kernel_why
         row "2. churn, $c concurrent (cycles/s)" "$(fmt '%.0f /s' "$mw")" "$kcell" \
             "$(ratio "$mw" "$mk2")" \
-            "kernel in 1 process: $(fmt '%.0f /s' "$mk1"); weir's client held up to
-            $(median "${tw[@]}") connection records (TIME-WAIT 1 s)"
+            "kernel in 1 process: $(fmt '%.0f /s' "$mk1"); both spread the client over 4
+            server ports; weir's client held up to $(median "${tw[@]}") connection records
+            (TIME-WAIT 1 s)"
     done
 }
 

@@ -69,7 +69,7 @@ struct tcp_conn {
     bool rcv_auto : 1; /* receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no
                           WEIR_TCP_OPT_RCVBUF */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
-    int8_t error;       /* connection error for the application (WEIR_E*), 0 if none */
+    int error : 8;      /* connection error for the application (WEIR_E*), 0 if none */
 
     /* Demultiplexing chain: a bucket of the four-tuple hash, or the listener chain. Every record
      * is on one of them or held by a handle, which is how the table iterates over them all. */
@@ -103,7 +103,7 @@ struct tcp_conn {
     uint8_t persist_shift;  /* persist interval backoff: RTO << shift, reset when it opens */
     uint8_t dupacks;
     uint8_t quick_acks;     /* in-order segments still to be ACKed at once (quick-ACK mode) */
-    int8_t soft_error;      /* the last ICMP soft error: reported instead of ETIMEDOUT */
+    int soft_error : 8;     /* the last ICMP soft error: reported instead of ETIMEDOUT */
     uint16_t user_mss;      /* WEIR_TCP_OPT_MAXSEG, 0 = from the route */
     uint32_t ts_recent;     /* the peer's TSval to echo (RFC 7323 §4.3) */
     uint32_t ts_recent_s;   /* when it was taken, in seconds (PAWS's 24-day rule) */
