@@ -7,6 +7,8 @@
  *   tcp_output.c  what to send now: SYN, SYN-ACK, data, FIN, ACK, RST; RTT sampling
  *   tcp_timer.c   retransmission (RFC 6298), persist, delayed ACK, keepalive, 2*MSL
  *   tcp_user.c    OPEN, SEND, RECEIVE, CLOSE, ABORT, SHUTDOWN — the public tcp.h calls
+ *   tcp_sack.c    loss recovery with SACK: scoreboard, RACK, PRR, undo (RFC 6675, 8985, 6937)
+ *   tcp_newreno.c loss recovery without SACK: fast retransmit and NewReno (RFC 5681, 6582)
  *   tcp_table.c   connection records, demultiplexing, ports, ISNs (RFC 6528) */
 #ifndef WEIR_TCP_CONN_H
 #define WEIR_TCP_CONN_H
@@ -305,6 +307,13 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c);
 void tcp_sack_on_rto(weir_stack *s, tcp_conn *c);
 /* No undo of the last reduction any more: free the state kept for it. */
 void tcp_sack_forget_undo(weir_stack *s, tcp_conn *c);
+
+/* ---- tcp_newreno.c ---- */
+/* An acceptable ACK on a connection without SACK, SND.UNA already moved from prior_una (and
+ * SND.NXT was prior_nxt before it): `dup` when it is a duplicate ACK (RFC 5681 §2), `limited`
+ * when the sender was using its window. */
+void tcp_newreno_on_ack(weir_stack *s, tcp_conn *c, uint32_t prior_una, uint32_t prior_nxt,
+                        bool dup, bool limited);
 
 /* ---- tcp_icmp.c ---- */
 struct weir_icmp_error;
