@@ -39,9 +39,11 @@ static uint64_t last_block(const uint8_t *in, size_t len)
     return b;
 }
 
-uint64_t weir_siphash24(const uint8_t key[16], const void *data, size_t len)
+/* SipHash-c-d: c rounds per message block, d to finalize. Inlined with constants by the two
+ * variants below, so neither pays for the generality. */
+static inline uint64_t siphash_cd(const uint8_t key[16], const uint8_t *in, size_t len, int c,
+                                  int d)
 {
-    const uint8_t *in = data;
     uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
     uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
     uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
@@ -49,42 +51,29 @@ uint64_t weir_siphash24(const uint8_t key[16], const void *data, size_t len)
     for (size_t i = 0; i < full; i += 8) {
         uint64_t m = load_le64(in + i);
         v3 ^= m;
-        SIPROUND(v0, v1, v2, v3);
-        SIPROUND(v0, v1, v2, v3);
+        for (int r = 0; r < c; r++)
+            SIPROUND(v0, v1, v2, v3);
         v0 ^= m;
     }
     uint64_t b = last_block(in, len);
     v3 ^= b;
-    SIPROUND(v0, v1, v2, v3);
-    SIPROUND(v0, v1, v2, v3);
+    for (int r = 0; r < c; r++)
+        SIPROUND(v0, v1, v2, v3);
     v0 ^= b;
     v2 ^= 0xff;
-    for (int i = 0; i < 4; i++)
+    for (int r = 0; r < d; r++)
         SIPROUND(v0, v1, v2, v3);
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
+uint64_t weir_siphash24(const uint8_t key[16], const void *data, size_t len)
+{
+    return siphash_cd(key, data, len, 2, 4);
+}
+
 uint64_t weir_siphash13(const uint8_t key[16], const void *data, size_t len)
 {
-    const uint8_t *in = data;
-    uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
-    uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
-    uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
-    size_t full = len & ~(size_t)7;
-    for (size_t i = 0; i < full; i += 8) {
-        uint64_t m = load_le64(in + i);
-        v3 ^= m;
-        SIPROUND(v0, v1, v2, v3);
-        v0 ^= m;
-    }
-    uint64_t b = last_block(in, len);
-    v3 ^= b;
-    SIPROUND(v0, v1, v2, v3);
-    v0 ^= b;
-    v2 ^= 0xff;
-    for (int i = 0; i < 3; i++)
-        SIPROUND(v0, v1, v2, v3);
-    return v0 ^ v1 ^ v2 ^ v3;
+    return siphash_cd(key, data, len, 1, 3);
 }
 
 void weir_sipkey_init(weir_sipkey *k, const uint8_t key[16])
