@@ -145,6 +145,9 @@ typedef struct weir_stats {
     /* Memory: bytes currently allocated through the stack's allocator, and the high-water mark. */
     uint64_t mem_in_use;
     uint64_t mem_high_water;
+    /* Bytes the stack has freed but keeps for reuse (at most WEIR_MEM_CACHE_BYTES): still taken
+     * from the allocator, not in use. mem_in_use + mem_cached is what the stack holds. */
+    uint64_t mem_cached;
     uint32_t tcp_conns; /* connection records alive (any state but CLOSED) */
     uint32_t tcp_conns_high_water;
     uint32_t tcp_time_wait; /* compact TIME-WAIT records (not counted in tcp_conns) */

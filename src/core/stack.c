@@ -473,6 +473,7 @@ void weir_stats_get(const weir_stack *s, weir_stats *out)
     if (!s || !out)
         return;
     *out = s->stats;
+    out->mem_cached = s->mem_cached;
 }
 
 /* ---- socket handles and events ---- */

@@ -120,6 +120,9 @@ static void the_cache_is_bounded_in_bytes_and_block_size(void **state)
         weir_free(s, blocks[i], SIZE);
     size_t kept = c.bytes - (held - (size_t)N * SIZE);
     assert_true(kept <= (caching() ? (size_t)WEIR_MEM_CACHE_BYTES : 0));
+    weir_stats st;
+    weir_stats_get(s, &st);
+    assert_int_equal(st.mem_cached, kept); /* the stats say what is kept */
     if (caching())
         assert_true(kept > 0);
     void *big = weir_alloc_uninit(s, SIZE + 1); /* above the block limit: never kept */
