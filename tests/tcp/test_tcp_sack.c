@@ -314,6 +314,42 @@ static void a_dsack_for_every_retransmission_undoes_the_reduction(void **state)
     h_finish(h);
 }
 
+/* An idle connection holds its record and nothing else (issue 5: at most 512 bytes): after a loss
+ * recovery undone by a D-SACK (scoreboard, undo state) and after receiving out of order with a
+ * duplicate (out-of-order table, D-SACK to report, receive ring), every allocation made on the
+ * way is gone once all is acknowledged and read. */
+static void an_idle_connection_holds_only_its_record(void **state)
+{
+    (void)state;
+    harness *h = sack_connection();
+    uint64_t idle = h_stats(h).mem_in_use;
+    /* Sending: a recovery, undone. */
+    send_segments(h, 10);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 4001});
+    h_expect(h, H_ACK, 1, 1, 1000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 10001});
+    h_flush(h);
+    h_send(h, H_ACK, 1, 10001, H_WIN, NULL, 0);
+    assert_true(h_stats(h).mem_in_use > idle); /* the undo state waits for the D-SACK */
+    peer_sack(h, 10001, 1, (uint32_t[]){1, 1001});
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_SPURIOUS_UNDO), 1);
+    assert_int_equal(h_stats(h).mem_in_use, idle);
+    /* Receiving: a segment beyond a hole, the hole, and a duplicate of the first. */
+    uint8_t data[2000];
+    h_pattern(data, sizeof data, 0);
+    h_send(h, H_ACK, 1001, 10001, H_WIN, data + 1000, 1000);
+    h_send(h, H_ACK, 1, 10001, H_WIN, data, 1000);
+    h_send(h, H_ACK, 1, 10001, H_WIN, data, 1000); /* reported as a D-SACK, then forgotten */
+    h_flush(h);
+    uint8_t got[2000];
+    assert_int_equal(h_app_recv(h, got, sizeof got), 2000);
+    assert_memory_equal(got, data, sizeof got);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_OOO_SEGMENTS), 1);
+    assert_int_equal(h_stats(h).mem_in_use, idle);
+    h_finish(h);
+}
+
 /* Blocks that lie outside SND.UNA..SND.MAX or are inverted are ignored (RFC 2018 §8's
  * receiver cannot have sent them); they mark nothing and make nothing look lost. */
 static void invalid_sack_blocks_are_ignored(void **state)
@@ -440,6 +476,7 @@ int main(void)
         H_TEST(a_lost_retransmission_is_resent_without_a_timeout),
         H_TEST(the_rto_resends_only_what_was_not_sacked),
         H_TEST(a_dsack_for_every_retransmission_undoes_the_reduction),
+        H_TEST(an_idle_connection_holds_only_its_record),
         H_TEST(invalid_sack_blocks_are_ignored),
         H_TEST(slow_start_credit_for_an_ack_over_sacked_data),
         H_TEST(prr_sends_in_proportion_to_what_is_delivered),
