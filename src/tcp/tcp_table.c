@@ -428,20 +428,11 @@ static bool tw_reusable(const weir_stack *s, const tcp_tw *tw)
 
 static tcp_tw *tw_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_tuple *t);
 
-/* The connection and the TIME-WAIT record with tuple t, one hash for both tables. */
-static tcp_conn *tuple_lookup(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
-{
-    struct tcp_table *tab = s->tcp;
-    uint32_t h = tuple_hash(s, t);
-    *tw = tw_in_bucket(tab, tw_bucket(tab, h), t);
-    return conn_in_bucket(tab, conn_bucket(tab, h), t);
-}
-
 /* Is four-tuple `t` free for connection `c`: no other record has it (a reusable TIME-WAIT record
  * aside, left in *tw for take_over_time_wait)? */
 static bool tuple_free_for(weir_stack *s, const tcp_conn *c, const weir_tuple *t, tcp_tw **tw)
 {
-    tcp_conn *other = tuple_lookup(s, t, tw);
+    tcp_conn *other = tcp_table_demux(s, t, tw);
     return (!other || other == c) && (!*tw || tw_reusable(s, *tw));
 }
 
@@ -579,11 +570,6 @@ static tcp_tw *tw_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_
     return NULL;
 }
 
-tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t)
-{
-    struct tcp_table *tab = s->tcp;
-    return tab->tw_count ? tw_in_bucket(tab, tw_bucket(tab, tuple_hash(s, t)), t) : NULL;
-}
 
 tcp_conn *tcp_table_demux(weir_stack *s, const weir_tuple *t, tcp_tw **tw)
 {

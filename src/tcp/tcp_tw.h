@@ -62,8 +62,6 @@ static inline weir_trace_event tcp_tw_trace_event(const tcp_tw *tw)
                               .new_state = WEIR_TCP_TIME_WAIT};
 }
 
-/* The record for a four-tuple, or NULL. */
-tcp_tw *tcp_tw_lookup(weir_stack *s, const weir_tuple *t);
 /* A segment for a TIME-WAIT record. */
 tcp_tw_verdict tcp_tw_input(weir_stack *s, tcp_tw *tw, const weir_tcp_repr *seg,
                             const uint8_t *frame, size_t frame_len, uint32_t *isn);

@@ -630,8 +630,8 @@ int weir_tcp_drop(weir_stack *s, weir_endpoint local, weir_endpoint remote)
                     .remote_ip = remote.ip,
                     .local_port = local.port,
                     .remote_port = remote.port};
-    tcp_conn *c = tcp_table_lookup(s, &t);
-    tcp_tw *tw = c ? NULL : tcp_tw_lookup(s, &t);
+    tcp_tw *tw;
+    tcp_conn *c = tcp_table_demux(s, &t, &tw);
     if (tw) {
         tcp_tw_free(s, tw); /* nothing to tell anyone: the connection was over */
         return 0;
