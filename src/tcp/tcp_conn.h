@@ -338,7 +338,9 @@ uint32_t tcp_rto_timer(const weir_stack *s, const tcp_conn *c);
 /* Data is in flight: arm the retransmission timer as a tail loss probe when RFC 8985 §7.2
  * allows, else as the RTO. */
 void tcp_arm_retransmit(weir_stack *s, tcp_conn *c);
-bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c);
+/* A segment went out (new_data: beyond SND.MAX): start the timer if it is not running, and move
+ * a tail loss probe with new data. */
+void tcp_retransmit_timer_on_send(weir_stack *s, tcp_conn *c, bool new_data);
 /* The persist timer's interval: RTO << persist_shift, at most rto_max (MUST-36). */
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c);
 void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why);

@@ -305,10 +305,7 @@ static void sent_sequence_space(weir_stack *s, tcp_conn *c, uint32_t seq, uint32
         if (c->data_seen && s->now_us - c->last_data_rx_us < s->cfg.tcp.delayed_ack_us)
             c->interactive = true;
     }
-    /* RFC 6298 (5.1): start the timer when it is not running; a tail loss probe moves with
-     * each new segment (RFC 8985 §7.2: the probe goes a PTO after the last transmission). */
-    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX || (new_data && tcp_tlp_allowed(s, c)))
-        tcp_arm_retransmit(s, c);
+    tcp_retransmit_timer_on_send(s, c, new_data);
 }
 
 static void send_syn(weir_stack *s, tcp_conn *c)

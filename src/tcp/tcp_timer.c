@@ -110,7 +110,7 @@ void tcp_rto_restart(weir_stack *s, tcp_conn *c)
 
 /* RFC 8985 §7.2: a probe needs SACK (to tell what it repaired), an RTT estimate, the open
  * state (not in recovery, no backoff) and no probe already out. */
-bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c)
+static bool tlp_allowed(const weir_stack *s, const tcp_conn *c)
 {
     return s->cfg.tcp.tail_loss_probe && c->sack_on && c->srtt > 0 && !c->in_recovery &&
            !c->tlp_sent && c->backoff == 0 && c->state >= WEIR_TCP_ESTABLISHED &&
@@ -120,11 +120,11 @@ bool tcp_tlp_allowed(const weir_stack *s, const tcp_conn *c)
 /* RFC 8985 §7.2: PTO = 2*SRTT, plus the worst-case delayed ACK (200 ms) when a single segment is
  * in flight (its ACK may be delayed), and never later than the RTO would fire. Linux adds 2 ms
  * otherwise, so that a probe does not race an ACK already on its way; so do we. */
-void tcp_arm_retransmit(weir_stack *s, tcp_conn *c)
+static void arm_retransmit(weir_stack *s, tcp_conn *c, bool tlp)
 {
     uint64_t wait = tcp_rto_timer(s, c);
     c->tlp_armed = false;
-    if (tcp_tlp_allowed(s, c)) {
+    if (tlp) {
         uint64_t pto = 2ull * c->srtt + (c->snd_max - c->snd_una <= c->snd_mss ? 200000u : 2000u);
         if (pto < wait) {
             wait = pto;
@@ -133,6 +133,17 @@ void tcp_arm_retransmit(weir_stack *s, tcp_conn *c)
     }
     /* One setting, not the RTO then the probe: this runs for every new segment. */
     tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + wait);
+}
+
+void tcp_arm_retransmit(weir_stack *s, tcp_conn *c) { arm_retransmit(s, c, tlp_allowed(s, c)); }
+
+void tcp_retransmit_timer_on_send(weir_stack *s, tcp_conn *c, bool new_data)
+{
+    /* RFC 6298 (5.1): start the timer when it is not running; a tail loss probe moves with
+     * each new segment (RFC 8985 §7.2: the probe goes a PTO after the last transmission). */
+    bool tlp = tlp_allowed(s, c);
+    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX || (new_data && tlp))
+        arm_retransmit(s, c, tlp);
 }
 
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c)
