@@ -668,6 +668,16 @@ void h_closing(harness *h)
     h_clear_events(h);
 }
 
+void h_time_wait_released(harness *h)
+{
+    h_established_passive(h);
+    assert_int_equal(weir_tcp_close(h->s, h->sock), 0);
+    h->sock = -1;
+    h_expect(h, H_FIN | H_ACK, 1, 1, 0);
+    h_send(h, H_FIN | H_ACK, 1, 2, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 2, 2, 0);
+}
+
 void h_time_wait(harness *h)
 {
     h_fin_wait_2(h);

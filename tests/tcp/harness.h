@@ -217,5 +217,7 @@ void h_close_wait(harness *h);           /* active ESTABLISHED + peer FIN in, AC
 void h_last_ack(harness *h);             /* CLOSE-WAIT + shutdown(): FIN out */
 void h_closing(harness *h);              /* FIN-WAIT-1 + peer FIN (not acking ours) in */
 void h_time_wait(harness *h);            /* FIN-WAIT-2 + peer FIN in, ACK out */
+void h_time_wait_released(harness *h);   /* passive ESTABLISHED, close() (handle released)
+                                            first, then the peer's FIN: TIME-WAIT */
 
 #endif

@@ -162,18 +162,25 @@ static void auto_tuning_off_offers_the_scale_of_the_buffer(void **state)
     h_finish(h);
 }
 
+/* connect() from a socket whose WEIR_TCP_OPT_RCVBUF is set: the SYN it sends. */
+static h_seg connect_with_rcvbuf(harness *h, int rcvbuf)
+{
+    h->sock = weir_tcp_socket(h->s);
+    assert_true(h->sock >= 0);
+    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_RCVBUF, rcvbuf), 0);
+    assert_int_equal(weir_tcp_connect(h->s, h->sock, (weir_endpoint){H_PEER_IP, h->pport}), 0);
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    assert_int_equal(g.flags, H_SYN);
+    return g;
+}
+
 /* RCVBUF: the application chose the size, so the scale is sized from it alone. */
 static void rcvbuf_sizes_the_scale_from_the_buffer_alone(void **state)
 {
     (void)state;
     harness *h = h_new();
-    h->sock = weir_tcp_socket(h->s);
-    assert_true(h->sock >= 0);
-    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_RCVBUF, 131072), 0);
-    assert_int_equal(weir_tcp_connect(h->s, h->sock, (weir_endpoint){H_PEER_IP, h->pport}), 0);
-    h_seg g;
-    assert_true(h_pop(h, &g));
-    assert_int_equal(g.flags, H_SYN);
+    h_seg g = connect_with_rcvbuf(h, 131072);
     assert_int_equal(g.opt.wscale, 2); /* 131072 >> 1 = 65536 does not fit */
     h_finish(h);
 }
@@ -269,12 +276,7 @@ static void buffer_stays_when_rcvbuf_was_set(void **state)
 {
     (void)state;
     harness *h = h_new();
-    h->sock = weir_tcp_socket(h->s);
-    assert_true(h->sock >= 0);
-    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_RCVBUF, 131072), 0);
-    assert_int_equal(weir_tcp_connect(h->s, h->sock, (weir_endpoint){H_PEER_IP, h->pport}), 0);
-    h_seg g;
-    assert_true(h_pop(h, &g));
+    h_seg g = connect_with_rcvbuf(h, 131072);
     h->iss = g.seq;
     h->lport = g.sport;
     h->last = g;

@@ -489,12 +489,7 @@ static void time_wait_after_close_frees_the_record_after_2msl(void **state)
     harness *h = h_new_config();
     h->cfg.tcp.msl_us = 1000000;
     h_start(h);
-    h_established_passive(h);
-    assert_int_equal(weir_tcp_close(h->s, h->sock), 0);
-    h->sock = -1;
-    h_expect(h, H_FIN | H_ACK, 1, 1, 0);
-    h_send(h, H_FIN | H_ACK, 1, 2, H_WIN, NULL, 0);
-    h_expect(h, H_ACK, 2, 2, 0);
+    h_time_wait_released(h);
     h_assert_state(h, WEIR_TCP_TIME_WAIT);
     uint64_t entered = h->now;
     /* No handle refers to it: a compact record instead of a connection (tcp_tw.h). */

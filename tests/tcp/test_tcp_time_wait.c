@@ -8,24 +8,12 @@
 
 #define MSL_US 1000000u
 
-/* An established passive connection closed by us first, the peer's FIN after our FIN's ACK:
- * TIME-WAIT with the handle released. */
-static void close_into_time_wait(harness *h)
-{
-    h_established_passive(h);
-    assert_int_equal(weir_tcp_close(h->s, h->sock), 0);
-    h->sock = -1;
-    h_expect(h, H_FIN | H_ACK, 1, 1, 0);
-    h_send(h, H_FIN | H_ACK, 1, 2, H_WIN, NULL, 0);
-    h_expect(h, H_ACK, 2, 2, 0);
-}
-
 static harness *time_wait_harness(void)
 {
     harness *h = h_new_config();
     h->cfg.tcp.msl_us = MSL_US;
     h_start(h);
-    close_into_time_wait(h);
+    h_time_wait_released(h);
     assert_int_equal(h_stats(h).tcp_time_wait, 1);
     assert_int_equal(h_stats(h).tcp_conns, 1); /* only the listener is a connection record */
     return h;
@@ -123,7 +111,7 @@ static void the_oldest_record_goes_when_the_limit_is_reached(void **state)
     h_start(h);
     for (int i = 0; i < 2; i++) {
         h->pport = (uint16_t)(H_PEER_PORT + i);
-        close_into_time_wait(h);
+        h_time_wait_released(h);
         h_flush(h);
         if (h->lsock >= 0) {
             assert_int_equal(weir_tcp_close(h->s, h->lsock), 0);
