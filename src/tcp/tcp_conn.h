@@ -66,8 +66,8 @@ struct tcp_conn {
     bool interactive : 1; /* we answer within the delayed-ACK time: let ACKs ride on data */
     bool data_seen : 1;   /* some in-order data has arrived */
     bool nodelay : 1, keepalive : 1; /* options the application set */
-    bool listening : 1;   /* on the listener chain (hashed in LISTEN) */
-    bool is_listener : 1; /* listen() gave it `lq` (the union below holds that, not a child's links) */
+    bool is_listener : 1; /* listen() gave it `lq` (the union below holds that, not a child's
+                             links); hashed, it is on the listener chain, not in a bucket */
     bool rcv_auto : 1; /* receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no
                           WEIR_TCP_OPT_RCVBUF */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */

@@ -185,7 +185,7 @@ tcp_conn *tcp_table_next(const weir_stack *s, const tcp_conn *c)
     if (c->hash_next)
         return c->hash_next;
     tcp_conn *n =
-        first_in_buckets(t, c->listening ? 0 : conn_bucket(t, tuple_hash(s, &c->tuple)) + 1);
+        first_in_buckets(t, c->is_listener ? 0 : conn_bucket(t, tuple_hash(s, &c->tuple)) + 1);
     return n ? n : first_unhashed(s, 0);
 }
 
@@ -328,10 +328,9 @@ void tcp_table_hash(weir_stack *s, tcp_conn *c)
     if (c->in_table)
         return;
     struct tcp_table *t = s->tcp;
-    if (c->state == WEIR_TCP_LISTEN) {
+    if (c->is_listener) { /* hashed by listen(), in LISTEN */
         c->hash_next = t->listeners;
         t->listeners = c;
-        c->listening = true;
     } else {
         uint32_t b = conn_bucket(t, tuple_hash(s, &c->tuple));
         c->hash_next = t->buckets[b];
@@ -364,13 +363,13 @@ void tcp_table_unhash(weir_stack *s, tcp_conn *c)
         return;
     /* A listener is on the listener chain whatever state it has reached since. */
     struct tcp_table *t = s->tcp;
-    if (c->listening) {
+    if (c->is_listener) {
         unlink_from(&t->listeners, c);
     } else if (unlink_from(&t->buckets[conn_bucket(t, tuple_hash(s, &c->tuple))], c)) {
         t->hashed--;
         conn_buckets_fit(s);
     }
-    c->in_table = c->listening = false;
+    c->in_table = false;
 }
 
 static tcp_conn *conn_in_bucket(const struct tcp_table *tab, uint32_t b, const weir_tuple *t)
