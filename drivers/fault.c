@@ -65,6 +65,12 @@ static uint64_t below(uint64_t x, uint64_t n) { return n == 0 ? 0 : x % n; }
 
 static bool probability_valid(double p) { return p >= 0.0 && p <= 1.0; /* false for NaN too */ }
 
+bool weir_fault_impairs(const weir_fault_config *cfg)
+{
+    return cfg->loss > 0 || cfg->duplicate > 0 || cfg->reorder > 0 || cfg->corrupt > 0 ||
+           cfg->delay_max_us > 0;
+}
+
 bool weir_fault_config_valid(const weir_fault_config *cfg)
 {
     if (cfg == NULL)

@@ -40,6 +40,9 @@ typedef struct weir_fault_verdict {
 
 /* Validates probabilities (0..1, not NaN) and the delay range. */
 bool weir_fault_config_valid(const weir_fault_config *cfg);
+/* Does `cfg` ever do anything to a frame? (No loss, duplicates, reordering, corruption or delay:
+ * then every verdict is "one copy, at once".) */
+bool weir_fault_impairs(const weir_fault_config *cfg);
 void weir_fault_decide(const weir_fault_config *cfg, weir_fault_rng *rng, size_t frame_len,
                        weir_fault_verdict *out);
 

@@ -89,17 +89,9 @@ void weir_memlink_config_init(weir_memlink_config *cfg)
 
 static bool config_valid(const weir_memlink_config *cfg)
 {
-    return cfg != NULL && cfg->mtu > 0 && cfg->queue_limit > 0 &&
+    return cfg != NULL && cfg->mtu > 0 && cfg->queue_limit > 0 && cfg->tx_ring <= cfg->queue_limit &&
            cfg->queue_limit <= MEMLINK_MAX_QUEUE && weir_fault_config_valid(&cfg->fault[0]) &&
            weir_fault_config_valid(&cfg->fault[1]);
-}
-
-/* Does `f` ever do anything to a frame? (No loss, duplicates, reordering, corruption or delay:
- * then every verdict is "one copy, at once".) */
-static bool fault_impairs(const weir_fault_config *f)
-{
-    return f->loss > 0 || f->duplicate > 0 || f->reorder > 0 || f->corrupt > 0 ||
-           f->delay_max_us > 0;
 }
 
 weir_memlink *weir_memlink_create(const weir_memlink_config *cfg)
@@ -112,7 +104,7 @@ weir_memlink *weir_memlink_create(const weir_memlink_config *cfg)
     link->cfg = *cfg;
     link->pool_limit = cfg->pool_frames ? cfg->pool_frames : 2 * cfg->queue_limit;
     for (int i = 0; i < 2; i++) {
-        link->impaired[i] = fault_impairs(&cfg->fault[i]);
+        link->impaired[i] = weir_fault_impairs(&cfg->fault[i]);
         link->queue[i].fifo = !link->impaired[i];
         link->queue[i].heap = calloc(cfg->queue_limit, sizeof(memlink_frame *));
         if (link->queue[i].heap == NULL) {
@@ -340,6 +332,17 @@ static int memlink_transmit(void *ctx, const uint8_t *frame, size_t len)
 }
 
 weir_transmit_fn weir_memlink_transmit_fn(void) { return memlink_transmit; }
+
+static int memlink_tx_ready(void *ctx)
+{
+    const memlink_end *end = ctx;
+    if (end == NULL)
+        return 0;
+    const weir_memlink *link = end->link;
+    return link->cfg.tx_ring == 0 || link->queue[end->index].count < link->cfg.tx_ring;
+}
+
+weir_tx_ready_fn weir_memlink_tx_ready_fn(void) { return memlink_tx_ready; }
 
 /* ---- delivery ------------------------------------------------------------------------------ */
 

@@ -26,6 +26,9 @@ typedef struct weir_memlink_config {
     uint32_t pool_frames;     /* frame buffers the link may hold at once, both directions, in
                                  flight or free for reuse; a frame that finds none is dropped
                                  (pool_drops). 0: 2 * queue_limit, which never binds */
+    uint32_t tx_ring;         /* back-pressure, as a NIC's transmit ring: while this many frames
+                                 sent by an end wait in the link, weir_memlink_tx_ready_fn() says
+                                 that end is busy. 0: never busy (the default) */
     weir_fault_config fault[2]; /* fault[i]: impairment of frames sent by end i */
     uint64_t seed;
 } weir_memlink_config;
@@ -42,6 +45,9 @@ void weir_memlink_set_receiver(weir_memlink *link, int end, weir_memlink_deliver
 /* The transmit function and context to put into the stack's weir_netif_config for end `end`. The
  * link stamps each frame with the time of the last weir_memlink_deliver()/set_time call. */
 weir_transmit_fn weir_memlink_transmit_fn(void);
+/* The tx_ready function for weir_netif_config (same context as transmit): 0 while the end's
+ * frames fill cfg.tx_ring. Frames transmitted anyway are queued (up to queue_limit). */
+weir_tx_ready_fn weir_memlink_tx_ready_fn(void);
 void *weir_memlink_end(weir_memlink *link, int end);
 
 /* Advance the link's clock to now_us and deliver every frame whose time has come, in order.

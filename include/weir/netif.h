@@ -25,6 +25,17 @@ typedef enum weir_medium {
  * retransmission covers the loss). Must not call back into the stack. */
 typedef int (*weir_transmit_fn)(void *ctx, const uint8_t *frame, size_t len);
 
+/* Optional back-pressure, as a NIC's transmit ring gives it: returns nonzero while the link can
+ * take a frame now, 0 while its queue is full. Called with transmit_ctx before each TCP data
+ * segment (new data and resends of lost data) and each pure ACK of the ACK clock. While it says
+ * 0, TCP holds the data in the send buffer instead of handing the link a frame it would drop:
+ * an ACK for data in flight sends it, and a connection with nothing in flight retries
+ * WEIR_TCP_LINK_RETRY_US later; an ACK held stays owed and goes with the next segment, or that
+ * long later. SYNs, RSTs, window updates and timer-driven retransmissions are never held. Must
+ * not call back into the stack. NULL: the link always takes frames (it may still drop them,
+ * counted by the transmit error). */
+typedef int (*weir_tx_ready_fn)(void *ctx);
+
 /* Checksum offload (weir_netif_config.csum_offload), as a NIC or Linux's veth offers it and as
  * lwIP's CHECKSUM_GEN_x / CHECKSUM_CHECK_x and smoltcp's ChecksumCapabilities model it: for each
  * bit set, the link computes that checksum on transmit and has verified it on receive, so the
@@ -52,6 +63,7 @@ typedef struct weir_netif_config {
     weir_transmit_fn transmit;
     void *transmit_ctx;
     unsigned csum_offload; /* WEIR_NETIF_CSUM_* bits the link handles; 0 = the stack does all */
+    weir_tx_ready_fn tx_ready; /* optional back-pressure (NULL: none) */
 } weir_netif_config;
 
 /* Attach an interface. Returns its index (>= 0) or a negative WEIR_E* code (WEIR_EINVAL for an

@@ -114,6 +114,7 @@ extern "C" {
     X(TCP_OOO_SEGMENTS, "out-of-order segments held")                                              \
     X(TCP_DUP_SEGMENTS, "segments entirely old")                                                   \
     X(TCP_PERSIST_PROBES, "zero-window probes sent")                                               \
+    X(TCP_LINK_HELD, "segments held back because the link was full (weir_tx_ready_fn)")            \
     X(TCP_KEEPALIVE_PROBES, "keepalive probes sent")                                               \
     X(TCP_DELAYED_ACKS, "delayed ACKs sent by their timer")                                        \
     X(TCP_TIME_WAIT_RESTARTS, "TIME-WAIT timers restarted by a retransmitted FIN")                 \

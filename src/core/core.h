@@ -36,6 +36,7 @@ typedef struct weir_netif_slot {
     weir_transmit_fn transmit;
     void *transmit_ctx;
     unsigned csum_offload; /* WEIR_NETIF_CSUM_* (netif.h): checksums the link handles */
+    weir_tx_ready_fn tx_ready; /* NULL: the link always takes frames */
 } weir_netif_slot;
 
 /* What a socket handle refers to. */
@@ -152,6 +153,14 @@ int weir_ip_send_via(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, 
                      uint8_t protocol, size_t payload_len);
 /* True when interface `netif` (>= 0) computes and verifies the checksum `what`
  * (WEIR_NETIF_CSUM_* of netif.h); false for -1 (no route: nothing goes out anyway). */
+/* Whether interface `netif` takes a frame now (weir_tx_ready_fn); a bad index says yes, so that
+ * the send fails where it reports why. */
+static inline bool weir_netif_tx_ready(const weir_stack *s, int netif)
+{
+    const weir_netif_slot *n = netif >= 0 ? &s->netifs[netif] : NULL;
+    return n == NULL || n->tx_ready == NULL || n->tx_ready(n->transmit_ctx) != 0;
+}
+
 static inline bool weir_netif_csum_offloaded(const weir_stack *s, int netif, unsigned what)
 {
     return netif >= 0 && (s->netifs[netif].csum_offload & what) != 0;

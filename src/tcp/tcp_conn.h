@@ -70,6 +70,8 @@ struct tcp_conn {
                              links); hashed, it is on the listener chain, not in a bucket */
     bool rcv_auto : 1; /* receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no
                           WEIR_TCP_OPT_RCVBUF */
+    bool link_held : 1; /* the link was full with nothing of ours in flight: the persist
+                           timer is a WEIR_TCP_LINK_RETRY_US retry, not a window probe */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
     int error : 8;      /* connection error for the application (WEIR_E*), 0 if none */
 
@@ -256,6 +258,9 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c);
 void tcp_output(weir_stack *s, tcp_conn *c);
 /* Send one bare ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> now. */
 void tcp_send_ack(weir_stack *s, tcp_conn *c);
+/* An ACK of the ACK clock (after input, a delayed ACK, a window update): sent now, or, while the
+ * link is full (weir_tx_ready_fn), left owed to go with the next segment or a short retry. */
+void tcp_send_ack_or_hold(weir_stack *s, tcp_conn *c);
 /* Fast retransmit: resend the segment at snd_una now. */
 void tcp_retransmit_head(weir_stack *s, tcp_conn *c);
 /* Tail loss probe (RFC 8985 §7.3): one new segment when there is unsent data the peer's window

@@ -441,6 +441,7 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     c->snd_nxt += seg_len;
     note_round_flight(c);
     c->last_data_send_us = s->now_us;
+    c->link_held = false;
     tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
 }
@@ -461,12 +462,52 @@ static void restart_after_idle(weir_stack *s, tcp_conn *c)
     c->cc_ops->on_idle_restart(&c->cc, tcp_initial_window(s, c->snd_mss), idle_us, s->now_us);
 }
 
+/* Whether the link our segments leave by takes a frame now (weir_tx_ready_fn: a NIC's ring, a
+ * bounded queue). When it does not, the data stays in the send buffer rather than going to a
+ * link that would drop it, as lwIP and smoltcp do with a full device: with data in flight, its
+ * ACKs call tcp_output again; with none, nothing would, so the persist timer becomes a short
+ * retry (link_held; on_persist_timeout in tcp_timer.c). */
+static bool link_ready(weir_stack *s, const tcp_conn *c)
+{
+    uint32_t hop;
+    if (weir_netif_tx_ready(s, weir_ip_route_via(s, c->tuple.remote_ip, &hop)))
+        return true;
+    weir_count(s, WEIR_CTR_TCP_LINK_HELD);
+    return false;
+}
+
+static bool link_takes_segment(weir_stack *s, tcp_conn *c)
+{
+    if (link_ready(s, c))
+        return true;
+    if (c->snd_una == c->snd_max && !c->link_held) {
+        c->link_held = true;
+        tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + WEIR_TCP_LINK_RETRY_US);
+    }
+    return false;
+}
+
+/* The same for a pure ACK: while the link is full, the ACK stays owed (ack_now) and goes with
+ * the next segment we send, or when the delayed-ACK timer, brought forward to
+ * WEIR_TCP_LINK_RETRY_US, fires. ACKs are cumulative, so under back-pressure they coalesce
+ * instead of being built only for the link to drop them. */
+static bool link_takes_ack(weir_stack *s, tcp_conn *c)
+{
+    if (link_ready(s, c))
+        return true;
+    uint64_t retry = s->now_us + WEIR_TCP_LINK_RETRY_US;
+    if (c->timer[WEIR_TIMER_DELAYED_ACK] > retry)
+        tcp_timer_set(s, c, WEIR_TIMER_DELAYED_ACK, retry);
+    return false;
+}
+
 /* RFC 6675 §4 NextSeg rule 1: a segment deemed lost goes before new data, when the congestion
  * window has room for it (PRR sets the window in recovery). */
 static bool resend_lost(weir_stack *s, tcp_conn *c)
 {
     uint32_t seq, len;
-    if (!tcp_sb_next_lost(s, c, payload_mss(c), &seq, &len) || cwnd_room(c) < len)
+    if (!tcp_sb_next_lost(s, c, payload_mss(c), &seq, &len) || cwnd_room(c) < len ||
+        !link_takes_segment(s, c))
         return false;
     bool head = seq == c->snd_una;
     if (c->fin_sent && seq + len == c->fin_seq + 1)
@@ -486,7 +527,7 @@ static void send_data(weir_stack *s, tcp_conn *c)
     for (;;) {
         bool fin;
         uint32_t len = next_data_len(c, &fin);
-        if (len == 0 && !fin)
+        if ((len == 0 && !fin) || !link_takes_segment(s, c))
             return;
         send_data_segment(s, c, len, fin);
         if (fin)
@@ -547,7 +588,15 @@ void tcp_output(weir_stack *s, tcp_conn *c)
         send_data(s, c); /* FIN right after an unacknowledged SYN (CLOSE in SYN-RECEIVED) */
     maybe_arm_persist(s, c);
     if (c->ack_now)
+        tcp_send_ack_or_hold(s, c);
+}
+
+void tcp_send_ack_or_hold(weir_stack *s, tcp_conn *c)
+{
+    if (link_takes_ack(s, c))
         tcp_send_ack(s, c);
+    else
+        c->ack_now = true;
 }
 
 /* Fast retransmit (RFC 5681 §3.2): resend the first unacknowledged segment now, whatever the

@@ -280,6 +280,11 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
 
 static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
 {
+    if (c->link_held) { /* not a window probe: a retry for data the link could not take */
+        c->link_held = false;
+        tcp_output(s, c);
+        return false;
+    }
     if (tcp_send_override(s, c))
         return false; /* the retransmission timer now guards what went out */
     if (c->probes >= s->cfg.tcp.max_retries)
@@ -326,7 +331,7 @@ static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
         weir_count(s, WEIR_CTR_TCP_DELAYED_ACKS);
         /* No reply came to carry this ACK: the exchange is not interactive after all. */
         c->interactive = false;
-        tcp_send_ack(s, c);
+        tcp_send_ack_or_hold(s, c);
         return false;
     case WEIR_TIMER_KEEPALIVE:
         return on_keepalive_timeout(s, c);

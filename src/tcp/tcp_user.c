@@ -208,7 +208,7 @@ static void maybe_window_update(weir_stack *s, tcp_conn *c, uint32_t before)
     if (grew == 0)
         return;
     if (before == 0 || grew >= 2u * c->rcv_mss || grew >= c->rcv_cap / 2)
-        tcp_send_ack(s, c);
+        tcp_send_ack_or_hold(s, c);
 }
 
 uint32_t tcp_rcv_auto_max(const weir_stack *s, const tcp_conn *c)

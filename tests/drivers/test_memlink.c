@@ -403,6 +403,43 @@ static void queue_limit_tail_drops_silently(void **state)
     fixture_close(&fx);
 }
 
+static int tx_ready(weir_memlink *link, int end)
+{
+    return weir_memlink_tx_ready_fn()(weir_memlink_end(link, end));
+}
+
+static void a_full_tx_ring_says_busy_until_frames_leave(void **state)
+{
+    (void)state;
+    weir_memlink_config cfg;
+    weir_memlink_config_init(&cfg);
+    cfg.tx_ring = 2;
+    fixture fx;
+    fixture_open(&fx, &cfg);
+    assert_true(tx_ready(fx.link, 0));
+    assert_int_equal(send_byte(fx.link, 0, 1), 0);
+    assert_true(tx_ready(fx.link, 0));
+    assert_int_equal(send_byte(fx.link, 0, 2), 0);
+    assert_false(tx_ready(fx.link, 0));
+    assert_true(tx_ready(fx.link, 1)); /* per direction */
+    assert_int_equal(send_byte(fx.link, 0, 3), 0); /* sent anyway: queued, up to queue_limit */
+    weir_memlink_deliver(fx.link, 0);
+    assert_int_equal(fx.rec[1].count, 3);
+    assert_true(tx_ready(fx.link, 0));
+    assert_int_equal(weir_memlink_tx_ready_fn()(NULL), 0);
+    fixture_close(&fx);
+
+    weir_memlink_config_init(&cfg); /* 0: never busy */
+    fixture_open(&fx, &cfg);
+    for (uint8_t i = 0; i < 8; i++)
+        assert_int_equal(send_byte(fx.link, 0, i), 0);
+    assert_true(tx_ready(fx.link, 0));
+    fixture_close(&fx);
+
+    cfg.tx_ring = cfg.queue_limit + 1; /* a ring larger than the queue is a mistake */
+    assert_null(weir_memlink_create(&cfg));
+}
+
 static void frames_above_the_mtu_are_refused(void **state)
 {
     (void)state;
@@ -687,6 +724,7 @@ int main(void)
         cmocka_unit_test(corruption_flips_exactly_one_bit),
         cmocka_unit_test(reorder_holds_a_frame_back),
         cmocka_unit_test(queue_limit_tail_drops_silently),
+        cmocka_unit_test(a_full_tx_ring_says_busy_until_frames_leave),
         cmocka_unit_test(frames_above_the_mtu_are_refused),
         cmocka_unit_test(replies_from_a_callback_wait_for_the_next_call),
         cmocka_unit_test(nested_deliver_is_ignored),

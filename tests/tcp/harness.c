@@ -65,6 +65,12 @@ static void h_random(void *ctx, void *buf, size_t len)
     }
 }
 
+static int h_tx_ready(void *ctx)
+{
+    const harness *h = ctx;
+    return !h->link_busy;
+}
+
 static int h_transmit(void *ctx, const uint8_t *frame, size_t len)
 {
     harness *h = ctx;
@@ -134,7 +140,7 @@ void h_start(harness *h)
         fail_msg("weir_stack_create: %s", weir_err_name(rc));
     weir_netif_config nc = {.name = "test0", .medium = WEIR_MEDIUM_IP, .mtu = H_MTU,
                             .ip = H_LOCAL_IP, .prefix_len = 24, .transmit = h_transmit,
-                            .transmit_ctx = h};
+                            .transmit_ctx = h, .tx_ready = h_tx_ready};
     h->netif = weir_netif_add(h->s, &nc);
     assert_true(h->netif >= 0);
     weir_stack_poll(h->s, h->now);

@@ -92,6 +92,7 @@ typedef struct harness {
     } *frames;
     unsigned fhead, fcount;
     unsigned frames_lost; /* the queue overflowed */
+    bool link_busy;       /* the interface's tx_ready says the link is full (back-pressure) */
 
     /* The connection the test is scripting. */
     uint32_t iss, irs;
