@@ -31,6 +31,8 @@
 #define _GNU_SOURCE
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,9 @@ typedef struct bulk_options {
     uint64_t seed;
     double loss;
     double max_seconds;
+    uint32_t tx_ring;
+    uint32_t threads;    /* 1: one loop runs both stacks; 2: a thread per stack (a ringlink) */
+    uint32_t ring_slots; /* --threads 2: the ring's frames per direction */
     uint16_t mtu;
     bool virtual_clock;
     bool sack;
@@ -68,6 +73,7 @@ typedef struct bulk_run {
     bench_flow flow; /* the two applications: weir_pair.c */
     uint64_t start_us;
     uint64_t wall_start_ns;
+    atomic_bool done; /* --threads 2: the run is over (set by either thread) */
 } bulk_run;
 
 /* ---- setup ------------------------------------------------------------------------------ */
@@ -85,6 +91,8 @@ static int setup(bulk_run *r)
     cfg.csum_offload = o->csum_offload ? WEIR_NETIF_CSUM_ALL : 0;
     /* Room for two full windows in flight: the link must never be the bottleneck or drop. */
     cfg.queue_limit = (uint32_t)(2u * o->buffer / 500u + 1024u);
+    cfg.tx_ring = o->tx_ring;
+    cfg.threaded_slots = o->threads == 2 ? o->ring_slots : 0;
     weir_tcp_config *t = &cfg.stack.tcp;
     t->send_buffer = (uint32_t)o->buffer;
     t->recv_buffer = (uint32_t)(o->rcv_buffer ? o->rcv_buffer : o->buffer);
@@ -152,6 +160,95 @@ static const char *run_loop(bulk_run *r)
     return "loop turn limit";
 }
 
+/* ---- two threads ----------------------------------------------------------------------------
+ * Each stack runs on its own thread, as an application that gives each core a stack would: the
+ * kernel's side of benchmark 1 has a sending and a receiving process too. Each thread owns its
+ * stack (nothing of a stack is touched by the other thread) and a copy of the flow, of which it
+ * uses its own side's fields; the ringlink between them is the only shared structure, with
+ * `done`. */
+
+enum { BULK_RING_BATCH = 256 }; /* frames taken from the ring per turn, at most */
+
+typedef struct bulk_side {
+    bulk_run *run;
+    int side;
+    bench_flow flow;
+    const char *failure;
+} bulk_side;
+
+/* Why this side's loop should stop, or NULL to go on: an error, the end of the stream at the
+ * server, or the wall-time limit. Sets *ok when the stop is the good end. */
+static const char *side_stop(const bulk_side *t, uint64_t turn, bool *ok)
+{
+    const bench_flow *f = &t->flow;
+    *ok = false;
+    if (f->error != 0)
+        return weir_err_name(f->error);
+    if (t->side == BENCH_SERVER && f->eof) {
+        *ok = true;
+        return "done";
+    }
+    if ((turn & 1023u) == 0 &&
+        bench_seconds(t->run->wall_start_ns, bench_now_ns()) > t->run->opt->max_seconds)
+        return "time limit";
+    return NULL;
+}
+
+static void *side_main(void *arg)
+{
+    bulk_side *t = arg;
+    bulk_run *r = t->run;
+    bench_flow *f = &t->flow;
+    weir_stack *s = r->pair.stack[t->side];
+    for (uint64_t turn = 0; !atomic_load_explicit(&r->done, memory_order_relaxed); turn++) {
+        f->now_us = real_now_us(r);
+        bench_pair_receive(&r->pair, t->side, f->now_us, BULK_RING_BATCH);
+        weir_stack_poll(s, f->now_us);
+        bench_flow_drain_side(f, t->side, BULK_EVENTS_PER_TURN);
+        bool ok;
+        const char *why = side_stop(t, turn, &ok);
+        if (why != NULL) {
+            t->failure = ok ? NULL : why;
+            atomic_store_explicit(&r->done, true, memory_order_relaxed);
+        }
+    }
+    return NULL;
+}
+
+/* Run both threads to the end; the flow's figures come back into r->flow. */
+static const char *run_threaded(bulk_run *r)
+{
+    bulk_side *side = calloc(2, sizeof *side); /* each holds a 64 kB chunk: not on the stack */
+    pthread_t thread[2];
+    if (side == NULL)
+        return "out of memory";
+    atomic_init(&r->done, false);
+    for (int i = 0; i < 2; i++) {
+        side[i] = (bulk_side){.run = r, .side = i, .flow = r->flow};
+        if (pthread_create(&thread[i], NULL, side_main, &side[i]) != 0) {
+            atomic_store(&r->done, true);
+            if (i == 1)
+                pthread_join(thread[0], NULL);
+            free(side);
+            return "pthread_create failed";
+        }
+    }
+    pthread_join(thread[0], NULL);
+    pthread_join(thread[1], NULL);
+    const bench_flow *c = &side[BENCH_CLIENT].flow, *sv = &side[BENCH_SERVER].flow;
+    r->flow.sent = c->sent;
+    r->flow.received = sv->received;
+    r->flow.server = sv->server;
+    r->flow.eof = sv->eof;
+    r->flow.end_us = sv->end_us;
+    r->flow.now_us = sv->now_us;
+    r->flow.error = c->error != 0 ? c->error : sv->error;
+    const char *failure = side[BENCH_CLIENT].failure != NULL ? side[BENCH_CLIENT].failure
+                                                             : side[BENCH_SERVER].failure;
+    free(side);
+    return failure;
+}
+
 /* ---- the report ---------------------------------------------------------------------------- */
 
 static void report(bulk_run *r, const char *failure, double wall)
@@ -166,6 +263,8 @@ static void report(bulk_run *r, const char *failure, double wall)
     weir_stats_get(r->pair.stack[BENCH_CLIENT], &tx);
     weir_memlink_stats ls;
     bench_pair_link_stats(&r->pair, &ls);
+    weir_ringlink_stats rs; /* a threaded run's link: frames refused because a ring was full */
+    weir_ringlink_get_stats(r->pair.ring, &rs);
     /* What the sender saw of the path: the RTT its timers run on, and its window at the end. */
     weir_tcp_info info = {0}, rinfo = {0};
     if (f->client >= 0)
@@ -179,14 +278,16 @@ static void report(bulk_run *r, const char *failure, double wall)
                  " seconds=%.6f gbps=%.3f mbps=%.2f wall=%.3f loss=%g delay_us=%" PRIu64
                  " cc=%s sack=%d data_segs=%" PRIu64 " ack_segs=%" PRIu64 " retransmits=%" PRIu64
                  " rto=%" PRIu64 " lost=%" PRIu64 " srtt_us=%" PRIu32 " cwnd=%" PRIu32
-                 " csum_offload=%d rcvbuf=%" PRIu32,
+                 " csum_offload=%d rcvbuf=%" PRIu32 " threads=%u link_full=%" PRIu64 "/%" PRIu64
+                 " link_held=%" PRIu64 "/%" PRIu64,
                  failure == NULL, o->virtual_clock ? "virtual" : "real", (unsigned)o->mtu,
                  o->buffer, f->received, secs, gbps, gbps * 1000.0, wall, o->loss, o->delay_us,
                  o->cc == WEIR_TCP_CC_NEWRENO ? "newreno" : "cubic", o->sack,
                  rx.counters[WEIR_CTR_TCP_SEGMENTS_IN], tx.counters[WEIR_CTR_TCP_SEGMENTS_IN],
                  tx.counters[WEIR_CTR_TCP_RETRANSMITS], tx.counters[WEIR_CTR_TCP_RTO_EXPIRED],
                  ls.lost[0] + ls.lost[1], info.srtt_us, info.cwnd, o->csum_offload,
-                 rinfo.recv_buffer);
+                 rinfo.recv_buffer, (unsigned)o->threads, rs.full[0], rs.full[1],
+                 tx.counters[WEIR_CTR_TCP_LINK_HELD], rx.counters[WEIR_CTR_TCP_LINK_HELD]);
 }
 
 /* ---- options ------------------------------------------------------------------------------- */
@@ -209,6 +310,24 @@ static bool parse_option(bulk_options *o, const char *name, const char *val)
         if (!bench_parse_count(val, &v) || v < 576 || v > 65535)
             return false;
         o->mtu = (uint16_t)v;
+        return true;
+    }
+    if (strcmp(name, "--threads") == 0) {
+        if (!bench_parse_count(val, &v) || (v != 1 && v != 2))
+            return false;
+        o->threads = (uint32_t)v;
+        return true;
+    }
+    if (strcmp(name, "--ring-slots") == 0) {
+        if (!bench_parse_count(val, &v) || v < 2 || v > 65536 || (v & (v - 1)) != 0)
+            return false;
+        o->ring_slots = (uint32_t)v;
+        return true;
+    }
+    if (strcmp(name, "--tx-ring") == 0) {
+        if (!bench_parse_count(val, &v) || v > 65536)
+            return false;
+        o->tx_ring = (uint32_t)v;
         return true;
     }
     if (strcmp(name, "--delay-us") == 0)
@@ -238,6 +357,8 @@ static void parse_options(int argc, char **argv, bulk_options *o)
                         .seed = 1,
                         .max_seconds = 30,
                         .mtu = 1500,
+                        .threads = 1,
+                        .ring_slots = 256,
                         .sack = true,
                         .cc = WEIR_TCP_CC_CUBIC};
     for (int i = 1; i < argc; i++) {
@@ -253,6 +374,8 @@ static void parse_options(int argc, char **argv, bulk_options *o)
             i++;
         }
     }
+    if (o->threads == 2 && (o->virtual_clock || o->loss > 0 || o->delay_us > 0))
+        bench_usage("weir_bulk", "--threads 2 runs on the real clock over a perfect link");
     uint64_t rcv = o->rcv_buffer ? o->rcv_buffer : o->buffer;
     if (o->rcv_auto_max != UINT64_MAX && o->rcv_auto_max != 0 && o->rcv_auto_max < rcv)
         bench_usage("weir_bulk", "--rcv-auto-max must be 0 or at least the receive buffer");
@@ -269,7 +392,9 @@ int main(int argc, char **argv)
     r->wall_start_ns = bench_now_ns();
     r->start_us = opt.virtual_clock ? 1 : real_now_us(r);
     int rc = setup(r);
-    const char *failure = rc != 0 ? weir_err_name(rc) : run_loop(r);
+    const char *failure = rc != 0            ? weir_err_name(rc)
+                          : opt.threads == 2 ? run_threaded(r)
+                                             : run_loop(r);
     report(r, failure, bench_seconds(r->wall_start_ns, bench_now_ns()));
     bench_pair_destroy(&r->pair);
     free(r);

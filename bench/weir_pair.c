@@ -101,7 +101,13 @@ static int add_netif(bench_pair *p, const bench_pair_config *cfg, uint32_t link,
         .transmit = side == BENCH_CLIENT ? pair_tx_client : pair_tx_server,
         .transmit_ctx = weir_memlink_end(p->link[link], side),
         .csum_offload = cfg->csum_offload,
+        .tx_ready = weir_memlink_tx_ready_fn(),
     };
+    if (p->ring != NULL) {
+        nc.transmit_ctx = weir_ringlink_end(p->ring, side);
+        nc.transmit = weir_ringlink_transmit_fn();
+        nc.tx_ready = weir_ringlink_tx_ready_fn();
+    }
     bench_end *e = &p->end[link * 2u + (uint32_t)side];
     e->stack = p->stack[side];
     e->netif = weir_netif_add(p->stack[side], &nc);
@@ -109,9 +115,29 @@ static int add_netif(bench_pair *p, const bench_pair_config *cfg, uint32_t link,
         fprintf(stderr, "bench: weir_netif_add: %s\n", weir_strerror(e->netif));
         return e->netif;
     }
-    weir_memlink_set_receiver(p->link[link], side,
-                              side == BENCH_CLIENT ? pair_input_client : pair_input_server, e);
+    if (p->ring == NULL)
+        weir_memlink_set_receiver(p->link[link], side,
+                                  side == BENCH_CLIENT ? pair_input_client : pair_input_server, e);
     return 0;
+}
+
+/* The threaded pair's one link: a ring per direction, each stack on its own thread. */
+static int create_ring(bench_pair *p, const bench_pair_config *cfg)
+{
+    p->ring = weir_ringlink_create(cfg->threaded_slots, cfg->mtu);
+    if (p->ring == NULL) {
+        fprintf(stderr, "bench: weir_ringlink_create failed (bad slots or out of memory)\n");
+        return WEIR_ENOMEM;
+    }
+    int rc = add_netif(p, cfg, 0, BENCH_CLIENT);
+    return rc != 0 ? rc : add_netif(p, cfg, 0, BENCH_SERVER);
+}
+
+uint32_t bench_pair_receive(bench_pair *p, int side, uint64_t now_us, uint32_t max)
+{
+    return weir_ringlink_receive(p->ring, side,
+                                 side == BENCH_CLIENT ? pair_input_client : pair_input_server,
+                                 &p->end[side], now_us, max);
 }
 
 static int create_link(bench_pair *p, const bench_pair_config *cfg, uint32_t link)
@@ -120,6 +146,7 @@ static int create_link(bench_pair *p, const bench_pair_config *cfg, uint32_t lin
     weir_memlink_config_init(&lc);
     lc.mtu = cfg->mtu;
     lc.queue_limit = cfg->queue_limit;
+    lc.tx_ring = cfg->tx_ring;
     lc.fault[0] = cfg->fault;
     lc.fault[1] = cfg->fault;
     lc.seed = cfg->seed + link;
@@ -143,13 +170,20 @@ int bench_pair_create(bench_pair *p, const bench_pair_config *cfg)
         fprintf(stderr, "bench: checksum offload on a corrupting link refused\n");
         return WEIR_EINVAL;
     }
-    p->links = cfg->links;
+    bool threaded = cfg->threaded_slots != 0;
+    if (threaded && (cfg->links != 1 || weir_fault_impairs(&cfg->fault))) {
+        fprintf(stderr, "bench: a threaded pair has one link and no faults\n");
+        return WEIR_EINVAL;
+    }
+    p->links = threaded ? 0 : cfg->links;
     p->link = calloc(cfg->links, sizeof(weir_memlink *));
     p->end = calloc((size_t)cfg->links * 2u, sizeof(*p->end));
     int rc = p->link != NULL && p->end != NULL ? 0 : WEIR_ENOMEM;
     for (int side = 0; side < 2 && rc == 0; side++)
         rc = create_stack(p, cfg, side);
-    for (uint32_t i = 0; i < cfg->links && rc == 0; i++)
+    if (threaded && rc == 0)
+        rc = create_ring(p, cfg);
+    for (uint32_t i = 0; i < p->links && rc == 0; i++)
         rc = create_link(p, cfg, i);
     if (rc != 0)
         bench_pair_destroy(p);
@@ -160,6 +194,7 @@ void bench_pair_destroy(bench_pair *p)
 {
     for (uint32_t i = 0; p->link != NULL && i < p->links; i++)
         weir_memlink_destroy(p->link[i]);
+    weir_ringlink_destroy(p->ring);
     weir_stack_destroy(p->stack[0]);
     weir_stack_destroy(p->stack[1]);
     free(p->link);
@@ -328,15 +363,21 @@ static void on_server_event(bench_flow *f, const weir_event *ev)
     bench_flow_recv(f);
 }
 
-void bench_flow_drain(bench_flow *f, int max_events)
+void bench_flow_drain_side(bench_flow *f, int side, int max_events)
 {
     weir_event ev;
-    for (int n = 0; n < max_events && weir_stack_next_event(f->pair->stack[BENCH_CLIENT], &ev);
-         n++)
-        on_client_event(f, &ev);
-    for (int n = 0; n < max_events && weir_stack_next_event(f->pair->stack[BENCH_SERVER], &ev);
-         n++)
-        on_server_event(f, &ev);
+    for (int n = 0; n < max_events && weir_stack_next_event(f->pair->stack[side], &ev); n++) {
+        if (side == BENCH_CLIENT)
+            on_client_event(f, &ev);
+        else
+            on_server_event(f, &ev);
+    }
+}
+
+void bench_flow_drain(bench_flow *f, int max_events)
+{
+    bench_flow_drain_side(f, BENCH_CLIENT, max_events);
+    bench_flow_drain_side(f, BENCH_SERVER, max_events);
 }
 
 const char *bench_flow_run(bench_flow *f, uint64_t max_turns, uint64_t limit_us)

@@ -19,6 +19,7 @@
 
 #include "fault.h"
 #include "memlink.h"
+#include "ringlink.h"
 #include "weir/weir.h"
 
 /* A function callgrind must see as itself (bench/run.sh attributes instructions by name): GCC
@@ -40,6 +41,11 @@ typedef struct bench_pair_config {
     uint16_t mtu;            /* of every link (1500) */
     uint32_t links;          /* 1..BENCH_PAIR_MAX_LINKS (1) */
     uint32_t queue_limit;    /* frames in flight per link direction (1024) */
+    uint32_t tx_ring;        /* memlink back-pressure: frames per direction before the link
+                                says busy (0: never busy; weir_memlink_config.tx_ring) */
+    uint32_t threaded_slots; /* nonzero: one ringlink of this many slots per direction instead of
+                                memlinks (links must be 1, no faults), so that each stack can
+                                run on a thread of its own (bench_pair_receive) */
     weir_fault_config fault; /* impairment of both directions of every link (none) */
     uint64_t seed;           /* the link's faults and the stacks' randomness (1) */
     weir_stack_config stack; /* both stacks; `random` is filled in by the pair */
@@ -60,6 +66,7 @@ typedef struct bench_pair {
     weir_fault_rng rng[2]; /* each stack's randomness: seeded, so a run can be repeated */
     uint32_t links;
     weir_memlink **link; /* [links] */
+    weir_ringlink *ring; /* threaded_slots: the one link (then links is 0) */
     bench_end *end;      /* [links][2] */
 } bench_pair;
 
@@ -81,6 +88,10 @@ uint64_t bench_pair_next_deadline(const bench_pair *p);
 
 /* Frames still travelling on any link. */
 bool bench_pair_links_busy(const bench_pair *p);
+
+/* Threaded pairs: on side's thread, hand the stack of `side` up to `max` frames that arrived for
+ * it. Returns how many. */
+uint32_t bench_pair_receive(bench_pair *p, int side, uint64_t now_us, uint32_t max);
 
 /* Sum of both directions of every link's counters. */
 void bench_pair_link_stats(const bench_pair *p, weir_memlink_stats *out);
@@ -125,6 +136,9 @@ void bench_flow_recv(bench_flow *f);
 
 /* Drain both stacks' events (at most max_events each), sending and reading as they allow. */
 void bench_flow_drain(bench_flow *f, int max_events);
+/* The same for one side's stack (BENCH_CLIENT or BENCH_SERVER): a threaded run gives each
+ * thread its own copy of the flow, and each copy only uses its side's fields. */
+void bench_flow_drain_side(bench_flow *f, int side, int max_events);
 
 /* In virtual time: step to whatever is due next until the end of the stream, an error, nothing
  * scheduled, max_turns turns or the virtual time limit. NULL at the end of the stream, else why
