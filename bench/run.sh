@@ -2,8 +2,9 @@
 # bench/run.sh BUILD_DIR — the benchmarks of issue 5, weir and the Linux kernel side by side,
 # measured in the same run (`make bench` builds, then runs this).
 #
-#   1. bulk throughput, one connection: weir ⇄ weir over the in-memory link (real clock), against
-#      the kernel between two network namespaces over a veth pair, offloads off and on
+#   1. bulk throughput, one connection: weir ⇄ weir over the in-memory link (real clock), one
+#      thread running both stacks and a thread per stack, against the kernel between two network
+#      namespaces over a veth pair, offloads off and on
 #   2. connection churn (connect, 100-byte request, 100-byte answer, close) at 1/16/64 concurrent
 #   3. idle established connections: resident memory per socket, against the kernel's slab
 #   4. goodput under random loss at 10 ms RTT in virtual time: NewReno and CUBIC, ± SACK
@@ -30,6 +31,8 @@
 #                                  sockets would hold about 10 GB of slab
 #   WEIR_BENCH_LOSS_BYTES=20M WEIR_BENCH_LOSS_SEEDS=3   per loss cell: seeds × bytes
 #   WEIR_BENCH_CG_BYTES=64M        bytes of the callgrind run
+#   WEIR_BENCH_RING_SLOTS=256      the two-thread rows' ring, frames per direction
+#   WEIR_BENCH_ONLY="1 2 3 4 5"    which benchmarks to run (the table has only their rows)
 set -uo pipefail
 
 build=$(cd "${1:?usage: bench/run.sh BUILD_DIR}" && pwd)
@@ -48,6 +51,8 @@ kconns_max=${WEIR_BENCH_KERNEL_CONNS_MAX:-100000}
 loss_bytes=${WEIR_BENCH_LOSS_BYTES:-20M}
 loss_seeds=${WEIR_BENCH_LOSS_SEEDS:-3}
 cg_bytes=${WEIR_BENCH_CG_BYTES:-64M}
+ring_slots=${WEIR_BENCH_RING_SLOTS:-256}
+only=${WEIR_BENCH_ONLY:-1 2 3 4 5}
 
 for p in weir_bulk weir_churn weir_conns kernel_bulk kernel_churn kernel_conns; do
     [[ -x $bin/$p ]] || { echo "bench/run.sh: $bin/$p not built (make first)" >&2; exit 1; }
@@ -192,7 +197,8 @@ kernel_bulk_mode() {
 
 bench_bulk() {
     say "== 1. bulk throughput, one connection, $bulk_bytes per transfer, $repeat runs each"
-    local veth=false w1=() rtt=() woff=() ws=() koff=() knocsum=() kon=() v i
+    local veth=false w1=() rtt=() woff=() ws=() t1=() trtt=() toff=() ts=() koff=() knocsum=() \
+        kon=() v i
     if $kernel_ok; then
         if setup_veth 2>>"$log"; then veth=true; else say "   veth setup failed (see $log)"; fi
     fi
@@ -208,6 +214,16 @@ bench_bulk() {
         v=$(weir_bulk_once "$stretch_mtu")
         ws+=("${v% *}")
         say "   run $i: weir MTU $stretch_mtu: ${v:-failed} (Gbit/s, SRTT µs)"
+        v=$(weir_bulk_once 1500 --threads 2 --ring-slots "$ring_slots")
+        t1+=("${v% *}")
+        trtt+=("${v#* }")
+        say "   run $i: weir 2 threads, MTU 1500: ${v:-failed} (Gbit/s, SRTT µs)"
+        v=$(weir_bulk_once 1500 --threads 2 --ring-slots "$ring_slots" --csum-offload)
+        toff+=("${v% *}")
+        say "   run $i: weir 2 threads, MTU 1500, checksum offload: ${v:-failed} (Gbit/s, SRTT µs)"
+        v=$(weir_bulk_once "$stretch_mtu" --threads 2 --ring-slots "$ring_slots")
+        ts+=("${v% *}")
+        say "   run $i: weir 2 threads, MTU $stretch_mtu: ${v:-failed} (Gbit/s, SRTT µs)"
         $veth || continue
         v=$(kernel_bulk_mode off)
         koff+=("$v")
@@ -225,10 +241,13 @@ bench_bulk() {
 
 # bulk_rows: the table rows of benchmark 1, from bench_bulk's arrays.
 bulk_rows() {
-    local mw1 mwoff mws mkoff mknocsum mkon koff_cell knocsum_cell kon_cell
+    local mw1 mwoff mws mt1 mtoff mts mkoff mknocsum mkon koff_cell knocsum_cell kon_cell
     mw1=$(median "${w1[@]}")
     mwoff=$(median "${woff[@]}")
     mws=$(median "${ws[@]}")
+    mt1=$(median "${t1[@]}")
+    mtoff=$(median "${toff[@]}")
+    mts=$(median "${ts[@]}")
     mkoff=$(median "${koff[@]}")
     mknocsum=$(median "${knocsum[@]}")
     mkon=$(median "${kon[@]}")
@@ -236,23 +255,34 @@ bulk_rows() {
     knocsum_cell=$(fmt '%.2f Gbit/s' "$mknocsum")
     kon_cell=$(fmt '%.2f Gbit/s' "$mkon")
     $kernel_ok || { koff_cell=$kernel_why; knocsum_cell=$kernel_why; kon_cell=$kernel_why; }
-    row "1. bulk, 1 connection, MTU 1500 (median of $repeat × $bulk_bytes)" \
-        "$(fmt '%.2f Gbit/s' "$mw1")" "$koff_cell" "$(ratio "$mw1" "$mkoff")" \
+    row "1. bulk, 1 connection, MTU 1500, a stack per thread (median of $repeat × $bulk_bytes)" \
+        "$(fmt '%.2f Gbit/s' "$mt1")" "$koff_cell" "$(ratio "$mt1" "$mkoff")" \
         "kernel: veth between 2 namespaces, TSO/GSO/GRO off, sender and receiver processes;
-        weir: one thread runs both stacks, real clock, $buffer buffers, the sender's SRTT
+        weir_bulk --threads 2: each stack on its own thread (the 2 cores, as the kernel's
+        processes), a $ring_slots-slot ringlink between them, real clock, $buffer buffers,
+        the sender's SRTT $(median "${trtt[@]}") µs"
+    row "1. bulk, a stack per thread, checksum offload as veth has it" \
+        "$(fmt '%.2f Gbit/s' "$mtoff")" "$koff_cell" "$(ratio "$mtoff" "$mkoff")" \
+        "weir_bulk --threads 2 --csum-offload: both interfaces declare IPv4/TCP checksum
+        offload (the ring copies frames intact), as the kernel's veth does with tx/rx on"
+    row "1. bulk, one thread runs both stacks, MTU 1500" \
+        "$(fmt '%.2f Gbit/s' "$mw1")" "$koff_cell" "$(ratio "$mw1" "$mkoff")" \
+        "one core does both ends' work, over the in-memory link; the sender's SRTT
         $(median "${rtt[@]}") µs"
-    row "1. bulk, weir, checksum offload as veth has it" "$(fmt '%.2f Gbit/s' "$mwoff")" \
+    row "1. bulk, one thread, checksum offload as veth has it" "$(fmt '%.2f Gbit/s' "$mwoff")" \
         "$koff_cell" "$(ratio "$mwoff" "$mkoff")" \
-        "weir_bulk --csum-offload: both interfaces declare IPv4/TCP checksum offload (the
-        in-memory link copies frames intact), as the kernel's veth does with tx/rx on"
+        "weir_bulk --csum-offload over the in-memory link, one core for both stacks"
     row "1. bulk, kernel also without checksum offload" "—" "$knocsum_cell" \
-        "$(ratio "$mw1" "$mknocsum")" \
-        "veth tx/rx checksum offload off too: the kernel sums every byte in software, as weir does"
-    row "1. bulk, kernel with offloads on" "—" "$kon_cell" "$(ratio "$mw1" "$mkon")" \
-        "TSO/GSO/GRO on (64 KB super-packets); the ratio is weir at MTU 1500 against it"
-    row "1. bulk stretch: weir MTU $stretch_mtu vs kernel offloads on" \
-        "$(fmt '%.2f Gbit/s' "$mws")" "$kon_cell" "$(ratio "$mws" "$mkon")" \
-        "weir's in-memory link at MTU $stretch_mtu (MSS $((stretch_mtu - 52)) with timestamps)"
+        "$(ratio "$mt1" "$mknocsum")" \
+        "veth tx/rx checksum offload off too: the kernel sums every byte in software, as weir
+        does; the ratio is weir with a stack per thread against it"
+    row "1. bulk, kernel with offloads on" "—" "$kon_cell" "$(ratio "$mt1" "$mkon")" \
+        "TSO/GSO/GRO on (64 KB super-packets); the ratio is weir at MTU 1500, a stack per
+        thread, against it"
+    row "1. bulk stretch: weir MTU $stretch_mtu, a stack per thread, vs kernel offloads on" \
+        "$(fmt '%.2f Gbit/s' "$mts")" "$kon_cell" "$(ratio "$mts" "$mkon")" \
+        "weir's ring at MTU $stretch_mtu (MSS $((stretch_mtu - 52)) with timestamps); one
+        thread for both stacks: $(fmt '%.2f Gbit/s' "$mws")"
 }
 
 # ---- 2. churn --------------------------------------------------------------------------------
@@ -488,11 +518,16 @@ bench_cpu() {
 # ---- the run ---------------------------------------------------------------------------------
 
 t0=$(date +%s)
-bench_bulk
-bench_churn
-bench_conns
-bench_loss
-bench_cpu
+for n in $only; do
+    case $n in
+    1) bench_bulk ;;
+    2) bench_churn ;;
+    3) bench_conns ;;
+    4) bench_loss ;;
+    5) bench_cpu ;;
+    *) echo "bench/run.sh: WEIR_BENCH_ONLY: no benchmark $n" >&2 ;;
+    esac
+done
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 mem=$(awk '/^MemTotal:/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)

@@ -3,7 +3,8 @@
  *
  *   weir_bulk [--bytes 2G] [--mtu 1500] [--buffer 4M] [--clock real|virtual] [--delay-us 0]
  *             [--loss P] [--cc cubic|newreno] [--no-sack] [--seed 1] [--max-seconds 30]
- *             [--csum-offload] [--rcv-buffer N] [--rcv-auto-max 4M]
+ *             [--csum-offload] [--rcv-buffer N] [--rcv-auto-max 4M] [--tx-ring 0]
+ *             [--threads 1|2] [--ring-slots 256]
  *
  * The client (side 0) connects to the server (side 1), writes --bytes and half-closes; the server
  * reads until end of stream. The figure is payload bytes delivered to the server's application
@@ -15,7 +16,10 @@
  *    measure is the real time between sending a segment and the loop handing its ACK back — tens
  *    of microseconds, as on a fast LAN — and RTO, delayed-ACK and TLP timers run in real time.
  *    Nothing is faked, so Gbit/s of wall time is the honest unit. One thread runs both stacks,
- *    so this is one core doing both ends' work.
+ *    so this is one core doing both ends' work — or, with --threads 2, each stack runs on a
+ *    thread of its own (both cores, as the kernel's sender and receiver processes) and a
+ *    ringlink of --ring-slots frames per direction joins them; its back-pressure (tx_ready)
+ *    holds data in the send buffer while the ring is full.
  *  - virtual (benchmarks 4 and 5): time jumps to the next thing due (a frame's arrival after
  *    --delay-us, a timer), the link's faults are seeded, and a run is the same on every machine.
  *    The figure is Mbit/s of virtual time: what the protocol achieves over that link, not how
@@ -26,7 +30,8 @@
  * --buffer sets both buffers, --rcv-buffer the receive buffer alone (where auto-tuning starts);
  * --rcv-auto-max is where auto-tuning stops (the stack's default, 4M, or the receive buffer if
  * larger; 0 = a fixed buffer, as before auto-tuning). The result's rcvbuf is the server's
- * receive buffer at the end.
+ * receive buffer at the end. --tx-ring gives the single-threaded memlink back-pressure: busy
+ * while that many frames of one end wait (0: never).
  * Prints a `result` line (bench_util.h) and exits 0 when every byte arrived, 1 otherwise. */
 #define _GNU_SOURCE
 
