@@ -51,10 +51,6 @@ static const cause k_causes[] = {
      "segments (2501:3501); weir resends its lost segments as they were sent (the 500-byte "
      "rest, 2501:3001), as Linux does (RFC 1122 §4.2.2.15 allows combining them); the time "
      "matches with the profile's rto_slop_us (the script calls itself broken)"},
-    {PKT_RELAXED, "slow_start/slow-start-ack-per-4pkt", "", "policy",
-     "slow start per ACK: weir adds at most 2*SMSS (RFC 3465's L; RFC 5681 §3.1 says one "
-     "SMSS); Linux adds every segment the ACK covers (4 here), beyond what RFC 3465 allows, "
-     "so weir has no knob for it"},
     {-1, "gsoc-shivansh/tcp-mechanisms/rto/", "timing: expected", "interpreter",
      "the run's own latency: with FreeBSD's tcp_rexmit_slop (the profile's rto_slop_us) weir "
      "resends at 0.670 s and 1.410 s, FreeBSD's formula for the script's 90 ms RTT "

@@ -655,6 +655,7 @@ void pkt_profile_config(pkt_runner *R)
         t->slow_start_after_idle = false; /* the scripts' defaults.sh sets it to 0 */
         t->slow_start_twice_flight = true; /* tcp_is_cwnd_limited */
         t->cwnd_credit_delivered = true;   /* tcp_cong_avoid(sk, ack, acked_sacked) */
+        t->slow_start_whole_ack = true;    /* tcp_slow_start: cwnd + acked, no L */
         t->prr_ssrb_needs_progress = true; /* tcp_cwnd_reduction */
         t->sack_whole_segments = true;     /* tcp_match_skb_to_sack */
         t->msl_us = 30000000;
