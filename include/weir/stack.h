@@ -98,6 +98,9 @@ typedef struct weir_tcp_config {
                                      largest flight of the current round, as Linux's
                                      tcp_is_cwnd_limited (false: while the flight at the ACK
                                      is at least half of cwnd, RFC 7661 §4.3) */
+    bool slow_start_whole_ack;    /* slow start adds every byte an ACK newly acknowledges, as
+                                     Linux's tcp_slow_start (false: at most 2*SMSS per ACK,
+                                     RFC 3465's L; RFC 5681 §3.1 RECOMMENDS min(N, SMSS)) */
     bool cwnd_credit_delivered;   /* an ACK grows cwnd by the bytes it newly delivers (SACKed
                                      or cumulatively acknowledged for the first time), as Linux
                                      (false: by how far SND.UNA moved, RFC 5681 §3.1) */

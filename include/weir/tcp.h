@@ -64,6 +64,16 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote);
 /* Queue data for sending. Returns bytes accepted (may be fewer than len, 0 < len), WEIR_EAGAIN when
  * the send buffer is full, or an error. Data may be queued in SYN-SENT/SYN-RECEIVED (§3.10.2). */
 int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len);
+/* Flags of weir_tcp_send_flags. */
+typedef enum weir_tcp_send_flag {
+    /* More data follows (Linux's MSG_MORE): this call sends full segments only and holds a
+     * short tail, as WEIR_TCP_OPT_CORK would, for this call only — a later send without the
+     * flag, an ACK (under the socket's own Nagle setting), TCP_NODELAY, a FIN or the
+     * 200 ms ceiling (WEIR_TCP_CORK_CEILING_US) sends it. */
+    WEIR_TCP_SEND_MORE = 1,
+} weir_tcp_send_flag;
+/* weir_tcp_send with flags (WEIR_TCP_SEND_*, or'ed); WEIR_EINVAL for an unknown flag. */
+int weir_tcp_send_flags(weir_stack *s, int sock, const void *data, size_t len, int flags);
 /* Take received bytes. Returns the count, 0 at end of stream (the peer's FIN and every byte before
  * it have been read), WEIR_EAGAIN when nothing is ready, or the connection's error. cap must be
  * at least 1 (WEIR_EINVAL otherwise). */
@@ -105,7 +115,17 @@ typedef enum weir_tcp_option {
                                      mode, and a pending ACK goes now); 0: delay ACKs from
                                      now on, until the data next resumes after an idle gap
                                      longer than the RTO. Reads 1 while in quick-ACK mode */
+    WEIR_TCP_OPT_CORK = 11,       /* 1 (Linux's TCP_CORK): send full segments only, hold a short
+                                     tail however idle the connection (Nagle holds one only while
+                                     data is unacknowledged) — until 0 sends it (subject to Nagle
+                                     unless NODELAY), NODELAY set to 1 pushes what is queued,
+                                     a FIN goes, or it has waited WEIR_TCP_CORK_CEILING_US with
+                                     nothing in flight. Values other than 0 and 1: WEIR_EINVAL.
+                                     An accepted socket inherits its listener's */
 } weir_tcp_option;
+/* The longest a short tail waits under WEIR_TCP_OPT_CORK or WEIR_TCP_SEND_MORE with nothing in
+ * flight (Linux's ceiling, tcp(7)): then it goes as the persist timer's override would. */
+#define WEIR_TCP_CORK_CEILING_US 200000
 /* The largest WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL, as Linux's MAX_TCP_KEEPIDLE (about 9 hours). */
 #define WEIR_TCP_KEEP_MAX_S 32767
 

@@ -48,6 +48,17 @@ bool tcp_cc_restart_window(tcp_cc_state *cc, uint32_t rw)
     return true;
 }
 
+void tcp_cc_on_ack(const tcp_cc_ops *ops, tcp_cc_state *cc, uint32_t acked, bool cwnd_limited,
+                   uint32_t srtt_us, uint64_t now_us, bool whole_ack)
+{
+    uint32_t piece = 2u * cc->mss; /* the modules' L */
+    while (whole_ack && cwnd_limited && piece > 0 && acked > piece && cc->cwnd < cc->ssthresh) {
+        ops->on_ack(cc, piece, cwnd_limited, srtt_us, now_us);
+        acked -= piece;
+    }
+    ops->on_ack(cc, acked, cwnd_limited, srtt_us, now_us);
+}
+
 static uint32_t half_flight(const tcp_cc_state *cc, uint32_t flight)
 {
     uint32_t half = flight / 2;

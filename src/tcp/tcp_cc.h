@@ -75,5 +75,12 @@ void tcp_cc_undo(tcp_cc_state *cc, const tcp_cc_state *before);
 /* RFC 5681 §4.1 restart: cwnd = min(cwnd, rw), remembering 3/4 of the old window in ssthresh so
  * that slow start regains it (RFC 2861 §3, as Linux's tcp_cwnd_restart). True if cwnd fell. */
 bool tcp_cc_restart_window(tcp_cc_state *cc, uint32_t rw);
+/* The engine's way to ops->on_ack. The modules' slow start adds at most L = 2*SMSS per ACK
+ * (RFC 3465); with `whole_ack` (weir_tcp_config.slow_start_whole_ack) a stretch ACK is handed
+ * over in pieces of L while the window is below ssthresh, so slow start adds every byte the ACK
+ * acknowledges and what is left after reaching ssthresh goes to congestion avoidance, as Linux's
+ * tcp_slow_start. */
+void tcp_cc_on_ack(const tcp_cc_ops *ops, tcp_cc_state *cc, uint32_t acked, bool cwnd_limited,
+                   uint32_t srtt_us, uint64_t now_us, bool whole_ack);
 
 #endif

@@ -66,6 +66,12 @@ struct tcp_conn {
     bool interactive : 1; /* we answer within the delayed-ACK time: let ACKs ride on data */
     bool data_seen : 1;   /* some in-order data has arrived */
     bool nodelay : 1, keepalive : 1; /* options the application set */
+    bool cork : 1;      /* WEIR_TCP_OPT_CORK: hold a short tail even when idle */
+    bool send_more : 1; /* set only during a weir_tcp_send_flags(WEIR_TCP_SEND_MORE) call */
+    bool more_tail : 1; /* the last bytes queued came with WEIR_TCP_SEND_MORE: no PSH on them */
+    bool push_once : 1; /* NODELAY (or uncorking with NODELAY) pushed the queue: cork and Nagle
+                           do not hold it until the application queues more (Linux's
+                           TCP_NAGLE_PUSH) */
     bool is_listener : 1; /* listen() gave it `lq` (the union below holds that, not a child's
                              links); hashed, it is on the listener chain, not in a bucket */
     bool rcv_auto : 1; /* receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no

@@ -206,6 +206,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->listener = l;
     l->lq->children++;
     c->nodelay = l->nodelay;
+    c->cork = l->cork;
     c->keepalive = l->keepalive;
     c->snd_cap = l->snd_cap;
     c->rcv_cap = l->rcv_cap;

@@ -138,5 +138,6 @@ void tcp_newreno_on_ack(weir_stack *s, tcp_conn *c, uint32_t prior_una, uint32_t
     if (c->in_recovery)
         recovery_ack(s, c, acked);
     else
-        c->cc_ops->on_ack(&c->cc, acked, limited, c->srtt, s->now_us);
+        tcp_cc_on_ack(c->cc_ops, &c->cc, acked, limited, c->srtt, s->now_us,
+                      s->cfg.tcp.slow_start_whole_ack);
 }

@@ -341,7 +341,10 @@ static uint32_t peer_window_room(const tcp_conn *c)
 /* Where the data we have sent ends (our FIN, if sent, follows it). */
 static uint32_t sent_data_end(const tcp_conn *c) { return c->fin_sent ? c->fin_seq : c->snd_max; }
 
-/* Bytes to send in the next data segment, or 0 to wait (windows, Nagle, SWS avoidance). */
+/* The application asked to hold short segments: the socket's cork, or this send's MORE. */
+static bool corked(const tcp_conn *c) { return c->cork || c->send_more; }
+
+/* Bytes to send in the next data segment, or 0 to wait (windows, cork, Nagle, SWS avoidance). */
 static uint32_t next_data_len(const tcp_conn *c, bool *fin)
 {
     uint32_t end = tcp_data_end_seq(c);
@@ -365,16 +368,27 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
          * Nagle agrees), or when it is at least half the largest window the peer offered. */
         if (!all_of_it && len < c->max_snd_wnd / 2)
             return 0;
-        /* Nagle (§3.7.4, SHLD-7): hold a short segment while data is unacknowledged. */
-        if (all_of_it && !idle && !c->nodelay && !*fin)
-            return 0;
+        /* A FIN is never held, and a push (NODELAY set) lets the queue go as it is. */
+        if (all_of_it && !*fin && !c->push_once) {
+            /* Cork (WEIR_TCP_OPT_CORK, or WEIR_TCP_SEND_MORE for one call): the application
+             * said more is coming, so a short tail waits even on an idle connection — for at
+             * most WEIR_TCP_CORK_CEILING_US (maybe_arm_persist). RFC 9293 §3.7.4 lets a sender
+             * hold data to fill segments; Nagle is the case below. */
+            if (corked(c))
+                return 0;
+            /* Nagle (§3.7.4, SHLD-7): hold a short segment while data is unacknowledged. */
+            if (!idle && !c->nodelay)
+                return 0;
+        }
     }
     return len;
 }
 
 /* A segment carrying `len` bytes of the send buffer from `seq` on. The payload pointer stays
  * NULL: emit() gathers the bytes from the ring straight into the packet (snd_mss fits the
- * interface MTU, so they fit). PSH marks the segment that empties the buffer. */
+ * interface MTU, so they fit). PSH marks the segment that empties the buffer (RFC 9293 §3.9.1:
+ * the end of what the application handed over), unless the application said more follows
+ * (WEIR_TCP_SEND_MORE), as Linux marks PSH only for a send without MSG_MORE. */
 static void data_repr(const tcp_conn *c, uint32_t seq, uint32_t len, weir_tcp_repr *r)
 {
     base_repr(c, r);
@@ -382,7 +396,7 @@ static void data_repr(const tcp_conn *c, uint32_t seq, uint32_t len, weir_tcp_re
     if (len == 0)
         return;
     r->payload_len = len;
-    if (seq + len == tcp_data_end_seq(c))
+    if (seq + len == tcp_data_end_seq(c) && !c->more_tail)
         r->flags |= WEIR_TCP_FLAG_PSH;
 }
 
@@ -541,6 +555,7 @@ bool tcp_send_override(weir_stack *s, tcp_conn *c)
     uint32_t len = tcp_unsent_bytes(c);
     if (usable == 0 || len == 0)
         return false;
+    c->more_tail = false; /* waited long enough for more: the tail is pushed (PSH) */
     uint32_t mss = payload_mss(c);
     if (len > usable)
         len = usable;
@@ -552,12 +567,18 @@ bool tcp_send_override(weir_stack *s, tcp_conn *c)
 
 /* Data waiting and nothing in flight, so no ACK will come to release it: either the window is
  * zero (MUST-36: probe it) or it is too small for sender SWS avoidance to use, which needs an
- * override timeout (MUST-38, rule 4). The persist timer does both. */
+ * override timeout (MUST-38, rule 4), or a cork holds a short tail, which waits at most
+ * WEIR_TCP_CORK_CEILING_US (Linux's ceiling: its probe timer sends the tail). The persist timer
+ * does all three: when it fires, whatever the window takes goes. */
 static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
 {
-    if (tcp_unsent_bytes(c) > 0 && c->snd_nxt == c->snd_una &&
-        c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX && c->timer[WEIR_TIMER_PERSIST] == UINT64_MAX)
-        tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
+    if (tcp_unsent_bytes(c) == 0 || c->snd_nxt != c->snd_una ||
+        c->timer[WEIR_TIMER_RETRANSMIT] != UINT64_MAX || c->timer[WEIR_TIMER_PERSIST] != UINT64_MAX)
+        return;
+    uint64_t wait = tcp_persist_interval(s, c);
+    if (corked(c) && peer_window_room(c) > 0)
+        wait = WEIR_TCP_CORK_CEILING_US;
+    tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + wait);
 }
 
 void tcp_output(weir_stack *s, tcp_conn *c)

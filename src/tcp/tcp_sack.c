@@ -648,8 +648,8 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         acked = 0;
     }
     if (acked > 0)
-        c->cc_ops->on_ack(&c->cc, growth_credit(s, acked, delivered), cwnd_limited, c->srtt,
-                          s->now_us);
+        tcp_cc_on_ack(c->cc_ops, &c->cc, growth_credit(s, acked, delivered), cwnd_limited,
+                      c->srtt, s->now_us, s->cfg.tcp.slow_start_whole_ack);
     if (sb && sb->count == 0)
         tcp_sb_release(s, c);
 }

@@ -161,11 +161,16 @@ static uint32_t send_space(const tcp_conn *c)
 
 int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len)
 {
+    return weir_tcp_send_flags(s, sock, data, len, 0);
+}
+
+int weir_tcp_send_flags(weir_stack *s, int sock, const void *data, size_t len, int flags)
+{
     tcp_conn *c;
     int rc = lookup(s, sock, &c);
     if (rc)
         return rc;
-    if (!data && len > 0)
+    if ((!data && len > 0) || (flags & ~WEIR_TCP_SEND_MORE) != 0)
         return WEIR_EINVAL;
     switch (c->state) {
     case WEIR_TCP_SYN_SENT:
@@ -192,7 +197,13 @@ int weir_tcp_send(weir_stack *s, int sock, const void *data, size_t len)
     if (tcp_ring_reserve(s, &c->snd, c->snd.len + n, c->snd_cap) != 0)
         return WEIR_ENOMEM;
     n = tcp_ring_append(&c->snd, data, n);
+    /* New data ends a push (as Linux clears TCP_NAGLE_PUSH when it queues a new buffer), and a
+     * MORE send holds its short tail for this call only: a later ACK or send decides afresh. */
+    c->push_once = false;
+    c->send_more = (flags & WEIR_TCP_SEND_MORE) != 0;
+    c->more_tail = c->send_more;
     tcp_output(s, c);
+    c->send_more = false;
     return (int)n;
 }
 
@@ -506,7 +517,18 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
     switch (opt) {
     case WEIR_TCP_OPT_NODELAY:
         c->nodelay = value != 0;
+        c->push_once = c->nodelay; /* setting it pushes what is queued, corked or not */
         tcp_output(s, c);
+        return 0;
+    case WEIR_TCP_OPT_CORK:
+        if (value != 0 && value != 1)
+            return WEIR_EINVAL;
+        c->cork = value == 1;
+        if (!c->cork) {
+            /* Uncorking sends the tail, still under Nagle unless NODELAY is on (Linux). */
+            c->push_once = c->nodelay;
+            tcp_output(s, c);
+        }
         return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         c->keepalive = value != 0;
@@ -568,6 +590,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
     switch (opt) {
     case WEIR_TCP_OPT_NODELAY:
         *value = c->nodelay;
+        return 0;
+    case WEIR_TCP_OPT_CORK:
+        *value = c->cork;
         return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         *value = c->keepalive;

@@ -492,6 +492,12 @@ static void split_commands(const char *text, commands *out)
     size_t k = 0;
     char q = 0;
     for (const char *p = text;; p++) {
+        if (q == 0 && p[0] == '\\' && p[1] == '\n') { /* a continued line */
+            p++;
+            if (k + 1 < sizeof cur)
+                cur[k++] = ' ';
+            continue;
+        }
         bool end = *p == 0 || (q == 0 && (*p == '\n' || *p == ';'));
         if (end) {
             cur[k] = 0;
@@ -509,6 +515,25 @@ static void split_commands(const char *text, commands *out)
             q = 0;
         if (k + 1 < sizeof cur)
             cur[k++] = *p;
+    }
+}
+
+/* Google's set_sysctls.py /proc/sys/net/ipv4/NAME=VALUE ... is sysctl net.ipv4.NAME=VALUE ...:
+ * rewritten so, it goes through the same mapping table. */
+static void set_sysctls_as_sysctl(words *ws)
+{
+    size_t n = ws->n > 0 ? strlen(ws->w[0]) : 0;
+    if (n < 14 || strcmp(ws->w[0] + n - 14, "set_sysctls.py") != 0)
+        return;
+    snprintf(ws->w[0], sizeof ws->w[0], "sysctl");
+    for (int i = 1; i < ws->n; i++) {
+        char *a = ws->w[i];
+        if (strncmp(a, "/proc/sys/", 10) != 0)
+            continue;
+        memmove(a, a + 10, strlen(a + 10) + 1);
+        for (char *c = a; *c && *c != '='; c++)
+            if (*c == '/')
+                *c = '.';
     }
 }
 
@@ -544,6 +569,7 @@ pkt_shell_class pkt_shell_classify(const char *text, pkt_profile profile, char *
         split_commands(text, cs);
         for (int i = 0; i < cs->n && worst != PKT_SHELL_UNSUPPORTED; i++) {
             split(cs->c[i], ws);
+            set_sysctls_as_sysctl(ws);
             pkt_shell_class k = classify_one(ws, cs->c[i], why, len);
             if (k != PKT_SHELL_NOOP)
                 worst = k;
@@ -558,6 +584,7 @@ static void run_one(pkt_runner *R, const pkt_event *ev, const char *cmd, words *
 {
     char why[128];
     split(cmd, ws);
+    set_sysctls_as_sysctl(ws);
     if (ws->n > 0 && is_defaults_script(ws->w[0]) && strstr(ws->w[0], "defaults.sh")) {
         R->linux_defaults = true;
         R->recvspace = 540000; /* tcp_rmem[1], tcp_wmem[1] of defaults.sh */
@@ -655,6 +682,7 @@ void pkt_profile_config(pkt_runner *R)
         t->slow_start_after_idle = false; /* the scripts' defaults.sh sets it to 0 */
         t->slow_start_twice_flight = true; /* tcp_is_cwnd_limited */
         t->cwnd_credit_delivered = true;   /* tcp_cong_avoid(sk, ack, acked_sacked) */
+        t->slow_start_whole_ack = true;    /* tcp_slow_start: cwnd + acked, no L */
         t->prr_ssrb_needs_progress = true; /* tcp_cwnd_reduction */
         t->sack_whole_segments = true;     /* tcp_match_skb_to_sack */
         t->msl_us = 30000000;

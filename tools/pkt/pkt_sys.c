@@ -285,14 +285,15 @@ static sysres sys_shutdown(pkt_runner *R, const pkt_syscall *sc, pkt_fd *f)
 
 static const uint8_t k_zeros[16384];
 
-static sysres sys_write(pkt_runner *R, pkt_fd *f, bool nonblock)
+/* write/send/sendmsg; MSG_MORE becomes WEIR_TCP_SEND_MORE on every chunk of the call. */
+static sysres sys_write(pkt_runner *R, pkt_fd *f, bool nonblock, bool more)
 {
     pkt_pending *b = &R->blk;
     while (b->done < b->want) {
         uint32_t n = b->want - b->done;
         if (n > sizeof k_zeros)
             n = sizeof k_zeros;
-        int rc = weir_tcp_send(R->stack, f->sock, k_zeros, n);
+        int rc = weir_tcp_send_flags(R->stack, f->sock, k_zeros, n, more ? WEIR_TCP_SEND_MORE : 0);
         if (rc == WEIR_EAGAIN || rc == 0) {
             if (nonblock)
                 return b->done > 0 ? done(b->done) : fail_err("EAGAIN");
@@ -386,7 +387,9 @@ static sysres dispatch(pkt_runner *R, const pkt_event *ev, bool retry)
         int64_t flags = 0;
         if (strcmp(sc->name, "send") == 0 || strcmp(sc->name, "sendto") == 0)
             arg_int(sc, 3, &flags);
-        return sys_write(R, f, nb || (flags & PKT_MSG_DONTWAIT));
+        if (strcmp(sc->name, "sendmsg") == 0)
+            arg_int(sc, 2, &flags);
+        return sys_write(R, f, nb || (flags & PKT_MSG_DONTWAIT), (flags & PKT_MSG_MORE) != 0);
     }
     if (is_name(sc, k_read_calls)) {
         int64_t cap = 0, flags = 0;

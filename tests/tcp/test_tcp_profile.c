@@ -1,0 +1,69 @@
+/* test_tcp_profile.c — knobs of weir_tcp_config that reproduce a choice Linux or FreeBSD makes
+ * where the RFCs leave room (docs/ARCHITECTURE.md "Profiles"), each tested both ways: weir's
+ * default, then the system's behaviour with the knob on. */
+#include "harness.h"
+
+/* A passive connection with a 1000-byte MSS (SACK offered when `sack`), the knobs set by the
+ * caller on h->cfg before. */
+static void connect_mss_1000(harness *h, bool sack)
+{
+    h_start(h);
+    h_listen(h);
+    weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1000;
+    r.opt.sack_permitted = sack;
+    h_inject(h, &r);
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    h->iss = g.seq;
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+    h->sock = weir_tcp_accept(h->s, h->lsock, NULL);
+    assert_true(h->sock >= 0);
+    h_clear_events(h);
+}
+
+/* ---- slow_start_whole_ack ------------------------------------------------------------------ */
+
+/* IW10 out, then one ACK for four segments (a receiver that ACKs every fourth): cwnd after it,
+ * in segments. */
+static uint32_t cwnd_after_stretch_ack(weir_tcp_cc cc, bool sack, bool whole_ack)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.congestion_control = cc;
+    h->cfg.tcp.tail_loss_probe = false;
+    h->cfg.tcp.send_buffer = 1 << 20;
+    h->cfg.tcp.slow_start_whole_ack = whole_ack;
+    connect_mss_1000(h, sack);
+    h_app_send(h, 30000);
+    for (unsigned i = 0; i < 10; i++)
+        h_expect(h, H_ACK, 1 + 1000 * i, 1, 1000);
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 4001, H_WIN, NULL, 0);
+    uint32_t cwnd = h_info(h).cwnd / 1000;
+    h_flush(h);
+    h_finish(h);
+    return cwnd;
+}
+
+/* RFC 3465's L: slow start adds at most 2*SMSS per ACK (12 segments); Linux's tcp_slow_start adds
+ * all four (14), whichever module runs, with SACK or without. */
+static void slow_start_whole_ack_counts_every_segment_of_a_stretch_ack(void **state)
+{
+    (void)state;
+    for (int sack = 0; sack <= 1; sack++) {
+        assert_int_equal(cwnd_after_stretch_ack(WEIR_TCP_CC_NEWRENO, sack, false), 12);
+        assert_int_equal(cwnd_after_stretch_ack(WEIR_TCP_CC_NEWRENO, sack, true), 14);
+        assert_int_equal(cwnd_after_stretch_ack(WEIR_TCP_CC_CUBIC, sack, false), 12);
+        assert_int_equal(cwnd_after_stretch_ack(WEIR_TCP_CC_CUBIC, sack, true), 14);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        H_TEST(slow_start_whole_ack_counts_every_segment_of_a_stretch_ack),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
