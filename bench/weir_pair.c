@@ -101,7 +101,7 @@ static int add_netif(bench_pair *p, const bench_pair_config *cfg, uint32_t link,
         .transmit = side == BENCH_CLIENT ? pair_tx_client : pair_tx_server,
         .transmit_ctx = weir_memlink_end(p->link[link], side),
         .csum_offload = cfg->csum_offload,
-        .tx_ready = weir_memlink_tx_ready_fn(),
+        .tx_ready = cfg->tx_ring > 0 ? weir_memlink_tx_ready_fn() : NULL,
     };
     if (p->ring != NULL) {
         nc.transmit_ctx = weir_ringlink_end(p->ring, side);

@@ -86,6 +86,7 @@ struct weir_stack {
     uint64_t now_us;
 
     weir_netif_slot netifs[WEIR_MAX_NETIFS];
+    bool any_tx_ready; /* some interface has a tx_ready: TCP must ask before it sends */
     struct {
         bool used;
         uint8_t prefix_len;

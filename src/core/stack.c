@@ -368,6 +368,7 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg)
     n->transmit_ctx = cfg->transmit_ctx;
     n->csum_offload = cfg->csum_offload;
     n->tx_ready = cfg->tx_ready;
+    s->any_tx_ready |= cfg->tx_ready != NULL;
     weir_ip_route_cache_flush(s); /* the new subnet may be a better route to anywhere */
     return idx;
 }

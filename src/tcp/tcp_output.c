@@ -484,7 +484,8 @@ static void restart_after_idle(weir_stack *s, tcp_conn *c)
 static bool link_ready(weir_stack *s, const tcp_conn *c)
 {
     uint32_t hop;
-    if (weir_netif_tx_ready(s, weir_ip_route_via(s, c->tuple.remote_ip, &hop)))
+    if (!s->any_tx_ready || /* no interface can say busy: skip the route lookup */
+        weir_netif_tx_ready(s, weir_ip_route_via(s, c->tuple.remote_ip, &hop)))
         return true;
     weir_count(s, WEIR_CTR_TCP_LINK_HELD);
     return false;
