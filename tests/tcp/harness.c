@@ -263,6 +263,7 @@ void h_send(harness *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
         r.opt.has_mss = true;
         r.opt.mss = h->peer_mss;
     }
+    r.opt.sack_permitted = (flags & H_SYN) && h->peer_sack;
     h_inject(h, &r);
 }
 

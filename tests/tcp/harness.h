@@ -98,6 +98,7 @@ typedef struct harness {
     uint32_t iss, irs;
     uint16_t lport, pport;
     uint16_t peer_mss; /* MSS option on the peer's SYN; 0 = none */
+    bool peer_sack;    /* the peer's SYN offers SACK (SACK-permitted) */
     uint16_t peer_win; /* window on the peer's segments in the factories */
     int sock;          /* its handle, or -1 */
     int lsock;         /* a listener's handle, or -1 */
@@ -138,7 +139,8 @@ int h_teardown(void **state);
 void h_track(harness *h, int sock);
 
 /* ---- peer -> stack ---- */
-/* seq relative to h->irs, ack relative to h->iss. A SYN carries the MSS option h->peer_mss. */
+/* seq relative to h->irs, ack relative to h->iss. A SYN carries the MSS option h->peer_mss, and
+ * SACK-permitted when h->peer_sack. */
 void h_send(harness *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
             const void *payload, size_t len);
 /* Absolute numbers, no options. */
