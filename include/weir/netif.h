@@ -29,8 +29,8 @@ typedef int (*weir_transmit_fn)(void *ctx, const uint8_t *frame, size_t len);
  * take a frame now, 0 while its queue is full. Called with transmit_ctx before each TCP data
  * segment (new data and resends of lost data) and each pure ACK of the ACK clock. While it says
  * 0, TCP holds the data in the send buffer instead of handing the link a frame it would drop:
- * an ACK for data in flight sends it, and a connection with nothing in flight retries
- * WEIR_TCP_LINK_RETRY_US later; an ACK held stays owed and goes with the next segment, or that
+ * an ACK for data in flight sends it, and a connection with nothing in flight (or none an ACK
+ * will come for, after a timeout) retries WEIR_TCP_LINK_RETRY_US later; an ACK held stays owed and goes with the next segment, or that
  * long later. SYNs, RSTs, window updates and timer-driven retransmissions are never held. Must
  * not call back into the stack. NULL: the link always takes frames (it may still drop them,
  * counted by the transmit error). */

@@ -479,8 +479,9 @@ static void restart_after_idle(weir_stack *s, tcp_conn *c)
 /* Whether the link our segments leave by takes a frame now (weir_tx_ready_fn: a NIC's ring, a
  * bounded queue). When it does not, the data stays in the send buffer rather than going to a
  * link that would drop it, as lwIP and smoltcp do with a full device: with data in flight, its
- * ACKs call tcp_output again; with none, nothing would, so the persist timer becomes a short
- * retry (link_held; on_persist_timeout in tcp_timer.c). */
+ * ACKs call tcp_output again; with none (or none an ACK will come for, after an RTO), nothing
+ * would, so the persist timer becomes a short retry (link_held; on_persist_timeout in
+ * tcp_timer.c). */
 static bool link_ready(weir_stack *s, const tcp_conn *c)
 {
     uint32_t hop;
@@ -491,11 +492,19 @@ static bool link_ready(weir_stack *s, const tcp_conn *c)
     return false;
 }
 
+/* Whether an ACK is still to come for data in flight, to call tcp_output again: RFC 6675's pipe
+ * on a SACK connection, else what lies between SND.UNA and SND.NXT (an RTO rewinds SND.NXT, and
+ * marks a SACK flight lost: after one, no ACK is coming). */
+static bool ack_will_come(const tcp_conn *c)
+{
+    return tcp_sb_active(c) ? tcp_sb_pipe(c) > 0 : c->snd_nxt != c->snd_una;
+}
+
 static bool link_takes_segment(weir_stack *s, tcp_conn *c)
 {
     if (link_ready(s, c))
         return true;
-    if (c->snd_una == c->snd_max && !c->link_held) {
+    if (!ack_will_come(c) && !c->link_held) {
         c->link_held = true;
         tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + WEIR_TCP_LINK_RETRY_US);
     }

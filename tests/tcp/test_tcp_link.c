@@ -73,6 +73,25 @@ static void an_ack_for_data_in_flight_sends_what_was_held(void **state)
     h_finish(h);
 }
 
+static void after_an_rto_a_full_link_is_retried_soon_not_at_the_next_rto(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_active(h);
+    h_app_send(h, 1000);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    h->link_busy = true;
+    h_run_to_deadline(h); /* the RTO: go back to SND.UNA, but the link is full */
+    h_expect_none(h);
+    uint64_t t = h->now;
+    assert_int_equal(h_deadline(h), t + WEIR_TCP_LINK_RETRY_US); /* nothing in flight now */
+    h->link_busy = false;
+    h_advance_to(h, t + WEIR_TCP_LINK_RETRY_US);
+    h_expect(h, H_ACK, 1, 1, 1000); /* the retransmission */
+    h_expect_none(h);
+    h_finish(h);
+}
+
 static void acks_held_by_a_full_link_coalesce_into_one(void **state)
 {
     (void)state;
@@ -123,6 +142,7 @@ int main(void)
         H_TEST(a_full_link_holds_data_that_was_never_sent),
         H_TEST(with_nothing_in_flight_the_held_data_retries_after_the_retry_interval),
         H_TEST(an_ack_for_data_in_flight_sends_what_was_held),
+        H_TEST(after_an_rto_a_full_link_is_retried_soon_not_at_the_next_rto),
         H_TEST(acks_held_by_a_full_link_coalesce_into_one),
         H_TEST(a_held_ack_goes_out_on_the_next_data_segment),
     };
