@@ -129,8 +129,9 @@ typedef enum weir_tcp_option {
 /* The largest WEIR_TCP_OPT_KEEPIDLE / KEEPINTVL, as Linux's MAX_TCP_KEEPIDLE (about 9 hours). */
 #define WEIR_TCP_KEEP_MAX_S 32767
 
-/* A connection whose data the link could not take (weir_tx_ready_fn said 0) and that has nothing
- * in flight, so that no ACK will come to send it, tries again this many µs later. */
+/* A connection whose data the link could not take (weir_tx_ready_fn said 0) and for which no ACK
+ * will come to send it (nothing in flight, or all of it timed out) tries again this many µs
+ * later; so does an ACK the link could not take. */
 #define WEIR_TCP_LINK_RETRY_US 100
 /* Set / read a per-socket option. WEIR_EINVAL for an unknown option or a bad value, WEIR_ESTATE
  * when the option can no longer change. */
