@@ -218,6 +218,25 @@ void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
         note_resent(s, c, seq, len);
 }
 
+/* Record i (LOST) takes in the LOST records after it up to `max_len` bytes, the last of them
+ * split at that length (resend_full_segments): a segment cut short by a partial ACK goes out
+ * again full-sized, as FreeBSD resends from SND.UNA (RFC 1122 §4.2.2.15 allows repacketizing).
+ * Both records being LOST and not SACKed, the counters do not change. */
+static void join_lost(weir_stack *s, tcp_scoreboard *sb, uint32_t i, uint32_t max_len)
+{
+    while (rec_len(sb, i) < max_len && i + 1 < sb->count &&
+           (rec_at(sb, i + 1)->flags & (TCP_SEG_LOST | TCP_SEG_SACKED)) == TCP_SEG_LOST) {
+        uint32_t room = max_len - rec_len(sb, i);
+        if (rec_len(sb, i + 1) > room && !split_at(s, sb, i + 1, rec_at(sb, i)->end + room))
+            return; /* no memory to split: the short segment goes as it is */
+        tcp_seg_rec *r = rec_at(sb, i);
+        r->flags |= r[1].flags;
+        r->end = r[1].end;
+        memmove(r + 1, r + 2, (size_t)(sb->count - i - 2) * sizeof *r);
+        sb->count--;
+    }
+}
+
 /* The first LOST record, cut to at most `max_len` bytes (the segment that goes out next). */
 bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq, uint32_t *len)
 {
@@ -228,6 +247,8 @@ bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *se
         if (!(rec_at(sb, i)->flags & TCP_SEG_LOST))
             continue;
         uint32_t start = rec_start(sb, i);
+        if (s->cfg.tcp.resend_full_segments)
+            join_lost(s, sb, i, max_len);
         if (rec_len(sb, i) > max_len && !split_at(s, sb, i, start + max_len)) {
             give_up_scoreboard(s, c);
             return false;

@@ -632,6 +632,7 @@ void pkt_profile_config(pkt_runner *R)
         t->rto_max_us = 64000000;
         t->rto_min_us = 30000;   /* tcp_rexmit_min */
         t->rto_slop_us = 200000; /* tcp_rexmit_slop */
+        t->resend_full_segments = true; /* go-back-N and holes resent in t_maxseg pieces */
         t->syn_retries = 12;
         t->keepalive_interval_us = 75000000;
         t->keepalive_count = 8;
