@@ -596,17 +596,42 @@ static bool new_data_sendable(const tcp_conn *c)
 /* RFC 5827 §3.2, SACK form (early_retransmit): with oldSeg < 4 segments out, nothing new to send
  * and none sent again yet, DupThresh is oldSeg - 1 segments SACKed: one segment SACKed out of
  * two says the first is lost, without waiting for RACK's reordering window. */
-static void early_retransmit(const weir_stack *s, tcp_conn *c)
+static bool early_retransmit_applies(const weir_stack *s, const tcp_conn *c)
 {
-    tcp_scoreboard *sb = c->sb;
+    const tcp_scoreboard *sb = c->sb;
     if (!s->cfg.tcp.early_retransmit || c->in_recovery || c->recover_after_rto || !sb ||
         sb->lost > 0 || sb->count >= 4 || sb->sacked_segs == 0 || sb->sacked_segs + 1 < sb->count ||
         new_data_sendable(c))
-        return;
+        return false;
     for (uint32_t i = 0; i < sb->count; i++)
         if (rec_at(sb, i)->flags & TCP_SEG_RETRANS)
-            return;
-    mark_head_lost(sb);
+            return false;
+    return true;
+}
+
+/* Early retransmission at once, on the ACK that allows it. */
+static void early_retransmit(const weir_stack *s, tcp_conn *c)
+{
+    if (!s->cfg.tcp.early_retransmit_delayed && early_retransmit_applies(s, c))
+        mark_head_lost(c->sb);
+}
+
+/* early_retransmit_delayed: a reordering mitigation from RFC 5827 Appendix A (A.3, as Linux's
+ * tcp_early_retrans=2 names it): a short delay before the early retransmission. Each ACK that
+ * allows early retransmission starts a wait of max(SRTT/4, 2 ms) on the reordering timer, in place
+ * of RACK's window; none without an RTT estimate or when the RTO would fire first (the resend goes
+ * at once then). True when the wait was armed. */
+static bool delay_early_retransmit(weir_stack *s, tcp_conn *c)
+{
+    if (!s->cfg.tcp.early_retransmit_delayed || !early_retransmit_applies(s, c))
+        return false;
+    uint64_t deadline = s->now_us + (c->srtt / 4 > 2000 ? c->srtt / 4 : 2000);
+    if (c->srtt == 0 || c->timer[WEIR_TIMER_RETRANSMIT] <= deadline) {
+        mark_head_lost(c->sb);
+        return false;
+    }
+    tcp_timer_set(s, c, WEIR_TIMER_REORDER, deadline);
+    return true;
 }
 
 /* What an ACK that moved SND.UNA by `acked` lets the window grow by. RFC 5681 §3.1 counts the
@@ -655,7 +680,9 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         count_dup_ack(s, c);
     early_retransmit(s, c);
 
-    arm_reorder_timer(s, c, rack_detect_loss(s, c));
+    uint32_t wait = rack_detect_loss(s, c);
+    if (!delay_early_retransmit(s, c))
+        arm_reorder_timer(s, c, wait);
     if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))
         c->recover_after_rto = false; /* everything sent before the timeout is accounted for */
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0)
@@ -683,6 +710,8 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
         return;
     weir_count(s, WEIR_CTR_TCP_REORDER_TIMEOUTS);
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
+    if (s->cfg.tcp.early_retransmit_delayed && early_retransmit_applies(s, c))
+        mark_head_lost(c->sb); /* the wait delay_early_retransmit armed is over */
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0) {
         enter_recovery(s, c);
         prr_update(s, c, 0, false);

@@ -191,6 +191,41 @@ static void early_retransmit_resends_at_once_when_nothing_else_can_go(void **sta
     h_finish(h);
 }
 
+/* early_retransmit_delayed (Linux's tcp_early_retrans=2): three segments out, the last two
+ * SACKed. The resend waits max(SRTT/4, 2 ms) = 2.5 ms from the latest ACK, and an ACK that comes
+ * meanwhile starts the wait again; RACK alone would have timed it from the transmission, and
+ * early retransmission at once would not wait at all. Returns when the resend went, relative to
+ * the first SACK. */
+static uint64_t early_resend_time(bool early, bool delayed)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.early_retransmit = early;
+    h->cfg.tcp.early_retransmit_delayed = delayed;
+    sack_connection_on(h);
+    send_segments(h, 3);
+    h_advance(h, 10000);
+    uint64_t t0 = h->now;
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    if (h_pending(h) == 0) {
+        h_advance(h, 1000); /* the same SACK again, 1 ms later */
+        peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    }
+    if (h_pending(h) == 0)
+        h_run_to_deadline(h);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    uint64_t when = h->now - t0;
+    h_finish(h);
+    return when;
+}
+
+static void delayed_early_retransmit_waits_a_quarter_srtt_from_the_latest_ack(void **state)
+{
+    (void)state;
+    assert_int_equal(early_resend_time(true, true), 1000 + 2500);
+    assert_int_equal(early_resend_time(true, false), 0);
+    assert_int_equal(early_resend_time(false, false), 2500); /* RACK: from the transmission */
+}
+
 /* resend_full_segments (FreeBSD): a partial ACK leaves half a segment, then the RTO fires. By
  * default the lost data goes out as it was first sent (the 500-byte rest); with the knob the rest
  * and the next lost segment go out joined into one full-sized segment, and the remainder after
@@ -506,6 +541,7 @@ int main(void)
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
         H_TEST(early_retransmit_resends_at_once_when_nothing_else_can_go),
+        H_TEST(delayed_early_retransmit_waits_a_quarter_srtt_from_the_latest_ack),
         H_TEST(lost_data_is_resent_as_sent_or_in_full_segments),
         H_TEST(sack_blocks_count_by_byte_or_by_whole_segment),
         H_TEST(an_isn_in_the_upper_half_is_no_reordering),
