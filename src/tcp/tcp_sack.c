@@ -595,25 +595,27 @@ static bool new_data_sendable(const tcp_conn *c)
 
 /* RFC 5827 §3.2, SACK form (early_retransmit): with oldSeg < 4 segments out, nothing new to send
  * and none sent again yet, DupThresh is oldSeg - 1 segments SACKed: one segment SACKed out of
- * two says the first is lost, without waiting for RACK's reordering window. */
-static bool early_retransmit_applies(const weir_stack *s, const tcp_conn *c)
+ * two says the first is lost, without waiting for RACK's reordering window. Returns the
+ * scoreboard whose head early retransmission may resend, NULL when it does not apply. */
+static tcp_scoreboard *early_retransmit_sb(const weir_stack *s, const tcp_conn *c)
 {
-    const tcp_scoreboard *sb = c->sb;
+    tcp_scoreboard *sb = c->sb;
     if (!s->cfg.tcp.early_retransmit || c->in_recovery || c->recover_after_rto || !sb ||
         sb->lost > 0 || sb->count >= 4 || sb->sacked_segs == 0 || sb->sacked_segs + 1 < sb->count ||
         new_data_sendable(c))
-        return false;
+        return NULL;
     for (uint32_t i = 0; i < sb->count; i++)
         if (rec_at(sb, i)->flags & TCP_SEG_RETRANS)
-            return false;
-    return true;
+            return NULL;
+    return sb;
 }
 
 /* Early retransmission at once, on the ACK that allows it. */
 static void early_retransmit(const weir_stack *s, tcp_conn *c)
 {
-    if (!s->cfg.tcp.early_retransmit_delayed && early_retransmit_applies(s, c))
-        mark_head_lost(c->sb);
+    tcp_scoreboard *sb = early_retransmit_sb(s, c);
+    if (sb && !s->cfg.tcp.early_retransmit_delayed)
+        mark_head_lost(sb);
 }
 
 /* early_retransmit_delayed: a reordering mitigation from RFC 5827 Appendix A (A.3, as Linux's
@@ -623,11 +625,12 @@ static void early_retransmit(const weir_stack *s, tcp_conn *c)
  * at once then). True when the wait was armed. */
 static bool delay_early_retransmit(weir_stack *s, tcp_conn *c)
 {
-    if (!s->cfg.tcp.early_retransmit_delayed || !early_retransmit_applies(s, c))
+    tcp_scoreboard *sb = early_retransmit_sb(s, c);
+    if (!sb || !s->cfg.tcp.early_retransmit_delayed)
         return false;
     uint64_t deadline = s->now_us + (c->srtt / 4 > 2000 ? c->srtt / 4 : 2000);
     if (c->srtt == 0 || c->timer[WEIR_TIMER_RETRANSMIT] <= deadline) {
-        mark_head_lost(c->sb);
+        mark_head_lost(sb);
         return false;
     }
     tcp_timer_set(s, c, WEIR_TIMER_REORDER, deadline);
@@ -710,8 +713,9 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
         return;
     weir_count(s, WEIR_CTR_TCP_REORDER_TIMEOUTS);
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
-    if (s->cfg.tcp.early_retransmit_delayed && early_retransmit_applies(s, c))
-        mark_head_lost(c->sb); /* the wait delay_early_retransmit armed is over */
+    tcp_scoreboard *er = early_retransmit_sb(s, c);
+    if (er && s->cfg.tcp.early_retransmit_delayed)
+        mark_head_lost(er); /* the wait delay_early_retransmit armed is over */
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0) {
         enter_recovery(s, c);
         prr_update(s, c, 0, false);
