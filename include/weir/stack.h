@@ -90,6 +90,15 @@ typedef struct weir_tcp_config {
                                  out and nothing new to send, the first is resent as soon as
                                  all the others are SACKed, as Linux's tcp_early_retrans=1
                                  (false: RACK's reordering window decides, RFC 8985) */
+    bool early_retransmit_delayed; /* with early_retransmit, the resend waits max(SRTT/4,
+                                      2 ms) after the latest ACK, each ACK starting the wait
+                                      again, against reordering (RFC 5827 Appendix A), as
+                                      Linux's tcp_early_retrans=2 (false: at once) */
+    bool resend_full_segments; /* lost data that follows lost data is resent in full-sized
+                                  segments, joined across the segments it was first sent in,
+                                  as FreeBSD's go-back-N and hole retransmissions do (false: as
+                                  first sent, as Linux); RFC 1122 §4.2.2.15 allows this
+                                  repacketizing */
     bool tail_loss_probe;    /* RFC 8985 §7 tail loss probes on SACK connections: when the
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:

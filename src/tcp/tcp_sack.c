@@ -218,6 +218,25 @@ void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
         note_resent(s, c, seq, len);
 }
 
+/* Record i (LOST) takes in the LOST records after it up to `max_len` bytes, the last of them
+ * split at that length (resend_full_segments): a segment cut short by a partial ACK goes out
+ * again full-sized, as FreeBSD resends from SND.UNA (RFC 1122 §4.2.2.15 allows repacketizing).
+ * Both records being LOST and not SACKed, the counters do not change. */
+static void join_lost(weir_stack *s, tcp_scoreboard *sb, uint32_t i, uint32_t max_len)
+{
+    while (rec_len(sb, i) < max_len && i + 1 < sb->count &&
+           (rec_at(sb, i + 1)->flags & (TCP_SEG_LOST | TCP_SEG_SACKED)) == TCP_SEG_LOST) {
+        uint32_t room = max_len - rec_len(sb, i);
+        if (rec_len(sb, i + 1) > room && !split_at(s, sb, i + 1, rec_at(sb, i)->end + room))
+            return; /* no memory to split: the short segment goes as it is */
+        tcp_seg_rec *r = rec_at(sb, i);
+        r->flags |= r[1].flags;
+        r->end = r[1].end;
+        memmove(r + 1, r + 2, (size_t)(sb->count - i - 2) * sizeof *r);
+        sb->count--;
+    }
+}
+
 /* The first LOST record, cut to at most `max_len` bytes (the segment that goes out next). */
 bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq, uint32_t *len)
 {
@@ -228,6 +247,8 @@ bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *se
         if (!(rec_at(sb, i)->flags & TCP_SEG_LOST))
             continue;
         uint32_t start = rec_start(sb, i);
+        if (s->cfg.tcp.resend_full_segments)
+            join_lost(s, sb, i, max_len);
         if (rec_len(sb, i) > max_len && !split_at(s, sb, i, start + max_len)) {
             give_up_scoreboard(s, c);
             return false;
@@ -574,18 +595,46 @@ static bool new_data_sendable(const tcp_conn *c)
 
 /* RFC 5827 §3.2, SACK form (early_retransmit): with oldSeg < 4 segments out, nothing new to send
  * and none sent again yet, DupThresh is oldSeg - 1 segments SACKed: one segment SACKed out of
- * two says the first is lost, without waiting for RACK's reordering window. */
-static void early_retransmit(const weir_stack *s, tcp_conn *c)
+ * two says the first is lost, without waiting for RACK's reordering window. Returns the
+ * scoreboard whose head early retransmission may resend, NULL when it does not apply. */
+static tcp_scoreboard *early_retransmit_sb(const weir_stack *s, const tcp_conn *c)
 {
     tcp_scoreboard *sb = c->sb;
     if (!s->cfg.tcp.early_retransmit || c->in_recovery || c->recover_after_rto || !sb ||
         sb->lost > 0 || sb->count >= 4 || sb->sacked_segs == 0 || sb->sacked_segs + 1 < sb->count ||
         new_data_sendable(c))
-        return;
+        return NULL;
     for (uint32_t i = 0; i < sb->count; i++)
         if (rec_at(sb, i)->flags & TCP_SEG_RETRANS)
-            return;
-    mark_head_lost(sb);
+            return NULL;
+    return sb;
+}
+
+/* Early retransmission at once, on the ACK that allows it. */
+static void early_retransmit(const weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = early_retransmit_sb(s, c);
+    if (sb && !s->cfg.tcp.early_retransmit_delayed)
+        mark_head_lost(sb);
+}
+
+/* early_retransmit_delayed: a reordering mitigation from RFC 5827 Appendix A (A.3, as Linux's
+ * tcp_early_retrans=2 names it): a short delay before the early retransmission. Each ACK that
+ * allows early retransmission starts a wait of max(SRTT/4, 2 ms) on the reordering timer, in place
+ * of RACK's window; none without an RTT estimate or when the RTO would fire first (the resend goes
+ * at once then). True when the wait was armed. */
+static bool delay_early_retransmit(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = early_retransmit_sb(s, c);
+    if (!sb || !s->cfg.tcp.early_retransmit_delayed)
+        return false;
+    uint64_t deadline = s->now_us + (c->srtt / 4 > 2000 ? c->srtt / 4 : 2000);
+    if (c->srtt == 0 || c->timer[WEIR_TIMER_RETRANSMIT] <= deadline) {
+        mark_head_lost(sb);
+        return false;
+    }
+    tcp_timer_set(s, c, WEIR_TIMER_REORDER, deadline);
+    return true;
 }
 
 /* What an ACK that moved SND.UNA by `acked` lets the window grow by. RFC 5681 §3.1 counts the
@@ -634,7 +683,9 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         count_dup_ack(s, c);
     early_retransmit(s, c);
 
-    arm_reorder_timer(s, c, rack_detect_loss(s, c));
+    uint32_t wait = rack_detect_loss(s, c);
+    if (!delay_early_retransmit(s, c))
+        arm_reorder_timer(s, c, wait);
     if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))
         c->recover_after_rto = false; /* everything sent before the timeout is accounted for */
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0)
@@ -662,6 +713,9 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
         return;
     weir_count(s, WEIR_CTR_TCP_REORDER_TIMEOUTS);
     arm_reorder_timer(s, c, rack_detect_loss(s, c));
+    tcp_scoreboard *er = early_retransmit_sb(s, c);
+    if (er && s->cfg.tcp.early_retransmit_delayed)
+        mark_head_lost(er); /* the wait delay_early_retransmit armed is over */
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0) {
         enter_recovery(s, c);
         prr_update(s, c, 0, false);

@@ -178,6 +178,77 @@ static void early_retransmit_resends_at_once_when_nothing_else_can_go(void **sta
     h_finish(h);
 }
 
+/* early_retransmit_delayed (Linux's tcp_early_retrans=2): three segments out, the last two
+ * SACKed. The resend waits max(SRTT/4, 2 ms) = 2.5 ms from the latest ACK, and an ACK that comes
+ * meanwhile starts the wait again; RACK alone would have timed it from the transmission, and
+ * early retransmission at once would not wait at all. Returns when the resend went, relative to
+ * the first SACK. */
+static uint64_t early_resend_time(bool early, bool delayed)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.early_retransmit = early;
+    h->cfg.tcp.early_retransmit_delayed = delayed;
+    sack_connection_on(h);
+    send_segments(h, 3);
+    h_advance(h, 10000);
+    uint64_t t0 = h->now;
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    if (h_pending(h) == 0) {
+        h_advance(h, 1000); /* the same SACK again, 1 ms later */
+        peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    }
+    if (h_pending(h) == 0)
+        h_run_to_deadline(h);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    uint64_t when = h->now - t0;
+    h_finish(h);
+    return when;
+}
+
+static void delayed_early_retransmit_waits_a_quarter_srtt_from_the_latest_ack(void **state)
+{
+    (void)state;
+    assert_int_equal(early_resend_time(true, true), 1000 + 2500);
+    assert_int_equal(early_resend_time(true, false), 0);
+    assert_int_equal(early_resend_time(false, false), 2500); /* RACK: from the transmission */
+}
+
+/* resend_full_segments (FreeBSD): a partial ACK leaves half a segment, then the RTO fires. By
+ * default the lost data goes out as it was first sent (the 500-byte rest); with the knob the rest
+ * and the next lost segment go out joined into one full-sized segment, and the remainder after
+ * it. */
+static void the_rest_of_a_partly_acked_segment(bool full, uint32_t len[2])
+{
+    harness *h = sack_config();
+    h->cfg.tcp.resend_full_segments = full;
+    sack_connection_on(h);
+    send_segments(h, 4);
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, 2001, H_WIN, NULL, 0);
+    h_send(h, H_ACK, 1, 2501, H_WIN, NULL, 0);
+    h_expect_none(h);
+    h_run_to_deadline(h);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RTO_EXPIRED), 1);
+    len[0] = h_expect(h, H_ACK, 2501, 1, full ? 1000 : 500)->len;
+    h_expect_none(h); /* cwnd is one segment after the timeout */
+    h_advance(h, 10000);
+    h_send(h, H_ACK, 1, full ? 3501 : 3001, H_WIN, NULL, 0);
+    len[1] = h_expect(h, H_ACK | H_PSH, full ? 3501 : 3001, 1, full ? 500 : 1000)->len;
+    h_finish(h);
+}
+
+static void lost_data_is_resent_as_sent_or_in_full_segments(void **state)
+{
+    (void)state;
+    uint32_t len[2];
+    the_rest_of_a_partly_acked_segment(false, len);
+    assert_int_equal(len[0], 500);
+    assert_int_equal(len[1], 1000);
+    the_rest_of_a_partly_acked_segment(true, len);
+    assert_int_equal(len[0], 1000);
+    assert_int_equal(len[1], 500);
+}
+
 /* A SACK block for the last byte of the fourth segment. By default the scoreboard takes that
  * byte as delivered (RFC 6675 is per byte), and RACK marks what was sent before it lost a
  * quarter RTT later. With sack_whole_segments (Linux) a block covering part of a segment counts
@@ -457,6 +528,8 @@ int main(void)
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
         H_TEST(early_retransmit_resends_at_once_when_nothing_else_can_go),
+        H_TEST(delayed_early_retransmit_waits_a_quarter_srtt_from_the_latest_ack),
+        H_TEST(lost_data_is_resent_as_sent_or_in_full_segments),
         H_TEST(sack_blocks_count_by_byte_or_by_whole_segment),
         H_TEST(an_isn_in_the_upper_half_is_no_reordering),
         H_TEST(a_reordered_segment_is_not_resent),

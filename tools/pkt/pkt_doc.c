@@ -34,23 +34,18 @@ static const cause k_causes[] = {
      "(prr_ssrb_needs_progress: only on ACKs that move SND.UNA) and sends one; past that, RACK "
      "(RFC 8985) marks all six unSACKed segments below 8001:9001 lost where that Linux (FACK) "
      "marked four, and sent 7001:8001 later as a forward retransmission"},
-    {-1, "er-delayed-get-ack-3pkt-sack", "", "policy",
-     "delayed early retransmit (tcp_early_retrans=2, Linux 3.5-4.9) restarts its RTT/4 timer "
-     "on every ACK, here the one at 0.310 s, and resends at 0.335 s; weir's RACK times the "
-     "reordering window from the segment's transmission (RFC 8985 §6.2) and resends at "
-     "0.325 s, as for er-delayed-3pkt-sack, which passes"},
     {-1, "fr-4pkt-fack-last-mss", "", "policy",
-     "RACK reorder timer: weir fires at RACK.rtt + min_RTT/4 exactly (RFC 8985 §6.2, 25 ms); "
-     "Linux arms it in jiffies plus TCP_TIMEOUT_MIN, and the script expects +40 ms"},
+     "RACK reorder timer: weir fires at RACK.rtt + min_RTT/4 (RFC 8985 §6.2, 25 ms after the "
+     "SACK); the script expects +40 ms, while sack-shift-sacked-7-*-fack, the same situation "
+     "on the same kernels (100 ms RTT, one later segment SACKed), expects +27 ms (25 ms plus "
+     "Linux's TCP_TIMEOUT_MIN) and passes: no one rule gives both, so weir keeps RFC 8985's"},
     {-1, "fast_recovery/fast-recovery", "", "policy",
-     "FreeBSD's SACK recovery (no RACK, NewReno, two segments per partial ACK) retransmits "
-     "3001:5001 and waits; weir's RACK has marked 3001:8001 lost and PRR sends a third "
-     "segment on the partial ACK (RFC 8985, RFC 6937)"},
-    {-1, "tcp_partial_ack", "", "policy",
-     "a timeout after a partial ACK: FreeBSD goes back to SND.UNA and sends full-sized "
-     "segments (2501:3501); weir resends its lost segments as they were sent (the 500-byte "
-     "rest, 2501:3001), as Linux does (RFC 1122 §4.2.2.15 allows combining them); the time "
-     "matches with the profile's rto_slop_us (the script calls itself broken)"},
+     "FreeBSD's SACK recovery has no RACK: it enters on the third duplicate ACK, sends the "
+     "fast retransmit alone, and resends only holes below the highest SACK. weir's RACK "
+     "(RFC 8985) starts recovery earlier (a 2.5 ms reordering window), so PRR (RFC 6937) sends "
+     "a second segment at once; and it marks 9001:10001, sent before a delivered "
+     "retransmission, lost too. Matching needs loss detection by duplicate ACKs alone "
+     "(RFC 6675), which weir does not have"},
     {-1, "gsoc-shivansh/tcp-mechanisms/rto/", "timing: expected", "interpreter",
      "the run's own latency: with FreeBSD's tcp_rexmit_slop (the profile's rto_slop_us) weir "
      "resends at 0.670 s and 1.410 s, FreeBSD's formula for the script's 90 ms RTT "

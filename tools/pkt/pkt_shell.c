@@ -269,9 +269,10 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         t->slow_start_after_idle = v != 0;
         break;
     case SC_EARLY_RETRANS:
-        /* 1: RFC 5827 at once. 2 and 3 delay it by RTT/4, which RACK's reordering window
-         * (min_RTT/4) stands for; 3 and 4 are the default with tail loss probes. */
-        t->early_retransmit = v == 1;
+        /* Linux 3.5-4.10: 1 is RFC 5827 at once; 2 and 3 delay it by RTT/4 from the latest
+         * ACK; 3 and 4 add tail loss probes (weir's default), 4 without early retransmit. */
+        t->early_retransmit = v >= 1 && v <= 3;
+        t->early_retransmit_delayed = v == 2 || v == 3;
         break;
     }
 }
@@ -659,6 +660,7 @@ void pkt_profile_config(pkt_runner *R)
         t->rto_max_us = 64000000;
         t->rto_min_us = 30000;   /* tcp_rexmit_min */
         t->rto_slop_us = 200000; /* tcp_rexmit_slop */
+        t->resend_full_segments = true; /* go-back-N and holes resent in t_maxseg pieces */
         t->syn_retries = 12;
         t->keepalive_interval_us = 75000000;
         t->keepalive_count = 8;
