@@ -16,6 +16,7 @@
  * the machine, and the same seed always gives the same counts. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,9 +100,85 @@ static void newreno_without_sack_retransmits_about_what_the_link_lost(void **sta
     expect_retransmits_near_losses(WEIR_TCP_CC_NEWRENO, 0.02);
 }
 
+/* ---- back-pressure on a lossy link ----------------------------------------------------------
+ * A link whose transmit ring holds only BP_RING frames a side (weir_memlink_config.tx_ring): the
+ * stacks hold data and ACKs while it is full (weir_tx_ready_fn), and loss recovery (fast
+ * retransmit, RACK, TLP, RTO and its go-back-N) must still deliver every byte, in order and
+ * intact, with the ring never overflowing into the link's queue. */
+
+enum { BP_RING = 16, BP_BYTES = 4 << 20 };
+
+static uint8_t stream_byte(uint64_t offset) { return (uint8_t)(offset * 131u + (offset >> 11)); }
+
+static void bp_fill(uint8_t *buf, size_t n, uint64_t offset)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = stream_byte(offset + i);
+}
+
+static void bp_check(void *ctx, const uint8_t *buf, size_t n, uint64_t offset)
+{
+    bool *bad = ctx;
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] != stream_byte(offset + i))
+            *bad = true;
+}
+
+static void back_pressure_run(uint64_t seed, bool sack)
+{
+    ll_run *r = test_calloc(1, sizeof *r);
+    assert_non_null(r);
+    bench_pair_config cfg;
+    bench_pair_config_init(&cfg);
+    cfg.seed = seed;
+    cfg.fault.loss = 0.02;
+    cfg.fault.delay_min_us = 1000;
+    cfg.fault.delay_max_us = 1000;
+    cfg.tx_ring = BP_RING;
+    weir_tcp_config *t = &cfg.stack.tcp;
+    t->sack = sack;
+    assert_int_equal(bench_pair_create(&r->pair, &cfg), 0);
+    bool bad = false;
+    r->flow.fill = bp_fill;
+    r->flow.on_read = bp_check;
+    r->flow.ctx = &bad;
+    r->flow.now_us = 1000000;
+    assert_int_equal(bench_flow_listen(&r->flow, &r->pair, LL_PORT, BP_BYTES), 0);
+    assert_int_equal(bench_flow_connect(&r->flow), 0);
+    assert_null(bench_flow_run(&r->flow, LL_MAX_TURNS, LL_TIME_LIMIT_US));
+    weir_stats cl, sv;
+    weir_stats_get(r->pair.stack[BENCH_CLIENT], &cl);
+    weir_stats_get(r->pair.stack[BENCH_SERVER], &sv);
+    weir_memlink_stats ls;
+    bench_pair_link_stats(&r->pair, &ls);
+    print_message("seed %llu sack %d: %llu held, %llu data frames lost, %llu retransmitted\n",
+                  (unsigned long long)seed, sack,
+                  (unsigned long long)cl.counters[WEIR_CTR_TCP_LINK_HELD],
+                  (unsigned long long)ls.lost[BENCH_CLIENT],
+                  (unsigned long long)cl.counters[WEIR_CTR_TCP_RETRANSMITS]);
+    assert_int_equal(r->flow.received, BP_BYTES);
+    assert_false(bad);
+    assert_true(cl.counters[WEIR_CTR_TCP_LINK_HELD] > 0); /* the ring did fill */
+    assert_int_equal(ls.queue_drops[BENCH_CLIENT] + ls.queue_drops[BENCH_SERVER], 0);
+    assert_int_equal(cl.counters[WEIR_CTR_FRAMES_OUT_FAILED], 0);
+    assert_int_equal(sv.counters[WEIR_CTR_FRAMES_OUT_FAILED], 0);
+    bench_pair_destroy(&r->pair);
+    test_free(r);
+}
+
+static void a_full_ring_on_a_lossy_link_still_delivers_every_byte(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        back_pressure_run(seed, true);
+        back_pressure_run(seed, false);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_full_ring_on_a_lossy_link_still_delivers_every_byte),
         cmocka_unit_test(cubic_without_sack_retransmits_about_what_the_link_lost),
         cmocka_unit_test(newreno_without_sack_retransmits_about_what_the_link_lost),
     };
