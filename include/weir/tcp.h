@@ -122,6 +122,13 @@ typedef enum weir_tcp_option {
                                      a FIN goes, or it has waited WEIR_TCP_CORK_CEILING_US with
                                      nothing in flight. Values other than 0 and 1: WEIR_EINVAL.
                                      An accepted socket inherits its listener's */
+    WEIR_TCP_OPT_PACING = 12,     /* 1: pace data segments instead of sending a window's worth
+                                     at once: at cwnd / SRTT × 2 while in slow start (below
+                                     half of ssthresh), × 1.2 after, Linux's internal pacing
+                                     ratios; so a burst does not overflow a shallow queue on the
+                                     path. Retransmissions by timer and probes are not paced.
+                                     Default: weir_tcp_config.pacing. 0 or 1, else WEIR_EINVAL.
+                                     An accepted socket inherits its listener's */
 } weir_tcp_option;
 /* The longest a short tail waits under WEIR_TCP_OPT_CORK or WEIR_TCP_SEND_MORE with nothing in
  * flight (Linux's ceiling, tcp(7)): then it goes as the persist timer's override would. */

@@ -78,6 +78,8 @@ struct tcp_conn {
                           WEIR_TCP_OPT_RCVBUF */
     bool link_held : 1; /* the link was full with nothing of ours in flight: the persist
                            timer is a WEIR_TCP_LINK_RETRY_US retry, not a window probe */
+    bool pacing : 1;     /* WEIR_TCP_OPT_PACING */
+    bool pace_armed : 1; /* the persist timer is when the next paced segment may go */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
     int error : 8;      /* connection error for the application (WEIR_E*), 0 if none */
 

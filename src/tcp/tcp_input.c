@@ -207,6 +207,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     l->lq->children++;
     c->nodelay = l->nodelay;
     c->cork = l->cork;
+    c->pacing = l->pacing;
     c->keepalive = l->keepalive;
     c->snd_cap = l->snd_cap;
     c->rcv_cap = l->rcv_cap;

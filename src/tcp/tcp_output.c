@@ -456,6 +456,7 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     note_round_flight(c);
     c->last_data_send_us = s->now_us;
     c->link_held = false;
+    c->pace_armed = false; /* pace_after_send arms it again */
     tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
 }
@@ -500,11 +501,15 @@ static bool ack_will_come(const tcp_conn *c)
     return tcp_sb_active(c) ? tcp_sb_pipe(c) > 0 : c->snd_nxt != c->snd_una;
 }
 
+/* The persist timer is armed for what a flag says (link_held, pace_armed): a flag whose timer
+ * something else stopped (a window reopening stops the probe timer) means nothing. */
+static bool persist_armed(const tcp_conn *c) { return c->timer[WEIR_TIMER_PERSIST] != UINT64_MAX; }
+
 static bool link_takes_segment(weir_stack *s, tcp_conn *c)
 {
     if (link_ready(s, c))
         return true;
-    if (!ack_will_come(c) && !c->link_held) {
+    if (!ack_will_come(c) && !(c->link_held && persist_armed(c))) {
         c->link_held = true;
         tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + WEIR_TCP_LINK_RETRY_US);
     }
@@ -525,13 +530,37 @@ static bool link_takes_ack(weir_stack *s, tcp_conn *c)
     return false;
 }
 
+/* Pacing (WEIR_TCP_OPT_PACING): segments leave spaced by their share of the window per RTT
+ * instead of as one burst — rate = cwnd / SRTT × 2 while the window is below half of ssthresh
+ * (slow start doubles it each RTT, so the pace must keep ahead), × 1.2 after: Linux's internal
+ * pacing (tcp_pacing_ss_ratio, tcp_pacing_ca_ratio). No RFC specifies it; RFC 9293 §3.8.2 and
+ * RFC 5681 leave the sender free to send less than the window allows. The persist timer, free
+ * while data is in flight, holds when the next segment may go (pace_armed) and calls tcp_output
+ * then (on_persist_timeout). Without an RTT sample there is no rate: no pacing. */
+static bool pacing_wait(const weir_stack *s, const tcp_conn *c)
+{
+    return c->pacing && c->pace_armed && persist_armed(c) && c->timer[WEIR_TIMER_PERSIST] > s->now_us;
+}
+
+static void pace_after_send(weir_stack *s, tcp_conn *c, uint32_t len)
+{
+    if (!c->pacing || c->srtt == 0 || len == 0)
+        return;
+    uint64_t pct = c->cc.cwnd < c->cc.ssthresh / 2 ? 200 : 120;
+    uint64_t gap_us = (uint64_t)len * c->srtt * 100u / ((uint64_t)c->cc.cwnd * pct + 1u);
+    if (gap_us == 0)
+        return; /* faster than the clock's µs: nothing to wait for */
+    c->pace_armed = true;
+    tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + gap_us);
+}
+
 /* RFC 6675 §4 NextSeg rule 1: a segment deemed lost goes before new data, when the congestion
  * window has room for it (PRR sets the window in recovery). */
 static bool resend_lost(weir_stack *s, tcp_conn *c)
 {
     uint32_t seq, len;
     if (!tcp_sb_next_lost(s, c, payload_mss(c), &seq, &len) || cwnd_room(c) < len ||
-        !link_takes_segment(s, c))
+        pacing_wait(s, c) || !link_takes_segment(s, c))
         return false;
     bool head = seq == c->snd_una;
     if (c->fin_sent && seq + len == c->fin_seq + 1)
@@ -540,6 +569,7 @@ static bool resend_lost(weir_stack *s, tcp_conn *c)
         return false;
     if (head)
         tcp_rto_restart(s, c);
+    pace_after_send(s, c, len);
     return true;
 }
 
@@ -551,9 +581,10 @@ static void send_data(weir_stack *s, tcp_conn *c)
     for (;;) {
         bool fin;
         uint32_t len = next_data_len(c, &fin);
-        if ((len == 0 && !fin) || !link_takes_segment(s, c))
+        if ((len == 0 && !fin) || pacing_wait(s, c) || !link_takes_segment(s, c))
             return;
         send_data_segment(s, c, len, fin);
+        pace_after_send(s, c, len);
         if (fin)
             return;
     }
@@ -588,6 +619,8 @@ static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
     uint64_t wait = tcp_persist_interval(s, c);
     if (corked(c) && peer_window_room(c) > 0)
         wait = WEIR_TCP_CORK_CEILING_US;
+    c->link_held = false; /* the timer is a probe (or the cork's ceiling) now */
+    c->pace_armed = false;
     tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + wait);
 }
 

@@ -220,6 +220,7 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->rcv_auto = s->cfg.tcp.recv_buffer_auto_max > 0;
     c->rto = s->cfg.tcp.rto_initial_us;
     c->nodelay = !s->cfg.tcp.nagle;
+    c->pacing = s->cfg.tcp.pacing;
     c->keepcnt = s->cfg.tcp.keepalive_count;
     c->cc_ops = tcp_cc_find(s->cfg.tcp.congestion_control);
     c->hist.reo_wnd_mult = 1;

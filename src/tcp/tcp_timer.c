@@ -280,8 +280,11 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
 
 static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
 {
-    if (c->link_held) { /* not a window probe: a retry for data the link could not take */
+    if (c->link_held || c->pace_armed) {
+        /* Not a window probe: a retry for data the link could not take, or the time the next
+         * paced segment may go. */
         c->link_held = false;
+        c->pace_armed = false;
         tcp_output(s, c);
         return false;
     }

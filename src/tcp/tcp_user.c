@@ -530,6 +530,12 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             tcp_output(s, c);
         }
         return 0;
+    case WEIR_TCP_OPT_PACING:
+        if (value != 0 && value != 1)
+            return WEIR_EINVAL;
+        c->pacing = value == 1;
+        tcp_output(s, c); /* turned off: what waited for its time may go now */
+        return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         c->keepalive = value != 0;
         tcp_arm_keepalive(s, c);
@@ -593,6 +599,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_CORK:
         *value = c->cork;
+        return 0;
+    case WEIR_TCP_OPT_PACING:
+        *value = c->pacing;
         return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         *value = c->keepalive;
