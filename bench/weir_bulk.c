@@ -4,7 +4,7 @@
  *   weir_bulk [--bytes 2G] [--mtu 1500] [--buffer 4M] [--clock real|virtual] [--delay-us 0]
  *             [--loss P] [--cc cubic|newreno] [--no-sack] [--seed 1] [--max-seconds 30]
  *             [--csum-offload] [--rcv-buffer N] [--rcv-auto-max 4M] [--tx-ring 0]
- *             [--threads 1|2] [--ring-slots 256]
+ *             [--threads 1|2] [--ring-slots 256] [--pacing]
  *
  * The client (side 0) connects to the server (side 1), writes --bytes and half-closes; the server
  * reads until end of stream. The figure is payload bytes delivered to the server's application
@@ -31,7 +31,8 @@
  * --rcv-auto-max is where auto-tuning stops (the stack's default, 4M, or the receive buffer if
  * larger; 0 = a fixed buffer, as before auto-tuning). The result's rcvbuf is the server's
  * receive buffer at the end. --tx-ring gives the single-threaded memlink back-pressure: busy
- * while that many frames of one end wait (0: never).
+ * while that many frames of one end wait (0: never). --pacing turns on the stacks' pacing
+ * (WEIR_TCP_OPT_PACING).
  * Prints a `result` line (bench_util.h) and exits 0 when every byte arrived, 1 otherwise. */
 #define _GNU_SOURCE
 
@@ -69,6 +70,7 @@ typedef struct bulk_options {
     bool virtual_clock;
     bool sack;
     bool csum_offload;
+    bool pacing;
     weir_tcp_cc cc;
 } bulk_options;
 
@@ -109,6 +111,7 @@ static int setup(bulk_run *r)
     t->window_scale = true;
     t->sack = o->sack;
     t->congestion_control = o->cc;
+    t->pacing = o->pacing;
     int rc = bench_pair_create(&r->pair, &cfg);
     if (rc != 0)
         return rc;
@@ -371,6 +374,8 @@ static void parse_options(int argc, char **argv, bulk_options *o)
             o->sack = false;
         } else if (strcmp(argv[i], "--csum-offload") == 0) {
             o->csum_offload = true;
+        } else if (strcmp(argv[i], "--pacing") == 0) {
+            o->pacing = true;
         } else if (i + 1 >= argc) {
             bench_usage("weir_bulk", "%s needs a value (see the comment at the top)", argv[i]);
         } else if (!parse_option(o, argv[i], argv[i + 1])) {
