@@ -71,6 +71,12 @@ typedef struct weir_tcp_config {
     uint32_t rto_max_us;                  /* upper bound of the backed-off RTO (60 s) */
     uint32_t rto_slop_us;    /* added to every RTO computed from RTT samples or backed off, as
                                 FreeBSD adds tcp_rexmit_slop (200 ms there) to its timer (0) */
+    bool rto_min_is_granularity; /* rto_min_us stands for RFC 6298's clock granularity G:
+                                    RTO = SRTT + max(rto_min, 4*RTTVAR), as Linux's
+                                    tcp_set_rto (false: max(rto_min, SRTT + 4*RTTVAR), (2.4)) */
+    bool window_probe_bare_ack;  /* a zero-window probe is a bare ACK with SEG.SEQ = SND.UNA-1,
+                                    the keepalive's shape, as Linux's tcp_xmit_probe_skb (false:
+                                    one byte of new data beyond the window) */
     uint8_t syn_retries;     /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
                                 with the RTO cap, RFC 9293 MUST-20) */
     uint8_t max_retries;     /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */

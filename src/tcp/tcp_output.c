@@ -729,14 +729,23 @@ void tcp_send_ack(weir_stack *s, tcp_conn *c)
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
 
-/* A zero-window probe (§3.8.6.1): one byte of new data beyond the window. snd_nxt stays, so the
- * byte counts as sent only if the peer accepts it (its ACK then moves snd_nxt on). */
+/* A zero-window probe (§3.8.6.1, MUST-36): one byte of new data beyond the window. snd_nxt stays,
+ * so the byte counts as sent only if the peer accepts it (its ACK then moves snd_nxt on).
+ * §3.8.6.1 asks only that the probe make the peer report its window; with window_probe_bare_ack
+ * it is Linux's (tcp_write_wakeup -> tcp_xmit_probe_skb): the keepalive's shape, SEG.SEQ =
+ * SND.UNA-1 and no data, an old sequence number the peer must answer with an ACK carrying its
+ * window (§3.10.7.4, first step), which then reopens the flow as any window update does. */
 void tcp_send_window_probe(weir_stack *s, tcp_conn *c)
 {
-    uint32_t len = tcp_unsent_bytes(c) > 0 ? 1 : 0;
     weir_tcp_repr r;
-    data_repr(c, c->snd_nxt, len, &r);
-    c->snd_max = seq_max(c->snd_max, c->snd_nxt + len);
+    if (s->cfg.tcp.window_probe_bare_ack) {
+        base_repr(c, &r);
+        r.seq = c->snd_una - 1;
+    } else {
+        uint32_t len = tcp_unsent_bytes(c) > 0 ? 1 : 0;
+        data_repr(c, c->snd_nxt, len, &r);
+        c->snd_max = seq_max(c->snd_max, c->snd_nxt + len);
+    }
     fill_ack(s, c, &r);
     weir_count(s, WEIR_CTR_TCP_PERSIST_PROBES);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);

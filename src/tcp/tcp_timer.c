@@ -83,10 +83,16 @@ void tcp_rtt_sample(weir_stack *s, tcp_conn *c, uint32_t r, uint32_t samples)
         c->rttvar = (uint32_t)(((4 * n - 1) * c->rttvar + delta) / (4 * n));
         c->srtt = (uint32_t)(((8 * n - 1) * c->srtt + r) / (8 * n));
     }
-    /* RTO <- SRTT + max(G, K*RTTVAR), K = 4; our clock granularity G is 1 µs. A new RTO from a
-     * sample also ends any backoff (RFC 6298 (5.7) backs off only "until" a sample arrives). */
+    /* (2.3) RTO <- SRTT + max(G, K*RTTVAR), K = 4; our clock granularity G is 1 µs, and (2.4)
+     * then raises the sum to rto_min. With rto_min_is_granularity, rto_min takes G's place
+     * instead, as Linux's tcp_set_rto does (SRTT + max(tcp_rto_min, mdev)): the RTO stays at
+     * least rto_min above SRTT, so a steady path whose RTTVAR decays keeps a margin over its
+     * RTT. Both are RFC 6298 timers: (2.3) names no particular G, and a longer RTO is the
+     * conservative side ((2.4) itself rounds up to 1 s). A new RTO from a sample also ends any
+     * backoff (RFC 6298 (5.7) backs off only "until" a sample arrives). */
     uint64_t var = 4ull * c->rttvar;
-    c->rto = clamp_rto(s, (uint64_t)c->srtt + (var > 1 ? var : 1));
+    uint64_t g = s->cfg.tcp.rto_min_is_granularity ? s->cfg.tcp.rto_min_us : 1;
+    c->rto = clamp_rto(s, (uint64_t)c->srtt + (var > g ? var : g));
 }
 
 /* RFC 6298 leaves room above its RTO (a timer that fires later is conservative: (2.4) even

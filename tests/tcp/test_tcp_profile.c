@@ -49,10 +49,90 @@ static void slow_start_whole_ack_counts_every_segment_of_a_stretch_ack(void **st
     }
 }
 
+/* ---- window_probe_bare_ack ----------------------------------------------------------------- */
+
+/* 1000 bytes acknowledged with the window closed and 500 more waiting: the persist timer probes
+ * after one RTO, then after two (RFC 9293 §3.8.6.1, MUST-36), in either shape. */
+static void zero_window_probe_is_new_data_or_a_bare_ack_below_snd_una(void **state)
+{
+    (void)state;
+    for (int bare = 0; bare <= 1; bare++) {
+        harness *h = h_new_config();
+        h->cfg.tcp.window_probe_bare_ack = bare;
+        connect_mss_1000(h, false);
+        h_app_send(h, 1000);
+        h_expect(h, H_ACK | H_PSH, 1, 1, 1000);
+        h_send(h, H_ACK, 1, 1001, 0, NULL, 0);
+        h_app_send(h, 500);
+        h_expect_none(h);
+        uint64_t rto = h_info(h).rto_us;
+        for (uint64_t k = 1; k <= 2; k++) {
+            uint64_t t = h->now;
+            assert_int_equal(h_run_to_deadline(h), t + k * rto);
+            if (bare) /* Linux: SEG.SEQ = SND.UNA-1, no data, as a keepalive */
+                h_expect(h, H_ACK, 1000, 1, 0);
+            else      /* weir: the next byte, beyond the window */
+                h_expect(h, H_ACK, 1001, 1, 1);
+            h_expect_none(h);
+            h_send(h, H_ACK, 1, 1001, 0, NULL, 0); /* still closed */
+            h_expect_none(h);
+        }
+        assert_int_equal(h_counter(h, WEIR_CTR_TCP_PERSIST_PROBES), 2);
+        /* The peer's answer reopens the window: the 500 bytes go whole in both shapes. */
+        h_send(h, H_ACK, 1, 1001, H_WIN, NULL, 0);
+        const h_seg *g = h_expect(h, H_ACK | H_PSH, 1001, 1, 500);
+        uint8_t want[500];
+        h_pattern(want, sizeof want, 0); /* h_app_send starts its pattern at 0 each call */
+        assert_memory_equal(g->data, want, sizeof want);
+        h_send(h, H_ACK, 1, 1501, H_WIN, NULL, 0);
+        h_advance(h, 100000000);
+        h_expect_none(h);
+        h_finish(h);
+    }
+}
+
+/* ---- rto_min_is_granularity ----------------------------------------------------------------- */
+
+/* The RTO after the handshake's sample (SRTT 10 ms, RTTVAR 5 ms), and when the first data
+ * segment is retransmitted: one RTO after it went. */
+static uint32_t rto_after_handshake(bool granularity, uint32_t rto_min_us)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.rto_min_is_granularity = granularity;
+    h->cfg.tcp.rto_min_us = rto_min_us;
+    connect_mss_1000(h, false);
+    weir_tcp_info info = h_info(h);
+    assert_int_equal(info.srtt_us, H_RTT);
+    assert_int_equal(info.rttvar_us, H_RTT / 2);
+    h_app_send(h, 1000);
+    uint64_t t = h->now;
+    h_expect(h, H_ACK | H_PSH, 1, 1, 1000);
+    assert_int_equal(h_run_to_deadline(h), t + info.rto_us);
+    h_expect(h, H_ACK | H_PSH, 1, 1, 1000);
+    h_send(h, H_ACK, 1, 1001, H_WIN, NULL, 0);
+    h_flush(h);
+    h_finish(h);
+    return info.rto_us;
+}
+
+/* RFC 6298 (2.3) then (2.4): max(rto_min, SRTT + 4*RTTVAR) = 200 ms; with rto_min as (2.3)'s G,
+ * SRTT + max(rto_min, 4*RTTVAR) = 210 ms, as Linux. Where 4*RTTVAR is above rto_min the two
+ * agree (rto_min 1 ms: 10 + 20 ms). */
+static void rto_min_is_granularity_keeps_the_rto_rto_min_above_srtt(void **state)
+{
+    (void)state;
+    assert_int_equal(rto_after_handshake(false, 200000), 200000);
+    assert_int_equal(rto_after_handshake(true, 200000), H_RTT + 200000);
+    assert_int_equal(rto_after_handshake(false, 1000), H_RTT + 4 * (H_RTT / 2));
+    assert_int_equal(rto_after_handshake(true, 1000), H_RTT + 4 * (H_RTT / 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         H_TEST(slow_start_whole_ack_counts_every_segment_of_a_stretch_ack),
+        H_TEST(zero_window_probe_is_new_data_or_a_bare_ack_below_snd_una),
+        H_TEST(rto_min_is_granularity_keeps_the_rto_rto_min_above_srtt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

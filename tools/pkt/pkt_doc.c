@@ -51,11 +51,6 @@ static const cause k_causes[] = {
      "resends at 0.670 s and 1.410 s, FreeBSD's formula for the script's 90 ms RTT "
      "(270 + 200 ms, then 2 * 270 + 200 ms); the script's 0.710 and 1.520 s fit a 103 ms RTT, "
      "which virtual time does not reproduce"},
-    {PKT_RELAXED, "slow-start-after-win-update", "", "policy",
-     "zero-window probes: Linux probes with a bare ACK below the window (SEG.SEQ = SND.UNA - 1, "
-     "tcp_xmit_probe_skb); weir sends one byte of new data (RFC 9293 §3.8.6.1); and Linux's "
-     "probe timer is its RTO, SRTT + max(200 ms, 4*RTTVAR) (300 ms here), weir's "
-     "SRTT + 4*RTTVAR floored at 200 ms (RFC 6298 (2.4)); both candidates for profile knobs"},
     {-1, "slow_read_attack/slow-read", "", "policy",
      "the script wants the ACK 50 ms after the data (the FreeBSD profile delays 100 ms, "
      "delacktime) and zero-window probes every 5 s (FreeBSD's TCPTV_PERSMIN); weir probes "

@@ -687,6 +687,8 @@ void pkt_profile_config(pkt_runner *R)
         t->slow_start_whole_ack = true;    /* tcp_slow_start: cwnd + acked, no L */
         t->prr_ssrb_needs_progress = true; /* tcp_cwnd_reduction */
         t->sack_whole_segments = true;     /* tcp_match_skb_to_sack */
+        t->window_probe_bare_ack = true;   /* tcp_write_wakeup -> tcp_xmit_probe_skb */
+        t->rto_min_is_granularity = true;  /* tcp_set_rto: srtt + max(rto_min, mdev) */
         t->msl_us = 30000000;
     }
     R->cfg = R->cur;
