@@ -105,6 +105,12 @@ typedef struct weir_tcp_config {
                                   as FreeBSD's go-back-N and hole retransmissions do (false: as
                                   first sent, as Linux); RFC 1122 §4.2.2.15 allows this
                                   repacketizing */
+    bool rack_loss_detection; /* SACK connections decide loss by send times, RFC 8985 RACK
+                                 (true). false: by what the SACKs cover, RFC 6675 §4's IsLost
+                                 (DupThresh SACKed segments, or more than (DupThresh - 1) * SMSS
+                                 SACKed bytes, above a hole), with NextSeg's rule 3 resending
+                                 holes below the highest SACK in recovery, as FreeBSD's default
+                                 stack */
     bool tail_loss_probe;    /* RFC 8985 §7 tail loss probes on SACK connections: when the
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:

@@ -106,6 +106,7 @@ extern "C" {
     X(TCP_PARTIAL_ACKS, "partial ACKs in fast recovery: the next hole resent (RFC 6582)")          \
     X(TCP_FAST_RECOVERIES, "fast recoveries entered")                                              \
     X(TCP_RACK_LOST, "segments RACK marked lost (RFC 8985)")                                       \
+    X(TCP_SACK_LOST, "segments RFC 6675's IsLost marked lost (rack_loss_detection off)")           \
     X(TCP_REORDER_TIMEOUTS, "RACK reordering timers expired")                                      \
     X(TCP_DSACKS_RECEIVED, "D-SACK blocks received (RFC 2883)")                                    \
     X(TCP_SPURIOUS_UNDO, "window reductions undone: every retransmission was a duplicate")         \

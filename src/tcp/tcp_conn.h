@@ -311,6 +311,10 @@ void tcp_sb_on_send(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len);
 uint32_t tcp_sb_pipe(const tcp_conn *c);
 /* The next segment to send again: the lowest LOST one, at most `max_len` long. */
 bool tcp_sb_next_lost(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq, uint32_t *len);
+/* RFC 6675 NextSeg rule 3 (rack_loss_detection off, in recovery): the first hole not sent again
+ * below the highest SACK, at most `max_len` long. */
+bool tcp_sb_next_hole(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq,
+                      uint32_t *len);
 void tcp_sb_mark_all_lost(tcp_conn *c);
 void tcp_sb_release(weir_stack *s, tcp_conn *c);
 /* An acceptable ACK (SND.UNA already moved from prior_una): SACK blocks, RACK, PRR, recovery. */

@@ -573,21 +573,40 @@ static bool resend_lost(weir_stack *s, tcp_conn *c)
     return true;
 }
 
+/* RFC 6675 §4 NextSeg rule 3 (rack_loss_detection off): with nothing lost to resend and no new
+ * data to send, a hole below the highest SACK goes again, within the window PRR allows. */
+static bool resend_hole(weir_stack *s, tcp_conn *c)
+{
+    uint32_t seq, len;
+    if (!tcp_sb_next_hole(s, c, payload_mss(c), &seq, &len) || cwnd_room(c) < len ||
+        pacing_wait(s, c) || !link_takes_segment(s, c) || !resend(s, c, seq, len))
+        return false;
+    pace_after_send(s, c, len);
+    return true;
+}
+
+/* NextSeg rule 2: new data, as the windows, Nagle, cork, pacing and the link allow. False when
+ * nothing more can go now. */
+static bool send_new_data(weir_stack *s, tcp_conn *c)
+{
+    bool fin;
+    uint32_t len = next_data_len(c, &fin);
+    if ((len == 0 && !fin) || pacing_wait(s, c) || !link_takes_segment(s, c))
+        return false;
+    send_data_segment(s, c, len, fin);
+    pace_after_send(s, c, len);
+    return !fin;
+}
+
 static void send_data(weir_stack *s, tcp_conn *c)
 {
     restart_after_idle(s, c);
     while (resend_lost(s, c))
         ;
-    for (;;) {
-        bool fin;
-        uint32_t len = next_data_len(c, &fin);
-        if ((len == 0 && !fin) || pacing_wait(s, c) || !link_takes_segment(s, c))
-            return;
-        send_data_segment(s, c, len, fin);
-        pace_after_send(s, c, len);
-        if (fin)
-            return;
-    }
+    while (send_new_data(s, c))
+        ;
+    while (resend_hole(s, c))
+        ;
 }
 
 bool tcp_send_override(weir_stack *s, tcp_conn *c)

@@ -398,6 +398,53 @@ static uint32_t rack_detect_loss(weir_stack *s, tcp_conn *c)
     return wait;
 }
 
+/* RFC 6675 §4 IsLost (rack_loss_detection off): a record neither SACKed nor sent again is lost
+ * once DupThresh SACKed segments, or more than (DupThresh - 1) * SMSS SACKed bytes, lie above
+ * it. One walk down from the highest record, counting what lies above. */
+static void rfc6675_detect_loss(weir_stack *s, tcp_conn *c)
+{
+    tcp_scoreboard *sb = c->sb;
+    if (!sb)
+        return;
+    uint32_t segs = 0, bytes = 0, limit = (DUP_THRESH - 1u) * c->snd_mss;
+    for (uint32_t i = sb->count; i-- > 0;) {
+        tcp_seg_rec *r = rec_at(sb, i);
+        if (r->flags & TCP_SEG_SACKED) {
+            segs++;
+            bytes += rec_len(sb, i);
+        } else if (!(r->flags & (TCP_SEG_LOST | TCP_SEG_RETRANS)) &&
+                   (segs >= DUP_THRESH || bytes > limit)) {
+            set_flags(sb, i, (uint8_t)(r->flags | TCP_SEG_LOST));
+            weir_count(s, WEIR_CTR_TCP_SACK_LOST);
+        }
+    }
+}
+
+/* RFC 6675 §4 NextSeg rule 3 (rack_loss_detection off, in recovery, when rules 1 and 2 found
+ * nothing): the first hole not yet sent again below the highest sequence number SACKed, cut to
+ * `max_len`, may go although IsLost does not say so yet. RACK instead marks such holes lost by
+ * time. */
+bool tcp_sb_next_hole(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq,
+                      uint32_t *len)
+{
+    tcp_scoreboard *sb = c->sb;
+    if (!tcp_sb_active(c) || s->cfg.tcp.rack_loss_detection || !c->in_recovery || !sb)
+        return false;
+    for (uint32_t i = 0; i < sb->count && seq_lt(rec_start(sb, i), sb->fack); i++) {
+        if (rec_at(sb, i)->flags & (TCP_SEG_SACKED | TCP_SEG_LOST | TCP_SEG_RETRANS))
+            continue;
+        uint32_t start = rec_start(sb, i);
+        if (rec_len(sb, i) > max_len && !split_at(s, sb, i, start + max_len)) {
+            give_up_scoreboard(s, c);
+            return false;
+        }
+        *seq = start;
+        *len = rec_len(sb, i);
+        return true;
+    }
+    return false;
+}
+
 /* ---- SACK blocks -------------------------------------------------------------------------- */
 
 /* RFC 2883 §4: a D-SACK is a first block below SND.UNA, or one inside the second block. */
@@ -683,9 +730,14 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         count_dup_ack(s, c);
     early_retransmit(s, c);
 
-    uint32_t wait = rack_detect_loss(s, c);
-    if (!delay_early_retransmit(s, c))
-        arm_reorder_timer(s, c, wait);
+    if (s->cfg.tcp.rack_loss_detection) {
+        uint32_t wait = rack_detect_loss(s, c);
+        if (!delay_early_retransmit(s, c))
+            arm_reorder_timer(s, c, wait);
+    } else {
+        rfc6675_detect_loss(s, c);
+        (void)delay_early_retransmit(s, c);
+    }
     if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))
         c->recover_after_rto = false; /* everything sent before the timeout is accounted for */
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0)
@@ -712,7 +764,8 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
     if (!tcp_sb_active(c))
         return;
     weir_count(s, WEIR_CTR_TCP_REORDER_TIMEOUTS);
-    arm_reorder_timer(s, c, rack_detect_loss(s, c));
+    if (s->cfg.tcp.rack_loss_detection)
+        arm_reorder_timer(s, c, rack_detect_loss(s, c));
     tcp_scoreboard *er = early_retransmit_sb(s, c);
     if (er && s->cfg.tcp.early_retransmit_delayed)
         mark_head_lost(er); /* the wait delay_early_retransmit armed is over */

@@ -146,6 +146,57 @@ static void a_single_hole_is_resent_after_a_quarter_rtt(void **state)
     h_finish(h);
 }
 
+/* rack_loss_detection off (RFC 6675 §4 IsLost): a hole is lost once DupThresh (3) SACKed
+ * segments lie above it, however few duplicate ACKs said so. With two above, nothing is resent
+ * and no reordering timer waits (RACK would resend after a quarter RTT); the ACK that SACKs a
+ * third resends the hole at once, on the second duplicate ACK. */
+static void without_rack_a_hole_is_lost_after_three_sacked_segments(void **state)
+{
+    (void)state;
+    harness *h = sack_config();
+    h->cfg.tcp.rack_loss_detection = false;
+    sack_connection_on(h);
+    send_segments(h, 5);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    h_expect_none(h);
+    assert_true(h_deadline(h) > h->now + 100000); /* the RTO only: no reordering timer */
+    h_advance(h, 50000);
+    h_expect_none(h);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 4001});
+    h_expect(h, H_ACK, 1, 1, 1000);
+    assert_int_equal(h_info(h).ca_state, WEIR_TCP_CA_RECOVERY);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_DUP_ACKS), 2);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_SACK_LOST), 1);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RACK_LOST), 0);
+    h_finish(h);
+}
+
+/* RFC 6675 §4 NextSeg rule 3: in recovery, with nothing else deemed lost and no new data, a hole
+ * below the highest SACK goes again although IsLost does not say so (only two segments, 2·SMSS,
+ * are SACKed above it): resent on the next ACK that gives PRR room, never marked lost. */
+static void without_rack_a_hole_below_the_highest_sack_goes_on_the_next_ack(void **state)
+{
+    (void)state;
+    harness *h = sack_config();
+    h->cfg.tcp.rack_loss_detection = false;
+    sack_connection_on(h);
+    send_segments(h, 6); /* 1:6001; 1:1001 and 2001:4001 lost */
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    peer_sack(h, 1, 2, (uint32_t[]){1001, 2001, 4001, 5001});
+    h_expect_none(h);
+    peer_sack(h, 1, 2, (uint32_t[]){1001, 2001, 4001, 6001}); /* 3 dup ACKs: 1:1001 lost */
+    h_expect(h, H_ACK, 1, 1, 1000); /* rule 1: the segment deemed lost */
+    h_expect_none(h);               /* PRR's room is spent */
+    h_advance(h, 1000);
+    peer_sack(h, 2001, 1, (uint32_t[]){4001, 6001}); /* the resend arrived */
+    h_expect(h, H_ACK, 2001, 1, 1000); /* rule 3: the first hole below 6001 */
+    h_flush(h);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_SACK_LOST), 0); /* the holes were not deemed lost */
+    h_finish(h);
+}
+
 /* RFC 5827 (early_retransmit): the same single hole is resent on the SACK itself, two segments
  * out and nothing more to send; with a third segment's worth of new data waiting (which the
  * SACK lets out), it is not, and RACK's quarter RTT decides as by default. */
@@ -525,6 +576,8 @@ static void prr_slow_start_bound_with_and_without_progress(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        H_TEST(without_rack_a_hole_is_lost_after_three_sacked_segments),
+        H_TEST(without_rack_a_hole_below_the_highest_sack_goes_on_the_next_ack),
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
         H_TEST(early_retransmit_resends_at_once_when_nothing_else_can_go),

@@ -653,6 +653,7 @@ void pkt_profile_config(pkt_runner *R)
         t->quick_acks = 0;                  /* no quick-ACK mode */
         t->time_syn_ack = false;            /* the syncache takes no RTT sample */
         t->tail_loss_probe = false;         /* the default stack has no TLP */
+        t->rack_loss_detection = false;     /* nor RACK: tcp_sack.c's RFC 6675 IsLost */
         t->ack_every_second_segment = true; /* tcp_input's "every other segment" */
         t->ack_repeats_fin = true;          /* tcp_output resends an unacked FIN */
         t->rcv_window_is_buffer = true;     /* rcv_wnd is buffer space, beyond 65535 */
