@@ -40,12 +40,12 @@ static const cause k_causes[] = {
      "on the same kernels (100 ms RTT, one later segment SACKed), expects +27 ms (25 ms plus "
      "Linux's TCP_TIMEOUT_MIN) and passes: no one rule gives both, so weir keeps RFC 8985's"},
     {-1, "fast_recovery/fast-recovery", "", "policy",
-     "FreeBSD's SACK recovery has no RACK: it enters on the third duplicate ACK, sends the "
-     "fast retransmit alone, and resends only holes below the highest SACK. weir's RACK "
-     "(RFC 8985) starts recovery earlier (a 2.5 ms reordering window), so PRR (RFC 6937) sends "
-     "a second segment at once; and it marks 9001:10001, sent before a delivered "
-     "retransmission, lost too. Matching needs loss detection by duplicate ACKs alone "
-     "(RFC 6675), which weir does not have"},
+     "FreeBSD's SACK recovery has no RACK; with the profile's rack_loss_detection off, weir "
+     "follows RFC 6675 as it does (recovery on the third duplicate ACK, the fast retransmit "
+     "alone, then holes below the highest SACK by NextSeg rule 3) and matches the script to "
+     "0.240 s. There PRR (RFC 6937) under CUBIC's ssthresh (7 segments) lets a third hole go "
+     "where the script, whose comments describe a Linux Reno window of 2, allows two; under "
+     "NewReno (ssthresh 5) PRR sends none"},
     {-1, "gsoc-shivansh/tcp-mechanisms/rto/", "timing: expected", "interpreter",
      "the run's own latency: with FreeBSD's tcp_rexmit_slop (the profile's rto_slop_us) weir "
      "resends at 0.670 s and 1.410 s, FreeBSD's formula for the script's 90 ms RTT "
