@@ -539,7 +539,8 @@ static bool link_takes_ack(weir_stack *s, tcp_conn *c)
  * then (on_persist_timeout). Without an RTT sample there is no rate: no pacing. */
 static bool pacing_wait(const weir_stack *s, const tcp_conn *c)
 {
-    return c->pacing && c->pace_armed && persist_armed(c) && c->timer[WEIR_TIMER_PERSIST] > s->now_us;
+    return c->pacing && c->pace_armed && persist_armed(c) &&
+           c->timer[WEIR_TIMER_PERSIST] > s->now_us;
 }
 
 static void pace_after_send(weir_stack *s, tcp_conn *c, uint32_t len)
