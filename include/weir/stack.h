@@ -71,6 +71,10 @@ typedef struct weir_tcp_config {
     uint32_t rto_max_us;                  /* upper bound of the backed-off RTO (60 s) */
     uint32_t rto_slop_us;    /* added to every RTO computed from RTT samples or backed off, as
                                 FreeBSD adds tcp_rexmit_slop (200 ms there) to its timer (0) */
+    bool drop_missing_timestamps; /* RFC 7323 §3.2: once timestamps are negotiated, a non-RST
+                                     segment without them is silently dropped (true, the
+                                     RFC's SHOULD; FreeBSD's tolerate_missing_ts=0). false:
+                                     it is processed, as Linux does */
     bool rto_min_is_granularity; /* rto_min_us stands for RFC 6298's clock granularity G:
                                     RTO = SRTT + max(rto_min, 4*RTTVAR), as Linux's
                                     tcp_set_rto (false: max(rto_min, SRTT + 4*RTTVAR), (2.4)) */

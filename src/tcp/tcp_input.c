@@ -384,6 +384,16 @@ static void note_old_data(weir_stack *s, tcp_conn *c, seg_ctx *x)
         x->dup_noted = note_duplicate(s, c, start, seq_min(start + x->data_len, c->rcv_nxt));
 }
 
+/* RFC 7323 §3.2: once both SYNs carried timestamps, "the TSopt MUST be sent in every non-<RST>
+ * segment", and "if a non-<RST> segment is received without a TSopt, a TCP SHOULD silently drop
+ * the segment" — never abort the connection for it (MUST). drop_missing_timestamps off accepts
+ * it, as Linux does. */
+static bool lacks_timestamps(const weir_stack *s, const tcp_conn *c, const seg_ctx *x)
+{
+    return s->cfg.tcp.drop_missing_timestamps && c->ts_on && !x->seg->opt.has_timestamps &&
+           !x->rst && c->state >= WEIR_TCP_SYN_RECEIVED;
+}
+
 /* RFC 7323 §5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent is an old duplicate
  * — in a fast connection its sequence number may have wrapped into the window — and is dropped
  * with an ACK. A RST is exempt (§5.3 R1 names only non-RST segments); so is everything once
@@ -439,6 +449,8 @@ static step_result check_sequence(weir_stack *s, tcp_conn *c, seg_ctx *x)
         x->syn = false;
         x->seq++;
     }
+    if (lacks_timestamps(s, c, x))
+        return drop(s, x, WEIR_DROP_TCP_NO_TSOPT);
     if (paws_rejects(s, c, x))
         return drop_and_ack(s, c, x, WEIR_DROP_TCP_PAWS);
     uint32_t wnd = rcv_window_now(s, c);

@@ -199,6 +199,52 @@ static void timestamps_echo_the_latest_in_window_value(void **state)
     h_finish(h);
 }
 
+/* RFC 7323 §3.2: with timestamps negotiated, a non-RST segment without them is silently dropped
+ * (drop_missing_timestamps, the default) — no ACK, the data not taken, the connection kept; a
+ * RST without them still counts. Off, the segment is processed, as Linux does. */
+static int data_taken_without_timestamps(bool drop)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.drop_missing_timestamps = drop;
+    h->cfg.tcp.quick_acks = 0;
+    h_start(h);
+    h_syn_sent(h);
+    peer_syn(h, H_SYN | H_ACK, 7, 1000);
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_pattern(payload, 100, 0);
+    h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, payload, 100); /* no TSopt */
+    uint8_t buf[200];
+    int n = h_app_recv(h, buf, sizeof buf);
+    if (drop) {
+        h_expect_none(h); /* silently */
+        assert_int_equal(h_dropped(h, WEIR_DROP_TCP_NO_TSOPT), 1);
+        h_assert_state(h, WEIR_TCP_ESTABLISHED); /* MUST NOT abort */
+        peer_seg(h, 1, 1000, 1001, payload, 100); /* the same data with its TSopt is taken */
+        assert_int_equal(h_app_recv(h, buf, sizeof buf), 100);
+    }
+    h_finish(h);
+    return n;
+}
+
+static void a_segment_without_the_negotiated_timestamps_is_dropped(void **state)
+{
+    (void)state;
+    assert_int_equal(data_taken_without_timestamps(true), 0); /* nothing to read */
+    assert_int_equal(data_taken_without_timestamps(false), 100);
+}
+
+static void a_rst_without_timestamps_still_resets(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_sent(h);
+    peer_syn(h, H_SYN | H_ACK, 7, 1000);
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_send(h, H_RST, 1, 0, 0, NULL, 0); /* in window, no TSopt */
+    h_assert_state(h, WEIR_TCP_CLOSED);
+    h_finish(h);
+}
+
 static void timestamps_cost_twelve_bytes_of_mss(void **state)
 {
     (void)state;
@@ -428,6 +474,8 @@ static void bsd_policy_repeats_an_unacknowledged_fin_on_acks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        H_TEST(a_segment_without_the_negotiated_timestamps_is_dropped),
+        H_TEST(a_rst_without_timestamps_still_resets),
         H_TEST(syn_offers_every_enabled_option),
         H_TEST(options_switched_off_are_not_offered),
         H_TEST(syn_ack_answers_only_what_the_peer_offered),

@@ -77,6 +77,7 @@ typedef enum sysctl_kind {
     SC_CONGESTION, /* reno or cubic: weir's two modules; anything else is unsupported */
     SC_SLOW_START_AFTER_IDLE,
     SC_EARLY_RETRANS,
+    SC_TOLERATE_MISSING_TS,
 } sysctl_kind;
 
 typedef struct sysctl_entry {
@@ -101,6 +102,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
     {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL},
     {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0"},
+    {"net.inet.tcp.tolerate_missing_ts", SC_TOLERATE_MISSING_TS, NULL},
     {"net.inet.tcp.delacktime", SC_DELACK_MS, NULL},
     {"net.inet.tcp.keepidle", SC_KEEPIDLE_MS, NULL},
     {"net.inet.tcp.keepintvl", SC_KEEPINTVL_MS, NULL},
@@ -267,6 +269,9 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_SLOW_START_AFTER_IDLE:
         t->slow_start_after_idle = v != 0;
+        break;
+    case SC_TOLERATE_MISSING_TS:
+        t->drop_missing_timestamps = v == 0;
         break;
     case SC_EARLY_RETRANS:
         /* Linux 3.5-4.10: 1 is RFC 5827 at once; 2 and 3 delay it by RTT/4 from the latest
@@ -690,6 +695,7 @@ void pkt_profile_config(pkt_runner *R)
         t->sack_whole_segments = true;     /* tcp_match_skb_to_sack */
         t->window_probe_bare_ack = true;   /* tcp_write_wakeup -> tcp_xmit_probe_skb */
         t->rto_min_is_granularity = true;  /* tcp_set_rto: srtt + max(rto_min, mdev) */
+        t->drop_missing_timestamps = false; /* tcp_validate_incoming takes them */
         t->msl_us = 30000000;
     }
     R->cfg = R->cur;
