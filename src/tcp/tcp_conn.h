@@ -76,10 +76,10 @@ struct tcp_conn {
                              links); hashed, it is on the listener chain, not in a bucket */
     bool rcv_auto : 1; /* receive-buffer auto-tuning is on: recv_buffer_auto_max > 0 and no
                           WEIR_TCP_OPT_RCVBUF */
-    bool link_held : 1; /* the link was full with nothing of ours in flight: the persist
-                           timer is a WEIR_TCP_LINK_RETRY_US retry, not a window probe */
-    bool pacing : 1;     /* WEIR_TCP_OPT_PACING */
-    bool pace_armed : 1; /* the persist timer is when the next paced segment may go */
+    bool output_timer : 1; /* the persist timer is no window probe: when it fires, tcp_output
+                              runs (a full link's WEIR_TCP_LINK_RETRY_US retry, or the time the
+                              next paced segment may go) */
+    bool pacing : 1;       /* WEIR_TCP_OPT_PACING */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
     int error : 8;      /* connection error for the application (WEIR_E*), 0 if none */
 

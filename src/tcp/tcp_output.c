@@ -455,8 +455,7 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     c->snd_nxt += seg_len;
     note_round_flight(c);
     c->last_data_send_us = s->now_us;
-    c->link_held = false;
-    c->pace_armed = false; /* pace_after_send arms it again */
+    c->output_timer = false; /* pace_after_send arms it again */
     tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
 }
@@ -481,7 +480,7 @@ static void restart_after_idle(weir_stack *s, tcp_conn *c)
  * bounded queue). When it does not, the data stays in the send buffer rather than going to a
  * link that would drop it, as lwIP and smoltcp do with a full device: with data in flight, its
  * ACKs call tcp_output again; with none (or none an ACK will come for, after an RTO), nothing
- * would, so the persist timer becomes a short retry (link_held; on_persist_timeout in
+ * would, so the persist timer becomes a short retry (output_timer; on_persist_timeout in
  * tcp_timer.c). */
 static bool link_ready(weir_stack *s, const tcp_conn *c)
 {
@@ -501,16 +500,16 @@ static bool ack_will_come(const tcp_conn *c)
     return tcp_sb_active(c) ? tcp_sb_pipe(c) > 0 : c->snd_nxt != c->snd_una;
 }
 
-/* The persist timer is armed for what a flag says (link_held, pace_armed): a flag whose timer
- * something else stopped (a window reopening stops the probe timer) means nothing. */
+/* output_timer says what the persist timer is for only while it is armed: something else may
+ * have stopped it (a window reopening stops the probe timer). */
 static bool persist_armed(const tcp_conn *c) { return c->timer[WEIR_TIMER_PERSIST] != UINT64_MAX; }
 
 static bool link_takes_segment(weir_stack *s, tcp_conn *c)
 {
     if (link_ready(s, c))
         return true;
-    if (!ack_will_come(c) && !(c->link_held && persist_armed(c))) {
-        c->link_held = true;
+    if (!ack_will_come(c) && !(c->output_timer && persist_armed(c))) {
+        c->output_timer = true;
         tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + WEIR_TCP_LINK_RETRY_US);
     }
     return false;
@@ -535,11 +534,11 @@ static bool link_takes_ack(weir_stack *s, tcp_conn *c)
  * (slow start doubles it each RTT, so the pace must keep ahead), × 1.2 after: Linux's internal
  * pacing (tcp_pacing_ss_ratio, tcp_pacing_ca_ratio). No RFC specifies it; RFC 9293 §3.8.2 and
  * RFC 5681 leave the sender free to send less than the window allows. The persist timer, free
- * while data is in flight, holds when the next segment may go (pace_armed) and calls tcp_output
+ * while data is in flight, holds when the next segment may go (output_timer) and calls tcp_output
  * then (on_persist_timeout). Without an RTT sample there is no rate: no pacing. */
 static bool pacing_wait(const weir_stack *s, const tcp_conn *c)
 {
-    return c->pacing && c->pace_armed && persist_armed(c) &&
+    return c->pacing && c->output_timer && persist_armed(c) &&
            c->timer[WEIR_TIMER_PERSIST] > s->now_us;
 }
 
@@ -551,7 +550,7 @@ static void pace_after_send(weir_stack *s, tcp_conn *c, uint32_t len)
     uint64_t gap_us = (uint64_t)len * c->srtt * 100u / ((uint64_t)c->cc.cwnd * pct + 1u);
     if (gap_us == 0)
         return; /* faster than the clock's µs: nothing to wait for */
-    c->pace_armed = true;
+    c->output_timer = true;
     tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + gap_us);
 }
 
@@ -639,8 +638,7 @@ static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
     uint64_t wait = tcp_persist_interval(s, c);
     if (corked(c) && peer_window_room(c) > 0)
         wait = WEIR_TCP_CORK_CEILING_US;
-    c->link_held = false; /* the timer is a probe (or the cork's ceiling) now */
-    c->pace_armed = false;
+    c->output_timer = false; /* the timer is a probe (or the cork's ceiling) now */
     tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + wait);
 }
 

@@ -286,11 +286,10 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
 
 static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
 {
-    if (c->link_held || c->pace_armed) {
+    if (c->output_timer) {
         /* Not a window probe: a retry for data the link could not take, or the time the next
          * paced segment may go. */
-        c->link_held = false;
-        c->pace_armed = false;
+        c->output_timer = false;
         tcp_output(s, c);
         return false;
     }
