@@ -554,13 +554,19 @@ static void pace_after_send(weir_stack *s, tcp_conn *c, uint32_t len)
     tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + gap_us);
 }
 
+/* A data segment may go now: its paced time has come and the link takes it. */
+static bool segment_may_go(weir_stack *s, tcp_conn *c)
+{
+    return !pacing_wait(s, c) && link_takes_segment(s, c);
+}
+
 /* RFC 6675 §4 NextSeg rule 1: a segment deemed lost goes before new data, when the congestion
  * window has room for it (PRR sets the window in recovery). */
 static bool resend_lost(weir_stack *s, tcp_conn *c)
 {
     uint32_t seq, len;
     if (!tcp_sb_next_lost(s, c, payload_mss(c), &seq, &len) || cwnd_room(c) < len ||
-        pacing_wait(s, c) || !link_takes_segment(s, c))
+        !segment_may_go(s, c))
         return false;
     bool head = seq == c->snd_una;
     if (c->fin_sent && seq + len == c->fin_seq + 1)
@@ -579,7 +585,7 @@ static bool resend_hole(weir_stack *s, tcp_conn *c)
 {
     uint32_t seq, len;
     if (!tcp_sb_next_hole(s, c, payload_mss(c), &seq, &len) || cwnd_room(c) < len ||
-        pacing_wait(s, c) || !link_takes_segment(s, c) || !resend(s, c, seq, len))
+        !segment_may_go(s, c) || !resend(s, c, seq, len))
         return false;
     pace_after_send(s, c, len);
     return true;
@@ -591,7 +597,7 @@ static bool send_new_data(weir_stack *s, tcp_conn *c)
 {
     bool fin;
     uint32_t len = next_data_len(c, &fin);
-    if ((len == 0 && !fin) || pacing_wait(s, c) || !link_takes_segment(s, c))
+    if ((len == 0 && !fin) || !segment_may_go(s, c))
         return false;
     send_data_segment(s, c, len, fin);
     pace_after_send(s, c, len);
