@@ -146,6 +146,14 @@ static void a_single_hole_is_resent_after_a_quarter_rtt(void **state)
     h_finish(h);
 }
 
+/* A SACK connection that detects loss as RFC 6675 alone does (rack_loss_detection off). */
+static harness *rfc6675_sack_connection(void)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.rack_loss_detection = false;
+    return sack_connection_on(h);
+}
+
 /* rack_loss_detection off (RFC 6675 §4 IsLost): a hole is lost once DupThresh (3) SACKed
  * segments lie above it, however few duplicate ACKs said so. With two above, nothing is resent
  * and no reordering timer waits (RACK would resend after a quarter RTT); the ACK that SACKs a
@@ -153,9 +161,7 @@ static void a_single_hole_is_resent_after_a_quarter_rtt(void **state)
 static void without_rack_a_hole_is_lost_after_three_sacked_segments(void **state)
 {
     (void)state;
-    harness *h = sack_config();
-    h->cfg.tcp.rack_loss_detection = false;
-    sack_connection_on(h);
+    harness *h = rfc6675_sack_connection();
     send_segments(h, 5);
     h_advance(h, 10000);
     peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
@@ -178,9 +184,7 @@ static void without_rack_a_hole_is_lost_after_three_sacked_segments(void **state
 static void without_rack_a_hole_below_the_highest_sack_goes_on_the_next_ack(void **state)
 {
     (void)state;
-    harness *h = sack_config();
-    h->cfg.tcp.rack_loss_detection = false;
-    sack_connection_on(h);
+    harness *h = rfc6675_sack_connection();
     send_segments(h, 6); /* 1:6001; 1:1001 and 2001:4001 lost */
     h_advance(h, 10000);
     peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
