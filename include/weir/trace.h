@@ -45,10 +45,11 @@ typedef enum weir_tcp_timer {
     WEIR_TIMER_RETRANSMIT,
     WEIR_TIMER_PERSIST,
     WEIR_TIMER_DELAYED_ACK,
+    WEIR_TIMER_REORDER,    /* RACK: a segment's reordering window runs out (RFC 8985 §6.3) */
     WEIR_TIMER_KEEPALIVE,
     WEIR_TIMER_TIME_WAIT,  /* 2*MSL in TIME-WAIT */
     WEIR_TIMER_FIN_WAIT_2, /* bounds FIN-WAIT-2 once the application closed (peer never FINs) */
-    WEIR_TIMER_REORDER,    /* RACK: a segment's reordering window runs out (RFC 8985 §6.3) */
+    WEIR_TIMER_CONNECT,    /* bounds SYN-SENT / SYN-RECEIVED (WEIR_TCP_OPT_CONNECT_TIMEOUT) */
     WEIR_TIMER_COUNT
 } weir_tcp_timer;
 const char *weir_tcp_timer_name(weir_tcp_timer t);

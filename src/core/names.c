@@ -77,7 +77,8 @@ const char *weir_tcp_state_name(weir_tcp_state st)
 const char *weir_tcp_timer_name(weir_tcp_timer t)
 {
     static const char *const names[WEIR_TIMER_COUNT] = {
-        "retransmit", "persist", "delayed-ack", "keepalive", "time-wait", "fin-wait-2", "reorder",
+        "retransmit", "persist",    "delayed-ack", "reorder",
+        "keepalive",  "time-wait", "fin-wait-2",  "connect",
     };
     return (unsigned)t < WEIR_TIMER_COUNT ? names[t] : "?";
 }

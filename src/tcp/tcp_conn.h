@@ -26,6 +26,10 @@
 
 typedef struct tcp_conn tcp_conn;
 
+/* Timer storage slots: one per weir_tcp_timer up to WEIR_TIMER_REORDER, then one shared by the
+ * timers that each belong to a state of their own (struct tcp_conn's `timer`). */
+enum { TCP_TIMER_SHARED_SLOT = WEIR_TIMER_REORDER + 1, TCP_TIMER_SLOTS };
+
 /* What only a listener needs, allocated by listen(). */
 typedef struct tcp_listen_q {
     tcp_conn *accept_head, *accept_tail; /* established children, oldest first */
@@ -139,8 +143,12 @@ struct tcp_conn {
                      none of them (tcp_buf.h) */
 
     /* Timers: absolute deadlines, UINT64_MAX when off; the stack's timer wheel holds the
-     * earliest of them (tcp_timer.c). */
-    uint64_t timer[WEIR_TIMER_COUNT];
+     * earliest of them (tcp_timer.c). Retransmission, persist, delayed ACK and reordering have
+     * a slot each; the four that belong to one state each share the last slot, as BSD's TT_KEEP
+     * does: the connection-establishment bound (SYN-SENT, SYN-RECEIVED), keepalive
+     * (synchronized), the FIN-WAIT-2 bound (once the application closed) and 2*MSL (TIME-WAIT).
+     * Read and write them through tcp_timer_deadline / tcp_timer_set, which know the mapping. */
+    uint64_t timer[TCP_TIMER_SLOTS];
     weir_wheel_node timer_node;
 
     /* RTT and RTO (RFC 6298), in microseconds. */
@@ -338,6 +346,11 @@ struct weir_icmp_error;
 bool tcp_icmp_error(weir_stack *s, const struct weir_icmp_error *e);
 
 /* ---- tcp_timer.c ---- */
+/* The deadline of timer t, UINT64_MAX when it is off (or when c's state gives its slot to
+ * another timer). */
+uint64_t tcp_timer_deadline(const tcp_conn *c, weir_tcp_timer t);
+/* Which timer the shared slot is in c's state: CONNECT, KEEPALIVE, FIN_WAIT_2 or TIME_WAIT. */
+weir_tcp_timer tcp_state_timer(const tcp_conn *c);
 void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadline);
 void tcp_timer_stop(weir_stack *s, tcp_conn *c, weir_tcp_timer t);
 void tcp_timers_stop_all(weir_stack *s, tcp_conn *c);

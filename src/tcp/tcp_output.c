@@ -502,7 +502,7 @@ static bool ack_will_come(const tcp_conn *c)
 
 /* output_timer says what the persist timer is for only while it is armed: something else may
  * have stopped it (a window reopening stops the probe timer). */
-static bool persist_armed(const tcp_conn *c) { return c->timer[WEIR_TIMER_PERSIST] != UINT64_MAX; }
+static bool persist_armed(const tcp_conn *c) { return tcp_timer_deadline(c, WEIR_TIMER_PERSIST) != UINT64_MAX; }
 
 static bool link_takes_segment(weir_stack *s, tcp_conn *c)
 {
@@ -524,7 +524,7 @@ static bool link_takes_ack(weir_stack *s, tcp_conn *c)
     if (link_ready(s, c))
         return true;
     uint64_t retry = s->now_us + WEIR_TCP_LINK_RETRY_US;
-    if (c->timer[WEIR_TIMER_DELAYED_ACK] > retry)
+    if (tcp_timer_deadline(c, WEIR_TIMER_DELAYED_ACK) > retry)
         tcp_timer_set(s, c, WEIR_TIMER_DELAYED_ACK, retry);
     return false;
 }
@@ -539,7 +539,7 @@ static bool link_takes_ack(weir_stack *s, tcp_conn *c)
 static bool pacing_wait(const weir_stack *s, const tcp_conn *c)
 {
     return c->pacing && c->output_timer && persist_armed(c) &&
-           c->timer[WEIR_TIMER_PERSIST] > s->now_us;
+           tcp_timer_deadline(c, WEIR_TIMER_PERSIST) > s->now_us;
 }
 
 static void pace_after_send(weir_stack *s, tcp_conn *c, uint32_t len)
@@ -639,7 +639,7 @@ bool tcp_send_override(weir_stack *s, tcp_conn *c)
 static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
 {
     if (tcp_unsent_bytes(c) == 0 || c->snd_nxt != c->snd_una ||
-        c->timer[WEIR_TIMER_RETRANSMIT] != UINT64_MAX || c->timer[WEIR_TIMER_PERSIST] != UINT64_MAX)
+        tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) != UINT64_MAX || tcp_timer_deadline(c, WEIR_TIMER_PERSIST) != UINT64_MAX)
         return;
     uint64_t wait = tcp_persist_interval(s, c);
     if (corked(c) && peer_window_room(c) > 0)

@@ -676,7 +676,7 @@ static bool delay_early_retransmit(weir_stack *s, tcp_conn *c)
     if (!sb || !s->cfg.tcp.early_retransmit_delayed)
         return false;
     uint64_t deadline = s->now_us + (c->srtt / 4 > 2000 ? c->srtt / 4 : 2000);
-    if (c->srtt == 0 || c->timer[WEIR_TIMER_RETRANSMIT] <= deadline) {
+    if (c->srtt == 0 || tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) <= deadline) {
         mark_head_lost(sb);
         return false;
     }

@@ -213,7 +213,7 @@ tcp_conn *tcp_conn_new(weir_stack *s)
         return NULL;
     c->state = WEIR_TCP_CLOSED;
     c->handle = -1;
-    for (int i = 0; i < WEIR_TIMER_COUNT; i++)
+    for (int i = 0; i < TCP_TIMER_SLOTS; i++)
         c->timer[i] = UINT64_MAX;
     c->snd_cap = s->cfg.tcp.send_buffer;
     c->rcv_cap = s->cfg.tcp.recv_buffer;
@@ -671,7 +671,7 @@ bool tcp_table_compact_time_wait(weir_stack *s, tcp_conn *c)
     if (!tw)
         return false; /* the full record stays: it works the same, only bigger */
     tw->tuple = c->tuple;
-    tw->expires = (uint32_t)c->timer[WEIR_TIMER_TIME_WAIT];
+    tw->expires = (uint32_t)tcp_timer_deadline(c, WEIR_TIMER_TIME_WAIT);
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_recent = c->ts_recent;

@@ -5,6 +5,8 @@
  * (RFC 6298 §5), persist (zero-window probes, MUST-36), delayed ACK (MUST-40: < 0.5 s),
  * keepalive (§3.8.4), TIME-WAIT's 2*MSL (§3.10.8 "TIME-WAIT timeout"), and a FIN-WAIT-2 bound for
  * connections the application already closed. */
+#include <assert.h>
+
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_tw.h"
 
@@ -18,25 +20,56 @@ static void sync_wheel(weir_stack *s, tcp_conn *c)
         weir_wheel_schedule(tcp_table_wheel(s), n, d);
 }
 
+weir_tcp_timer tcp_state_timer(const tcp_conn *c)
+{
+    if (c->state == WEIR_TCP_TIME_WAIT)
+        return WEIR_TIMER_TIME_WAIT;
+    if (c->state < WEIR_TCP_ESTABLISHED)
+        return WEIR_TIMER_CONNECT;
+    if (c->state == WEIR_TCP_FIN_WAIT_2 && c->app_closed)
+        return WEIR_TIMER_FIN_WAIT_2;
+    return WEIR_TIMER_KEEPALIVE;
+}
+
+static int slot_of(weir_tcp_timer t)
+{
+    return (int)t < TCP_TIMER_SHARED_SLOT ? (int)t : TCP_TIMER_SHARED_SLOT;
+}
+
+static weir_tcp_timer timer_in_slot(const tcp_conn *c, int slot)
+{
+    return slot < TCP_TIMER_SHARED_SLOT ? (weir_tcp_timer)slot : tcp_state_timer(c);
+}
+
+uint64_t tcp_timer_deadline(const tcp_conn *c, weir_tcp_timer t)
+{
+    int slot = slot_of(t);
+    return timer_in_slot(c, slot) == t ? c->timer[slot] : UINT64_MAX;
+}
+
 void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadline)
 {
-    if (c->timer[t] == deadline)
+    int slot = slot_of(t);
+    /* A state's own timer is set only in that state: else it would replace another's. */
+    assert(timer_in_slot(c, slot) == t);
+    if (c->timer[slot] == deadline)
         return; /* re-armed at the same instant: a burst sent in one event */
-    c->timer[t] = deadline;
+    c->timer[slot] = deadline;
     sync_wheel(s, c);
 }
 
 void tcp_timer_stop(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
 {
-    if (c->timer[t] == UINT64_MAX)
+    int slot = slot_of(t);
+    if (timer_in_slot(c, slot) != t || c->timer[slot] == UINT64_MAX)
         return;
-    c->timer[t] = UINT64_MAX;
+    c->timer[slot] = UINT64_MAX;
     sync_wheel(s, c);
 }
 
 void tcp_timers_stop_all(weir_stack *s, tcp_conn *c)
 {
-    for (int i = 0; i < WEIR_TIMER_COUNT; i++)
+    for (int i = 0; i < TCP_TIMER_SLOTS; i++)
         c->timer[i] = UINT64_MAX;
     weir_wheel_cancel(tcp_table_wheel(s), &c->timer_node);
 }
@@ -44,7 +77,7 @@ void tcp_timers_stop_all(weir_stack *s, tcp_conn *c)
 uint64_t tcp_conn_next_deadline(const tcp_conn *c)
 {
     uint64_t d = UINT64_MAX;
-    for (int i = 0; i < WEIR_TIMER_COUNT; i++)
+    for (int i = 0; i < TCP_TIMER_SLOTS; i++)
         if (c->timer[i] < d)
             d = c->timer[i];
     return d;
@@ -148,7 +181,7 @@ void tcp_retransmit_timer_on_send(weir_stack *s, tcp_conn *c, bool new_data)
     /* RFC 6298 (5.1): start the timer when it is not running; a tail loss probe moves with
      * each new segment (RFC 8985 §7.2: the probe goes a PTO after the last transmission). */
     bool tlp = tlp_allowed(s, c);
-    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX || (new_data && tlp))
+    if (tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) == UINT64_MAX || (new_data && tlp))
         arm_retransmit(s, c, tlp);
 }
 
@@ -160,7 +193,9 @@ uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c)
 
 void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
 {
-    if (!c->keepalive || c->state < WEIR_TCP_ESTABLISHED || c->state == WEIR_TCP_TIME_WAIT) {
+    if (tcp_state_timer(c) != WEIR_TIMER_KEEPALIVE)
+        return; /* the slot bounds the handshake, FIN-WAIT-2 or TIME-WAIT instead */
+    if (!c->keepalive) {
         tcp_timer_stop(s, c, WEIR_TIMER_KEEPALIVE);
         return;
     }
@@ -181,7 +216,7 @@ uint64_t tcp_keepintvl_us(const weir_stack *s, const tcp_conn *c)
 
 void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c)
 {
-    if (c->timer[WEIR_TIMER_DELAYED_ACK] == UINT64_MAX)
+    if (tcp_timer_deadline(c, WEIR_TIMER_DELAYED_ACK) == UINT64_MAX)
         tcp_timer_set(s, c, WEIR_TIMER_DELAYED_ACK, s->now_us + s->cfg.tcp.delayed_ack_us);
 }
 
@@ -279,7 +314,7 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
         c->snd_nxt = c->snd_una;
     }
     tcp_output(s, c);
-    if (c->timer[WEIR_TIMER_RETRANSMIT] == UINT64_MAX && c->snd_una != c->snd_max)
+    if (tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) == UINT64_MAX && c->snd_una != c->snd_max)
         tcp_rto_restart(s, c); /* nothing could go (a zero window): keep the timer running */
     return false;
 }
@@ -347,6 +382,8 @@ static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
         return finish(s, c, "2*MSL elapsed in TIME-WAIT");
     case WEIR_TIMER_FIN_WAIT_2:
         return finish(s, c, "FIN-WAIT-2 timeout: the peer never closed");
+    case WEIR_TIMER_CONNECT:
+        return give_up(s, c, "connection-establishment timeout");
     case WEIR_TIMER_REORDER:
         tcp_rack_timeout(s, c);
         return false;
@@ -360,10 +397,10 @@ static weir_tcp_timer earliest_due(const tcp_conn *c, uint64_t now)
 {
     weir_tcp_timer due = WEIR_TIMER_COUNT;
     uint64_t when = UINT64_MAX;
-    for (int i = 0; i < WEIR_TIMER_COUNT; i++) {
+    for (int i = 0; i < TCP_TIMER_SLOTS; i++) {
         if (c->timer[i] <= now && c->timer[i] < when) {
             when = c->timer[i];
-            due = (weir_tcp_timer)i;
+            due = timer_in_slot(c, i);
         }
     }
     return due;
@@ -376,7 +413,7 @@ static void on_connection_due(void *ctx, weir_wheel_node *node)
 {
     weir_stack *s = ctx;
     tcp_conn *c = WEIR_WHEEL_ENTRY(node, tcp_conn, timer_node);
-    for (int guard = 0; guard < 2 * WEIR_TIMER_COUNT; guard++) {
+    for (int guard = 0; guard < 2 * TCP_TIMER_SLOTS; guard++) {
         weir_tcp_timer t = earliest_due(c, s->now_us);
         if (t == WEIR_TIMER_COUNT)
             break;

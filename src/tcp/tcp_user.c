@@ -482,7 +482,7 @@ static void set_quick_ack(weir_stack *s, tcp_conn *c, bool on)
     if (on) {
         c->quick_acks = s->cfg.tcp.quick_acks > 0 ? s->cfg.tcp.quick_acks : 16;
         c->interactive = false;
-        if (c->timer[WEIR_TIMER_DELAYED_ACK] != UINT64_MAX)
+        if (tcp_timer_deadline(c, WEIR_TIMER_DELAYED_ACK) != UINT64_MAX)
             tcp_send_ack(s, c);
     } else {
         /* As if data had just arrived, so only a later idle gap brings quick ACKs back. */
