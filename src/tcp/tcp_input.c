@@ -867,10 +867,13 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (!accepts_text(c->state)) /* CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: after a FIN */
         return drop(s, x, WEIR_DROP_TCP_DATA_AFTER_FIN);
     if (c->app_closed) {
-        /* Nobody will ever read this: tell the peer at once (RFC 1122 §4.2.2.13). */
+        /* Nobody will ever read this: tell the peer at once (RFC 1122 §4.2.2.13). The reset
+         * answers this segment, so it takes §3.10.7.1's form, <SEQ=SEG.ACK><CTL=RST>: SEG.ACK is
+         * exactly the peer's RCV.NXT, which a peer checking RFC 5961 §3.2 requires of a RST (our
+         * SND.NXT is one beyond it when the peer never got our FIN), as Linux and FreeBSD do. */
         bool detached = c->handle < 0;
         weir_drop(s, WEIR_DROP_TCP_DATA_AFTER_CLOSE, x->frame, x->frame_len);
-        tcp_send_rst_for(s, c);
+        tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
         tcp_fail(s, c, WEIR_ECONNABORTED, "data arrived after close: reset");
         tcp_conn_reap(s, c);
         return detached ? STEP_GONE : STEP_DONE;
