@@ -35,6 +35,7 @@ void weir_cli_narr_init(weir_cli_narrator *n, FILE *out, bool color, weir_cli_la
         n->hook[i].n = n;
         n->hook[i].side = i;
         n->track[i].rto_fired_us = UINT64_MAX;
+        n->track[i].probe_fired_us = UINT64_MAX;
         n->track[i].syn_in_us = UINT64_MAX;
     }
 }
@@ -210,6 +211,8 @@ static weir_cli_msg timer_msg(weir_tcp_timer t)
     switch (t) {
     case WEIR_TIMER_RETRANSMIT:
         return WEIR_MSG_TIMER_RETRANSMIT;
+    case WEIR_TIMER_LOSS_PROBE:
+        return WEIR_MSG_TIMER_LOSS_PROBE;
     case WEIR_TIMER_TIME_WAIT:
         return WEIR_MSG_TIMER_TIME_WAIT;
     case WEIR_TIMER_DELAYED_ACK:
@@ -227,6 +230,8 @@ static void show_timer(weir_cli_narrator *n, const weir_cli_narr_item *it)
 {
     if (it->ev.timer == WEIR_TIMER_RETRANSMIT)
         n->track[it->side].rto_fired_us = it->now_us;
+    if (it->ev.timer == WEIR_TIMER_LOSS_PROBE)
+        n->track[it->side].probe_fired_us = it->now_us;
     weir_cli_vars vs = {.count = 0};
     weir_cli_vars_sides(n, &vs, it->side);
     weir_cli_vars_u64(&vs, "tw", 2 * n->msl_us / 1000000);

@@ -63,6 +63,7 @@ typedef struct weir_cli_track {
     bool last_data_valid;
     uint32_t last_data_seq, last_data_len;
     uint64_t rto_fired_us; /* when our retransmission timer last fired (UINT64_MAX: never) */
+    uint64_t probe_fired_us; /* ... as a tail loss probe (UINT64_MAX: never) */
     uint64_t segs, retrans, payload_bytes;
 } weir_cli_track;
 

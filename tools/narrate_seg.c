@@ -359,6 +359,8 @@ static weir_cli_msg retrans_reason(const weir_cli_track *me, const weir_segment_
 {
     if (me->rto_fired_us == now)
         return WEIR_MSG_SEG_RETRANS_TIMER;
+    if (me->probe_fired_us == now)
+        return WEIR_MSG_SEG_RETRANS_PROBE;
     if ((g->flags & WEIR_TH_SYN) && me->syn_in_us == now)
         return WEIR_MSG_SEG_RETRANS_SYN_AGAIN;
     if (me->dup_acks_in > 0)

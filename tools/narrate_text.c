@@ -160,6 +160,12 @@ static const text_row k_rows[] = {
      "same seq ({seq}) again — and will wait twice as long next time (exponential backoff).",
      "重传：在收到 ACK 之前{who}的重传计时器超时了，所以它用相同的 seq（{seq}）再发一次——下次"
      "等待的时间加倍（指数退避）。"},
+    {WEIR_MSG_SEG_RETRANS_PROBE,
+     "Retransmission as a probe: the {who} sends its last segment (seq {seq}) again, so that the "
+     "ACK for it shows whether anything before it is missing. No backoff: the retransmission "
+     "timer still stands behind it.",
+     "作为探测的重传：{who}把最后一个报文段（seq {seq}）再发一次，对方对它的 ACK 会表明前面是否"
+     "有缺失。不做退避：重传计时器仍在后面兜底。"},
     {WEIR_MSG_SEG_RETRANS_FAST,
      "Fast retransmission: duplicate ACKs told the {who} this segment was lost, so it sends the "
      "same seq ({seq}) again without waiting for its timer.",
@@ -261,6 +267,9 @@ static const text_row k_rows[] = {
     {WEIR_MSG_TIMER_RETRANSMIT,
      "{who}: the retransmission timer fired — no ACK arrived within the timeout (RTO).",
      "{who}：重传计时器超时——在超时时间（RTO）内没有收到 ACK。"},
+    {WEIR_MSG_TIMER_LOSS_PROBE,
+     "{who}: the tail loss probe timer fired — no ACK for about two round trips (RFC 8985).",
+     "{who}：尾部丢失探测（TLP）计时器到期——大约两个往返时间没有收到 ACK（RFC 8985）。"},
     {WEIR_MSG_TIMER_TIME_WAIT,
      "{who}: the TIME-WAIT timer (2·MSL = {tw} s) expired.",
      "{who}：TIME-WAIT 计时器（2·MSL = {tw} 秒）到期。"},

@@ -50,6 +50,8 @@ typedef enum weir_tcp_timer {
     WEIR_TIMER_TIME_WAIT,  /* 2*MSL in TIME-WAIT */
     WEIR_TIMER_FIN_WAIT_2, /* bounds FIN-WAIT-2 once the application closed (peer never FINs) */
     WEIR_TIMER_CONNECT,    /* bounds SYN-SENT / SYN-RECEIVED (WEIR_TCP_OPT_CONNECT_TIMEOUT) */
+    WEIR_TIMER_LOSS_PROBE, /* in trace events only: the retransmission timer fired as a tail
+                              loss probe (RFC 8985 §7), not as the RTO */
     WEIR_TIMER_COUNT
 } weir_tcp_timer;
 const char *weir_tcp_timer_name(weir_tcp_timer t);

@@ -164,11 +164,12 @@ static void arm_retransmit(weir_stack *s, tcp_conn *c, bool tlp)
     uint64_t wait = tcp_rto_timer(s, c);
     c->tlp_armed = false;
     if (tlp) {
+        /* TLP_calc_PTO: "if the time at which an RTO would fire is sooner than the computed
+         * time for the PTO, then the sender schedules a TLP to be sent at that RTO time". */
         uint64_t pto = 2ull * c->srtt + (c->snd_max - c->snd_una <= c->snd_mss ? 200000u : 2000u);
-        if (pto < wait) {
+        if (pto < wait)
             wait = pto;
-            c->tlp_armed = true;
-        }
+        c->tlp_armed = true;
     }
     /* One setting, not the RTO then the probe: this runs for every new segment. */
     tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + wait);
@@ -364,7 +365,7 @@ static bool finish(weir_stack *s, tcp_conn *c, const char *why)
 static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
 {
     tcp_timer_stop(s, c, t);
-    trace_timer(s, c, t);
+    trace_timer(s, c, t == WEIR_TIMER_RETRANSMIT && c->tlp_armed ? WEIR_TIMER_LOSS_PROBE : t);
     switch (t) {
     case WEIR_TIMER_RETRANSMIT:
         return on_retransmit_timeout(s, c);
@@ -387,6 +388,7 @@ static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
     case WEIR_TIMER_REORDER:
         tcp_rack_timeout(s, c);
         return false;
+    case WEIR_TIMER_LOSS_PROBE: /* the retransmission timer's, in trace events only */
     case WEIR_TIMER_COUNT:
         break;
     }
