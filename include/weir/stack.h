@@ -84,6 +84,11 @@ typedef struct weir_tcp_config {
     uint8_t syn_retries;     /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
                                 with the RTO cap, RFC 9293 MUST-20) */
     uint8_t max_retries;     /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
+    uint64_t user_timeout_us;    /* WEIR_TCP_OPT_USER_TIMEOUT of new sockets: R2 in time instead of
+                                    max_retries (0 = off; at most WEIR_TCP_TIMEOUT_MAX_MS ms) */
+    uint64_t connect_timeout_us; /* WEIR_TCP_OPT_CONNECT_TIMEOUT of new sockets: a time bound on
+                                    synchronizing, besides syn_retries (0 = off; at most
+                                    WEIR_TCP_TIMEOUT_MAX_MS ms) */
     uint64_t msl_us;         /* maximum segment lifetime; TIME-WAIT lasts 2*MSL (30 s; at most
                                 10 minutes) */
     uint32_t delayed_ack_us; /* delayed-ACK timer, 0 = ACK every segment at once (40 ms) */

@@ -129,7 +129,33 @@ typedef enum weir_tcp_option {
                                      path. Retransmissions by timer and probes are not paced.
                                      Default: weir_tcp_config.pacing. 0 or 1, else WEIR_EINVAL.
                                      An accepted socket inherits its listener's */
+    WEIR_TCP_OPT_USER_TIMEOUT = 13, /* milliseconds (0 to WEIR_TCP_TIMEOUT_MAX_MS) that sent data
+                                     may stay unacknowledged before the connection is aborted
+                                     with WEIR_ETIMEDOUT: R2 measured in time, which RFC 9293
+                                     §3.8.3 (MUST-21) lets the application set per connection
+                                     (RFC 5482's user timeout, Linux's TCP_USER_TIMEOUT). It
+                                     replaces the retransmission count (max_retries) and also
+                                     bounds zero-window probes and keepalive probes that go
+                                     unanswered (probes that are answered keep the connection
+                                     open, MUST-37). It takes effect in the synchronized states;
+                                     the retransmission timer is brought forward so that the
+                                     connection ends on time. 0: max_retries decides. Default:
+                                     weir_tcp_config.user_timeout_us. Any time; an accepted
+                                     socket inherits its listener's */
+    WEIR_TCP_OPT_CONNECT_TIMEOUT = 14, /* milliseconds (0 to WEIR_TCP_TIMEOUT_MAX_MS) that a
+                                     connection may take to synchronize — from its first SYN or
+                                     SYN-ACK until ESTABLISHED — before it is aborted with
+                                     WEIR_ETIMEDOUT (FreeBSD's TCP_KEEPINIT). A bound in addition
+                                     to syn_retries, whichever comes first; RFC 9293 MUST-23 asks
+                                     the stack to try for 3 minutes and lets the application give
+                                     up sooner. 0: syn_retries alone. Default:
+                                     weir_tcp_config.connect_timeout_us. Before connect/listen
+                                     only (WEIR_ESTATE after); an accepted socket inherits its
+                                     listener's */
 } weir_tcp_option;
+/* The largest WEIR_TCP_OPT_USER_TIMEOUT / CONNECT_TIMEOUT, as Linux's limit for TCP_USER_TIMEOUT
+ * (INT_MAX ms, about 24.8 days): long enough to stand for "never" (MUST-21's "infinity"). */
+#define WEIR_TCP_TIMEOUT_MAX_MS 2147483647u
 /* The longest a short tail waits under WEIR_TCP_OPT_CORK or WEIR_TCP_SEND_MORE with nothing in
  * flight (Linux's ceiling, tcp(7)): then it goes as the persist timer's override would. */
 #define WEIR_TCP_CORK_CEILING_US 200000

@@ -96,7 +96,9 @@ static bool config_valid(const weir_stack_config *cfg)
            t->rto_initial_us <= t->rto_max_us && t->rto_slop_us <= t->rto_max_us && t->msl_us > 0 &&
            t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&
            t->delayed_ack_us < 500000 /* MUST-40 */ && (t->mss == 0 || t->mss >= 64) &&
-           t->keepalive_interval_us > 0 && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
+           t->keepalive_interval_us > 0 &&
+           t->user_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&
+           t->connect_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
            cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;
 }
 

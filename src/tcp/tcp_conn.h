@@ -179,6 +179,12 @@ struct tcp_conn {
     /* Statistics for weir_tcp_get_info (segment counts are 32-bit, as Linux's tcpi_segs_*). */
     uint64_t bytes_acked, bytes_received;
     uint32_t segs_in, segs_out, retransmits, fast_recoveries;
+
+    /* R2 in time and the bound on synchronizing (WEIR_TCP_OPT_USER_TIMEOUT, _CONNECT_TIMEOUT),
+     * in ms, 0 = off; and when the stall the user timeout measures began (ms, the clock's low
+     * 32 bits): the last progress before the first retransmission timeout, the first unanswered
+     * zero-window probe, or the last segment received before the first keepalive probe. */
+    uint32_t user_timeout_ms, connect_timeout_ms, stall_since_ms;
 };
 
 static inline tcp_conn *tcp_child_listener(const tcp_conn *c)
@@ -375,6 +381,8 @@ void tcp_retransmit_timer_on_send(weir_stack *s, tcp_conn *c, bool new_data);
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c);
 void tcp_enter_time_wait(weir_stack *s, tcp_conn *c, const char *why);
 void tcp_arm_keepalive(weir_stack *s, tcp_conn *c);
+/* The first SYN or SYN-ACK went: start WEIR_TCP_OPT_CONNECT_TIMEOUT's bound, if set. */
+void tcp_arm_connect_timeout(weir_stack *s, tcp_conn *c);
 uint64_t tcp_keepidle_us(const weir_stack *s, const tcp_conn *c);
 uint64_t tcp_keepintvl_us(const weir_stack *s, const tcp_conn *c);
 void tcp_arm_delayed_ack(weir_stack *s, tcp_conn *c);

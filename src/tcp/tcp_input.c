@@ -216,6 +216,8 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->keepidle_s = l->keepidle_s;
     c->keepintvl_s = l->keepintvl_s;
     c->keepcnt = l->keepcnt;
+    c->user_timeout_ms = l->user_timeout_ms;
+    c->connect_timeout_ms = l->connect_timeout_ms;
     c->cc_ops = l->cc_ops;
     /* Set RCV.NXT to SEG.SEQ+1, IRS to SEG.SEQ; select an ISS; send <SEQ=ISS><ACK=RCV.NXT>
      * <CTL=SYN,ACK>; SND.NXT = ISS+1, SND.UNA = ISS. Data on the SYN is not acknowledged (it
@@ -233,6 +235,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     take_window(c, x);
     weir_count(s, WEIR_CTR_TCP_PASSIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received on a listening port");
+    tcp_arm_connect_timeout(s, c);
     tcp_output(s, c);
 }
 

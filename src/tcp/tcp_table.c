@@ -222,6 +222,8 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->nodelay = !s->cfg.tcp.nagle;
     c->pacing = s->cfg.tcp.pacing;
     c->keepcnt = s->cfg.tcp.keepalive_count;
+    c->user_timeout_ms = (uint32_t)(s->cfg.tcp.user_timeout_us / 1000);
+    c->connect_timeout_ms = (uint32_t)(s->cfg.tcp.connect_timeout_us / 1000);
     c->cc_ops = tcp_cc_find(s->cfg.tcp.congestion_control);
     c->hist.reo_wnd_mult = 1;
     t->count++;

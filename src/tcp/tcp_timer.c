@@ -20,6 +20,42 @@ static void sync_wheel(weir_stack *s, tcp_conn *c)
         weir_wheel_schedule(tcp_table_wheel(s), n, d);
 }
 
+static bool synchronizing(const tcp_conn *c)
+{
+    return c->snd_una == c->iss; /* our SYN is not acknowledged yet */
+}
+
+static uint32_t ms_of(uint64_t us) { return (uint32_t)(us / 1000); }
+
+/* µs until the user timeout ends the current stall (0 once it has), UINT64_MAX without one. */
+static uint64_t user_timeout_left_us(const weir_stack *s, const tcp_conn *c)
+{
+    if (c->user_timeout_ms == 0)
+        return UINT64_MAX;
+    uint32_t stalled = ms_of(s->now_us) - c->stall_since_ms;
+    return stalled >= c->user_timeout_ms ? 0 : (uint64_t)(c->user_timeout_ms - stalled) * 1000;
+}
+
+/* The next probe's wait, brought forward to the moment the user timeout would end the stall. */
+static uint64_t until_user_timeout(const weir_stack *s, const tcp_conn *c, uint64_t wait)
+{
+    uint64_t left = user_timeout_left_us(s, c);
+    return left < wait ? left : wait;
+}
+
+/* Persist and keepalive probes: give up after `limit` unanswered ones, or, with a user timeout,
+ * once the peer has been silent that long; the silence began `silent_before_ms` before the
+ * first probe. Called as each probe is due. */
+static bool probes_exhausted(weir_stack *s, tcp_conn *c, uint64_t due, uint8_t limit,
+                             uint64_t silent_before_ms)
+{
+    if (c->probes == 0)
+        c->stall_since_ms = ms_of(due) - (uint32_t)silent_before_ms;
+    if (c->user_timeout_ms == 0)
+        return c->probes >= limit;
+    return c->probes > 0 && user_timeout_left_us(s, c) == 0;
+}
+
 weir_tcp_timer tcp_state_timer(const tcp_conn *c)
 {
     if (c->state == WEIR_TCP_TIME_WAIT)
@@ -171,6 +207,10 @@ static void arm_retransmit(weir_stack *s, tcp_conn *c, bool tlp)
             wait = pto;
         c->tlp_armed = true;
     }
+    /* A backed-off timer fires no later than the user timeout ends the stall (Linux's
+     * tcp_clamp_rto_to_user_timeout), so the connection ends on time, not an RTO after. */
+    if (c->backoff > 0 && !synchronizing(c))
+        wait = until_user_timeout(s, c, wait);
     /* One setting, not the RTO then the probe: this runs for every new segment. */
     tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + wait);
 }
@@ -202,6 +242,13 @@ void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
     }
     c->probes = 0;
     tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + tcp_keepidle_us(s, c));
+}
+
+void tcp_arm_connect_timeout(weir_stack *s, tcp_conn *c)
+{
+    if (c->connect_timeout_ms)
+        tcp_timer_set(s, c, WEIR_TIMER_CONNECT,
+                      s->now_us + (uint64_t)c->connect_timeout_ms * 1000);
 }
 
 uint64_t tcp_keepidle_us(const weir_stack *s, const tcp_conn *c)
@@ -245,11 +292,6 @@ static void trace_timer(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
     weir_trace_emit(s, &ev);
 }
 
-static bool synchronizing(const tcp_conn *c)
-{
-    return c->snd_una == c->iss; /* our SYN is not acknowledged yet */
-}
-
 /* End the connection: error to the application, then free the record if nothing holds it.
  * Returns true when the record is gone. */
 static bool give_up(weir_stack *s, tcp_conn *c, const char *why)
@@ -277,17 +319,38 @@ static void on_tail_loss_probe(weir_stack *s, tcp_conn *c)
     tcp_rto_restart(s, c);
 }
 
-static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
+/* RFC 9293 §3.8.3 (a): R2 "might be measured in time units or as a count of retransmissions".
+ * By count: syn_retries for SYNs, max_retries for data. In time, when the application set a
+ * user timeout (MUST-21): the stall began one RTO before the first expiry — at the ACK that last
+ * advanced SND.UNA, which restarted the timer (RFC 6298 (5.3)), or at the first transmission —
+ * and the connection ends once it has lasted user_timeout_ms, never before one retransmission
+ * (as Linux's retransmits_timed_out). Returns true when R2 is reached. */
+static bool retransmission_r2_reached(weir_stack *s, tcp_conn *c, uint64_t due)
+{
+    if (synchronizing(c))
+        return c->backoff >= s->cfg.tcp.syn_retries;
+    /* From the deadline, not from now: a late poll does not shorten the stall. Kept without a
+     * user timeout too, as one may be set during the stall. */
+    if (c->backoff == 0)
+        c->stall_since_ms = ms_of(due) - tcp_rto_timer(s, c) / 1000;
+    if (c->user_timeout_ms == 0)
+        return c->backoff >= s->cfg.tcp.max_retries;
+    return c->backoff > 0 && user_timeout_left_us(s, c) == 0;
+}
+
+static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
 {
     if (c->tlp_armed) {
         on_tail_loss_probe(s, c);
         return false;
     }
     weir_count(s, WEIR_CTR_TCP_RTO_EXPIRED);
-    uint8_t limit = synchronizing(c) ? s->cfg.tcp.syn_retries : s->cfg.tcp.max_retries;
-    if (c->backoff >= limit)
-        return give_up(s, c, "retransmission limit reached");
-    c->backoff++;
+    if (retransmission_r2_reached(s, c, due))
+        return give_up(s, c, c->user_timeout_ms && !synchronizing(c)
+                                 ? "user timeout: data unacknowledged"
+                                 : "retransmission limit reached");
+    if (c->backoff < UINT8_MAX) /* a user timeout of days backs off more times than this */
+        c->backoff++;
     uint64_t rto = (uint64_t)c->rto * 2;
     c->rto = rto > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : (uint32_t)rto;
     /* RFC 5681 (4): ssthresh is reduced when the segment "has not yet been resent by way of the
@@ -315,12 +378,17 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c)
         c->snd_nxt = c->snd_una;
     }
     tcp_output(s, c);
-    if (tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) == UINT64_MAX && c->snd_una != c->snd_max)
-        tcp_rto_restart(s, c); /* nothing could go (a zero window): keep the timer running */
+    /* Nothing could go: the peer closed its window on the data in flight. Then the persist timer
+     * has taken over (tcp_output armed it, as BSD's tcp_output does): its probes start with the
+     * first unacknowledged byte, and MUST-37 keeps the connection open for as long as they are
+     * answered, which counting timeouts here would not. Only a FIN alone keeps this timer. */
+    if (tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) == UINT64_MAX &&
+        tcp_timer_deadline(c, WEIR_TIMER_PERSIST) == UINT64_MAX && c->snd_una != c->snd_max)
+        tcp_rto_restart(s, c);
     return false;
 }
 
-static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
+static bool on_persist_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
 {
     if (c->output_timer) {
         /* Not a window probe: a retry for data the link could not take, or the time the next
@@ -331,23 +399,43 @@ static bool on_persist_timeout(weir_stack *s, tcp_conn *c)
     }
     if (tcp_send_override(s, c))
         return false; /* the retransmission timer now guards what went out */
-    if (c->probes >= s->cfg.tcp.max_retries)
-        return give_up(s, c, "zero-window probes unanswered");
-    c->probes++;
+    /* MUST-37: probes the peer answers (an acceptable ACK resets `probes`) keep it open for as
+     * long as it likes; unanswered ones end it after max_retries, or after the user timeout. */
+    if (probes_exhausted(s, c, due, s->cfg.tcp.max_retries, 0))
+        return give_up(s, c, c->user_timeout_ms ? "user timeout: zero-window probes unanswered"
+                                                : "zero-window probes unanswered");
+    if (c->probes < UINT8_MAX)
+        c->probes++;
     if (c->persist_shift < 16)
         c->persist_shift++;
     tcp_send_window_probe(s, c);
-    tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + tcp_persist_interval(s, c));
+    tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + until_user_timeout(s, c,
+                                                                tcp_persist_interval(s, c)));
     return false;
 }
 
-static bool on_keepalive_timeout(weir_stack *s, tcp_conn *c)
+static bool data_outstanding(const tcp_conn *c)
 {
-    if (c->probes >= c->keepcnt)
-        return give_up(s, c, "keepalive probes unanswered");
-    c->probes++;
+    return c->snd_una != c->snd_max || tcp_unsent_bytes(c) > 0 || (c->fin_queued && !c->fin_sent);
+}
+
+static bool on_keepalive_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
+{
+    /* §3.8.4: keep-alives are for an idle connection; with data outstanding the retransmission
+     * or persist timer watches the peer. Look again an idle time from now. */
+    if (data_outstanding(c)) {
+        tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + tcp_keepidle_us(s, c));
+        return false;
+    }
+    /* The silence began at the last segment received, an idle time before the first probe. */
+    if (probes_exhausted(s, c, due, c->keepcnt, tcp_keepidle_us(s, c) / 1000))
+        return give_up(s, c, c->user_timeout_ms ? "user timeout: keepalive probes unanswered"
+                                                : "keepalive probes unanswered");
+    if (c->probes < UINT8_MAX)
+        c->probes++;
     tcp_send_keepalive(s, c);
-    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + tcp_keepintvl_us(s, c));
+    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + until_user_timeout(s, c,
+                                                                  tcp_keepintvl_us(s, c)));
     return false;
 }
 
@@ -364,13 +452,14 @@ static bool finish(weir_stack *s, tcp_conn *c, const char *why)
 /* Fire one timer. Returns true when the connection record was freed. */
 static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
 {
+    uint64_t due = tcp_timer_deadline(c, t); /* may be earlier than now: a late poll */
     tcp_timer_stop(s, c, t);
     trace_timer(s, c, t == WEIR_TIMER_RETRANSMIT && c->tlp_armed ? WEIR_TIMER_LOSS_PROBE : t);
     switch (t) {
     case WEIR_TIMER_RETRANSMIT:
-        return on_retransmit_timeout(s, c);
+        return on_retransmit_timeout(s, c, due);
     case WEIR_TIMER_PERSIST:
-        return on_persist_timeout(s, c);
+        return on_persist_timeout(s, c, due);
     case WEIR_TIMER_DELAYED_ACK:
         weir_count(s, WEIR_CTR_TCP_DELAYED_ACKS);
         /* No reply came to carry this ACK: the exchange is not interactive after all. */
@@ -378,7 +467,7 @@ static bool fire(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
         tcp_send_ack_or_hold(s, c);
         return false;
     case WEIR_TIMER_KEEPALIVE:
-        return on_keepalive_timeout(s, c);
+        return on_keepalive_timeout(s, c, due);
     case WEIR_TIMER_TIME_WAIT:
         return finish(s, c, "2*MSL elapsed in TIME-WAIT");
     case WEIR_TIMER_FIN_WAIT_2:

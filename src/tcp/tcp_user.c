@@ -141,6 +141,7 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->ts_first = tcp_ts_now(s, c);
     weir_count(s, WEIR_CTR_TCP_ACTIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_SENT, "active OPEN: SYN sent");
+    tcp_arm_connect_timeout(s, c);
     tcp_output(s, c);
     return 0;
 }
@@ -576,6 +577,19 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             return WEIR_EINVAL;
         c->keepcnt = (uint8_t)value;
         return 0;
+    case WEIR_TCP_OPT_USER_TIMEOUT:
+        if (value < 0) /* an int never exceeds WEIR_TCP_TIMEOUT_MAX_MS */
+            return WEIR_EINVAL;
+        /* Takes effect at the next expiry or probe; a stall under way counts from its start. */
+        c->user_timeout_ms = (uint32_t)value;
+        return 0;
+    case WEIR_TCP_OPT_CONNECT_TIMEOUT:
+        if (value < 0)
+            return WEIR_EINVAL;
+        if (!before_open(c))
+            return WEIR_ESTATE;
+        c->connect_timeout_ms = (uint32_t)value;
+        return 0;
     case WEIR_TCP_OPT_QUICKACK:
         set_quick_ack(s, c, value != 0);
         return 0;
@@ -623,6 +637,12 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_KEEPCNT:
         *value = c->keepcnt;
+        return 0;
+    case WEIR_TCP_OPT_USER_TIMEOUT:
+        *value = (int)c->user_timeout_ms;
+        return 0;
+    case WEIR_TCP_OPT_CONNECT_TIMEOUT:
+        *value = (int)c->connect_timeout_ms;
         return 0;
     case WEIR_TCP_OPT_QUICKACK:
         *value = c->quick_acks > 0 && !c->interactive;

@@ -68,6 +68,7 @@ typedef enum sysctl_kind {
     SC_RTO_SLOP_MS,
     SC_DELACK_MS,
     SC_KEEPIDLE_MS,
+    SC_KEEPINIT_MS,
     SC_KEEPINTVL_MS,
     SC_KEEPCNT,
     SC_LINUX_RMEM,
@@ -107,7 +108,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.inet.tcp.keepidle", SC_KEEPIDLE_MS, NULL},
     {"net.inet.tcp.keepintvl", SC_KEEPINTVL_MS, NULL},
     {"net.inet.tcp.keepcnt", SC_KEEPCNT, NULL},
-    {"net.inet.tcp.keepinit", SC_NOOP_IF, "75000"},
+    {"net.inet.tcp.keepinit", SC_KEEPINIT_MS, NULL},
     {"net.inet.tcp.syncookies", SC_NOOP, NULL},
     {"net.inet.tcp.syncookies_only", SC_NOOP_IF, "0"},
     /* Linux */
@@ -241,6 +242,9 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_KEEPIDLE_MS:
         t->keepalive_idle_us = v * 1000;
+        break;
+    case SC_KEEPINIT_MS:
+        t->connect_timeout_us = v * 1000;
         break;
     case SC_KEEPINTVL_MS:
         t->keepalive_interval_us = v * 1000;
@@ -668,6 +672,7 @@ void pkt_profile_config(pkt_runner *R)
         t->rto_slop_us = 200000; /* tcp_rexmit_slop */
         t->resend_full_segments = true; /* go-back-N and holes resent in t_maxseg pieces */
         t->syn_retries = 12;
+        t->connect_timeout_us = 75000000; /* tcp_keepinit: TCPTV_KEEP_INIT */
         t->keepalive_interval_us = 75000000;
         t->keepalive_count = 8;
         t->msl_us = 30000000;

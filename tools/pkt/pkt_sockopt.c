@@ -1,12 +1,13 @@
 /* pkt_sockopt.c — symbolic constants, fcntl, setsockopt/getsockopt and the tcp_info snapshot of
  * the %{ }% lines, over weir_tcp_setopt/getopt/get_info.
  *
- * Options with no weir equivalent (TCP_NOOPT, TCP_KEEPINIT, TCP_USER_TIMEOUT, ...) are
+ * Options with no weir equivalent (TCP_NOOPT, TCP_DEFER_ACCEPT, ...) are
  * refused by pkt_sys_supported(), so the script is skipped before it runs — never silently
  * accepted. Values the OS invents rather than the protocol (SO_RCVBUF as read back) follow the
  * profile: FreeBSD rounds the receive buffer up to a multiple of the MSS once the connection has
  * one, Linux reports twice what was set. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,11 +108,12 @@ static const char *opt_name(const pkt_syscall *sc)
 static const char *const k_set_ok[] = {"SO_REUSEADDR", "SO_REUSEPORT", "SO_RCVBUF", "SO_SNDBUF",
                                        "SO_KEEPALIVE", "SO_LINGER", "TCP_NODELAY", "TCP_MAXSEG",
                                        "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_QUICKACK",
-                                       "TCP_CORK", NULL};
+                                       "TCP_CORK", "TCP_USER_TIMEOUT", "TCP_KEEPINIT", NULL};
 static const char *const k_get_ok[] = {"SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE",
                                        "SO_REUSEADDR", "TCP_NODELAY", "TCP_MAXSEG",
                                        "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
-                                       "TCP_QUICKACK", "TCP_CORK", NULL};
+                                       "TCP_QUICKACK", "TCP_CORK", "TCP_USER_TIMEOUT",
+                                       "TCP_KEEPINIT", NULL};
 
 static bool in_list(const char *name, const char *const *list)
 {
@@ -267,6 +269,11 @@ static sysres do_setsockopt(pkt_runner *R, const pkt_syscall *sc, pkt_fd *f)
         return setopt(R, f, WEIR_TCP_OPT_QUICKACK, v != 0);
     if (strcmp(n, "TCP_CORK") == 0) /* Linux takes any non-zero value as "on" */
         return setopt(R, f, WEIR_TCP_OPT_CORK, v != 0);
+    if (strcmp(n, "TCP_USER_TIMEOUT") == 0) /* Linux: milliseconds */
+        return setopt(R, f, WEIR_TCP_OPT_USER_TIMEOUT, v < 0 || v > INT32_MAX ? -1 : (int)v);
+    if (strcmp(n, "TCP_KEEPINIT") == 0) /* FreeBSD: seconds */
+        return setopt(R, f, WEIR_TCP_OPT_CONNECT_TIMEOUT,
+                      v < 0 || v > INT32_MAX / 1000 ? -1 : (int)v * 1000);
     return err("ENOPROTOOPT");
 }
 
@@ -353,7 +360,9 @@ static bool getopt_value(pkt_runner *R, pkt_fd *f, const char *n, int64_t *v, co
                  {"TCP_KEEPINTVL", WEIR_TCP_OPT_KEEPINTVL, 1},
                  {"TCP_KEEPCNT", WEIR_TCP_OPT_KEEPCNT, 1},
                  {"TCP_QUICKACK", WEIR_TCP_OPT_QUICKACK, 1},
-                 {"TCP_CORK", WEIR_TCP_OPT_CORK, 1}};
+                 {"TCP_CORK", WEIR_TCP_OPT_CORK, 1},
+                 {"TCP_USER_TIMEOUT", WEIR_TCP_OPT_USER_TIMEOUT, 1},
+                 {"TCP_KEEPINIT", WEIR_TCP_OPT_CONNECT_TIMEOUT, 1000}};
     for (size_t i = 0; i < sizeof k_map / sizeof k_map[0]; i++)
         if (strcmp(n, k_map[i].name) == 0) {
             int rc = weir_tcp_getopt(R->stack, f->sock, k_map[i].opt, &iv);
@@ -415,6 +424,9 @@ void pkt_sys_inherit(pkt_runner *R, pkt_fd *f)
         weir_tcp_setopt(R->stack, f->sock, WEIR_TCP_OPT_RCVBUF, (int)now->recv_buffer);
     if (now->send_buffer != made->send_buffer)
         weir_tcp_setopt(R->stack, f->sock, WEIR_TCP_OPT_SNDBUF, (int)now->send_buffer);
+    if (now->connect_timeout_us != made->connect_timeout_us)
+        weir_tcp_setopt(R->stack, f->sock, WEIR_TCP_OPT_CONNECT_TIMEOUT,
+                        (int)(now->connect_timeout_us / 1000u));
     if (now->congestion_control != made->congestion_control)
         weir_tcp_setopt(R->stack, f->sock, WEIR_TCP_OPT_CONGESTION, (int)now->congestion_control);
 }
