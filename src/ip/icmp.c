@@ -2,7 +2,7 @@
  * messages we send, and received errors routed to the socket whose packet they quote.
  *
  * Read RFC 1122 §3.2.2 (when an error must not be sent), RFC 1812 §4.3.2.8 (rate limiting),
- * RFC 9293 §3.9.2.2 with MUST-54, MUST-55 and SHLD-26 (what TCP does with an error) and RFC 5927
+ * RFC 9293 §3.9.2.2 with MUST-54, MUST-56 and SHLD-26 (what TCP does with an error) and RFC 5927
  * (why a quoted sequence number is checked before TCP believes one). */
 #include <string.h>
 

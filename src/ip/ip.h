@@ -33,7 +33,7 @@ typedef struct weir_icmp_error {
 } weir_icmp_error;
 
 /* The socket error an ICMP error stands for (WEIR_E*), and whether RFC 1122 §4.2.3.9 /
- * RFC 9293 MUST-55 and SHLD-26 call it hard (the destination will not accept the traffic). */
+ * RFC 9293 MUST-56 and SHLD-26 call it hard (the destination will not accept the traffic). */
 int weir_icmp_error_code(const weir_icmp_error *e, bool *hard);
 
 /* ---- arp.c ---- */

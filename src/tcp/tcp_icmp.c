@@ -9,7 +9,7 @@
  *   with that error at once, instead of waiting out every SYN retransmission (SHLD-26);
  * - anything else, and hard errors on an established connection (RFC 5927 §5.2: aborting those
  *   is what blind reset attacks exploit): a soft error, remembered and reported if the
- *   connection later times out (MUST-55: "TCP MUST NOT abort the connection" on a soft error). */
+ *   connection later times out (MUST-56: "TCP MUST NOT abort the connection" on a soft error). */
 #include "ip/ip.h"
 #include "tcp/tcp_conn.h"
 
