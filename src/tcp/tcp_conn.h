@@ -157,7 +157,10 @@ struct tcp_conn {
     uint32_t rtt_start; /* when it was sent: the clock's low 32 bits (RTTs are far below 71 min) */
     uint32_t head_rexmit_us; /* NewReno recovery: when SND.UNA's segment was last sent again
                                 (low 32 bits, compared with an SRTT) */
-    uint64_t last_data_send_us; /* when data last went out (RFC 5681 §4.1 idle), 0 = never */
+    /* When data last went out (RFC 5681 §4.1 idle; 0 = never) and when in-order data last
+     * arrived (ACK policy): milliseconds, the clock's low 32 bits (tcp_now_ms), which wrap after
+     * 49 days and are compared with an RTO or the delayed-ACK time. */
+    uint32_t last_data_send_ms, last_data_rx_ms;
 
     /* Congestion control: the module (tcp_cc.h) and its state, cwnd and ssthresh included. */
     const tcp_cc_ops *cc_ops;
@@ -174,8 +177,6 @@ struct tcp_conn {
     struct tcp_undo *undo; /* what a D-SACK undo of the last reduction needs, allocated only
                               while one is possible (tcp_sack.c) */
 
-    uint64_t last_data_rx_us; /* when in-order data last arrived (ACK policy) */
-
     /* Statistics for weir_tcp_get_info (segment counts are 32-bit, as Linux's tcpi_segs_*). */
     uint64_t bytes_acked, bytes_received;
     uint32_t segs_in, segs_out, retransmits, fast_recoveries;
@@ -186,6 +187,9 @@ struct tcp_conn {
      * zero-window probe, or the last segment received before the first keepalive probe. */
     uint32_t user_timeout_ms, connect_timeout_ms, stall_since_ms;
 };
+
+/* The clock in milliseconds, its low 32 bits: what the record keeps of past instants. */
+static inline uint32_t tcp_now_ms(const weir_stack *s) { return (uint32_t)(s->now_us / 1000u); }
 
 static inline tcp_conn *tcp_child_listener(const tcp_conn *c)
 {

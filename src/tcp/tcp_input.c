@@ -810,7 +810,7 @@ static bool accepts_text(weir_tcp_state st)
  * at least 2 and at most the configured number. */
 static void note_data_arrival(weir_stack *s, tcp_conn *c)
 {
-    bool silence = !c->data_seen || s->now_us - c->last_data_rx_us > c->rto;
+    bool silence = !c->data_seen || (uint64_t)(tcp_now_ms(s) - c->last_data_rx_ms) * 1000u > c->rto;
     if (silence && s->cfg.tcp.quick_acks > 0) {
         uint32_t budget = tcp_rcv_window(c) / (2u * (c->snd_mss ? c->snd_mss : 536u));
         if (budget < 2)
@@ -821,7 +821,7 @@ static void note_data_arrival(weir_stack *s, tcp_conn *c)
             c->quick_acks = (uint8_t)budget;
     }
     c->data_seen = true;
-    c->last_data_rx_us = s->now_us;
+    c->last_data_rx_ms = tcp_now_ms(s);
 }
 
 /* Out of order, or filling (part of) a hole: ACK at once (RFC 5681 §4.2). In order: at once in

@@ -302,7 +302,8 @@ static void sent_sequence_space(weir_stack *s, tcp_conn *c, uint32_t seq, uint32
         c->snd_max = end;
         /* Data sent soon after data arrived looks like a reply: from now on our ACKs wait for
          * the next one rather than going out alone (quick-ACK mode is suspended). */
-        if (c->data_seen && s->now_us - c->last_data_rx_us < s->cfg.tcp.delayed_ack_us)
+        if (c->data_seen &&
+            (uint64_t)(tcp_now_ms(s) - c->last_data_rx_ms) * 1000u < s->cfg.tcp.delayed_ack_us)
             c->interactive = true;
     }
     tcp_retransmit_timer_on_send(s, c, new_data);
@@ -412,7 +413,7 @@ static bool resend(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
         return false;
     fill_ack(s, c, &r);
     c->retransmits++;
-    c->last_data_send_us = s->now_us;
+    c->last_data_send_ms = tcp_now_ms(s);
     weir_count(s, WEIR_CTR_TCP_RETRANSMITS);
     tcp_sb_on_send(s, c, seq, len + !!(r.flags & WEIR_TCP_FLAG_FIN));
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, true);
@@ -454,7 +455,7 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
     tcp_sb_on_send(s, c, c->snd_nxt, seg_len);
     c->snd_nxt += seg_len;
     note_round_flight(c);
-    c->last_data_send_us = s->now_us;
+    c->last_data_send_ms = tcp_now_ms(s);
     c->output_timer = false; /* pace_after_send arms it again */
     tcp_timer_stop(s, c, WEIR_TIMER_PERSIST);
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, retransmission);
@@ -467,10 +468,10 @@ static void send_data_segment(weir_stack *s, tcp_conn *c, uint32_t len, bool fin
  * idle), and never before the first data (the window is the initial one then). */
 static void restart_after_idle(weir_stack *s, tcp_conn *c)
 {
-    if (!s->cfg.tcp.slow_start_after_idle || c->last_data_send_us == 0 ||
+    if (!s->cfg.tcp.slow_start_after_idle || c->last_data_send_ms == 0 ||
         c->snd_una != c->snd_max || tcp_unsent_bytes(c) == 0)
         return;
-    uint64_t idle_us = s->now_us - c->last_data_send_us;
+    uint64_t idle_us = (uint64_t)(tcp_now_ms(s) - c->last_data_send_ms) * 1000u;
     if (idle_us <= c->rto)
         return;
     c->cc_ops->on_idle_restart(&c->cc, tcp_initial_window(s, c->snd_mss), idle_us, s->now_us);

@@ -489,7 +489,7 @@ static void set_quick_ack(weir_stack *s, tcp_conn *c, bool on)
         /* As if data had just arrived, so only a later idle gap brings quick ACKs back. */
         c->quick_acks = 0;
         c->data_seen = true;
-        c->last_data_rx_us = s->now_us;
+        c->last_data_rx_ms = tcp_now_ms(s);
     }
 }
 
