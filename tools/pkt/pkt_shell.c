@@ -78,6 +78,7 @@ typedef enum sysctl_kind {
     SC_SLOW_START_AFTER_IDLE,
     SC_EARLY_RETRANS,
     SC_TOLERATE_MISSING_TS,
+    SC_DROP_SYNFIN,
 } sysctl_kind;
 
 typedef struct sysctl_entry {
@@ -98,7 +99,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.inet.tcp.ecn.enable", SC_NOOP_IF, "2"},
     {"net.inet.tcp.insecure_rst", SC_INSECURE_RST, NULL},
     {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL},
-    {"net.inet.tcp.drop_synfin", SC_NOOP_IF, "0"},
+    {"net.inet.tcp.drop_synfin", SC_DROP_SYNFIN, NULL},
     {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
     {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL},
     {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0"},
@@ -272,6 +273,9 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_TOLERATE_MISSING_TS:
         t->drop_missing_timestamps = v == 0;
+        break;
+    case SC_DROP_SYNFIN:
+        t->drop_synfin = v != 0;
         break;
     case SC_EARLY_RETRANS:
         /* Linux 3.5-4.10: 1 is RFC 5827 at once; 2 and 3 delay it by RTT/4 from the latest
