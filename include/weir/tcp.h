@@ -129,6 +129,14 @@ typedef enum weir_tcp_option {
                                      path. Retransmissions by timer and probes are not paced.
                                      Default: weir_tcp_config.pacing. 0 or 1, else WEIR_EINVAL.
                                      An accepted socket inherits its listener's */
+    WEIR_TCP_OPT_NOOPT = 15,      /* 1 (FreeBSD's TCP_NOOPT): our SYN or SYN-ACK carries no
+                                     options at all — no MSS (the peer then sends at most 536
+                                     bytes, RFC 9293 MUST-15), so neither window scaling,
+                                     timestamps nor SACK is used, whatever the peer offers (each
+                                     needs both SYNs). The peer's MSS still bounds what we send.
+                                     Before connect/listen only (WEIR_ESTATE after); 0 or 1,
+                                     else WEIR_EINVAL. An accepted socket inherits its
+                                     listener's */
 } weir_tcp_option;
 /* The longest a short tail waits under WEIR_TCP_OPT_CORK or WEIR_TCP_SEND_MORE with nothing in
  * flight (Linux's ceiling, tcp(7)): then it goes as the persist timer's override would. */
