@@ -1061,8 +1061,9 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
      * control or text" combined with the SYN in SYN-RECEIVED (T/TCP, RFC 1644, sent them so).
      * Port scanners send them to fingerprint a stack; drop_synfin ignores them in every state,
      * before any lookup, so no SYN-ACK, challenge ACK or RST answers — as FreeBSD's
-     * net.inet.tcp.drop_synfin does (its tcp_input() checked it before the PCB lookup; the
-     * freebsd-net/tcp-testsuite scripts expect the silence in LISTEN, SYN-SENT and TIME-WAIT). */
+     * net.inet.tcp.drop_synfin: FreeBSD 4's tcp_input() tested it before the PCB lookup, as
+     * here (later releases in the LISTEN path), and the freebsd-net/tcp-testsuite scripts
+     * expect the silence in LISTEN, SYN-SENT and TIME-WAIT. */
     if (x.syn && x.fin && s->cfg.tcp.drop_synfin) {
         weir_drop(s, WEIR_DROP_TCP_SYN_FIN, frame, frame_len);
         return;

@@ -104,8 +104,8 @@ static const sysctl_entry k_sysctls[] = {
     {"net.inet.tcp.drop_synfin", SC_DROP_SYNFIN, NULL},
     {"net.inet.tcp.recvbuf_auto", SC_RECVBUF_AUTO, NULL},
     {"net.inet.tcp.recvbuf_max", SC_RECVBUF_MAX, NULL},
-    /* The step FreeBSD (before 12) grew the buffer by; weir's auto-tuning sizes it from what
-     * the application reads per RTT and has no step: only the old default runs. */
+    /* The step FreeBSD's auto-tuning grows the buffer by; weir's sizes it from what the
+     * application reads per RTT and has no step: only FreeBSD's default runs. */
     {"net.inet.tcp.recvbuf_inc", SC_NOOP_IF, "16384"},
     {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
     {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL},
