@@ -479,6 +479,7 @@ _Static_assert(sizeof k_rows / sizeof k_rows[0] == WEIR_MSG_COUNT,
 #define ZH_DROP_TCP_OOO_FULL "乱序数据超出了能保存的范围"
 #define ZH_DROP_TCP_PAWS "时间戳比上一个还旧的报文段（PAWS，RFC 7323 §5）"
 #define ZH_DROP_TCP_NO_TSOPT "连接协商了时间戳，报文段却没有带（RFC 7323 §3.2）"
+#define ZH_DROP_TCP_SYN_FIN "同时带有 SYN 和 FIN 的报文段（drop_synfin）"
 
 static const char *const k_drop_zh[WEIR_DROP_COUNT] = {
 #define ZH_DROP_ROW(name, desc) [WEIR_DROP_##name] = ZH_DROP_##name,

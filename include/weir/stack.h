@@ -75,6 +75,11 @@ typedef struct weir_tcp_config {
                                      segment without them is silently dropped (true, the
                                      RFC's SHOULD; FreeBSD's tolerate_missing_ts=0). false:
                                      it is processed, as Linux does */
+    bool drop_synfin; /* silently drop every segment with both SYN and FIN set, in every state
+                         and to closed ports (counted as WEIR_DROP_TCP_SYN_FIN), as FreeBSD's
+                         net.inet.tcp.drop_synfin=1 does against stack fingerprinting. RFC 9293
+                         §3.10.7.2 processes the FIN after the SYN; this is hardening, not the
+                         RFC (false) */
     bool rto_min_is_granularity; /* rto_min_us stands for RFC 6298's clock granularity G:
                                     RTO = SRTT + max(rto_min, 4*RTTVAR), as Linux's
                                     tcp_set_rto (false: max(rto_min, SRTT + 4*RTTVAR), (2.4)) */

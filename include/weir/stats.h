@@ -71,7 +71,8 @@ extern "C" {
     X(TCP_DATA_AFTER_CLOSE, "data for a socket the application closed")                            \
     X(TCP_OOO_FULL, "out-of-order data beyond what can be held")                                   \
     X(TCP_PAWS, "segment with a timestamp older than the last one (PAWS, RFC 7323 §5)")            \
-    X(TCP_NO_TSOPT, "segment without the timestamps the connection negotiated (RFC 7323 §3.2)")
+    X(TCP_NO_TSOPT, "segment without the timestamps the connection negotiated (RFC 7323 §3.2)")    \
+    X(TCP_SYN_FIN, "segment with both SYN and FIN (drop_synfin)")
 
 /* X(NAME, "description") — things that happened. */
 #define WEIR_COUNTER_TABLE(X)                                                                      \

@@ -152,6 +152,14 @@ typedef enum weir_tcp_option {
                                      weir_tcp_config.connect_timeout_us. Before connect/listen
                                      only (WEIR_ESTATE after); an accepted socket inherits its
                                      listener's */
+    WEIR_TCP_OPT_NOOPT = 15,      /* 1 (FreeBSD's TCP_NOOPT): our SYN or SYN-ACK carries no
+                                     options at all — no MSS (the peer then sends at most 536
+                                     bytes, RFC 9293 MUST-15), so neither window scaling,
+                                     timestamps nor SACK is used, whatever the peer offers (each
+                                     needs both SYNs). The peer's MSS still bounds what we send.
+                                     Before connect/listen only (WEIR_ESTATE after); 0 or 1,
+                                     else WEIR_EINVAL. An accepted socket inherits its
+                                     listener's */
 } weir_tcp_option;
 /* The largest WEIR_TCP_OPT_USER_TIMEOUT / CONNECT_TIMEOUT, as Linux's limit for TCP_USER_TIMEOUT
  * (INT_MAX ms, about 24.8 days): long enough to stand for "never" (MUST-21's "infinity"). */

@@ -63,6 +63,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->slow_start_after_idle = true;
     t->rack_loss_detection = true;
     t->drop_missing_timestamps = true;
+    t->drop_synfin = false;
     t->tail_loss_probe = true;
     t->keepalive_idle_us = 7200ull * 1000000u;
     t->keepalive_interval_us = 75000000;

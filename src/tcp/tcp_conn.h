@@ -84,6 +84,7 @@ struct tcp_conn {
                               runs (a full link's WEIR_TCP_LINK_RETRY_US retry, or the time the
                               next paced segment may go) */
     bool pacing : 1;       /* WEIR_TCP_OPT_PACING */
+    bool noopt : 1;        /* WEIR_TCP_OPT_NOOPT: our SYN carries no options, none negotiated */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
     int error : 8;      /* connection error for the application (WEIR_E*), 0 if none */
 
@@ -278,6 +279,9 @@ uint32_t tcp_ts_now(const weir_stack *s, const tcp_conn *c);
 size_t tcp_sack_blocks(const tcp_conn *c, weir_tcp_options *o);
 /* The MSS we advertise: the socket's MAXSEG, else the stack's, else the route's MTU - 40. */
 uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c);
+/* The receive MSS our SYN or SYN-ACK states (`mss`), or without options (noopt) the 536 the
+ * peer must then assume (RFC 9293 MUST-15). */
+uint16_t tcp_syn_mss(const tcp_conn *c, uint16_t mss);
 
 /* ---- tcp_output.c ---- */
 /* Send whatever the connection may send now (SYN, data within the windows, FIN, pending ACK). */

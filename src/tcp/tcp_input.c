@@ -71,6 +71,11 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
     return s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
 }
 
+uint16_t tcp_syn_mss(const tcp_conn *c, uint16_t mss)
+{
+    return c->noopt ? 536 : mss;
+}
+
 /* The MSS a SYN-ACK advertises. RFC 9293 §3.7.1 has each side state the largest segment it
  * can receive; stating less is allowed, and syn_ack_mss_clamp states no more than the peer's
  * own MSS, so both directions use one size (the FreeBSD of the gsoc-* scripts answers so). */
@@ -106,16 +111,19 @@ uint8_t tcp_wscale_for(const weir_stack *s, const tcp_conn *c)
 static void negotiate_options(const weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
 {
     const weir_tcp_config *t = &s->cfg.tcp;
-    c->ws_on = t->window_scale && seg->opt.has_wscale;
+    /* WEIR_TCP_OPT_NOOPT: our SYN offers nothing (or our SYN-ACK answers with nothing), so
+     * nothing is on, whatever the peer's SYN says. */
+    bool ours = !c->noopt;
+    c->ws_on = ours && t->window_scale && seg->opt.has_wscale;
     /* RFC 7323 §2.3: a shift above 14 is used as 14. */
     c->snd_wscale = c->ws_on ? (seg->opt.wscale > 14 ? 14 : seg->opt.wscale) : 0;
     c->rcv_wscale = c->ws_on ? tcp_wscale_for(s, c) : 0;
-    c->ts_on = t->timestamps && seg->opt.has_timestamps;
+    c->ts_on = ours && t->timestamps && seg->opt.has_timestamps;
     if (c->ts_on) {
         c->ts_recent = seg->opt.ts_val;
         c->ts_recent_s = (uint32_t)(s->now_us / 1000000u);
     }
-    c->sack_on = t->sack && seg->opt.sack_permitted;
+    c->sack_on = ours && t->sack && seg->opt.sack_permitted;
 }
 
 /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
@@ -208,6 +216,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->nodelay = l->nodelay;
     c->cork = l->cork;
     c->pacing = l->pacing;
+    c->noopt = l->noopt;
     c->keepalive = l->keepalive;
     c->snd_cap = l->snd_cap;
     c->rcv_cap = l->rcv_cap;
@@ -225,7 +234,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->irs = x->seg->seq;
     c->rcv_nxt = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
-    c->rcv_mss = syn_ack_mss(s, c, x->seg);
+    c->rcv_mss = tcp_syn_mss(c, syn_ack_mss(s, c, x->seg));
     c->iss = x->isn_given ? x->isn : tcp_isn(s, &c->tuple);
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_buf_seq = c->iss + 1;
@@ -1052,6 +1061,17 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
     x.urg = seg->flags & WEIR_TCP_FLAG_URG;
     if (x.syn && x.rst) { /* no stack sends this; it only probes for bugs */
         weir_drop(s, WEIR_DROP_TCP_BAD_FLAGS, frame, frame_len);
+        return;
+    }
+    /* SYN and FIN together are legal: RFC 9293 §3.10.7.2 has a listener process "any other
+     * control or text" combined with the SYN in SYN-RECEIVED (T/TCP, RFC 1644, sent them so).
+     * Port scanners send them to fingerprint a stack; drop_synfin ignores them in every state,
+     * before any lookup, so no SYN-ACK, challenge ACK or RST answers — as FreeBSD's
+     * net.inet.tcp.drop_synfin: FreeBSD 4's tcp_input() tested it before the PCB lookup, as
+     * here (later releases in the LISTEN path), and the freebsd-net/tcp-testsuite scripts
+     * expect the silence in LISTEN, SYN-SENT and TIME-WAIT. */
+    if (x.syn && x.fin && s->cfg.tcp.drop_synfin) {
+        weir_drop(s, WEIR_DROP_TCP_SYN_FIN, frame, frame_len);
         return;
     }
     weir_tuple t = {.local_ip = dst_ip,

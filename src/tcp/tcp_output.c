@@ -110,7 +110,12 @@ void tcp_syn_options(const weir_stack *s, const tcp_conn *c, weir_tcp_options *o
 {
     const weir_tcp_config *t = &s->cfg.tcp;
     bool offer = c->state == WEIR_TCP_SYN_SENT; /* a SYN offers; a SYN-ACK answers */
-    o->has_mss = true;                          /* MUST-14/15: always say our MSS on SYN */
+    /* WEIR_TCP_OPT_NOOPT, FreeBSD's TF_NOOPT (tcp_output.c and the syncache put no option, the
+     * MSS included, on its SYNs): the MSS we can receive is then the 536 the peer assumes
+     * (rcv_mss, tcp_syn_mss), which SHLD-5 lets go unsaid; the rest is negotiated off. */
+    if (c->noopt)
+        return;
+    o->has_mss = true; /* MUST-14, SHLD-5/MAY-3: always say our MSS on a SYN */
     o->mss = c->rcv_mss;
     if (offer ? t->window_scale : c->ws_on) {
         o->has_wscale = true;

@@ -135,8 +135,9 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->snd_buf_seq = c->iss + 1;
     c->snd_mss = 536; /* until the peer says otherwise (MUST-15) */
     c->cc_ops->init(&c->cc, 536, 4u * 536);
-    c->rcv_mss = tcp_our_mss(s, c);
-    c->rcv_wscale = s->cfg.tcp.window_scale ? tcp_wscale_for(s, c) : 0; /* offered on the SYN */
+    c->rcv_mss = tcp_syn_mss(c, tcp_our_mss(s, c));
+    /* offered on the SYN */
+    c->rcv_wscale = s->cfg.tcp.window_scale && !c->noopt ? tcp_wscale_for(s, c) : 0;
     c->ts_offset = tcp_ts_offset(s, &t);
     c->ts_first = tcp_ts_now(s, c);
     weir_count(s, WEIR_CTR_TCP_ACTIVE_OPENS);
@@ -561,6 +562,13 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             return WEIR_ESTATE;
         c->user_mss = (uint16_t)value;
         return 0;
+    case WEIR_TCP_OPT_NOOPT:
+        if (value != 0 && value != 1)
+            return WEIR_EINVAL;
+        if (!before_open(c))
+            return WEIR_ESTATE;
+        c->noopt = value == 1;
+        return 0;
     case WEIR_TCP_OPT_KEEPIDLE:
     case WEIR_TCP_OPT_KEEPINTVL:
         if (value < 1 || value > WEIR_TCP_KEEP_MAX_S)
@@ -616,6 +624,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_PACING:
         *value = c->pacing;
+        return 0;
+    case WEIR_TCP_OPT_NOOPT:
+        *value = c->noopt;
         return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         *value = c->keepalive;

@@ -471,6 +471,162 @@ static void bsd_policy_repeats_an_unacknowledged_fin_on_acks(void **state)
     h_finish(h);
 }
 
+/* ---- WEIR_TCP_OPT_NOOPT -------------------------------------------------------------------- */
+
+static bool no_options(const weir_tcp_options *o)
+{
+    return !o->has_mss && !o->has_wscale && !o->sack_permitted && !o->has_timestamps &&
+           o->sack_count == 0;
+}
+
+/* connect() on a socket with NOOPT as given: the SYN popped, the ISS learned. */
+static h_seg noopt_connect(harness *h, int noopt)
+{
+    h->sock = weir_tcp_socket(h->s);
+    assert_true(h->sock >= 0);
+    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_NOOPT, noopt), 0);
+    assert_int_equal(weir_tcp_connect(h->s, h->sock, (weir_endpoint){H_PEER_IP, h->pport}), 0);
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    assert_int_equal(g.flags, H_SYN);
+    h->iss = g.seq;
+    h->lport = g.sport;
+    return g;
+}
+
+/* FreeBSD's TCP_NOOPT: the SYN has no options, not even the MSS (RFC 9293 SHLD-5 lets a side
+ * whose receive MSS is the default 536 leave it out; that is the MSS we take, and the peer must
+ * assume, MUST-15). A SYN-ACK offering everything then agrees to nothing, since each option
+ * needs both SYNs (RFC 7323 §2.2, §3.2; RFC 2018 §2); the peer's MSS still bounds our segments.
+ * Without NOOPT, the same exchange negotiates all three. */
+static void noopt_syn_has_no_options_and_nothing_is_negotiated(void **state)
+{
+    (void)state;
+    for (int noopt = 0; noopt <= 1; noopt++) {
+        harness *h = h_new_config();
+        h->cfg.tcp.recv_buffer_max = 1u << 20;
+        h_start(h);
+        h_seg syn = noopt_connect(h, noopt);
+        assert_int_equal(no_options(&syn.opt), noopt == 1);
+        h_advance(h, H_RTT);
+        peer_syn(h, H_SYN | H_ACK, 7, 100);
+        const h_seg *g = h_expect(h, H_ACK, 1, 1, 0);
+        assert_int_equal(no_options(&g->opt), noopt == 1);
+        weir_tcp_info info = h_info(h);
+        assert_int_equal(info.state, WEIR_TCP_ESTABLISHED);
+        if (noopt) {
+            assert_int_equal(info.options, 0);
+            assert_int_equal(info.rcv_wscale, 0);
+            assert_int_equal(info.snd_wscale, 0);
+            assert_int_equal(info.snd_mss, 1460); /* the peer's, no timestamp bytes off */
+            assert_int_equal(info.rcv_mss, 536);
+        } else {
+            assert_int_equal(info.options,
+                             WEIR_TCPI_OPT_TIMESTAMPS | WEIR_TCPI_OPT_SACK | WEIR_TCPI_OPT_WSCALE);
+            assert_int_equal(info.snd_mss, 1460 - 12);
+            assert_int_equal(info.rcv_mss, 1460);
+        }
+        int v = -1;
+        assert_int_equal(weir_tcp_getopt(h->s, h->sock, WEIR_TCP_OPT_NOOPT, &v), 0);
+        assert_int_equal(v, noopt);
+        /* Data goes out with the options negotiated: none, or the timestamps. */
+        h_app_send(h, 100);
+        g = h_expect(h, H_ACK | H_PSH, 1, 1, 100);
+        assert_int_equal(no_options(&g->opt), noopt == 1);
+        h_finish(h);
+    }
+}
+
+/* A simultaneous open (RFC 9293 §3.10.7.3: a SYN in SYN-SENT) answers with a SYN-ACK, which
+ * under NOOPT carries no options either, and agrees to none of the peer's. */
+static void noopt_simultaneous_open_syn_ack_has_no_options(void **state)
+{
+    (void)state;
+    for (int noopt = 0; noopt <= 1; noopt++) {
+        harness *h = h_new();
+        noopt_connect(h, noopt);
+        peer_syn(h, H_SYN, 7, 100);
+        const h_seg *g = h_expect(h, H_SYN | H_ACK, 0, 1, 0);
+        assert_int_equal(no_options(&g->opt), noopt == 1);
+        h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+        if (!noopt) /* timestamps are on: the ACK must carry them (RFC 7323 §3.2) */
+            peer_seg(h, 1, H_WIN, 101, NULL, 0);
+        h_assert_state(h, WEIR_TCP_ESTABLISHED);
+        assert_int_equal(h_info(h).options == 0, noopt == 1);
+        h_finish(h);
+    }
+}
+
+/* A listener with NOOPT answers a SYN offering everything with a SYN-ACK carrying nothing (as
+ * FreeBSD's syncache does under TF_NOOPT); the accepted child inherits the option and uses no
+ * option on its data. The peer, told no MSS, sends at most 536 bytes a segment: two of them are
+ * the two full segments after which an ACK goes at once (SHLD-19), not at the delayed-ACK
+ * timer. */
+static void noopt_listener_answers_with_a_bare_syn_ack_and_children_inherit_it(void **state)
+{
+    (void)state;
+    for (int noopt = 0; noopt <= 1; noopt++) {
+        harness *h = h_new_delayed_acks();
+        h->lsock = weir_tcp_socket(h->s);
+        assert_int_equal(weir_tcp_setopt(h->s, h->lsock, WEIR_TCP_OPT_NOOPT, noopt), 0);
+        assert_int_equal(weir_tcp_bind(h->s, h->lsock, (weir_endpoint){H_LOCAL_IP, H_LISTEN_PORT}),
+                         0);
+        assert_int_equal(weir_tcp_listen(h->s, h->lsock, 8), 0);
+        h->lport = H_LISTEN_PORT;
+        peer_syn(h, H_SYN, 7, 100);
+        h_seg g = pop_syn_ack(h);
+        assert_int_equal(no_options(&g.opt), noopt == 1);
+        if (noopt)
+            h_send(h, H_ACK, 1, 1, H_WIN, NULL, 0);
+        else
+            peer_seg(h, 1, H_WIN, 101, NULL, 0);
+        weir_endpoint peer;
+        h->sock = weir_tcp_accept(h->s, h->lsock, &peer);
+        assert_true(h->sock >= 0);
+        int v = -1;
+        assert_int_equal(weir_tcp_getopt(h->s, h->sock, WEIR_TCP_OPT_NOOPT, &v), 0);
+        assert_int_equal(v, noopt);
+        weir_tcp_info info = h_info(h);
+        assert_int_equal(info.options == 0, noopt == 1);
+        if (noopt) {
+            assert_int_equal(info.rcv_mss, 536);
+            h_send(h, H_ACK, 1, 1, H_WIN, payload, 536);
+            h_expect_none(h); /* one segment: the ACK waits */
+            h_send(h, H_ACK, 537, 1, H_WIN, payload, 536);
+            g = *h_expect(h, H_ACK, 1, 1073, 0);
+            assert_true(no_options(&g.opt));
+        } else {
+            assert_int_equal(info.rcv_mss, 1460);
+        }
+        h_flush(h);
+        h_finish(h);
+    }
+}
+
+/* Like WEIR_TCP_OPT_MAXSEG it shapes the SYN: settable before connect/listen only; 0 or 1. */
+static void noopt_is_set_before_open_only_and_takes_0_or_1(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    int sock = weir_tcp_socket(h->s);
+    h_track(h, sock);
+    assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_NOOPT, 2), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_NOOPT, -1), WEIR_EINVAL);
+    int v = -1;
+    assert_int_equal(weir_tcp_getopt(h->s, sock, WEIR_TCP_OPT_NOOPT, &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_NOOPT, 1), 0);
+    assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_NOOPT, 0), 0);
+    assert_int_equal(weir_tcp_bind(h->s, sock, (weir_endpoint){H_LOCAL_IP, H_LISTEN_PORT}), 0);
+    assert_int_equal(weir_tcp_listen(h->s, sock, 4), 0);
+    assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_NOOPT, 1), WEIR_ESTATE);
+    h_syn_sent(h);
+    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_NOOPT, 1), WEIR_ESTATE);
+    assert_int_equal(weir_tcp_getopt(h->s, h->sock, WEIR_TCP_OPT_NOOPT, &v), 0);
+    assert_int_equal(v, 0);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +649,10 @@ int main(void)
         H_TEST(bsd_policy_repeats_an_unacknowledged_fin_on_acks),
         H_TEST(bsd_policy_full_segment_is_the_mss_we_advertised_less_options),
         H_TEST(syn_ack_mss_is_ours_unless_clamped_to_the_peers),
+        H_TEST(noopt_syn_has_no_options_and_nothing_is_negotiated),
+        H_TEST(noopt_simultaneous_open_syn_ack_has_no_options),
+        H_TEST(noopt_listener_answers_with_a_bare_syn_ack_and_children_inherit_it),
+        H_TEST(noopt_is_set_before_open_only_and_takes_0_or_1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

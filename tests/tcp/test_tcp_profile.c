@@ -127,12 +127,166 @@ static void rto_min_is_granularity_keeps_the_rto_rto_min_above_srtt(void **state
     assert_int_equal(rto_after_handshake(true, 1000), H_RTT + 4 * (H_RTT / 2));
 }
 
+/* ---- drop_synfin ---------------------------------------------------------------------------- */
+
+/* A stack with drop_synfin as given, weir's defaults otherwise. */
+static harness *synfin_harness(bool drop)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.drop_synfin = drop;
+    h_start(h);
+    return h;
+}
+
+/* Without the knob, SYN,FIN with data to a listener is a SYN whose FIN and text wait for
+ * SYN-RECEIVED (RFC 9293 §3.10.7.2): a SYN-ACK of the SYN alone. With it, nothing answers, no
+ * child is made, and the listener still takes a plain SYN (FreeBSD's "dropping-enabled"). */
+static void syn_fin_to_a_listener_is_answered_unless_drop_synfin(void **state)
+{
+    (void)state;
+    for (int drop = 0; drop <= 1; drop++) {
+        harness *h = synfin_harness(drop);
+        h_listen(h);
+        h_send(h, H_SYN | H_FIN, 0, 0, H_WIN, "abc", 3);
+        if (!drop) {
+            h_seg g;
+            assert_true(h_pop(h, &g));
+            assert_int_equal(g.flags, H_SYN | H_ACK);
+            assert_int_equal(g.ack, H_PEER_ISN + 1);
+            assert_int_equal(h_stats(h).tcp_conns, 2);
+        } else {
+            h_expect_none(h);
+            assert_int_equal(h_dropped(h, WEIR_DROP_TCP_SYN_FIN), 1);
+            assert_int_equal(h_stats(h).tcp_conns, 1); /* the listener alone */
+            h->irs += 10;
+            h_send(h, H_SYN, 0, 0, H_WIN, NULL, 0);
+            h_seg g;
+            assert_true(h_pop(h, &g));
+            assert_int_equal(g.flags, H_SYN | H_ACK);
+            assert_int_equal(g.ack, h->irs + 1);
+        }
+        h_expect_none(h);
+        assert_int_equal(h_stats(h).drops[WEIR_DROP_TCP_SYN_FIN], (uint64_t)drop);
+        h_finish(h);
+    }
+}
+
+/* In SYN-SENT a SYN,FIN is a simultaneous open (§3.10.7.3 fourth: SYN-RECEIVED, a SYN-ACK);
+ * with drop_synfin it is ignored, the SYN is resent by its timer, and the peer's SYN-ACK then
+ * completes the handshake as usual. */
+static void syn_fin_in_syn_sent_is_a_simultaneous_open_unless_drop_synfin(void **state)
+{
+    (void)state;
+    for (int drop = 0; drop <= 1; drop++) {
+        harness *h = synfin_harness(drop);
+        h_syn_sent(h);
+        h_advance(h, H_RTT);
+        h_send(h, H_SYN | H_FIN, 0, 0, H_WIN, "abc", 3);
+        if (!drop) {
+            h_expect(h, H_SYN | H_ACK, 0, 1, 0);
+            h_assert_state(h, WEIR_TCP_SYN_RECEIVED);
+        } else {
+            h_expect_none(h);
+            h_assert_state(h, WEIR_TCP_SYN_SENT);
+            assert_int_equal(h_dropped(h, WEIR_DROP_TCP_SYN_FIN), 1);
+            uint64_t t = h->now - H_RTT;
+            assert_int_equal(h_run_to_deadline(h), t + h->cfg.tcp.rto_initial_us);
+            h_expect(h, H_SYN, 0, 0, 0);
+            h_send(h, H_SYN | H_ACK, 0, 1, H_WIN, NULL, 0);
+            h_expect(h, H_ACK, 1, 1, 0);
+            h_assert_state(h, WEIR_TCP_ESTABLISHED);
+        }
+        h_finish(h);
+    }
+}
+
+/* Synchronized: a SYN in the window draws an RFC 5961 challenge ACK (§4), with the FIN
+ * unprocessed; with drop_synfin nothing at all, and the connection carries on. */
+static void syn_fin_when_established_draws_a_challenge_ack_unless_drop_synfin(void **state)
+{
+    (void)state;
+    for (int drop = 0; drop <= 1; drop++) {
+        harness *h = synfin_harness(drop);
+        h_established_active(h);
+        h_send(h, H_SYN | H_FIN, 1, 0, H_WIN, NULL, 0);
+        if (!drop)
+            h_expect(h, H_ACK, 1, 1, 0);
+        h_expect_none(h);
+        assert_int_equal(h_counter(h, WEIR_CTR_TCP_CHALLENGE_ACKS), drop ? 0u : 1u);
+        assert_int_equal(h_dropped(h, WEIR_DROP_TCP_SYN_FIN), (unsigned)drop);
+        h_assert_state(h, WEIR_TCP_ESTABLISHED);
+        h_send(h, H_ACK | H_PSH, 1, 1, H_WIN, "x", 1);
+        h_advance(h, h->cfg.tcp.delayed_ack_us);
+        h_expect(h, H_ACK, 1, 2, 0);
+        h_finish(h);
+    }
+}
+
+/* TIME-WAIT, both kinds of record: the full one (the application holds the handle) answers a
+ * SYN with a challenge ACK; the compact one takes a SYN beyond the old connection as a new
+ * one (RFC 6191: a SYN-ACK through the listener). drop_synfin silences both and keeps the
+ * record. */
+static void syn_fin_in_time_wait_is_answered_unless_drop_synfin(void **state)
+{
+    (void)state;
+    for (int drop = 0; drop <= 1; drop++) {
+        harness *h = synfin_harness(drop);
+        h_time_wait(h);
+        h_send(h, H_SYN | H_FIN, 1, 0, H_WIN, NULL, 0);
+        if (!drop)
+            h_expect(h, H_ACK, 2, 2, 0);
+        h_expect_none(h);
+        h_assert_state(h, WEIR_TCP_TIME_WAIT);
+        assert_int_equal(h_dropped(h, WEIR_DROP_TCP_SYN_FIN), (unsigned)drop);
+        h_finish(h);
+
+        h = synfin_harness(drop);
+        h_time_wait_released(h);
+        h_send(h, H_SYN | H_FIN, 5000, 0, H_WIN, NULL, 0);
+        if (!drop) {
+            h_seg g;
+            assert_true(h_pop(h, &g));
+            assert_int_equal(g.flags, H_SYN | H_ACK);
+            assert_int_equal(g.ack, h->irs + 5001);
+            assert_int_equal(h_stats(h).tcp_time_wait, 0);
+        } else {
+            assert_int_equal(h_stats(h).tcp_time_wait, 1);
+            assert_int_equal(h_dropped(h, WEIR_DROP_TCP_SYN_FIN), 1);
+        }
+        h_expect_none(h);
+        h_finish(h);
+    }
+}
+
+/* To a closed port: RFC 9293 §3.10.7.1's RST, ACKing the SYN, the data and the FIN; with
+ * drop_synfin, no answer (FreeBSD checked it before looking for a connection at all). */
+static void syn_fin_to_a_closed_port_draws_a_rst_unless_drop_synfin(void **state)
+{
+    (void)state;
+    for (int drop = 0; drop <= 1; drop++) {
+        harness *h = synfin_harness(drop);
+        h->lport = 81;
+        h_send(h, H_SYN | H_FIN, 0, 0, H_WIN, "hello", 5);
+        if (!drop)
+            h_expect_abs(h, H_RST | H_ACK, 0, H_PEER_ISN + 1 + 5 + 1, 0);
+        h_expect_none(h);
+        assert_int_equal(h_dropped(h, WEIR_DROP_TCP_NO_SOCKET), drop ? 0u : 1u);
+        assert_int_equal(h_dropped(h, WEIR_DROP_TCP_SYN_FIN), (unsigned)drop);
+        h_finish(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         H_TEST(slow_start_whole_ack_counts_every_segment_of_a_stretch_ack),
         H_TEST(zero_window_probe_is_new_data_or_a_bare_ack_below_snd_una),
         H_TEST(rto_min_is_granularity_keeps_the_rto_rto_min_above_srtt),
+        H_TEST(syn_fin_to_a_listener_is_answered_unless_drop_synfin),
+        H_TEST(syn_fin_in_syn_sent_is_a_simultaneous_open_unless_drop_synfin),
+        H_TEST(syn_fin_when_established_draws_a_challenge_ack_unless_drop_synfin),
+        H_TEST(syn_fin_in_time_wait_is_answered_unless_drop_synfin),
+        H_TEST(syn_fin_to_a_closed_port_draws_a_rst_unless_drop_synfin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,13 @@ static const cause k_causes[] = {
     {-1, "bsd/tcp/blocking/blocking-read", "", "policy",
      "window updates: FreeBSD announces a reopened window only once it grew by a quarter of the "
      "buffer; weir does at two segments (RFC 1122 §4.2.3.3 asks for min(buffer/2, MSS))"},
+    {-1, "receiver_rtt/rcv-rtt-with-timestamps", "", "policy",
+     "window updates, as blocking-read: the read at 0.700 s drains 4000 bytes and weir "
+     "announces the reopened window at once (it grew by two segments; RFC 1122 §4.2.3.3 asks "
+     "for min(buffer/2, MSS)), an ACK of 5001:6001 100 ms before FreeBSD's delayed one; "
+     "FreeBSD waits for a quarter of the buffer. The script's recvbuf_auto=1 (weir's "
+     "auto-tuning on) plays no part: the peer offers no window scale, so the buffer stays at "
+     "65535, and the run is the same with it off"},
     {-1, "accept_ack_drop", "", "policy",
      "gVisor ACKs the peer's FIN in TIME-WAIT after 10 ms; weir at once (RFC 9293 §3.10.7.4)"},
     {-1, "close-read-data-fin", "", "policy",
@@ -84,6 +91,12 @@ static const cause k_causes[] = {
     {-1, "rcv-syn-ack-", "got > R", "policy",
      "a SYN,ACK to a listening socket: RFC 9293 §3.10.7.2 answers any ACK-bearing segment in "
      "LISTEN with a RST; FreeBSD's syncache answers it with a SYN,ACK"},
+    {-1, "-drop-ipv", "nothing was sent", "policy",
+     "the script sets drop_synfin=1, but its #ifdef STANDARD branch (the one the interpreter "
+     "runs) is the -nodrop variant's, line for line: the RFC 9293 answer to the SYN,FIN in "
+     "TIME-WAIT (an ACK, or a RST). weir with drop_synfin ignores the segment, which is what "
+     "the script's own FreeBSD branch expects (no answer, still in TIME-WAIT); the -drop "
+     "LISTEN and SYN-SENT scripts, which have no such branch, pass"},
     {-1, "tcp_close_no_rst", "", "policy",
      "weir reports a retransmitted, already received segment with a D-SACK (RFC 2883); this "
      "Linux version does not (the script's own comment asks why)"},

@@ -102,6 +102,8 @@ typedef struct pkt_runner {
     /* Settings the shell lines changed before the stack was created. */
     uint32_t recvspace, sendspace; /* SO_RCVBUF/SO_SNDBUF as read back by default */
     bool insecure_rst, insecure_syn;
+    bool recvbuf_auto;             /* net.inet.tcp.recvbuf_auto (the profiles: off) */
+    uint32_t recvbuf_max;          /* net.inet.tcp.recvbuf_max */
     bool linux_defaults;           /* defaults.sh ran */
     uint16_t peer_mss;             /* MSS option of the peer's last SYN */
     bool peer_ts, our_ts;          /* TS option on the peer's last SYN / on ours */

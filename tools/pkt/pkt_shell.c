@@ -79,6 +79,9 @@ typedef enum sysctl_kind {
     SC_SLOW_START_AFTER_IDLE,
     SC_EARLY_RETRANS,
     SC_TOLERATE_MISSING_TS,
+    SC_DROP_SYNFIN,
+    SC_RECVBUF_AUTO, /* FreeBSD's receive-buffer auto-tuning: on/off ... */
+    SC_RECVBUF_MAX,  /* ... and its ceiling (recv_buffer_auto_max when on) */
 } sysctl_kind;
 
 typedef struct sysctl_entry {
@@ -99,7 +102,12 @@ static const sysctl_entry k_sysctls[] = {
     {"net.inet.tcp.ecn.enable", SC_NOOP_IF, "2"},
     {"net.inet.tcp.insecure_rst", SC_INSECURE_RST, NULL},
     {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL},
-    {"net.inet.tcp.drop_synfin", SC_NOOP_IF, "0"},
+    {"net.inet.tcp.drop_synfin", SC_DROP_SYNFIN, NULL},
+    {"net.inet.tcp.recvbuf_auto", SC_RECVBUF_AUTO, NULL},
+    {"net.inet.tcp.recvbuf_max", SC_RECVBUF_MAX, NULL},
+    /* The step FreeBSD's auto-tuning grows the buffer by; weir's sizes it from what the
+     * application reads per RTT and has no step: only FreeBSD's default runs. */
+    {"net.inet.tcp.recvbuf_inc", SC_NOOP_IF, "16384"},
     {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
     {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL},
     {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0"},
@@ -277,6 +285,15 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
     case SC_TOLERATE_MISSING_TS:
         t->drop_missing_timestamps = v == 0;
         break;
+    case SC_DROP_SYNFIN:
+        t->drop_synfin = v != 0;
+        break;
+    case SC_RECVBUF_AUTO:
+        R->recvbuf_auto = v != 0;
+        break;
+    case SC_RECVBUF_MAX:
+        R->recvbuf_max = v;
+        break;
     case SC_EARLY_RETRANS:
         /* Linux 3.5-4.10: 1 is RFC 5827 at once; 2 and 3 delay it by RTT/4 from the latest
          * ACK; 3 and 4 add tail loss probes (weir's default), 4 without early retransmit. */
@@ -300,6 +317,11 @@ static void run_sysctl(pkt_runner *R, const words *ws)
     /* Without window scaling weir cannot offer more than 65535 bytes of buffer. */
     if (!R->cur.tcp.window_scale && R->cur.tcp.recv_buffer > 65535)
         R->cur.tcp.recv_buffer = 65535;
+    /* recvbuf_auto and recvbuf_max become weir's auto-tuning limit, off when it could not grow
+     * the buffer past its starting size (which recvspace may have just changed). */
+    uint32_t auto_max = R->recvbuf_max > (1u << 30) ? 1u << 30 : R->recvbuf_max;
+    R->cur.tcp.recv_buffer_auto_max =
+        R->recvbuf_auto && auto_max > R->cur.tcp.recv_buffer ? auto_max : 0;
 }
 
 /* ---- sockstat / grep / awk / tcpdrop ------------------------------------------------------- */
@@ -650,6 +672,8 @@ void pkt_profile_config(pkt_runner *R)
      * script runs too briefly for Linux's or FreeBSD's own auto-tuning to show: weir's is off,
      * and the buffer sizes and window-scale shifts below are the systems'. */
     t->recv_buffer_auto_max = 0;
+    R->recvbuf_auto = false;
+    R->recvbuf_max = 2097152; /* FreeBSD's net.inet.tcp.recvbuf_max, should a script turn it on */
     if (R->o->profile == PKT_PROFILE_FREEBSD) {
         R->recvspace = 65536;
         R->sendspace = 32768;

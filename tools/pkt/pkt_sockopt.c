@@ -1,7 +1,7 @@
 /* pkt_sockopt.c — symbolic constants, fcntl, setsockopt/getsockopt and the tcp_info snapshot of
  * the %{ }% lines, over weir_tcp_setopt/getopt/get_info.
  *
- * Options with no weir equivalent (TCP_NOOPT, TCP_DEFER_ACCEPT, ...) are
+ * Options with no weir equivalent (TCP_DEFER_ACCEPT, TCP_FASTOPEN, ...) are
  * refused by pkt_sys_supported(), so the script is skipped before it runs — never silently
  * accepted. Values the OS invents rather than the protocol (SO_RCVBUF as read back) follow the
  * profile: FreeBSD rounds the receive buffer up to a multiple of the MSS once the connection has
@@ -108,12 +108,13 @@ static const char *opt_name(const pkt_syscall *sc)
 static const char *const k_set_ok[] = {"SO_REUSEADDR", "SO_REUSEPORT", "SO_RCVBUF", "SO_SNDBUF",
                                        "SO_KEEPALIVE", "SO_LINGER", "TCP_NODELAY", "TCP_MAXSEG",
                                        "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_QUICKACK",
-                                       "TCP_CORK", "TCP_USER_TIMEOUT", "TCP_KEEPINIT", NULL};
+                                       "TCP_CORK", "TCP_USER_TIMEOUT", "TCP_KEEPINIT", "TCP_NOOPT",
+                                       NULL};
 static const char *const k_get_ok[] = {"SO_ERROR", "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE",
                                        "SO_REUSEADDR", "TCP_NODELAY", "TCP_MAXSEG",
                                        "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
                                        "TCP_QUICKACK", "TCP_CORK", "TCP_USER_TIMEOUT",
-                                       "TCP_KEEPINIT", NULL};
+                                       "TCP_KEEPINIT", "TCP_NOOPT", NULL};
 
 static bool in_list(const char *name, const char *const *list)
 {
@@ -274,6 +275,8 @@ static sysres do_setsockopt(pkt_runner *R, const pkt_syscall *sc, pkt_fd *f)
     if (strcmp(n, "TCP_KEEPINIT") == 0) /* FreeBSD: seconds */
         return setopt(R, f, WEIR_TCP_OPT_CONNECT_TIMEOUT,
                       v < 0 || v > INT32_MAX / 1000 ? -1 : (int)v * 1000);
+    if (strcmp(n, "TCP_NOOPT") == 0) /* FreeBSD: any non-zero value sets TF_NOOPT */
+        return setopt(R, f, WEIR_TCP_OPT_NOOPT, v != 0);
     return err("ENOPROTOOPT");
 }
 
@@ -362,7 +365,8 @@ static bool getopt_value(pkt_runner *R, pkt_fd *f, const char *n, int64_t *v, co
                  {"TCP_QUICKACK", WEIR_TCP_OPT_QUICKACK, 1},
                  {"TCP_CORK", WEIR_TCP_OPT_CORK, 1},
                  {"TCP_USER_TIMEOUT", WEIR_TCP_OPT_USER_TIMEOUT, 1},
-                 {"TCP_KEEPINIT", WEIR_TCP_OPT_CONNECT_TIMEOUT, 1000}};
+                 {"TCP_KEEPINIT", WEIR_TCP_OPT_CONNECT_TIMEOUT, 1000},
+                 {"TCP_NOOPT", WEIR_TCP_OPT_NOOPT, 1}};
     for (size_t i = 0; i < sizeof k_map / sizeof k_map[0]; i++)
         if (strcmp(n, k_map[i].name) == 0) {
             int rc = weir_tcp_getopt(R->stack, f->sock, k_map[i].opt, &iv);
