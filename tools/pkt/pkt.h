@@ -177,6 +177,8 @@ typedef struct pkt_script {
     const char *opt_value[32]; /* NULL when written without "=" */
     int nevents;
     pkt_event *events;
+    bool branches_on_standard; /* has #ifdef/#ifndef STANDARD: its standard variant describes a
+                                  stack without the system's own extensions (pkt_caps.c) */
 } pkt_script;
 
 /* Parse a whole file. Returns 0, or -1 with "line N: message" in err. */

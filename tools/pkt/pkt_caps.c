@@ -9,7 +9,11 @@
  *   [ect0]/[ce] marks, E/W/A     ecn (weir does not do ECN)
  *   TCP options outside the subset (FO, FOEXP, md5, AccECN)  tcp-option:NAME
  *   syscalls, sockopts, flags    pkt_sys_supported() (pkt_sockopt.c)
- *   shell lines                  pkt_shell_classify() (pkt_shell.c) */
+ *   shell lines                  pkt_shell_classify() (pkt_shell.c)
+ *   drop_synfin=1 in a script with a STANDARD branch   standard-variant-without-drop_synfin:
+ *                                the interpreter runs the STANDARD variant, which these scripts
+ *                                write for a stack without FreeBSD's drop (it answers the SYN,FIN
+ *                                as their -nodrop twins do); the FreeBSD variant is not run */
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +67,10 @@ bool pkt_caps_check(const pkt_script *s, const pkt_run_opts *o, char *reason, si
         case EV_SHELL:
             ok = pkt_shell_classify(ev->text, o->profile, why, sizeof why) !=
                  PKT_SHELL_UNSUPPORTED;
+            if (ok && s->branches_on_standard && strstr(ev->text, "drop_synfin=1") != NULL) {
+                snprintf(why, sizeof why, "standard-variant-without-drop_synfin");
+                ok = false;
+            }
             break;
         case EV_CODE:
             break;

@@ -91,12 +91,6 @@ static const cause k_causes[] = {
     {-1, "rcv-syn-ack-", "got > R", "policy",
      "a SYN,ACK to a listening socket: RFC 9293 §3.10.7.2 answers any ACK-bearing segment in "
      "LISTEN with a RST; FreeBSD's syncache answers it with a SYN,ACK"},
-    {-1, "-drop-ipv", "nothing was sent", "policy",
-     "the script sets drop_synfin=1, but its #ifdef STANDARD branch (the one the interpreter "
-     "runs) is the -nodrop variant's, line for line: the RFC 9293 answer to the SYN,FIN in "
-     "TIME-WAIT (an ACK, or a RST). weir with drop_synfin ignores the segment, which is what "
-     "the script's own FreeBSD branch expects (no answer, still in TIME-WAIT); the -drop "
-     "LISTEN and SYN-SENT scripts, which have no such branch, pass"},
     {-1, "tcp_close_no_rst", "", "policy",
      "weir reports a retransmitted, already received segment with a D-SACK (RFC 2883); this "
      "Linux version does not (the script's own comment asks why)"},

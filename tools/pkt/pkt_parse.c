@@ -571,11 +571,22 @@ static void add_option(parser *p, pkt_script *s, const char *text)
     s->nopts++;
 }
 
+static bool mentions(const char *src, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(src + i, word, n) == 0)
+            return true;
+    return false;
+}
+
 int pkt_parse(pkt_arena *a, const char *path, const char *src, size_t len,
               const pkt_defines *defs, pkt_script *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->path = path;
+    out->branches_on_standard =
+        mentions(src, len, "#ifdef STANDARD") || mentions(src, len, "#ifndef STANDARD");
     pkt_tok *toks;
     int n = pkt_lex(a, src, len, defs, &toks, err, errlen);
     if (n < 0)
