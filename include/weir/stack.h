@@ -89,6 +89,10 @@ typedef struct weir_tcp_config {
     uint8_t syn_retries;     /* SYN / SYN-ACK retransmissions before giving up (7: about 3 min
                                 with the RTO cap, RFC 9293 MUST-20) */
     uint8_t max_retries;     /* data/FIN retransmissions before giving up (15, RFC 9293 MUST-20) */
+    uint8_t r1_retries;      /* RFC 9293 §3.8.3's R1 (3, SHLD-10): once a segment has been resent
+                                this many times, IP gets negative advice (the next hop's ARP entry
+                                is forgotten, so it is resolved again: dead-gateway detection) and
+                                the application a WEIR_EV_SOFT_ERROR; 0 = no R1 */
     uint64_t user_timeout_us;    /* WEIR_TCP_OPT_USER_TIMEOUT of new sockets: R2 in time instead of
                                     max_retries (0 = off; at most WEIR_TCP_TIMEOUT_MAX_MS ms) */
     uint64_t connect_timeout_us; /* WEIR_TCP_OPT_CONNECT_TIMEOUT of new sockets: a time bound on
@@ -221,13 +225,18 @@ typedef enum weir_event_type {
     WEIR_EV_PEER_CLOSED,   /* the peer sent FIN: after the data already queued, recv returns 0 */
     WEIR_EV_CLOSED,        /* the connection reached CLOSED normally */
     WEIR_EV_ERROR,         /* the connection failed; `err` says why (refused, reset, timed out) */
+    WEIR_EV_SOFT_ERROR,    /* trouble the connection lives through (RFC 9293 §3.9.1.8, MUST-47):
+                              `err` is an ICMP soft error (WEIR_EHOSTUNREACH, WEIR_ENETUNREACH,
+                              ...; SHLD-25) or WEIR_ETIMEDOUT when a segment has been resent
+                              r1_retries times (§3.8.3 (e), SHLD-9). WEIR_TCP_OPT_SOFT_ERRORS 0
+                              turns them off for a socket (SHLD-20) */
 } weir_event_type;
 const char *weir_event_name(weir_event_type t);
 
 typedef struct weir_event {
     weir_event_type type;
     int sock;
-    int err; /* WEIR_EV_ERROR: negative WEIR_E* code */
+    int err; /* WEIR_EV_ERROR, WEIR_EV_SOFT_ERROR: negative WEIR_E* code */
 } weir_event;
 
 /* Take the next event. Returns true and fills *ev, or false when none is pending. */

@@ -101,6 +101,7 @@ extern "C" {
     X(TCP_RTO_EXPIRED, "retransmission timeouts")                                                  \
     X(TCP_TLP_PROBES, "tail loss probes sent (RFC 8985)")                                          \
     X(TCP_TIMEOUT_DROPS, "connections ended by the retry limit")                                   \
+    X(TCP_R1_REACHED, "segments resent r1_retries times (negative advice, a soft error)")          \
     X(TCP_RST_SENT, "RST segments sent")                                                           \
     X(TCP_RST_RECEIVED, "RST segments that reset a connection")                                    \
     X(TCP_CHALLENGE_ACKS, "challenge ACKs sent (RFC 5961)")                                        \

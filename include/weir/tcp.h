@@ -160,6 +160,12 @@ typedef enum weir_tcp_option {
                                      Before connect/listen only (WEIR_ESTATE after); 0 or 1,
                                      else WEIR_EINVAL. An accepted socket inherits its
                                      listener's */
+    WEIR_TCP_OPT_SOFT_ERRORS = 17, /* 1 (the default): raise WEIR_EV_SOFT_ERROR for this socket
+                                     (ICMP soft errors, a segment resent r1_retries times); 0:
+                                     not (RFC 9293 SHLD-20). The errors still count and an ICMP
+                                     one still becomes the final error if the connection times
+                                     out. Any time; 0 or 1, else WEIR_EINVAL; an accepted socket
+                                     inherits its listener's */
 } weir_tcp_option;
 /* The largest WEIR_TCP_OPT_USER_TIMEOUT / CONNECT_TIMEOUT, as Linux's limit for TCP_USER_TIMEOUT
  * (INT_MAX ms, about 24.8 days): long enough to stand for "never" (MUST-21's "infinity"). */

@@ -54,13 +54,18 @@ typedef enum weir_sock_kind {
 typedef struct weir_sock_slot {
     void *obj;            /* the record of that kind */
     uint32_t generation;
-    int pending_err;      /* for WEIR_EV_ERROR */
+    int16_t pending_err;      /* for WEIR_EV_ERROR */
+    int16_t pending_soft_err; /* for WEIR_EV_SOFT_ERROR */
     uint32_t next_free;   /* free slots: the next one in the FIFO */
-    bool used;
-    bool queued;          /* on the event queue */
-    uint8_t pending;      /* bit (1 << weir_event_type) per undelivered event */
+    bool used : 1;
+    bool queued : 1;      /* on the event queue */
     uint8_t kind;         /* weir_sock_kind */
+    uint16_t pending;     /* bit (1 << weir_event_type) per undelivered event */
 } weir_sock_slot;
+#if UINTPTR_MAX == UINT64_MAX
+/* 2^24 handles at most: the table is part of the million-connection memory budget. */
+_Static_assert(sizeof(weir_sock_slot) <= 24, "weir_sock_slot outgrew its budget");
+#endif
 
 /* A routing answer kept for the next packet to the same destination (src/ip/ipv4.c). */
 #define WEIR_ROUTE_CACHE 4 /* entries, direct-mapped by destination; a power of two */
@@ -173,6 +178,9 @@ int weir_ip_route_via(weir_stack *s, uint32_t dst, uint32_t *next_hop);
 int weir_ip_route(const weir_stack *s, uint32_t dst);
 /* Forget every cached routing answer: an interface or a route was added or removed. */
 void weir_ip_route_cache_flush(weir_stack *s);
+/* RFC 1122 §3.3.1.4 negative advice from a transport (RFC 9293 §3.8.3 R1): traffic to dst is not
+ * getting through. The next hop's ARP entry is forgotten, so the next packet resolves it again. */
+void weir_ip_negative_advice(weir_stack *s, uint32_t dst);
 /* True when ip is the limited broadcast or the directed broadcast of n's subnet. */
 bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip);
 /* True when addr is one of our interface addresses. */

@@ -56,6 +56,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->rto_max_us = 60000000;
     t->syn_retries = 7;
     t->max_retries = 15;
+    t->r1_retries = 3;
     t->msl_us = 30000000;
     t->delayed_ack_us = 40000;
     t->quick_acks = 16;
@@ -523,6 +524,7 @@ int weir_sock_alloc_kind(weir_stack *s, weir_sock_kind kind, void *obj)
     k->obj = obj;
     k->pending = 0;
     k->pending_err = 0;
+    k->pending_soft_err = 0;
     return make_handle(s, i, k->generation);
 }
 
@@ -579,9 +581,11 @@ void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err)
     weir_sock_slot *k = slot_of(s, handle);
     if (!k)
         return;
-    k->pending |= (uint8_t)(1u << type);
+    k->pending |= (uint16_t)(1u << type);
     if (type == WEIR_EV_ERROR)
-        k->pending_err = err;
+        k->pending_err = (int16_t)err; /* WEIR_E* codes are small negatives */
+    if (type == WEIR_EV_SOFT_ERROR)
+        k->pending_soft_err = (int16_t)err;
     if (!k->queued) {
         uint32_t slot = (uint32_t)handle & slot_mask(s);
         uint32_t tail = (s->event_head + s->event_count) % s->cfg.max_sockets;
@@ -608,10 +612,12 @@ bool weir_stack_next_event(weir_stack *s, weir_event *ev)
         unsigned type = 1;
         while (!(k->pending & (1u << type)))
             type++;
-        k->pending &= (uint8_t) ~(1u << type);
+        k->pending &= (uint16_t) ~(1u << type);
         ev->type = (weir_event_type)type;
         ev->sock = make_handle(s, slot, k->generation);
-        ev->err = type == WEIR_EV_ERROR ? k->pending_err : 0;
+        ev->err = type == WEIR_EV_ERROR        ? k->pending_err
+                  : type == WEIR_EV_SOFT_ERROR ? k->pending_soft_err
+                                               : 0;
         if (k->pending == 0) {
             k->queued = false;
             s->event_head = (s->event_head + 1) % s->cfg.max_sockets;

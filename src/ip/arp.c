@@ -262,6 +262,13 @@ void weir_arp_input(weir_stack *s, int netif, const uint8_t *frame, size_t len,
 
 /* ---- timers ---- */
 
+void weir_arp_forget(weir_stack *s, int netif, uint32_t ip)
+{
+    weir_arp_entry *e = find(s, netif, ip);
+    if (e && e->state == ARP_REACHABLE)
+        memset(e, 0, sizeof *e); /* a REACHABLE entry holds no packets */
+}
+
 void weir_arp_timers(weir_stack *s)
 {
     for (uint32_t i = 0; s->arp && i < s->cfg.arp_entries; i++) {

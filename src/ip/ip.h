@@ -48,6 +48,9 @@ int weir_link_output(weir_stack *s, int netif, uint32_t next_hop, uint8_t *pkt, 
 void weir_arp_input(weir_stack *s, int netif, const uint8_t *frame, size_t len,
                     const uint8_t *arp, size_t arp_len);
 void weir_arp_timers(weir_stack *s);
+/* Negative advice: forget a resolved neighbour (the next packet to it asks again). An entry
+ * still being resolved, or none, is left as it is. */
+void weir_arp_forget(weir_stack *s, int netif, uint32_t ip);
 uint64_t weir_arp_next_deadline(const weir_stack *s);
 
 /* ---- frag.c ---- */

@@ -98,6 +98,14 @@ int weir_ip_route_via(weir_stack *s, uint32_t dst, uint32_t *next_hop)
 
 void weir_ip_route_cache_flush(weir_stack *s) { memset(s->route_cache, 0, sizeof s->route_cache); }
 
+void weir_ip_negative_advice(weir_stack *s, uint32_t dst)
+{
+    uint32_t next_hop;
+    int netif = weir_ip_route_via(s, dst, &next_hop);
+    if (netif >= 0)
+        weir_arp_forget(s, netif, next_hop);
+}
+
 bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip)
 {
     if (ip == 0xffffffffu)

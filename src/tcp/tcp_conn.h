@@ -84,6 +84,7 @@ struct tcp_conn {
                               runs (a full link's WEIR_TCP_LINK_RETRY_US retry, or the time the
                               next paced segment may go) */
     bool pacing : 1;       /* WEIR_TCP_OPT_PACING */
+    bool soft_errors_off : 1; /* WEIR_TCP_OPT_SOFT_ERRORS 0: no WEIR_EV_SOFT_ERROR */
     bool noopt : 1;        /* WEIR_TCP_OPT_NOOPT: our SYN carries no options, none negotiated */
     uint8_t keepcnt;    /* keepalive probes before the connection is dropped */
     int error : 8;      /* connection error for the application (WEIR_E*), 0 if none */
@@ -243,6 +244,9 @@ bool tcp_state_edge_legal(weir_tcp_state from, weir_tcp_state to);
 void tcp_state_clone_listener(tcp_conn *child);
 /* Enter CLOSED because of an error: record it for the application, notify, stop timers. */
 void tcp_fail(weir_stack *s, tcp_conn *c, int err, const char *why);
+/* RFC 9293 §3.9.1.8 (MUST-47): tell the application of trouble the connection lives through
+ * (WEIR_EV_SOFT_ERROR), unless it turned that off (SHLD-20). */
+void tcp_soft_error(weir_stack *s, tcp_conn *c, int err);
 
 /* ---- tcp_input.c ---- */
 /* A TCP segment arrived in an IPv4 packet (checksum verified). */

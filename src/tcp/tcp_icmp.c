@@ -65,6 +65,9 @@ bool tcp_icmp_error(weir_stack *s, const weir_icmp_error *e)
         tcp_conn_reap(s, c);
         return true;
     }
+    /* MUST-56: never an abort; SHLD-25: the application hears of it now, and it becomes the
+     * error if the connection later times out (RFC 1122 §4.2.3.9). */
     c->soft_error = err;
+    tcp_soft_error(s, c, err);
     return true;
 }

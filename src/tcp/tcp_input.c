@@ -226,6 +226,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->keepintvl_s = l->keepintvl_s;
     c->keepcnt = l->keepcnt;
     c->user_timeout_ms = l->user_timeout_ms;
+    c->soft_errors_off = l->soft_errors_off;
     c->connect_timeout_ms = l->connect_timeout_ms;
     c->cc_ops = l->cc_ops;
     /* Set RCV.NXT to SEG.SEQ+1, IRS to SEG.SEQ; select an ISS; send <SEQ=ISS><ACK=RCV.NXT>

@@ -81,6 +81,12 @@ void tcp_fail(weir_stack *s, tcp_conn *c, int err, const char *why)
     weir_sock_notify(s, c->handle, WEIR_EV_ERROR, err);
 }
 
+void tcp_soft_error(weir_stack *s, tcp_conn *c, int err)
+{
+    if (!c->soft_errors_off)
+        weir_sock_notify(s, c->handle, WEIR_EV_SOFT_ERROR, err);
+}
+
 void tcp_state_clone_listener(tcp_conn *child)
 {
     /* RFC 9293 §3.10.7.2: the listening TCB itself moves to SYN-RECEIVED. With a backlog, a copy

@@ -338,6 +338,18 @@ static bool retransmission_r2_reached(weir_stack *s, tcp_conn *c, uint64_t due)
     return c->backoff > 0 && user_timeout_left_us(s, c) == 0;
 }
 
+/* RFC 9293 §3.8.3 (b): the same segment is about to go for the R1-th time. Negative advice to
+ * IP, "to trigger dead-gateway diagnosis" (RFC 1122 §3.3.1.4): the next hop's ARP entry is
+ * forgotten, so that the retransmission resolves it again and a dead gateway shows up as an
+ * unanswered request instead of frames sent into the void. (e) SHLD-9: the application hears of
+ * the delivery problem before R2; the ICMP soft error seen on the way says more, if any. */
+static void on_r1_reached(weir_stack *s, tcp_conn *c)
+{
+    weir_count(s, WEIR_CTR_TCP_R1_REACHED);
+    weir_ip_negative_advice(s, c->tuple.remote_ip);
+    tcp_soft_error(s, c, c->soft_error ? c->soft_error : WEIR_ETIMEDOUT);
+}
+
 static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
 {
     if (c->tlp_armed) {
@@ -351,6 +363,8 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
                                  : "retransmission limit reached");
     if (c->backoff < UINT8_MAX) /* a user timeout of days backs off more times than this */
         c->backoff++;
+    if (c->backoff == s->cfg.tcp.r1_retries)
+        on_r1_reached(s, c);
     uint64_t rto = (uint64_t)c->rto * 2;
     c->rto = rto > s->cfg.tcp.rto_max_us ? s->cfg.tcp.rto_max_us : (uint32_t)rto;
     /* RFC 5681 (4): ssthresh is reduced when the segment "has not yet been resent by way of the

@@ -585,6 +585,11 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             return WEIR_EINVAL;
         c->keepcnt = (uint8_t)value;
         return 0;
+    case WEIR_TCP_OPT_SOFT_ERRORS:
+        if (value != 0 && value != 1)
+            return WEIR_EINVAL;
+        c->soft_errors_off = value == 0;
+        return 0;
     case WEIR_TCP_OPT_USER_TIMEOUT:
         if (value < 0) /* an int never exceeds WEIR_TCP_TIMEOUT_MAX_MS */
             return WEIR_EINVAL;
@@ -648,6 +653,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_KEEPCNT:
         *value = c->keepcnt;
+        return 0;
+    case WEIR_TCP_OPT_SOFT_ERRORS:
+        *value = !c->soft_errors_off;
         return 0;
     case WEIR_TCP_OPT_USER_TIMEOUT:
         *value = (int)c->user_timeout_ms;

@@ -236,6 +236,7 @@ static void drain_events(harness *h, weir_stack *s, int listener)
         case WEIR_EV_WRITABLE:
         case WEIR_EV_CLOSED:
         case WEIR_EV_ERROR:
+        case WEIR_EV_SOFT_ERROR:
             break;
         }
     }

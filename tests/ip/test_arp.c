@@ -293,6 +293,40 @@ static int drop_frame(void *ctx, const uint8_t *frame, size_t len)
     return 0;
 }
 
+/* RFC 9293 §3.8.3 (b), RFC 1122 §3.3.1.4: when a segment is resent for the R1-th time (3), TCP
+ * gives IP negative advice, and the next hop is resolved again: the third SYN retransmission
+ * waits for an ARP answer instead of going to a MAC that may belong to a dead gateway. The
+ * application hears of it (WEIR_EV_SOFT_ERROR, ETIMEDOUT) and the connection goes on. */
+static void negative_advice_at_r1_resolves_the_next_hop_again(void **state)
+{
+    (void)state;
+    fixture *f = fx_new_ethernet(7, k_our_mac);
+    int t = weir_tcp_socket(f->s);
+    assert_int_equal(weir_tcp_connect(f->s, t, (weir_endpoint){PEER_IP, 80}), 0);
+    fx_pop_arp(f, k_bcast);
+    fx_inject_arp(f, WEIR_ARP_REPLY, k_peer_mac, PEER_IP, LOCAL_IP, k_our_mac);
+    assert_memory_equal(fx_pop_eth(f).dst, k_peer_mac, 6); /* the SYN */
+    for (int resend = 1; resend <= 3; resend++) {
+        f->now = weir_stack_next_deadline(f->s);
+        weir_stack_poll(f->s, f->now);
+        if (resend < 3) {
+            assert_memory_equal(fx_pop_eth(f).dst, k_peer_mac, 6);
+            assert_false(fx_event(f, t, WEIR_EV_SOFT_ERROR, NULL));
+        }
+    }
+    weir_arp_repr req = fx_pop_arp(f, k_bcast); /* R1: who has the peer now? */
+    assert_int_equal(req.target_ip, PEER_IP);
+    assert_int_equal(f->next, f->count);
+    int err = 0;
+    assert_true(fx_event(f, t, WEIR_EV_SOFT_ERROR, &err));
+    assert_int_equal(err, WEIR_ETIMEDOUT);
+    assert_int_equal(fx_counter(f, WEIR_CTR_TCP_R1_REACHED), 1);
+    fx_inject_arp(f, WEIR_ARP_REPLY, k_peer_mac, PEER_IP, LOCAL_IP, k_our_mac);
+    assert_memory_equal(fx_pop_eth(f).dst, k_peer_mac, 6); /* the held SYN goes */
+    weir_tcp_abort(f->s, t);
+    fx_free(f);
+}
+
 static void ethernet_netif_needs_a_unicast_mac(void **state)
 {
     (void)state;
@@ -317,6 +351,7 @@ int main(void)
         cmocka_unit_test(echo_request_over_ethernet_is_answered_to_the_sender),
         cmocka_unit_test(off_link_destination_goes_through_the_gateway),
         cmocka_unit_test(cached_routes_follow_route_and_interface_changes),
+        cmocka_unit_test(negative_advice_at_r1_resolves_the_next_hop_again),
         cmocka_unit_test(ethernet_netif_needs_a_unicast_mac),
     };
     return cmocka_run_group_tests_name("arp", tests, NULL, NULL);

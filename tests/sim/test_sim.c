@@ -371,6 +371,7 @@ static void app_on_event(sim_run *r, app *a, const weir_event *ev)
                   " and receiving %" PRIu64 "/%" PRIu64,
                   a->name, weir_err_name(ev->err), a->sent, a->to_send, a->received, a->to_recv);
         break;
+    case WEIR_EV_SOFT_ERROR: /* a lossy link resends; the transfer goes on */
     case WEIR_EV_CLOSED:
     case WEIR_EV_ACCEPTABLE:
         break;

@@ -1,5 +1,5 @@
-/* test_tcp_timeouts.c — how long a connection waits before it gives up, in time rather than in
- * counts: the user timeout (RFC 9293 §3.8.3 MUST-21, RFC 5482; WEIR_TCP_OPT_USER_TIMEOUT) over
+/* test_tcp_timeouts.c — how long a connection waits before it gives up, and what it says on
+ * the way: R1's soft error (RFC 9293 §3.8.3); in time rather than in counts: the user timeout (RFC 9293 §3.8.3 MUST-21, RFC 5482; WEIR_TCP_OPT_USER_TIMEOUT) over
  * retransmissions, zero-window probes and keepalive probes; the connection-establishment bound
  * (WEIR_TCP_OPT_CONNECT_TIMEOUT, FreeBSD's TCP_KEEPINIT) on SYN-SENT and SYN-RECEIVED; and the
  * timer slot those per-state timers share (keepalive, the FIN-WAIT-2 bound, the handshake bound). */
@@ -205,6 +205,47 @@ static void zero_window_on_data_in_flight_stays_open_while_answered(void **state
     h_finish(h);
 }
 
+/* RFC 9293 §3.8.3 (e), SHLD-9/10: when a segment goes for the R1-th time (r1_retries, 3), the
+ * application gets WEIR_EV_SOFT_ERROR (ETIMEDOUT) and the connection goes on to R2. SHLD-20:
+ * WEIR_TCP_OPT_SOFT_ERRORS 0 silences it (the counter still counts); r1_retries 0 has no R1. */
+static unsigned resends_before_soft_error(uint8_t r1, int soft_errors)
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.r1_retries = r1;
+    h_start(h);
+    h_established_active(h);
+    assert_int_equal(weir_tcp_setopt(h->s, h->sock, WEIR_TCP_OPT_SOFT_ERRORS, soft_errors), 0);
+    int v = -1;
+    assert_int_equal(weir_tcp_getopt(h->s, h->sock, WEIR_TCP_OPT_SOFT_ERRORS, &v), 0);
+    assert_int_equal(v, soft_errors);
+    h_app_send(h, 1000);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    unsigned resent = 0, at = 0;
+    for (; resent < 6; resent++) {
+        h_run_to_deadline(h);
+        h_expect(h, H_ACK, 1, 1, 1000);
+        h_drain_events(h);
+        if (h_has_event(h, h->sock, WEIR_EV_SOFT_ERROR)) {
+            assert_int_equal(h_expect_event(h, h->sock, WEIR_EV_SOFT_ERROR), WEIR_ETIMEDOUT);
+            assert_int_equal(at, 0); /* once per stall */
+            at = resent + 1;
+        }
+    }
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_R1_REACHED), r1 > 0 && r1 <= 6 ? 1 : 0);
+    h_finish(h);
+    return at;
+}
+
+static void r1_tells_the_application_once_and_goes_on(void **state)
+{
+    (void)state;
+    assert_int_equal(resends_before_soft_error(3, 1), 3);
+    assert_int_equal(resends_before_soft_error(5, 1), 5);
+    assert_int_equal(resends_before_soft_error(3, 0), 0);
+    assert_int_equal(resends_before_soft_error(0, 1), 0);
+}
+
 static harness *keepalive_harness(void)
 {
     harness *h = h_new_config();
@@ -364,6 +405,9 @@ static void timeout_options_validate_and_read_back(void **state)
     assert_int_equal(v, 9000);
     assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_USER_TIMEOUT, -1), WEIR_EINVAL);
     assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_CONNECT_TIMEOUT, -5), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_SOFT_ERRORS, 2), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_getopt(h->s, sock, WEIR_TCP_OPT_SOFT_ERRORS, &v), 0);
+    assert_int_equal(v, 1); /* on by default (MUST-47) */
     assert_int_equal(weir_tcp_setopt(h->s, sock, WEIR_TCP_OPT_USER_TIMEOUT, 2147483647), 0);
     assert_int_equal(weir_tcp_getopt(h->s, sock, WEIR_TCP_OPT_USER_TIMEOUT, &v), 0);
     assert_int_equal(v, 2147483647);
@@ -413,6 +457,7 @@ int main(void)
         H_TEST(user_timeout_set_during_a_stall_counts_from_its_start),
         H_TEST(user_timeout_bounds_unanswered_window_probes_only),
         H_TEST(zero_window_on_data_in_flight_stays_open_while_answered),
+        H_TEST(r1_tells_the_application_once_and_goes_on),
         H_TEST(user_timeout_ends_keepalive_before_the_count),
         H_TEST(keepalive_waits_while_data_is_outstanding),
         H_TEST(connect_timeout_ends_syn_sent),
