@@ -157,6 +157,11 @@ typedef struct weir_tcp_config {
                                       BSDs do (false: every 2*MSS bytes, as Linux) */
     bool ack_repeats_fin; /* while our FIN is unacknowledged, each ACK we send repeats it, as
                              FreeBSD's tcp_output does (false: a bare ACK, as Linux) */
+    bool window_update_quarter; /* after a read, announce the grown window only when it grew by
+                                   2 segments and a quarter of the buffer (or the window is
+                                   down to an eighth of it, or the buffer is at most 8 segments),
+                                   or by half the buffer: FreeBSD's tcp_output (false: 2 segments
+                                   or half the buffer) */
     bool round_rcv_buffer_to_mss; /* once the MSS is known, round the receive buffer up to whole
                                      segments, as FreeBSD's tcp_mss() does (false) */
     bool rcv_window_is_buffer;  /* the acceptability test takes the free receive buffer as RCV.WND,

@@ -209,9 +209,25 @@ int weir_tcp_send_flags(weir_stack *s, int sock, const void *data, size_t len, i
     return (int)n;
 }
 
-/* After the application read, the window may have opened enough to be worth announcing: a
- * window update when the offer grows by at least two segments or half the buffer (the receiver
- * side of SWS avoidance, MUST-39), and always when it had been closed. */
+/* Whether a window that grew by `grew` to `now` is worth announcing on its own. At least two
+ * segments or half the buffer: the receiver side of SWS avoidance (MUST-39) asks for no less
+ * than min(buffer/2, MSS). FreeBSD's tcp_output asks more of two segments, that they also be a
+ * quarter of the buffer, unless the window is down to an eighth of it or the buffer holds at
+ * most eight segments (window_update_quarter); fewer updates, the same RFC. */
+static bool window_update_worth_it(const weir_stack *s, const tcp_conn *c, uint32_t grew,
+                                   uint32_t now)
+{
+    if (2u * (uint64_t)grew >= c->rcv_cap)
+        return true;
+    if (!s->cfg.tcp.window_update_quarter)
+        return grew >= 2u * c->rcv_mss;
+    uint32_t mss = c->snd_mss ? c->snd_mss : c->rcv_mss; /* FreeBSD's t_maxseg */
+    return grew >= 2u * mss && (grew >= c->rcv_cap / 4 || now <= c->rcv_cap / 8 ||
+                                c->rcv_cap <= 8u * mss);
+}
+
+/* After the application read, the window may have opened enough to be worth announcing, and
+ * always when it had been closed. */
 static void maybe_window_update(weir_stack *s, tcp_conn *c, uint32_t before)
 {
     if (c->state < WEIR_TCP_ESTABLISHED || c->fin_received)
@@ -220,7 +236,7 @@ static void maybe_window_update(weir_stack *s, tcp_conn *c, uint32_t before)
     uint32_t grew = now > before ? now - before : 0;
     if (grew == 0)
         return;
-    if (before == 0 || grew >= 2u * c->rcv_mss || grew >= c->rcv_cap / 2)
+    if (before == 0 || window_update_worth_it(s, c, grew, now))
         tcp_send_ack_or_hold(s, c);
 }
 

@@ -276,6 +276,45 @@ static void syn_fin_to_a_closed_port_draws_a_rst_unless_drop_synfin(void **state
     }
 }
 
+/* ---- window_update_quarter ----------------------------------------------------------------- */
+
+/* A 40000-byte buffer holding 12000 unread bytes; the application reads 3000, then 7000 more.
+ * Returns the window each read announced (0: no segment went). */
+static void window_updates_after_reads(bool quarter, uint32_t announced[2])
+{
+    harness *h = h_new_config();
+    h->cfg.tcp.recv_buffer = 40000;
+    h->cfg.tcp.window_update_quarter = quarter;
+    connect_mss_1000(h, false);
+    static const uint8_t data[1000];
+    for (uint32_t i = 0; i < 12; i++)
+        h_send(h, H_ACK | H_PSH, 1 + 1000 * i, 1, H_WIN, data, sizeof data);
+    h_advance(h, 100000); /* every ACK out, the delayed one included */
+    h_flush(h);
+    static const uint32_t reads[2] = {3000, 7000};
+    for (int i = 0; i < 2; i++) {
+        static uint8_t buf[7000];
+        assert_int_equal(weir_tcp_recv(h->s, h->sock, buf, reads[i]), (int)reads[i]);
+        h_seg g;
+        announced[i] = h_pop(h, &g) ? g.window : 0;
+        h_expect_none(h);
+    }
+    h_finish(h);
+}
+
+/* Read 3000 bytes: the window grew by 3 segments, so weir announces it (at least 2 segments,
+ * MUST-39); FreeBSD waits for a quarter of the buffer (10000), which 7000 more reach. */
+static void window_update_quarter_waits_for_a_quarter_of_the_buffer(void **state)
+{
+    (void)state;
+    uint32_t got[2];
+    window_updates_after_reads(false, got);
+    assert_int_equal(got[0], 40000 - 12000 + 3000);
+    window_updates_after_reads(true, got);
+    assert_int_equal(got[0], 0);
+    assert_int_equal(got[1], 40000 - 12000 + 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +326,7 @@ int main(void)
         H_TEST(syn_fin_when_established_draws_a_challenge_ack_unless_drop_synfin),
         H_TEST(syn_fin_in_time_wait_is_answered_unless_drop_synfin),
         H_TEST(syn_fin_to_a_closed_port_draws_a_rst_unless_drop_synfin),
+        H_TEST(window_update_quarter_waits_for_a_quarter_of_the_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,16 +72,6 @@ static const cause k_causes[] = {
     {-1, NULL, "flags: expected P.", "policy",
      "PSH placement: Linux sets PSH on the last segment of each write(); weir on the segment that "
      "empties the send buffer (RFC 9293 §3.9.1 leaves it to the sender)"},
-    {-1, "bsd/tcp/blocking/blocking-read", "", "policy",
-     "window updates: FreeBSD announces a reopened window only once it grew by a quarter of the "
-     "buffer; weir does at two segments (RFC 1122 §4.2.3.3 asks for min(buffer/2, MSS))"},
-    {-1, "receiver_rtt/rcv-rtt-with-timestamps", "", "policy",
-     "window updates, as blocking-read: the read at 0.700 s drains 4000 bytes and weir "
-     "announces the reopened window at once (it grew by two segments; RFC 1122 §4.2.3.3 asks "
-     "for min(buffer/2, MSS)), an ACK of 5001:6001 100 ms before FreeBSD's delayed one; "
-     "FreeBSD waits for a quarter of the buffer. The script's recvbuf_auto=1 (weir's "
-     "auto-tuning on) plays no part: the peer offers no window scale, so the buffer stays at "
-     "65535, and the run is the same with it off"},
     {-1, "accept_ack_drop", "", "policy",
      "gVisor ACKs the peer's FIN in TIME-WAIT after 10 ms; weir at once (RFC 9293 §3.10.7.4)"},
     {-1, "close-read-data-fin", "", "policy",

@@ -691,6 +691,7 @@ void pkt_profile_config(pkt_runner *R)
         t->ack_repeats_fin = true;          /* tcp_output resends an unacked FIN */
         t->rcv_window_is_buffer = true;     /* rcv_wnd is buffer space, beyond 65535 */
         t->round_rcv_buffer_to_mss = true;  /* tcp_mss(): roundup(sb_hiwat, mss) */
+        t->window_update_quarter = true;    /* tcp_output's "adv >= sb_hiwat / 4" */
         t->rto_max_us = 64000000;
         t->rto_min_us = 30000;   /* tcp_rexmit_min */
         t->rto_slop_us = 200000; /* tcp_rexmit_slop */
