@@ -364,11 +364,25 @@ struct weir_icmp_error;
 bool tcp_icmp_error(weir_stack *s, const struct weir_icmp_error *e);
 
 /* ---- tcp_timer.c ---- */
-/* The deadline of timer t, UINT64_MAX when it is off (or when c's state gives its slot to
- * another timer). */
-uint64_t tcp_timer_deadline(const tcp_conn *c, weir_tcp_timer t);
 /* Which timer the shared slot is in c's state: CONNECT, KEEPALIVE, FIN_WAIT_2 or TIME_WAIT. */
-weir_tcp_timer tcp_state_timer(const tcp_conn *c);
+static inline weir_tcp_timer tcp_state_timer(const tcp_conn *c)
+{
+    if (c->state == WEIR_TCP_TIME_WAIT)
+        return WEIR_TIMER_TIME_WAIT;
+    if (c->state < WEIR_TCP_ESTABLISHED)
+        return WEIR_TIMER_CONNECT;
+    if (c->state == WEIR_TCP_FIN_WAIT_2 && c->app_closed)
+        return WEIR_TIMER_FIN_WAIT_2;
+    return WEIR_TIMER_KEEPALIVE;
+}
+/* The deadline of timer t, UINT64_MAX when it is off (or when c's state gives its slot to
+ * another timer). Inline: the send path asks on every segment. */
+static inline uint64_t tcp_timer_deadline(const tcp_conn *c, weir_tcp_timer t)
+{
+    if ((int)t < TCP_TIMER_SHARED_SLOT)
+        return c->timer[t];
+    return tcp_state_timer(c) == t ? c->timer[TCP_TIMER_SHARED_SLOT] : UINT64_MAX;
+}
 void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadline);
 void tcp_timer_stop(weir_stack *s, tcp_conn *c, weir_tcp_timer t);
 void tcp_timers_stop_all(weir_stack *s, tcp_conn *c);

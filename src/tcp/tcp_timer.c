@@ -56,17 +56,6 @@ static bool probes_exhausted(weir_stack *s, tcp_conn *c, uint64_t due, uint8_t l
     return c->probes > 0 && user_timeout_left_us(s, c) == 0;
 }
 
-weir_tcp_timer tcp_state_timer(const tcp_conn *c)
-{
-    if (c->state == WEIR_TCP_TIME_WAIT)
-        return WEIR_TIMER_TIME_WAIT;
-    if (c->state < WEIR_TCP_ESTABLISHED)
-        return WEIR_TIMER_CONNECT;
-    if (c->state == WEIR_TCP_FIN_WAIT_2 && c->app_closed)
-        return WEIR_TIMER_FIN_WAIT_2;
-    return WEIR_TIMER_KEEPALIVE;
-}
-
 static int slot_of(weir_tcp_timer t)
 {
     return (int)t < TCP_TIMER_SHARED_SLOT ? (int)t : TCP_TIMER_SHARED_SLOT;
@@ -75,12 +64,6 @@ static int slot_of(weir_tcp_timer t)
 static weir_tcp_timer timer_in_slot(const tcp_conn *c, int slot)
 {
     return slot < TCP_TIMER_SHARED_SLOT ? (weir_tcp_timer)slot : tcp_state_timer(c);
-}
-
-uint64_t tcp_timer_deadline(const tcp_conn *c, weir_tcp_timer t)
-{
-    int slot = slot_of(t);
-    return timer_in_slot(c, slot) == t ? c->timer[slot] : UINT64_MAX;
 }
 
 void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadline)
@@ -96,10 +79,9 @@ void tcp_timer_set(weir_stack *s, tcp_conn *c, weir_tcp_timer t, uint64_t deadli
 
 void tcp_timer_stop(weir_stack *s, tcp_conn *c, weir_tcp_timer t)
 {
-    int slot = slot_of(t);
-    if (timer_in_slot(c, slot) != t || c->timer[slot] == UINT64_MAX)
-        return;
-    c->timer[slot] = UINT64_MAX;
+    if (tcp_timer_deadline(c, t) == UINT64_MAX)
+        return; /* off, or the slot is another timer's in this state */
+    c->timer[slot_of(t)] = UINT64_MAX;
     sync_wheel(s, c);
 }
 
