@@ -222,6 +222,31 @@ static void shrunk_window_sends_no_new_data(void **state)
     h_finish(h);
 }
 
+/* SHLD-16 (§3.8.6): in a shrunk window the sender should retransmit the old unacknowledged data
+ * between SND.UNA and SND.UNA+SND.WND normally: at the retransmission timeout, the 730 bytes
+ * the window still covers go at once (sender SWS avoidance, which would hold a segment this
+ * short, is for new data), and as the window moves on, the next old bytes follow. */
+static void shrunk_window_old_data_within_it_is_retransmitted_at_the_rto(void **state)
+{
+    (void)state;
+    harness *h = shrunk_window(2920, 5840);
+    h_expect_none(h);
+    uint64_t rto_at = h_run_to_deadline(h);
+    const h_seg *g = h_expect(h, H_ACK, 1461, 1, 730); /* 1461..2191, not beyond */
+    assert_int_equal(g->t, rto_at);
+    assert_int_equal(h_info(h).backoff, 1);
+    h_expect_none(h);
+
+    h_advance(h, H_RTT);
+    h_send(h, H_ACK, 1, 2191, 730, NULL, 0); /* edge 2921: still only old data */
+    h_expect(h, H_ACK, 2191, 1, 730);
+    h_expect_none(h);
+    h_advance(h, H_RTT);
+    h_send(h, H_ACK, 1, 2921, 2920, NULL, 0);
+    h_expect(h, H_ACK, 2921, 1, 1460); /* new data again (as much as the slow start allows) */
+    h_finish(h);
+}
+
 /* MAY-7 (§3.8.6): the sender may also retransmit old data beyond SND.UNA+SND.WND. Fast
  * retransmit does: after three duplicate ACKs in the shrunk window it resends the whole first
  * segment, 1461..2921, past the edge at 2191 (as Linux does for the head of the queue). */
@@ -247,6 +272,7 @@ int main(void)
         H_TEST(isn_depends_on_a_secret_from_the_random_source),
         H_TEST(mss_option_only_on_syn_segments),
         H_TEST(shrunk_window_sends_no_new_data),
+        H_TEST(shrunk_window_old_data_within_it_is_retransmitted_at_the_rto),
         H_TEST(fast_retransmit_may_resend_beyond_a_shrunk_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
