@@ -264,6 +264,245 @@ static void fast_retransmit_may_resend_beyond_a_shrunk_window(void **state)
     h_finish(h);
 }
 
+/* ---- RST with data, and at a zero receive window ------------------------------------------- */
+
+static const char diagnostic[] = "connection reset: server shutting down";
+
+/* SHLD-2 (§3.5.3): a RST may carry data ("diagnostic data that explains the cause"). Such a RST
+ * at RCV.NXT resets the connection like a bare one; the text is not delivered. */
+static void rst_carrying_data_resets_the_connection(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_established_passive(h);
+    h_send(h, H_RST | H_ACK, 1, 1, H_WIN, diagnostic, sizeof diagnostic - 1);
+    h_expect_none(h);
+    h_expect_error(h, h->sock, WEIR_ECONNRESET);
+    h_assert_state(h, WEIR_TCP_CLOSED);
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_RST_RECEIVED), 1);
+    h_finish(h);
+}
+
+/* MUST-66 (§3.4): the RST and URG fields of every incoming segment are processed, even when the
+ * receive window is zero. With RCV.WND = 0 no segment with text is acceptable (§3.10.7.4), but a
+ * RST with text at RCV.NXT still resets the connection: its control is kept, its text lost. */
+static void rst_with_data_at_a_zero_window_resets_the_connection(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.recv_buffer = 2920;
+    h->cfg.tcp.quick_acks = 0;
+    h_start(h);
+    h_established_passive(h);
+    static uint8_t fill[2920];
+    h_send(h, H_ACK, 1, 1, H_WIN, fill, 1460);
+    h_send(h, H_ACK, 1461, 1, H_WIN, fill + 1460, 1460);
+    assert_int_equal(h_expect(h, H_ACK, 1, 2921, 0)->window, 0); /* the window is shut */
+    h_send(h, H_RST | H_ACK, 2921, 1, H_WIN, diagnostic, sizeof diagnostic - 1);
+    h_expect_none(h);
+    h_expect_error(h, h->sock, WEIR_ECONNRESET);
+    h_assert_state(h, WEIR_TCP_CLOSED);
+    h_finish(h);
+}
+
+/* ---- The local address on a multihomed host (§3.9.1.1) ------------------------------------- */
+
+/* A segment the stack sent on either interface, with the addresses it went between. */
+typedef struct mh_seg {
+    uint32_t src, dst;
+    weir_tcp_repr tcp;
+} mh_seg;
+
+static void parse_frame(const uint8_t *buf, size_t len, mh_seg *out)
+{
+    weir_ipv4_repr ip;
+    assert_int_equal(weir_ipv4_parse(buf, len, true, &ip), WEIR_WIRE_OK);
+    assert_int_equal(ip.protocol, WEIR_IP_PROTO_TCP);
+    out->src = ip.src;
+    out->dst = ip.dst;
+    assert_int_equal(weir_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, true, &out->tcp),
+                     WEIR_WIRE_OK);
+}
+
+/* The next segment interface A (the harness's) sent. */
+static mh_seg pop_a(harness *h)
+{
+    assert_true(h->fcount > 0);
+    const struct h_frame *f = &h->frames[h->fhead];
+    h->fhead = (h->fhead + 1) % H_MAX_FRAMES;
+    h->fcount--;
+    mh_seg g;
+    parse_frame(f->buf, f->len, &g);
+    return g;
+}
+
+/* The next segment interface B sent. */
+static mh_seg pop_b(void)
+{
+    assert_true(b_link.head < b_link.count);
+    mh_seg g;
+    parse_frame(b_link.buf[b_link.head], b_link.len[b_link.head], &g);
+    b_link.head++;
+    return g;
+}
+
+static unsigned pending_b(void) { return b_link.count - b_link.head; }
+
+/* Peer -> stack: a segment from src to dst arriving on interface `netif`. */
+static void inject_on(harness *h, int netif, uint32_t src, uint32_t dst, weir_tcp_repr *r)
+{
+    static uint8_t frame[H_MTU];
+    int n = weir_tcp_emit(r, src, dst, frame + WEIR_IPV4_MIN_HEADER,
+                          sizeof frame - WEIR_IPV4_MIN_HEADER);
+    assert_true(n > 0);
+    weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = WEIR_IP_PROTO_TCP, .ttl = 64,
+                         .ident = 1, .dont_fragment = true, .payload_len = (size_t)n};
+    assert_int_equal(weir_ipv4_emit_header(&ip, frame, sizeof frame), WEIR_IPV4_MIN_HEADER);
+    assert_int_equal(weir_netif_input(h->s, netif, frame, WEIR_IPV4_MIN_HEADER + (size_t)n,
+                                      h->now),
+                     0);
+}
+
+/* The peer's answer to a SYN: SYN,ACK from remote to local. */
+static void inject_syn_ack(harness *h, int netif, uint32_t src, uint32_t dst, const mh_seg *syn)
+{
+    weir_tcp_repr r = {.src_port = syn->tcp.dst_port, .dst_port = syn->tcp.src_port,
+                       .seq = H_PEER_ISN, .ack = syn->tcp.seq + 1, .flags = H_SYN | H_ACK,
+                       .window = H_WIN};
+    r.opt.has_mss = true;
+    r.opt.mss = 1460;
+    inject_on(h, netif, src, dst, &r);
+}
+
+static void assert_segment(const mh_seg *g, uint32_t src, uint32_t dst, uint8_t flags)
+{
+    assert_int_equal(g->src, src);
+    assert_int_equal(g->dst, dst);
+    assert_int_equal(g->tcp.flags & ~H_PSH, flags);
+}
+
+static uint32_t local_ip_of(harness *h, int sock)
+{
+    weir_tcp_info info;
+    assert_int_equal(weir_tcp_get_info(h->s, sock, &info), 0);
+    return info.local.ip;
+}
+
+/* MUST-44 (§3.9.1.1): an active OPEN that names no local address on a multihomed host has IP
+ * select one before the first SYN: the address of the interface the route to the peer leaves
+ * by — 10.0.1.1 towards 10.0.1.2, 10.0.0.1 towards 10.0.0.2. */
+static void connect_without_local_address_uses_the_routes_interface_address(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    add_interface_b(h);
+    int to_b = weir_tcp_socket(h->s), to_a = weir_tcp_socket(h->s);
+    h_track(h, to_b);
+    h_track(h, to_a);
+
+    assert_int_equal(weir_tcp_connect(h->s, to_b, (weir_endpoint){B_PEER_IP, 80}), 0);
+    assert_int_equal(h_pending(h), 0);
+    mh_seg g = pop_b();
+    assert_segment(&g, B_LOCAL_IP, B_PEER_IP, H_SYN);
+    assert_int_equal(local_ip_of(h, to_b), B_LOCAL_IP);
+
+    assert_int_equal(weir_tcp_connect(h->s, to_a, (weir_endpoint){H_PEER_IP, 80}), 0);
+    assert_int_equal(pending_b(), 0);
+    g = pop_a(h);
+    assert_segment(&g, H_LOCAL_IP, H_PEER_IP, H_SYN);
+    assert_int_equal(local_ip_of(h, to_a), H_LOCAL_IP);
+    h_finish(h);
+}
+
+/* MUST-43 (§3.9.1.1): OPEN takes an optional local IP address, and an active OPEN uses it. Bound
+ * to 10.0.1.1 (interface B's), a connection to 10.0.0.2 — routed out of interface A — sends its
+ * SYN, and after the SYN,ACK its ACK, from 10.0.1.1. */
+static void connect_from_a_given_local_address_uses_it(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    add_interface_b(h);
+    h->sock = weir_tcp_socket(h->s);
+    assert_int_equal(weir_tcp_bind(h->s, h->sock, (weir_endpoint){B_LOCAL_IP, 0}), 0);
+    assert_int_equal(weir_tcp_connect(h->s, h->sock, (weir_endpoint){H_PEER_IP, 80}), 0);
+    mh_seg syn = pop_a(h);
+    assert_segment(&syn, B_LOCAL_IP, H_PEER_IP, H_SYN);
+    assert_int_equal(local_ip_of(h, h->sock), B_LOCAL_IP);
+
+    inject_syn_ack(h, h->netif, H_PEER_IP, B_LOCAL_IP, &syn);
+    mh_seg g = pop_a(h);
+    assert_segment(&g, B_LOCAL_IP, H_PEER_IP, H_ACK);
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    assert_int_equal(pending_b(), 0);
+    h_finish(h);
+}
+
+/* MUST-45 (§3.9.1.1), passive side: a listener bound to no address answers a SYN from the
+ * address it was sent to, and the connection keeps that address: a SYN to 10.0.1.1 (interface
+ * B) is answered from 10.0.1.1, and so is the data that follows; a SYN to 10.0.0.1, from
+ * 10.0.0.1. */
+static void passive_open_keeps_the_address_the_syn_was_sent_to(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    int b = add_interface_b(h);
+    h->lsock = weir_tcp_socket(h->s);
+    assert_int_equal(weir_tcp_bind(h->s, h->lsock, (weir_endpoint){0, 80}), 0);
+    assert_int_equal(weir_tcp_listen(h->s, h->lsock, 4), 0);
+
+    weir_tcp_repr syn = {.src_port = 40000, .dst_port = 80, .seq = H_PEER_ISN, .flags = H_SYN,
+                         .window = H_WIN};
+    inject_on(h, b, B_PEER_IP, B_LOCAL_IP, &syn);
+    mh_seg g = pop_b();
+    assert_segment(&g, B_LOCAL_IP, B_PEER_IP, H_SYN | H_ACK);
+    weir_tcp_repr ack = {.src_port = 40000, .dst_port = 80, .seq = H_PEER_ISN + 1,
+                         .ack = g.tcp.seq + 1, .flags = H_ACK, .window = H_WIN};
+    inject_on(h, b, B_PEER_IP, B_LOCAL_IP, &ack);
+    h->sock = weir_tcp_accept(h->s, h->lsock, NULL);
+    assert_true(h->sock >= 0);
+    assert_int_equal(local_ip_of(h, h->sock), B_LOCAL_IP);
+    assert_int_equal(weir_tcp_send(h->s, h->sock, "hello", 5), 5);
+    g = pop_b();
+    assert_segment(&g, B_LOCAL_IP, B_PEER_IP, H_ACK);
+    assert_int_equal(g.tcp.payload_len, 5);
+
+    syn.src_port = 40001;
+    inject_on(h, h->netif, H_PEER_IP, H_LOCAL_IP, &syn);
+    g = pop_a(h);
+    assert_segment(&g, H_LOCAL_IP, H_PEER_IP, H_SYN | H_ACK);
+    assert_int_equal(h_pending(h), 0);
+    assert_int_equal(pending_b(), 0);
+    h_finish(h);
+}
+
+/* MUST-45 (§3.9.1.1), active side: once a segment has been sent, the connection keeps using the
+ * same local address. The route to 192.168.7.0/24 goes through 10.0.0.254 (interface A) when
+ * the connection opens from 10.0.0.1; moved to 10.0.1.254 (interface B), the data leaves by B,
+ * still from 10.0.0.1. */
+static void established_connection_keeps_its_local_address_when_the_route_moves(void **state)
+{
+    (void)state;
+    const uint32_t far = 0xc0a80707u; /* 192.168.7.7 */
+    harness *h = h_new();
+    add_interface_b(h);
+    assert_int_equal(weir_route_add(h->s, 0xc0a80700u, 24, 0x0a0000feu), 0);
+    h->sock = weir_tcp_socket(h->s);
+    assert_int_equal(weir_tcp_connect(h->s, h->sock, (weir_endpoint){far, 80}), 0);
+    mh_seg syn = pop_a(h);
+    assert_segment(&syn, H_LOCAL_IP, far, H_SYN);
+    inject_syn_ack(h, h->netif, far, H_LOCAL_IP, &syn);
+    mh_seg g = pop_a(h);
+    assert_segment(&g, H_LOCAL_IP, far, H_ACK);
+
+    assert_int_equal(weir_route_add(h->s, 0xc0a80700u, 24, 0x0a0001feu), 0);
+    assert_int_equal(weir_tcp_send(h->s, h->sock, "hello", 5), 5);
+    assert_int_equal(h_pending(h), 0);
+    g = pop_b();
+    assert_segment(&g, H_LOCAL_IP, far, H_ACK);
+    assert_int_equal(g.tcp.payload_len, 5);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +513,12 @@ int main(void)
         H_TEST(shrunk_window_sends_no_new_data),
         H_TEST(shrunk_window_old_data_within_it_is_retransmitted_at_the_rto),
         H_TEST(fast_retransmit_may_resend_beyond_a_shrunk_window),
+        H_TEST(rst_carrying_data_resets_the_connection),
+        H_TEST(rst_with_data_at_a_zero_window_resets_the_connection),
+        H_TEST(connect_without_local_address_uses_the_routes_interface_address),
+        H_TEST(connect_from_a_given_local_address_uses_it),
+        H_TEST(passive_open_keeps_the_address_the_syn_was_sent_to),
+        H_TEST(established_connection_keeps_its_local_address_when_the_route_moves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
