@@ -355,10 +355,9 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
 {
     uint32_t end = tcp_data_end_seq(c);
     uint32_t avail = tcp_unsent_bytes(c);
-    uint32_t usable = peer_window_room(c);
+    uint32_t wnd_room = peer_window_room(c);
     uint32_t room = cwnd_room(c);
-    if (room < usable)
-        usable = room;
+    uint32_t usable = room < wnd_room ? room : wnd_room;
     uint32_t len = avail < usable ? avail : usable;
     uint32_t mss = payload_mss(c);
     if (len > mss)
@@ -370,9 +369,15 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
     if (len < mss) {
         bool all_of_it = len == avail;
         bool idle = c->snd_nxt == c->snd_una;
+        /* SHLD-16 (§3.8.6): the peer shrank its window below data we sent (right edge at or
+         * before SND.MAX); what it still covers is old data, resent at once up to the edge
+         * (after an RTO's go-back-N), not held for SWS avoidance, which is about new data (as
+         * BSD's tcp_output sends whenever SND.NXT < SND.MAX). */
+        bool old_data_to_edge =
+            len == wnd_room && seq_leq(c->snd_una + c->snd_wnd, c->snd_max);
         /* Sender SWS avoidance (MUST-38): a short segment only when it empties the buffer (and
          * Nagle agrees), or when it is at least half the largest window the peer offered. */
-        if (!all_of_it && len < c->max_snd_wnd / 2)
+        if (!all_of_it && !old_data_to_edge && len < c->max_snd_wnd / 2)
             return 0;
         /* A FIN is never held, and a push (NODELAY set) lets the queue go as it is. */
         if (all_of_it && !*fin && !c->push_once) {

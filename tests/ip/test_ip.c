@@ -1,7 +1,8 @@
 /* test_ip.c — the IPv4 layer as a host: UDP sockets (RFC 768, RFC 1122 §4.1), ICMP echo sockets,
  * destination-unreachable messages we send (RFC 1122 §3.2.2, RFC 1812 §4.3.2.8 rate limit) and
- * ICMP errors delivered to the socket whose packet they quote (RFC 9293 MUST-54/55, SHLD-26,
- * RFC 5927, RFC 1191).
+ * ICMP errors delivered to the socket whose packet they quote (RFC 9293 MUST-54, MUST-56,
+ * SHLD-26, RFC 5927, RFC 1191), Source Quench ignored (MUST-55), SYNs to broadcast and multicast
+ * addresses discarded (MUST-57).
  *
  * One stack with one interface (10.0.0.1/24); frames it sends are captured, frames from the
  * "peer" 10.0.0.2 are built with the wire emitters and handed to weir_netif_input. */
@@ -434,6 +435,124 @@ static void fragmentation_needed_lowers_the_mss_and_resends(void **state)
     fx_free(f);
 }
 
+/* The events waiting for `sock`: whether an error and a soft error came (and its err). */
+static void drain_events(fixture *f, int sock, bool *fatal, bool *soft, int *soft_err)
+{
+    weir_event ev;
+    *fatal = *soft = false;
+    while (weir_stack_next_event(f->s, &ev)) {
+        *fatal |= ev.sock == sock && ev.type == WEIR_EV_ERROR;
+        if (ev.sock == sock && ev.type == WEIR_EV_SOFT_ERROR) {
+            *soft = true;
+            *soft_err = ev.err;
+        }
+    }
+}
+
+static weir_tcp_state state_of(fixture *f, int sock)
+{
+    weir_tcp_info info;
+    assert_int_equal(weir_tcp_get_info(f->s, sock, &info), 0);
+    return info.state;
+}
+
+/* RFC 9293 MUST-55 (§3.9.2.2): TCP silently discards ICMP Source Quench (RFC 6633). One quoting
+ * the SYN of a connection being set up changes nothing: no event, no state change, no answer;
+ * it is a counted drop. */
+static void source_quench_is_silently_discarded(void **state)
+{
+    (void)state;
+    fixture *f = fx_new(42);
+    int t = connect_to_peer(f, 80);
+    f->next = f->count; /* the SYN */
+    fx_inject_icmp_error(f, 4 /* Source Quench */, 0, 0, f->frames[0], 28);
+    bool fatal, soft;
+    int err = 0;
+    drain_events(f, t, &fatal, &soft, &err);
+    assert_false(fatal);
+    assert_false(soft);
+    assert_int_equal(state_of(f, t), WEIR_TCP_SYN_SENT);
+    assert_int_equal(fx_drops(f, WEIR_DROP_ICMP_UNHANDLED), 1);
+    fx_expect_none(f);
+    fx_free(f);
+}
+
+/* An ICMP soft error of `type` quoting the SYN of a connection being set up: the connection
+ * hears of it (SHLD-25), so the message did reach it, and goes on in SYN-SENT. */
+static void soft_icmp_error_does_not_abort(uint8_t type, uint8_t code)
+{
+    fixture *f = fx_new(42);
+    int t = connect_to_peer(f, 80);
+    f->next = f->count;
+    fx_inject_icmp_error(f, type, code, 0, f->frames[0], 28);
+    bool fatal, soft;
+    int err = 0;
+    drain_events(f, t, &fatal, &soft, &err);
+    assert_false(fatal);
+    assert_true(soft);
+    assert_int_equal(err, WEIR_EHOSTUNREACH);
+    assert_int_equal(state_of(f, t), WEIR_TCP_SYN_SENT);
+    fx_expect_none(f);
+    fx_free(f);
+}
+
+/* RFC 9293 MUST-56 (§3.9.2.2): Time Exceeded (codes 0 and 1) is a soft error; TCP must not abort
+ * the connection — not even one being set up, where a hard error would end it. */
+static void time_exceeded_does_not_abort_a_connection(void **state)
+{
+    (void)state;
+    soft_icmp_error_does_not_abort(WEIR_ICMP_TIME_EXCEEDED, 0);
+    soft_icmp_error_does_not_abort(WEIR_ICMP_TIME_EXCEEDED, 1);
+}
+
+/* RFC 9293 MUST-56 (§3.9.2.2): so is Parameter Problem. */
+static void parameter_problem_does_not_abort_a_connection(void **state)
+{
+    (void)state;
+    soft_icmp_error_does_not_abort(WEIR_ICMP_PARAM_PROBLEM, 0);
+}
+
+/* A SYN from the peer to `dst`, port 80. */
+static void inject_syn(fixture *f, uint32_t dst)
+{
+    uint8_t seg[64];
+    weir_tcp_repr syn = {.src_port = 40000, .dst_port = 80, .seq = 1000,
+                         .flags = WEIR_TCP_FLAG_SYN, .window = 65535};
+    int n = weir_tcp_emit(&syn, PEER_IP, dst, seg, sizeof seg);
+    assert_true(n > 0);
+    fx_inject_ip(f, PEER_IP, dst, WEIR_IP_PROTO_TCP, seg, (size_t)n);
+}
+
+/* RFC 9293 MUST-57 (§3.9.2.3): a SYN addressed to a broadcast or multicast address is silently
+ * discarded: no SYN-ACK, no RST, no connection, even with a listener on every address. The same
+ * SYN to our own address is answered. */
+static void syn_to_a_broadcast_or_multicast_address_is_silently_discarded(void **state)
+{
+    (void)state;
+    fixture *f = fx_new(42);
+    int l = weir_tcp_socket(f->s);
+    assert_int_equal(weir_tcp_bind(f->s, l, (weir_endpoint){0, 80}), 0);
+    assert_int_equal(weir_tcp_listen(f->s, l, 4), 0);
+    const uint32_t to[] = {0x0a0000ffu /* the subnet's broadcast */, 0xffffffffu,
+                           0xe0000001u /* 224.0.0.1 */, 0xefffffffu};
+    for (unsigned i = 0; i < sizeof to / sizeof to[0]; i++)
+        inject_syn(f, to[i]);
+    fx_expect_none(f);
+    weir_stats st;
+    weir_stats_get(f->s, &st);
+    assert_int_equal(st.tcp_conns, 1); /* the listener alone */
+    assert_int_equal(fx_counter(f, WEIR_CTR_TCP_PASSIVE_OPENS), 0);
+    assert_int_equal(fx_drops(f, WEIR_DROP_IP_NOT_FOR_US), 4);
+
+    inject_syn(f, LOCAL_IP);
+    weir_ipv4_repr ip = fx_pop_ip(f);
+    weir_tcp_repr r;
+    assert_int_equal(weir_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, true, &r),
+                     WEIR_WIRE_OK);
+    assert_int_equal(r.flags, WEIR_TCP_FLAG_SYN | WEIR_TCP_FLAG_ACK);
+    fx_free(f);
+}
+
 /* ---- fragments ------------------------------------------------------------------------- */
 
 /* Cut a UDP datagram to 5000 into fragments of `step` payload bytes (a multiple of 8) and inject
@@ -550,6 +669,10 @@ int main(void)
         cmocka_unit_test(icmp_error_quoting_an_unsent_sequence_number_is_ignored),
         cmocka_unit_test(soft_error_is_reported_when_the_connection_times_out),
         cmocka_unit_test(fragmentation_needed_lowers_the_mss_and_resends),
+        cmocka_unit_test(source_quench_is_silently_discarded),
+        cmocka_unit_test(time_exceeded_does_not_abort_a_connection),
+        cmocka_unit_test(parameter_problem_does_not_abort_a_connection),
+        cmocka_unit_test(syn_to_a_broadcast_or_multicast_address_is_silently_discarded),
         cmocka_unit_test(fragmented_datagram_is_reassembled_in_any_order),
         cmocka_unit_test(incomplete_datagram_is_discarded_after_the_timeout),
         cmocka_unit_test(fragment_floods_are_bounded),
