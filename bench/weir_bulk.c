@@ -4,7 +4,7 @@
  *   weir_bulk [--bytes 2G] [--mtu 1500] [--buffer 4M] [--clock real|virtual] [--delay-us 0]
  *             [--loss P] [--cc cubic|newreno] [--no-sack] [--seed 1] [--max-seconds 30]
  *             [--csum-offload] [--rcv-buffer N] [--rcv-auto-max 4M] [--tx-ring 0]
- *             [--threads 1|2] [--ring-slots 256] [--pacing]
+ *             [--threads 1|2] [--ring-slots 256] [--pacing] [--burst]
  *
  * The client (side 0) connects to the server (side 1), writes --bytes and half-closes; the server
  * reads until end of stream. The figure is payload bytes delivered to the server's application
@@ -32,7 +32,9 @@
  * larger; 0 = a fixed buffer, as before auto-tuning). The result's rcvbuf is the server's
  * receive buffer at the end. --tx-ring gives the single-threaded memlink back-pressure: busy
  * while that many frames of one end wait (0: never). --pacing turns on the stacks' pacing
- * (WEIR_TCP_OPT_PACING).
+ * (WEIR_TCP_OPT_PACING). --burst hands each turn's frames to a stack as one input burst
+ * (weir_netif_input_begin/end, RFC 9293 MUST-59): one ACK per burst instead of one per two
+ * segments, as a driver reading a batch from its device would.
  * Prints a `result` line (bench_util.h) and exits 0 when every byte arrived, 1 otherwise. */
 #define _GNU_SOURCE
 
@@ -71,6 +73,7 @@ typedef struct bulk_options {
     bool sack;
     bool csum_offload;
     bool pacing;
+    bool burst;
     weir_tcp_cc cc;
 } bulk_options;
 
@@ -99,6 +102,7 @@ static int setup(bulk_run *r)
     /* Room for two full windows in flight: the link must never be the bottleneck or drop. */
     cfg.queue_limit = (uint32_t)(2u * o->buffer / 500u + 1024u);
     cfg.tx_ring = o->tx_ring;
+    cfg.input_burst = o->burst;
     cfg.threaded_slots = o->threads == 2 ? o->ring_slots : 0;
     weir_tcp_config *t = &cfg.stack.tcp;
     t->send_buffer = (uint32_t)o->buffer;
@@ -376,6 +380,8 @@ static void parse_options(int argc, char **argv, bulk_options *o)
             o->csum_offload = true;
         } else if (strcmp(argv[i], "--pacing") == 0) {
             o->pacing = true;
+        } else if (strcmp(argv[i], "--burst") == 0) {
+            o->burst = true;
         } else if (i + 1 >= argc) {
             bench_usage("weir_bulk", "%s needs a value (see the comment at the top)", argv[i]);
         } else if (!parse_option(o, argv[i], argv[i + 1])) {

@@ -135,9 +135,14 @@ static int create_ring(bench_pair *p, const bench_pair_config *cfg)
 
 uint32_t bench_pair_receive(bench_pair *p, int side, uint64_t now_us, uint32_t max)
 {
-    return weir_ringlink_receive(p->ring, side,
-                                 side == BENCH_CLIENT ? pair_input_client : pair_input_server,
-                                 &p->end[side], now_us, max);
+    if (p->input_burst)
+        (void)weir_netif_input_begin(p->stack[side]);
+    uint32_t n = weir_ringlink_receive(p->ring, side,
+                                       side == BENCH_CLIENT ? pair_input_client : pair_input_server,
+                                       &p->end[side], now_us, max);
+    if (p->input_burst)
+        (void)weir_netif_input_end(p->stack[side]);
+    return n;
 }
 
 static int create_link(bench_pair *p, const bench_pair_config *cfg, uint32_t link)
@@ -170,6 +175,7 @@ int bench_pair_create(bench_pair *p, const bench_pair_config *cfg)
         fprintf(stderr, "bench: checksum offload on a corrupting link refused\n");
         return WEIR_EINVAL;
     }
+    p->input_burst = cfg->input_burst;
     bool threaded = cfg->threaded_slots != 0;
     if (threaded && (cfg->links != 1 || weir_fault_impairs(&cfg->fault))) {
         fprintf(stderr, "bench: a threaded pair has one link and no faults\n");
@@ -213,8 +219,12 @@ void bench_pair_set_time(bench_pair *p, uint64_t now_us)
 void bench_pair_step(bench_pair *p, uint64_t now_us)
 {
     bench_pair_set_time(p, now_us);
+    for (int side = 0; p->input_burst && side < 2; side++)
+        (void)weir_netif_input_begin(p->stack[side]);
     for (uint32_t i = 0; i < p->links; i++)
         weir_memlink_deliver(p->link[i], now_us);
+    for (int side = 0; p->input_burst && side < 2; side++)
+        (void)weir_netif_input_end(p->stack[side]);
     pair_poll_client(p->stack[BENCH_CLIENT], now_us);
     pair_poll_server(p->stack[BENCH_SERVER], now_us);
 }

@@ -43,6 +43,8 @@ typedef struct bench_pair_config {
     uint32_t queue_limit;    /* frames in flight per link direction (1024) */
     uint32_t tx_ring;        /* memlink back-pressure: frames per direction before the link
                                 says busy (0: never busy; weir_memlink_config.tx_ring) */
+    bool input_burst;        /* deliver each turn's frames to a stack as one input burst
+                                (weir_netif_input_begin/end: one ACK per burst, MUST-59) */
     uint32_t threaded_slots; /* nonzero: one ringlink of this many slots per direction instead of
                                 memlinks (links must be 1, no faults), so that each stack can
                                 run on a thread of its own (bench_pair_receive) */
@@ -68,6 +70,7 @@ typedef struct bench_pair {
     weir_memlink **link; /* [links] */
     weir_ringlink *ring; /* threaded_slots: the one link (then links is 0) */
     bench_end *end;      /* [links][2] */
+    bool input_burst;    /* bench_pair_config.input_burst */
 } bench_pair;
 
 /* Returns 0, or a negative WEIR_E* code after printing what failed to stderr. On failure the pair

@@ -75,6 +75,19 @@ int weir_netif_add(weir_stack *s, const weir_netif_config *cfg);
  * are counted drops, never errors: the return value is 0, or WEIR_EINVAL for API misuse. */
 int weir_netif_input(weir_stack *s, int netif, const uint8_t *frame, size_t len, uint64_t now_us);
 
+/* A burst of received frames. RFC 9293 §3.10.7.4 (MUST-58, MUST-59): "if the TCP endpoint is
+ * processing a series of queued segments, it MUST process them all before sending any ACK
+ * segments". A driver holding several frames (a batch read from a device, a ring drained)
+ * brackets their weir_netif_input() calls with these two: an ACK that a connection owes for
+ * in-order data then waits for the end of the burst, and one ACK covers them all (or rides on
+ * data sent meanwhile). ACKs that report out-of-order data or a hole (the sender counts those,
+ * RFC 5681 §4.2), and every other reply, still go at once. At most WEIR_INPUT_ACK_DEFER
+ * connections wait; more ACK at once. Brackets nest: the ACKs go at the outermost end. end
+ * without begin is WEIR_EINVAL. */
+int weir_netif_input_begin(weir_stack *s);
+int weir_netif_input_end(weir_stack *s);
+#define WEIR_INPUT_ACK_DEFER 64
+
 /* A route: packets to dst/prefix_len go through `gateway`, which must be on a connected subnet
  * (prefix_len 0 is the default route). Longest prefix wins; connected subnets need no route.
  * Returns 0, WEIR_EINVAL, WEIR_ENETUNREACH (gateway not on-link) or WEIR_ENOBUFS (table full);

@@ -111,6 +111,13 @@ struct weir_stack {
     uint32_t event_head, event_count;
 
     struct tcp_table *tcp;
+    /* weir_netif_input_begin/end: the depth of the bracket, and the connections whose in-order
+     * ACK waits for its end (tcp_output.c; a record being freed leaves the list). */
+    uint32_t input_burst;
+    uint32_t acks_deferred;
+    bool ack_at_once; /* the segment being processed asked for an immediate ACK (out of order, a
+                         hole filled, a duplicate: RFC 5681 §4.2), which no burst defers */
+    struct tcp_conn *ack_defer[WEIR_INPUT_ACK_DEFER];
     struct dgram_sock *dgrams; /* UDP and ping sockets (src/ip/dgram.c) */
     struct dns_query *dns;     /* name lookups in progress (src/dns/dns_query.c) */
     uint16_t next_ping_ident;

@@ -453,6 +453,23 @@ int weir_netif_input(weir_stack *s, int netif, const uint8_t *frame, size_t len,
     return 0;
 }
 
+int weir_netif_input_begin(weir_stack *s)
+{
+    if (!s || s->input_burst == UINT32_MAX)
+        return WEIR_EINVAL;
+    s->input_burst++;
+    return 0;
+}
+
+int weir_netif_input_end(weir_stack *s)
+{
+    if (!s || s->input_burst == 0)
+        return WEIR_EINVAL;
+    if (--s->input_burst == 0)
+        tcp_send_deferred_acks(s);
+    return 0;
+}
+
 /* ---- drops and trace ---- */
 
 void weir_drop(weir_stack *s, weir_drop_reason r, const uint8_t *frame, size_t len)

@@ -295,6 +295,10 @@ void tcp_send_ack(weir_stack *s, tcp_conn *c);
 /* An ACK of the ACK clock (after input, a delayed ACK, a window update): sent now, or, while the
  * link is full (weir_tx_ready_fn), left owed to go with the next segment or a short retry. */
 void tcp_send_ack_or_hold(weir_stack *s, tcp_conn *c);
+/* The end of an input burst (weir_netif_input_end): the ACKs that waited for it. */
+void tcp_send_deferred_acks(weir_stack *s);
+/* A record going away leaves the list of those waiting. */
+void tcp_forget_deferred_ack(weir_stack *s, tcp_conn *c);
 /* Fast retransmit: resend the segment at snd_una now. */
 void tcp_retransmit_head(weir_stack *s, tcp_conn *c);
 /* Tail loss probe (RFC 8985 §7.3): one new segment when there is unsent data the peer's window

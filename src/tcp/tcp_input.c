@@ -841,6 +841,7 @@ static void schedule_ack(weir_stack *s, tcp_conn *c, bool immediate, uint32_t le
 {
     if (immediate || s->cfg.tcp.delayed_ack_us == 0 || (c->quick_acks > 0 && !c->interactive)) {
         c->ack_now = true;
+        s->ack_at_once |= immediate;
         return;
     }
     /* A full-sized segment is the MSS we advertised less the timestamp option it carries; the BSD
@@ -1047,6 +1048,7 @@ void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const
                const uint8_t *frame, size_t frame_len)
 {
     (void)netif;
+    s->ack_at_once = false;
     seg_ctx x = {.seg = seg,
                  .src_ip = src_ip,
                  .dst_ip = dst_ip,

@@ -690,12 +690,51 @@ void tcp_output(weir_stack *s, tcp_conn *c)
         tcp_send_ack_or_hold(s, c);
 }
 
+/* RFC 9293 MUST-59: in an input burst, an ACK for in-order data waits for the burst's end, so
+ * that one covers every segment of it. Not one that reports out-of-order data, a filled hole or
+ * a duplicate (the sender counts those, RFC 5681 §4.2: ack_at_once), nor the answer to an
+ * unacceptable segment. True when the ACK was left to wait (ack_now stays set: data sent before
+ * the end carries it). */
+static bool ack_waits_for_burst_end(weir_stack *s, tcp_conn *c)
+{
+    if (s->input_burst == 0 || s->ack_at_once || c->ack_plain || c->state < WEIR_TCP_ESTABLISHED)
+        return false;
+    for (uint32_t i = 0; i < s->acks_deferred; i++)
+        if (s->ack_defer[i] == c)
+            return true;
+    if (s->acks_deferred == WEIR_INPUT_ACK_DEFER)
+        return false; /* too many connections in one burst: this one ACKs at once */
+    s->ack_defer[s->acks_deferred++] = c;
+    return true;
+}
+
 void tcp_send_ack_or_hold(weir_stack *s, tcp_conn *c)
 {
-    if (link_takes_ack(s, c))
+    if (ack_waits_for_burst_end(s, c))
+        c->ack_now = true;
+    else if (link_takes_ack(s, c))
         tcp_send_ack(s, c);
     else
         c->ack_now = true;
+}
+
+void tcp_send_deferred_acks(weir_stack *s)
+{
+    /* Taken from the end: a record freed by its own ACK's failure leaves the list meanwhile. */
+    while (s->acks_deferred > 0) {
+        tcp_conn *c = s->ack_defer[--s->acks_deferred];
+        if (c->ack_now)
+            tcp_send_ack_or_hold(s, c);
+    }
+}
+
+void tcp_forget_deferred_ack(weir_stack *s, tcp_conn *c)
+{
+    for (uint32_t i = 0; i < s->acks_deferred; i++)
+        if (s->ack_defer[i] == c) {
+            s->ack_defer[i] = s->ack_defer[--s->acks_deferred];
+            return;
+        }
 }
 
 /* Fast retransmit (RFC 5681 §3.2): resend the first unacknowledged segment now, whatever the

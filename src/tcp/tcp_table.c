@@ -98,6 +98,7 @@ uint64_t tcp_next_deadline(const weir_stack *s)
 static void conn_release(weir_stack *s, tcp_conn *c)
 {
     weir_wheel_cancel(&s->tcp->timers, &c->timer_node);
+    tcp_forget_deferred_ack(s, c);
     if (c->port_held)
         tcp_ports_release(s, &s->tcp->ports, c->tuple.local_ip, c->tuple.local_port, c->port_bound);
     tcp_ring_free(s, &c->snd);
