@@ -216,6 +216,10 @@ typedef enum weir_event_type {
     WEIR_EV_PEER_CLOSED,   /* the peer sent FIN: after the data already queued, recv returns 0 */
     WEIR_EV_CLOSED,        /* the connection reached CLOSED normally */
     WEIR_EV_ERROR,         /* the connection failed; `err` says why (refused, reset, timed out) */
+    WEIR_EV_URGENT,        /* the peer's urgent pointer appeared ahead of the data read, or
+                              advanced (RFC 9293 §3.8.5, MUST-32): weir_tcp_info.urgent_unread
+                              says how much is urgent. The data is in the stream; it is taken
+                              with weir_tcp_recv. Delivered before READABLE */
 } weir_event_type;
 const char *weir_event_name(weir_event_type t);
 

@@ -236,6 +236,11 @@ typedef struct weir_tcp_info {
      * auto-tuning grew it to: recv_buffer_auto_max in stack.h), and the ring storage allocated
      * now (0 while nothing waits to be read: buffers are taken on demand). */
     uint32_t recv_buffer, recv_buffer_alloc;
+    /* Urgent data (RFC 9293 §3.8.5, MUST-33): bytes from the next one weir_tcp_recv returns up
+     * to the peer's urgent pointer RCV.UP, 0 when none is pending. It shrinks as the
+     * application reads, and may exceed recv_queued while the pointer is ahead of the data
+     * received. WEIR_EV_URGENT (stack.h) says when it appears or grows. */
+    uint32_t urgent_unread;
 } weir_tcp_info;
 int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info);
 

@@ -58,7 +58,7 @@ typedef struct weir_sock_slot {
     uint32_t next_free;   /* free slots: the next one in the FIFO */
     bool used;
     bool queued;          /* on the event queue */
-    uint8_t pending;      /* bit (1 << weir_event_type) per undelivered event */
+    uint8_t pending;      /* a bit per undelivered event, in delivery order (stack.c) */
     uint8_t kind;         /* weir_sock_kind */
 } weir_sock_slot;
 

@@ -100,6 +100,8 @@ const char *weir_event_name(weir_event_type t)
         return "CLOSED";
     case WEIR_EV_ERROR:
         return "ERROR";
+    case WEIR_EV_URGENT:
+        return "URGENT";
     }
     return "?";
 }

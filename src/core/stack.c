@@ -573,12 +573,30 @@ void weir_sock_release(weir_stack *s, int handle)
     s->free_tail = slot;
 }
 
+/* A socket's undelivered events are one bit each in weir_sock_slot.pending, in the order they
+ * are delivered (lowest bit first): CONNECTED before READABLE before PEER_CLOSED before CLOSED,
+ * and URGENT before READABLE, so an application learns that urgent data is pending before it
+ * reads past it. Eight event types fill the byte. */
+static const weir_event_type k_event_order[8] = {
+    WEIR_EV_CONNECTED, WEIR_EV_ACCEPTABLE,  WEIR_EV_URGENT, WEIR_EV_READABLE,
+    WEIR_EV_WRITABLE,  WEIR_EV_PEER_CLOSED, WEIR_EV_CLOSED, WEIR_EV_ERROR,
+};
+_Static_assert(WEIR_EV_URGENT == 8, "a ninth event type needs a wider weir_sock_slot.pending");
+
+static uint8_t event_bit(weir_event_type type)
+{
+    for (unsigned i = 0; i < 8; i++)
+        if (k_event_order[i] == type)
+            return (uint8_t)(1u << i);
+    return 0;
+}
+
 void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err)
 {
     weir_sock_slot *k = slot_of(s, handle);
     if (!k)
         return;
-    k->pending |= (uint8_t)(1u << type);
+    k->pending |= event_bit(type);
     if (type == WEIR_EV_ERROR)
         k->pending_err = err;
     if (!k->queued) {
@@ -603,12 +621,12 @@ bool weir_stack_next_event(weir_stack *s, weir_event *ev)
             s->event_count--;
             continue;
         }
-        /* Lowest event type first: CONNECTED before READABLE before PEER_CLOSED before CLOSED. */
-        unsigned type = 1;
-        while (!(k->pending & (1u << type)))
-            type++;
-        k->pending &= (uint8_t) ~(1u << type);
-        ev->type = (weir_event_type)type;
+        unsigned bit = 0; /* the lowest pending bit: k_event_order */
+        while (!(k->pending & (1u << bit)))
+            bit++;
+        k->pending &= (uint8_t) ~(1u << bit);
+        weir_event_type type = k_event_order[bit];
+        ev->type = type;
         ev->sock = make_handle(s, slot, k->generation);
         ev->err = type == WEIR_EV_ERROR ? k->pending_err : 0;
         if (k->pending == 0) {

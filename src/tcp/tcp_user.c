@@ -291,6 +291,7 @@ static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek)
         if (peek)
             return (int)n;
         tcp_ring_consume(&c->rcv, n);
+        tcp_rcv_up_follow_read(c);
         if (tcp_ooo_count(c->ooo) == 0)
             tcp_ring_release_if_empty(s, &c->rcv);
         rcv_space_adjust(s, c, n);
@@ -354,6 +355,7 @@ int weir_tcp_shutdown(weir_stack *s, int sock)
 void tcp_discard_received(weir_stack *s, tcp_conn *c)
 {
     tcp_ring_consume(&c->rcv, c->rcv.len);
+    tcp_rcv_up_follow_read(c);
     if (tcp_ooo_count(c->ooo) == 0)
         tcp_ring_release_if_empty(s, &c->rcv);
 }
@@ -765,6 +767,8 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->recv_buffer = c->rcv_cap;
     info->recv_buffer_alloc = c->rcv.buf ? c->rcv.cap : 0;
     info->error = c->error;
+    uint32_t read = tcp_rcv_read_seq(c); /* MUST-33: how much urgent data remains to be read */
+    info->urgent_unread = seq_gt(c->rcv_up, read) ? c->rcv_up - read : 0;
     fill_recovery_info(c, info);
     return 0;
 }

@@ -226,6 +226,13 @@ static void drain_events(harness *h, weir_stack *s, int listener)
         case WEIR_EV_CONNECTED:
             greet(s, ev.sock);
             break;
+        case WEIR_EV_URGENT: {
+            weir_tcp_info info;
+            if (weir_tcp_get_info(s, ev.sock, &info) == 0 && info.urgent_unread == 0)
+                __builtin_trap(); /* the event means urgent data is pending */
+            drain_readable(s, ev.sock);
+            break;
+        }
         case WEIR_EV_READABLE:
             drain_readable(s, ev.sock);
             break;

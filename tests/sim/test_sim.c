@@ -373,6 +373,7 @@ static void app_on_event(sim_run *r, app *a, const weir_event *ev)
         break;
     case WEIR_EV_CLOSED:
     case WEIR_EV_ACCEPTABLE:
+    case WEIR_EV_URGENT: /* no urgent data in these transfers */
         break;
     }
     app_maybe_close(r, a);
