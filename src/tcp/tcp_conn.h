@@ -188,6 +188,11 @@ struct tcp_conn {
      * zero-window probe, or the last segment received before the first keepalive probe. */
     uint32_t user_timeout_ms, connect_timeout_ms, stall_since_ms;
 
+    /* SND.UP (RFC 9293 §3.8.5): the octet after the last urgent one the application gave
+     * (WEIR_TCP_SEND_URGENT). Urgent data is unacknowledged while it is ahead of SND.UNA; else
+     * it follows SND.UNA (ISS before the SYN is acknowledged), so it cannot drift into the
+     * window as sequence numbers wrap. Here, in what was the record's tail padding. */
+    uint32_t snd_up;
 };
 
 static inline tcp_conn *tcp_child_listener(const tcp_conn *c)

@@ -227,7 +227,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->rcv_adv = c->rcv_nxt;
     c->rcv_mss = syn_ack_mss(s, c, x->seg);
     c->iss = x->isn_given ? x->isn : tcp_isn(s, &c->tuple);
-    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_una = c->snd_nxt = c->snd_max = c->snd_up = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->ts_offset = tcp_ts_offset(s, &c->tuple);
     c->ts_first = tcp_ts_now(s, c);
@@ -647,6 +647,8 @@ static void new_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
     uint32_t ack = seg->ack;
     sample_rtt(s, c, seg, c->snd_una);
     c->snd_una = ack;
+    if (!seq_gt(c->snd_up, ack))
+        c->snd_up = ack; /* no urgent data unacknowledged: SND.UP follows SND.UNA (tcp_conn.h) */
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack; /* after a go-back-N rewind, the peer may have had more already */
     ack_send_buffer(s, c, ack);

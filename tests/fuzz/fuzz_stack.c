@@ -186,6 +186,7 @@ static void greet(weir_stack *s, int sock)
 {
     static const char hello[] = "hello from weir";
     (void)weir_tcp_send(s, sock, hello, sizeof(hello) - 1);
+    (void)weir_tcp_send_flags(s, sock, "!", 1, WEIR_TCP_SEND_URGENT); /* URG on the wire */
 }
 
 static void drain_readable(weir_stack *s, int sock)
