@@ -497,11 +497,15 @@ static bool read_device(loop_device *d)
         set_error(d->loop, "%s: read failed: %s", d->name, why);
         return false;
     }
+    /* One input burst (RFC 9293 MUST-59): TCP ACKs the batch's in-order data once, at its end. */
+    weir_stack *s = d->loop->cfg.stack;
+    (void)weir_netif_input_begin(s);
     for (int i = 0; i < n; i++) {
         d->stats.frames_in++;
         d->stats.bytes_in += d->rx_len[i];
         impair(d, DIR_IN, d->rx + (size_t)i * d->stride, d->rx_len[i]);
     }
+    (void)weir_netif_input_end(s);
     return true;
 }
 

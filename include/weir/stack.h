@@ -235,6 +235,10 @@ typedef enum weir_event_type {
                               ...; SHLD-25) or WEIR_ETIMEDOUT when a segment has been resent
                               r1_retries times (§3.8.3 (e), SHLD-9). WEIR_TCP_OPT_SOFT_ERRORS 0
                               turns them off for a socket (SHLD-20) */
+    WEIR_EV_URGENT,        /* the peer's urgent pointer appeared ahead of the data read, or
+                              advanced (RFC 9293 §3.8.5, MUST-32): weir_tcp_info.urgent_unread
+                              says how much is urgent. The data is in the stream; it is taken
+                              with weir_tcp_recv. Delivered before READABLE */
 } weir_event_type;
 const char *weir_event_name(weir_event_type t);
 

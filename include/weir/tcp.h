@@ -71,6 +71,18 @@ typedef enum weir_tcp_send_flag {
      * flag, an ACK (under the socket's own Nagle setting), TCP_NODELAY, a FIN or the
      * 200 ms ceiling (WEIR_TCP_CORK_CEILING_US) sends it. */
     WEIR_TCP_SEND_MORE = 1,
+    /* The data of this call is urgent (RFC 9293 §3.8.5, the SEND call's URGENT flag): the send
+     * urgent pointer SND.UP moves to the end of the bytes the call accepted (MUST-62: it names
+     * the octet after the urgent data), and every segment sent while SND.UP is ahead of its
+     * sequence number carries URG and the pointer — capped at 65535 when SND.UP lies further
+     * (urgent data of any length, MUST-31) — bare ACKs and probes included, so the peer learns
+     * of it even while its window is closed (a bare ACK goes at once when no data can). The
+     * data goes with PSH and is not held by Nagle, a cork or WEIR_TCP_SEND_MORE (the windows
+     * still apply). It stays in the stream, in line as RFC 6093 advises: no byte is taken out
+     * of band. With len 0: WEIR_EINVAL (an urgent indication needs at least one octet). RFC
+     * 9293 SHLD-13: new applications should not use it; it is for the protocols that do
+     * (Telnet's Synch, FTP's abort). */
+    WEIR_TCP_SEND_URGENT = 2,
 } weir_tcp_send_flag;
 /* weir_tcp_send with flags (WEIR_TCP_SEND_*, or'ed); WEIR_EINVAL for an unknown flag. */
 int weir_tcp_send_flags(weir_stack *s, int sock, const void *data, size_t len, int flags);
@@ -250,6 +262,11 @@ typedef struct weir_tcp_info {
      * auto-tuning grew it to: recv_buffer_auto_max in stack.h), and the ring storage allocated
      * now (0 while nothing waits to be read: buffers are taken on demand). */
     uint32_t recv_buffer, recv_buffer_alloc;
+    /* Urgent data (RFC 9293 §3.8.5, MUST-33): bytes from the next one weir_tcp_recv returns up
+     * to the peer's urgent pointer RCV.UP, 0 when none is pending. It shrinks as the
+     * application reads, and may exceed recv_queued while the pointer is ahead of the data
+     * received. WEIR_EV_URGENT (stack.h) says when it appears or grows. */
+    uint32_t urgent_unread;
 } weir_tcp_info;
 int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info);
 

@@ -102,6 +102,8 @@ const char *weir_event_name(weir_event_type t)
         return "ERROR";
     case WEIR_EV_SOFT_ERROR:
         return "SOFT_ERROR";
+    case WEIR_EV_URGENT:
+        return "URGENT";
     }
     return "?";
 }

@@ -593,12 +593,32 @@ void weir_sock_release(weir_stack *s, int handle)
     s->free_tail = slot;
 }
 
+/* A socket's undelivered events are one bit each in weir_sock_slot.pending, in the order they
+ * are delivered (lowest bit first): CONNECTED before READABLE before PEER_CLOSED before CLOSED,
+ * and URGENT before READABLE, so an application learns that urgent data is pending before it
+ * reads past it. Eight event types fill the byte. */
+static const weir_event_type k_event_order[] = {
+    WEIR_EV_CONNECTED, WEIR_EV_ACCEPTABLE,  WEIR_EV_URGENT, WEIR_EV_READABLE,   WEIR_EV_WRITABLE,
+    WEIR_EV_PEER_CLOSED, WEIR_EV_CLOSED, WEIR_EV_SOFT_ERROR, WEIR_EV_ERROR,
+};
+#define EVENT_TYPES (sizeof k_event_order / sizeof k_event_order[0])
+_Static_assert(EVENT_TYPES == WEIR_EV_URGENT, "every event type has its place in the order");
+_Static_assert(EVENT_TYPES <= 16, "weir_sock_slot.pending has a bit per event type");
+
+static uint16_t event_bit(weir_event_type type)
+{
+    for (unsigned i = 0; i < EVENT_TYPES; i++)
+        if (k_event_order[i] == type)
+            return (uint16_t)(1u << i);
+    return 0;
+}
+
 void weir_sock_notify(weir_stack *s, int handle, weir_event_type type, int err)
 {
     weir_sock_slot *k = slot_of(s, handle);
     if (!k)
         return;
-    k->pending |= (uint16_t)(1u << type);
+    k->pending |= event_bit(type);
     if (type == WEIR_EV_ERROR)
         k->pending_err = (int16_t)err; /* WEIR_E* codes are small negatives */
     if (type == WEIR_EV_SOFT_ERROR)
@@ -625,12 +645,12 @@ bool weir_stack_next_event(weir_stack *s, weir_event *ev)
             s->event_count--;
             continue;
         }
-        /* Lowest event type first: CONNECTED before READABLE before PEER_CLOSED before CLOSED. */
-        unsigned type = 1;
-        while (!(k->pending & (1u << type)))
-            type++;
-        k->pending &= (uint16_t) ~(1u << type);
-        ev->type = (weir_event_type)type;
+        unsigned bit = 0; /* the lowest pending bit: k_event_order */
+        while (!(k->pending & (1u << bit)))
+            bit++;
+        k->pending &= (uint16_t) ~(1u << bit);
+        weir_event_type type = k_event_order[bit];
+        ev->type = type;
         ev->sock = make_handle(s, slot, k->generation);
         ev->err = type == WEIR_EV_ERROR        ? k->pending_err
                   : type == WEIR_EV_SOFT_ERROR ? k->pending_soft_err

@@ -111,7 +111,9 @@ struct tcp_conn {
     uint16_t snd_mss;     /* payload per segment we send: min(peer MSS, our MTU) */
     uint16_t rcv_mss;     /* MSS we advertised */
 
-    /* Receive sequence space. */
+    /* Receive sequence space. RCV.UP (rcv_up) is the peer's urgent pointer, kept at or ahead of
+     * the next byte the application reads (tcp_input.c check_urg, tcp_user.c): urgent data is
+     * pending while it is ahead. */
     uint32_t irs, rcv_nxt, rcv_up;
     uint32_t rcv_adv; /* right edge of the window last advertised */
 
@@ -188,6 +190,12 @@ struct tcp_conn {
      * 32 bits): the last progress before the first retransmission timeout, the first unanswered
      * zero-window probe, or the last segment received before the first keepalive probe. */
     uint32_t user_timeout_ms, connect_timeout_ms, stall_since_ms;
+
+    /* SND.UP (RFC 9293 §3.8.5): the octet after the last urgent one the application gave
+     * (WEIR_TCP_SEND_URGENT). Urgent data is unacknowledged while it is ahead of SND.UNA; else
+     * it follows SND.UNA (ISS before the SYN is acknowledged), so it cannot drift into the
+     * window as sequence numbers wrap. Here, in what was the record's tail padding. */
+    uint32_t snd_up;
 };
 
 /* The clock in milliseconds, its low 32 bits: what the record keeps of past instants. */
@@ -273,6 +281,21 @@ static inline uint32_t tcp_rcv_room(const tcp_conn *c)
     uint32_t advertised = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     uint32_t free_space = tcp_rcv_free(c);
     return advertised > free_space ? advertised : free_space;
+}
+/* The sequence number of the next byte weir_tcp_recv returns: the readable bytes end at RCV.NXT,
+ * less the peer's FIN once it took a number. */
+static inline uint32_t tcp_rcv_read_seq(const tcp_conn *c)
+{
+    return c->rcv_nxt - c->rcv.len - (c->fin_received ? 1u : 0u);
+}
+/* The application read (or threw away) bytes: RCV.UP is never left behind what it read, so that
+ * "urgent data pending" (RCV.UP ahead of the read position) cannot turn true again as sequence
+ * numbers wrap. */
+static inline void tcp_rcv_up_follow_read(tcp_conn *c)
+{
+    uint32_t read = tcp_rcv_read_seq(c);
+    if (seq_lt(c->rcv_up, read))
+        c->rcv_up = read;
 }
 /* The initial window for this MSS (RFC 6928 / RFC 5681 (3.1)); also the restart window's IW. */
 uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss);

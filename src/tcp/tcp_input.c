@@ -233,11 +233,11 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
      * <CTL=SYN,ACK>; SND.NXT = ISS+1, SND.UNA = ISS. Data on the SYN is not acknowledged (it
      * will be sent again), as no application has accepted the connection yet. */
     c->irs = x->seg->seq;
-    c->rcv_nxt = c->irs + 1;
+    c->rcv_nxt = c->rcv_up = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
     c->rcv_mss = tcp_syn_mss(c, syn_ack_mss(s, c, x->seg));
     c->iss = x->isn_given ? x->isn : tcp_isn(s, &c->tuple);
-    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_una = c->snd_nxt = c->snd_max = c->snd_up = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->ts_offset = tcp_ts_offset(s, &c->tuple);
     c->ts_first = tcp_ts_now(s, c);
@@ -290,7 +290,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (!x->syn)
         return drop(s, x, WEIR_DROP_TCP_SYN_SENT_NO_SYN);
     c->irs = seg->seq;
-    c->rcv_nxt = c->irs + 1;
+    c->rcv_nxt = c->rcv_up = c->irs + 1;
     c->rcv_adv = c->rcv_nxt;
     apply_syn_options(s, c, seg);
     c->last_ack_sent = c->rcv_nxt;
@@ -657,6 +657,8 @@ static void new_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg)
     uint32_t ack = seg->ack;
     sample_rtt(s, c, seg, c->snd_una);
     c->snd_una = ack;
+    if (!seq_gt(c->snd_up, ack))
+        c->snd_up = ack; /* no urgent data unacknowledged: SND.UP follows SND.UNA (tcp_conn.h) */
     if (seq_lt(c->snd_nxt, ack))
         c->snd_nxt = ack; /* after a go-back-N rewind, the peer may have had more already */
     ack_send_buffer(s, c, ack);
@@ -796,14 +798,30 @@ static step_result check_ack(weir_stack *s, tcp_conn *c, seg_ctx *x)
     return STEP_CONTINUE;
 }
 
-/* Step six: check the URG bit. The urgent pointer is remembered (MUST-30/31); the data itself
- * stays in line, as RFC 6093 recommends. */
-static step_result check_urg(tcp_conn *c, const seg_ctx *x)
+/* Step six: check the URG bit (§3.10.7.4): "If the URG bit is set, RCV.UP <- max(RCV.UP,SEG.UP),
+ * and signal the user that the remote side has urgent data if the urgent pointer (RCV.UP) is in
+ * advance of the data consumed." SEG.UP is an offset from SEG.SEQ to the octet after the urgent
+ * data (MUST-62); it may lie past this segment and past the window (urgent data of any length,
+ * MUST-31: a sender's pointer field stops at 65535 and moves on with later segments), so it is
+ * taken as it is — the sequence check already bounds SEG.SEQ, hence the pointer. The application
+ * hears of it (WEIR_EV_URGENT) when the pointer moves ahead of both RCV.UP and the data it has
+ * read: urgent data that was not pending is, or the pointer advanced (MUST-32). A pointer that
+ * recedes, repeats, or points into data already read changes nothing, which is the robustness to
+ * invalid pointers §3.8.5 asks for. SEG.UP = 0 is not special (BSD ignores it; Linux and the RFC
+ * do not): it names SEG.SEQ, news only when unread bytes before it were not yet urgent.
+ * weir_tcp_info.urgent_unread reports RCV.UP less the read position (MUST-33). The urgent bytes
+ * stay in line (RFC 6093 advises it; no byte is taken out of band, as BSD's SO_OOBINLINE). Once
+ * the peer's FIN is in (CLOSE-WAIT and on), URG is ignored, as the step says. */
+static step_result check_urg(weir_stack *s, tcp_conn *c, const seg_ctx *x)
 {
-    if (x->urg && (c->state == WEIR_TCP_ESTABLISHED || c->state == WEIR_TCP_FIN_WAIT_1 ||
-                   c->state == WEIR_TCP_FIN_WAIT_2)) {
-        uint32_t up = x->seg->seq + x->seg->urgent;
-        c->rcv_up = seq_max(c->rcv_up, up);
+    if (!x->urg || !(c->state == WEIR_TCP_ESTABLISHED || c->state == WEIR_TCP_FIN_WAIT_1 ||
+                     c->state == WEIR_TCP_FIN_WAIT_2))
+        return STEP_CONTINUE;
+    uint32_t up = x->seg->seq + x->seg->urgent;
+    if (seq_gt(up, c->rcv_up) && seq_gt(up, tcp_rcv_read_seq(c))) {
+        c->rcv_up = up;
+        if (!c->rcv_shut) /* nobody will read it */
+            weir_sock_notify(s, c->handle, WEIR_EV_URGENT, 0);
     }
     return STEP_CONTINUE;
 }
@@ -1025,7 +1043,7 @@ static step_result synchronized_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (r == STEP_CONTINUE)
         r = check_ack(s, c, x);
     if (r == STEP_CONTINUE)
-        r = check_urg(c, x);
+        r = check_urg(s, c, x);
     if (r == STEP_CONTINUE)
         r = process_text(s, c, x);
     if (r == STEP_CONTINUE)
@@ -1036,7 +1054,7 @@ static step_result synchronized_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 /* After SYN-SENT turned into ESTABLISHED, the rest of the segment goes through steps six on. */
 static step_result after_syn_sent(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
-    step_result r = check_urg(c, x);
+    step_result r = check_urg(s, c, x);
     if (r == STEP_CONTINUE)
         r = process_text(s, c, x);
     if (r == STEP_CONTINUE)

@@ -251,9 +251,29 @@ static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
     r->dst_port = c->tuple.remote_port;
 }
 
+/* Urgent data we were given is not yet acknowledged (WEIR_TCP_SEND_URGENT): SND.UP is ahead of
+ * SND.UNA (it follows SND.UNA otherwise, tcp_conn.h). */
+static bool urgent_mode(const tcp_conn *c) { return seq_gt(c->snd_up, c->snd_una); }
+
+/* RFC 9293 §3.8.5: "The method employs an urgent field that is carried in all segments
+ * transmitted" — every segment (data, bare ACK, probe, retransmission) that starts before SND.UP
+ * says URG, with the pointer as an offset from its SEG.SEQ to the octet after the urgent data
+ * (MUST-62). The field has 16 bits; SND.UP further away than that is announced as 65535, and
+ * the segments that follow move it on until it is exact (urgent data of any length, MUST-31).
+ * Segments from SND.UP on carry no URG: "The absence of this flag indicates that there is no
+ * urgent data outstanding." Not on a SYN: the peer is not synchronized to read one. */
+static void set_urgent(const tcp_conn *c, weir_tcp_repr *r)
+{
+    if (!urgent_mode(c) || !seq_gt(c->snd_up, r->seq))
+        return;
+    uint32_t up = c->snd_up - r->seq;
+    r->flags |= WEIR_TCP_FLAG_URG;
+    r->urgent = (uint16_t)(up > 65535u ? 65535u : up);
+}
+
 /* Every segment but a RST carries our current window (recording the edge advertised), the
- * negotiated timestamps and SACK blocks, and, once we know the peer's ISN, an ACK. The window
- * of a SYN is never scaled (RFC 7323 §2.2). */
+ * negotiated timestamps and SACK blocks, and, once we know the peer's ISN, an ACK (and the
+ * urgent pointer, set_urgent). The window of a SYN is never scaled (RFC 7323 §2.2). */
 static void fill_ack(weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
 {
     bool syn = r->flags & WEIR_TCP_FLAG_SYN;
@@ -287,6 +307,8 @@ static void fill_ack(weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
         c->ooo->dsack_pending = false; /* a D-SACK is reported once */
         tcp_ooo_tidy(s, &c->ooo);
     }
+    if (!syn)
+        set_urgent(c, r);
     c->ack_now = false;
     c->ack_plain = false;
     c->rcv_unacked = 0;
@@ -350,6 +372,12 @@ static uint32_t sent_data_end(const tcp_conn *c) { return c->fin_sent ? c->fin_s
 /* The application asked to hold short segments: the socket's cork, or this send's MORE. */
 static bool corked(const tcp_conn *c) { return c->cork || c->send_more; }
 
+/* Urgent bytes wait to be sent: SND.UP lies beyond SND.NXT. */
+static bool urgent_unsent(const tcp_conn *c)
+{
+    return urgent_mode(c) && seq_gt(c->snd_up, c->snd_nxt);
+}
+
 /* Bytes to send in the next data segment, or 0 to wait (windows, cork, Nagle, SWS avoidance). */
 static uint32_t next_data_len(const tcp_conn *c, bool *fin)
 {
@@ -379,8 +407,10 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
          * Nagle agrees), or when it is at least half the largest window the peer offered. */
         if (!all_of_it && !old_data_to_edge && len < c->max_snd_wnd / 2)
             return 0;
-        /* A FIN is never held, and a push (NODELAY set) lets the queue go as it is. */
-        if (all_of_it && !*fin && !c->push_once) {
+        /* A FIN is never held, a push (NODELAY set) lets the queue go as it is, and so does
+         * urgent data: it is there to "stimulate the receiving user" (§3.8.5), and Linux's
+         * tcp_nagle_test exempts it too. */
+        if (all_of_it && !*fin && !c->push_once && !urgent_unsent(c)) {
             /* Cork (WEIR_TCP_OPT_CORK, or WEIR_TCP_SEND_MORE for one call): the application
              * said more is coming, so a short tail waits even on an idle connection — for at
              * most WEIR_TCP_CORK_CEILING_US (maybe_arm_persist). RFC 9293 §3.7.4 lets a sender

@@ -131,7 +131,7 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
     c->tuple = t;
     c->active_open = true;
     c->iss = isn_given ? isn : tcp_isn(s, &t);
-    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_una = c->snd_nxt = c->snd_max = c->snd_up = c->iss;
     c->snd_buf_seq = c->iss + 1;
     c->snd_mss = 536; /* until the peer says otherwise (MUST-15) */
     c->cc_ops->init(&c->cc, 536, 4u * 536);
@@ -172,7 +172,9 @@ int weir_tcp_send_flags(weir_stack *s, int sock, const void *data, size_t len, i
     int rc = lookup(s, sock, &c);
     if (rc)
         return rc;
-    if ((!data && len > 0) || (flags & ~WEIR_TCP_SEND_MORE) != 0)
+    bool urgent = (flags & WEIR_TCP_SEND_URGENT) != 0;
+    if ((!data && len > 0) || (flags & ~(WEIR_TCP_SEND_MORE | WEIR_TCP_SEND_URGENT)) != 0 ||
+        (urgent && len == 0)) /* §3.8.5: "the user must also send at least one data octet" */
         return WEIR_EINVAL;
     switch (c->state) {
     case WEIR_TCP_SYN_SENT:
@@ -200,12 +202,22 @@ int weir_tcp_send_flags(weir_stack *s, int sock, const void *data, size_t len, i
         return WEIR_ENOMEM;
     n = tcp_ring_append(&c->snd, data, n);
     /* New data ends a push (as Linux clears TCP_NAGLE_PUSH when it queues a new buffer), and a
-     * MORE send holds its short tail for this call only: a later ACK or send decides afresh. */
+     * MORE send holds its short tail for this call only: a later ACK or send decides afresh.
+     * Urgent data is pushed, MORE or not (§3.9.1.2: a push enhances its timely delivery). */
     c->push_once = false;
-    c->send_more = (flags & WEIR_TCP_SEND_MORE) != 0;
+    c->send_more = (flags & WEIR_TCP_SEND_MORE) != 0 && !urgent;
     c->more_tail = c->send_more;
+    if (urgent)
+        c->snd_up = tcp_data_end_seq(c); /* §3.10.2 SEND's "SND.UP <- SND.NXT", where the
+                                            call's data ends (MUST-62) */
+    uint32_t segs_out = c->segs_out;
     tcp_output(s, c);
     c->send_more = false;
+    /* When no segment could go (a closed or small window), a bare ACK carries the pointer now,
+     * as BSD's tcp_output sends one for a new SND.UP: the urgent indication is meant to reach
+     * the peer even while flow control holds the data back. */
+    if (urgent && c->segs_out == segs_out && c->state >= WEIR_TCP_ESTABLISHED)
+        tcp_send_ack_or_hold(s, c);
     return (int)n;
 }
 
@@ -308,6 +320,7 @@ static int receive(weir_stack *s, int sock, void *buf, size_t cap, bool peek)
         if (peek)
             return (int)n;
         tcp_ring_consume(&c->rcv, n);
+        tcp_rcv_up_follow_read(c);
         if (tcp_ooo_count(c->ooo) == 0)
             tcp_ring_release_if_empty(s, &c->rcv);
         rcv_space_adjust(s, c, n);
@@ -371,6 +384,7 @@ int weir_tcp_shutdown(weir_stack *s, int sock)
 void tcp_discard_received(weir_stack *s, tcp_conn *c)
 {
     tcp_ring_consume(&c->rcv, c->rcv.len);
+    tcp_rcv_up_follow_read(c);
     if (tcp_ooo_count(c->ooo) == 0)
         tcp_ring_release_if_empty(s, &c->rcv);
 }
@@ -800,6 +814,8 @@ int weir_tcp_get_info(weir_stack *s, int sock, weir_tcp_info *info)
     info->recv_buffer = c->rcv_cap;
     info->recv_buffer_alloc = c->rcv.buf ? c->rcv.cap : 0;
     info->error = c->error;
+    uint32_t read = tcp_rcv_read_seq(c); /* MUST-33: how much urgent data remains to be read */
+    info->urgent_unread = seq_gt(c->rcv_up, read) ? c->rcv_up - read : 0;
     fill_recovery_info(c, info);
     return 0;
 }

@@ -186,6 +186,7 @@ static void greet(weir_stack *s, int sock)
 {
     static const char hello[] = "hello from weir";
     (void)weir_tcp_send(s, sock, hello, sizeof(hello) - 1);
+    (void)weir_tcp_send_flags(s, sock, "!", 1, WEIR_TCP_SEND_URGENT); /* URG on the wire */
 }
 
 static void drain_readable(weir_stack *s, int sock)
@@ -226,6 +227,13 @@ static void drain_events(harness *h, weir_stack *s, int listener)
         case WEIR_EV_CONNECTED:
             greet(s, ev.sock);
             break;
+        case WEIR_EV_URGENT: {
+            weir_tcp_info info;
+            if (weir_tcp_get_info(s, ev.sock, &info) == 0 && info.urgent_unread == 0)
+                __builtin_trap(); /* the event means urgent data is pending */
+            drain_readable(s, ev.sock);
+            break;
+        }
         case WEIR_EV_READABLE:
             drain_readable(s, ev.sock);
             break;

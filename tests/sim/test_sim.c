@@ -374,6 +374,7 @@ static void app_on_event(sim_run *r, app *a, const weir_event *ev)
     case WEIR_EV_SOFT_ERROR: /* a lossy link resends; the transfer goes on */
     case WEIR_EV_CLOSED:
     case WEIR_EV_ACCEPTABLE:
+    case WEIR_EV_URGENT: /* no urgent data in these transfers */
         break;
     }
     app_maybe_close(r, a);

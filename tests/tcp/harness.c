@@ -307,6 +307,7 @@ bool h_pop(harness *h, h_seg *out)
     out->rack = r.ack - h->irs;
     out->flags = r.flags;
     out->window = r.window;
+    out->urgent = r.urgent;
     out->opt = r.opt;
     out->len = r.payload_len;
     if (r.payload_len)

@@ -64,6 +64,7 @@ typedef struct h_seg {
     uint32_t rseq, rack; /* relative: seq - iss, ack - irs */
     uint8_t flags;
     uint16_t window;
+    uint16_t urgent; /* the urgent pointer field (meaningful with URG) */
     weir_tcp_options opt;
     uint8_t data[H_MTU];
     size_t len; /* payload bytes */

@@ -24,8 +24,9 @@ static const symbol k_symbols[] = {
     {"IPPROTO_TCP", 6}, {"IPPROTO_IP", 0}, {"IPPROTO_UDP", 17}, {"SOL_SOCKET", 1},
     {"SOL_TCP", 6}, {"SOL_IP", 0}, {"O_RDONLY", 0}, {"O_WRONLY", 1}, {"O_RDWR", PKT_O_RDWR},
     {"O_NONBLOCK", PKT_O_NONBLOCK}, {"F_GETFL", PKT_F_GETFL}, {"F_SETFL", PKT_F_SETFL},
-    {"MSG_PEEK", PKT_MSG_PEEK}, {"MSG_DONTWAIT", PKT_MSG_DONTWAIT}, {"MSG_MORE", PKT_MSG_MORE},
-    {"MSG_NOSIGNAL", 0x4000}, {"SHUT_RD", PKT_SHUT_RD}, {"SHUT_WR", PKT_SHUT_WR},
+    {"MSG_OOB", PKT_MSG_OOB}, {"MSG_PEEK", PKT_MSG_PEEK}, {"MSG_DONTWAIT", PKT_MSG_DONTWAIT},
+    {"MSG_MORE", PKT_MSG_MORE}, {"MSG_NOSIGNAL", 0x4000}, {"SHUT_RD", PKT_SHUT_RD},
+    {"SHUT_WR", PKT_SHUT_WR},
     {"SHUT_RDWR", PKT_SHUT_RDWR}, {"NULL", 0},
     {"EPERM", EPERM}, {"ENOENT", ENOENT}, {"EINTR", EINTR}, {"EIO", EIO}, {"EBADF", EBADF},
     {"EAGAIN", EAGAIN}, {"EWOULDBLOCK", EAGAIN}, {"ENOMEM", ENOMEM}, {"EINVAL", EINVAL},
@@ -195,6 +196,16 @@ bool pkt_sys_supported(const pkt_syscall *sc, char *why, size_t len)
     }
     if (strcmp(sc->name, "getsockopt") == 0)
         return true; /* [value] may be an errno name, checked at run time */
+    /* MSG_OOB sends urgent data (WEIR_TCP_SEND_URGENT); on a read it would take Linux's and
+     * BSD's out-of-band byte out of the stream, which weir leaves in line (RFC 6093). */
+    int flags_arg = strcmp(sc->name, "recv") == 0 || strcmp(sc->name, "recvfrom") == 0 ? 3
+                    : strcmp(sc->name, "recvmsg") == 0                                   ? 2
+                                                                                         : -1;
+    if (flags_arg >= 0 && flags_arg < sc->nargs && pkt_sys_eval(sc->args[flags_arg], &v) &&
+        (v & PKT_MSG_OOB)) {
+        snprintf(why, len, "unsupported-flag:MSG_OOB(%s)", sc->name);
+        return false;
+    }
     return args_evaluate(sc, 1, why, len);
 }
 

@@ -285,15 +285,16 @@ static sysres sys_shutdown(pkt_runner *R, const pkt_syscall *sc, pkt_fd *f)
 
 static const uint8_t k_zeros[16384];
 
-/* write/send/sendmsg; MSG_MORE becomes WEIR_TCP_SEND_MORE on every chunk of the call. */
-static sysres sys_write(pkt_runner *R, pkt_fd *f, bool nonblock, bool more)
+/* write/send/sendmsg; MSG_MORE becomes WEIR_TCP_SEND_MORE and MSG_OOB WEIR_TCP_SEND_URGENT on
+ * every chunk of the call (so the urgent pointer ends where the call's data does, as Linux's). */
+static sysres sys_write(pkt_runner *R, pkt_fd *f, bool nonblock, int flags)
 {
     pkt_pending *b = &R->blk;
     while (b->done < b->want) {
         uint32_t n = b->want - b->done;
         if (n > sizeof k_zeros)
             n = sizeof k_zeros;
-        int rc = weir_tcp_send_flags(R->stack, f->sock, k_zeros, n, more ? WEIR_TCP_SEND_MORE : 0);
+        int rc = weir_tcp_send_flags(R->stack, f->sock, k_zeros, n, flags);
         if (rc == WEIR_EAGAIN || rc == 0) {
             if (nonblock)
                 return b->done > 0 ? done(b->done) : fail_err("EAGAIN");
@@ -389,7 +390,9 @@ static sysres dispatch(pkt_runner *R, const pkt_event *ev, bool retry)
             arg_int(sc, 3, &flags);
         if (strcmp(sc->name, "sendmsg") == 0)
             arg_int(sc, 2, &flags);
-        return sys_write(R, f, nb || (flags & PKT_MSG_DONTWAIT), (flags & PKT_MSG_MORE) != 0);
+        int send_flags = ((flags & PKT_MSG_MORE) ? WEIR_TCP_SEND_MORE : 0) |
+                         ((flags & PKT_MSG_OOB) ? WEIR_TCP_SEND_URGENT : 0);
+        return sys_write(R, f, nb || (flags & PKT_MSG_DONTWAIT), send_flags);
     }
     if (is_name(sc, k_read_calls)) {
         int64_t cap = 0, flags = 0;

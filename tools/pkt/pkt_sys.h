@@ -10,6 +10,7 @@ enum {
     PKT_O_RDWR = 2,
     PKT_O_NONBLOCK = 0x800,
     PKT_SOCK_NONBLOCK = 0x800,
+    PKT_MSG_OOB = 0x1,
     PKT_MSG_PEEK = 0x2,
     PKT_MSG_DONTWAIT = 0x40,
     PKT_MSG_MORE = 0x8000,
