@@ -113,9 +113,12 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
         return c->state == WEIR_TCP_LISTEN ? WEIR_EINVAL : WEIR_EISCONN;
     if (c->error || c->app_closed)
         return WEIR_EINVAL; /* a failed connection is not reused: open a new socket */
-    if (remote.ip == 0 || remote.port == 0 || remote.ip == 0xffffffffu || (remote.ip >> 28) == 0xe)
-        return WEIR_EINVAL;
+    /* MUST-46: "A TCP implementation MUST reject as an error a local OPEN call for an invalid
+     * remote IP address (e.g., a broadcast or multicast address)": any address that names no
+     * single host (RFC 1122 §3.2.1.3), judged on the interface the route would take. */
     int n = weir_ip_route(s, remote.ip);
+    if (remote.port == 0 || weir_ip_not_single_host(s, n, remote.ip))
+        return WEIR_EINVAL;
     if (n < 0)
         return WEIR_ENETUNREACH;
     weir_tuple t = c->tuple;

@@ -148,6 +148,8 @@ void h_send_abs(harness *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t 
                 const void *payload, size_t len);
 /* Anything: ports 0 are filled from h->pport/h->lport. */
 void h_inject(harness *h, weir_tcp_repr *r);
+/* h_inject from another source address than the peer's. */
+void h_inject_from(harness *h, uint32_t src_ip, weir_tcp_repr *r);
 
 /* ---- stack -> peer ---- */
 /* Pop the next captured segment; false when there is none. */
