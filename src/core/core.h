@@ -157,6 +157,9 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
  * transport layer routes first when it must know whether the interface computes its checksum. */
 int weir_ip_send_via(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, uint32_t dst,
                      uint8_t protocol, size_t payload_len);
+/* weir_ip_send_via with a TOS byte (the Differentiated Services field; the others send 0). */
+int weir_ip_send_via_tos(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, uint32_t dst,
+                         uint8_t protocol, uint8_t tos, size_t payload_len);
 /* True when interface `netif` (>= 0) computes and verifies the checksum `what`
  * (WEIR_NETIF_CSUM_* of netif.h); false for -1 (no route: nothing goes out anyway). */
 /* Whether interface `netif` takes a frame now (weir_tx_ready_fn); a bad index says yes, so that

@@ -216,6 +216,12 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
 int weir_ip_send_via(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, uint32_t dst,
                      uint8_t protocol, size_t payload_len)
 {
+    return weir_ip_send_via_tos(s, idx, next_hop, src, dst, protocol, 0, payload_len);
+}
+
+int weir_ip_send_via_tos(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, uint32_t dst,
+                         uint8_t protocol, uint8_t tos, size_t payload_len)
+{
     if (idx < 0) {
         weir_drop(s, WEIR_DROP_IP_NO_ROUTE, NULL, 0);
         return WEIR_ENETUNREACH;
@@ -228,7 +234,7 @@ int weir_ip_send_via(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, ui
      * predecessors; a counter from a random start does, without asking the embedder's random
      * source (a system call in hosted programs) for every packet. */
     weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = protocol, .ttl = s->cfg.ip_ttl,
-                         .ident = s->ip_ident++, .dont_fragment = true,
+                         .tos = tos, .ident = s->ip_ident++, .dont_fragment = true,
                          .payload_len = payload_len};
     uint8_t *pkt = s->tx_buf + WEIR_LINK_HEADROOM;
     bool checksum = !weir_netif_csum_offloaded(s, idx, WEIR_NETIF_CSUM_IPV4);

@@ -6,6 +6,7 @@
 
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_tw.h"
+#include "wire/ipv4.h"
 
 static int lookup(weir_stack *s, int sock, tcp_conn **out)
 {
@@ -557,6 +558,12 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         c->pacing = value == 1;
         tcp_output(s, c); /* turned off: what waited for its time may go now */
         return 0;
+    case WEIR_TCP_OPT_TOS:
+        /* MUST-48, SHLD-21: any time; the next segment carries it. ECN bits: see tcp.h. */
+        if (value < 0 || value > 255 || (value & WEIR_IP_ECN_MASK))
+            return WEIR_EINVAL;
+        c->tos = (uint8_t)value;
+        return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         c->keepalive = value != 0;
         tcp_arm_keepalive(s, c);
@@ -651,6 +658,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_NOOPT:
         *value = c->noopt;
+        return 0;
+    case WEIR_TCP_OPT_TOS:
+        *value = c->tos;
         return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         *value = c->keepalive;

@@ -308,6 +308,7 @@ bool h_pop(harness *h, h_seg *out)
     out->rseq = r.seq - h->iss;
     out->rack = r.ack - h->irs;
     out->flags = r.flags;
+    out->tos = ip.tos;
     out->window = r.window;
     out->opt = r.opt;
     out->len = r.payload_len;

@@ -63,6 +63,7 @@ typedef struct h_seg {
     uint32_t seq, ack;   /* absolute */
     uint32_t rseq, rack; /* relative: seq - iss, ack - irs */
     uint8_t flags;
+    uint8_t tos; /* the IPv4 header's TOS byte (WEIR_TCP_OPT_TOS) */
     uint16_t window;
     weir_tcp_options opt;
     uint8_t data[H_MTU];
