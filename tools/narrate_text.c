@@ -438,7 +438,7 @@ _Static_assert(sizeof k_rows / sizeof k_rows[0] == WEIR_MSG_COUNT,
 #define ZH_DROP_IP_BAD_HEADER_LEN "IPv4 首部长度超出范围"
 #define ZH_DROP_IP_BAD_TOTAL_LEN "IPv4 总长度与帧长度不符"
 #define ZH_DROP_IP_BAD_CHECKSUM "IPv4 首部校验和错误"
-#define ZH_DROP_IP_BAD_SOURCE "IPv4 源地址是广播、组播或本机地址"
+#define ZH_DROP_IP_BAD_SOURCE "IPv4 源地址是广播、组播、保留、环回或本机地址"
 #define ZH_DROP_IP_NOT_FOR_US "IPv4 目的地址不是本机"
 #define ZH_DROP_IP_FRAGMENT "IPv4 分片（重组已关闭）"
 #define ZH_DROP_IP_FRAG_INVALID "长度或偏移错误、或与其他分片矛盾的 IPv4 分片"

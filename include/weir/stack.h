@@ -173,6 +173,8 @@ typedef struct weir_tcp_config {
     uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */
     bool nagle;                     /* RFC 9293 §3.7.4 Nagle algorithm (true) */
     bool pacing; /* new connections pace their data segments (WEIR_TCP_OPT_PACING) (false) */
+    uint8_t tos; /* WEIR_TCP_OPT_TOS of new sockets: the Differentiated Services field of their
+                    segments (0); the two ECN bits must be 0 */
     bool rfc5961;         /* RFC 5961 challenge ACKs for RST/SYN and the ACK check (true) */
     bool time_wait_reuse; /* connect() may take the four-tuple of a TIME-WAIT record at least 1 s
                              old that used timestamps, as Linux's tcp_tw_reuse=1 (false) */

@@ -31,7 +31,7 @@ extern "C" {
     X(IP_BAD_HEADER_LEN, "IPv4 header length out of range")                                        \
     X(IP_BAD_TOTAL_LEN, "IPv4 total length disagrees with the frame")                              \
     X(IP_BAD_CHECKSUM, "IPv4 header checksum wrong")                                               \
-    X(IP_BAD_SOURCE, "IPv4 source is broadcast, multicast or ours")                                \
+    X(IP_BAD_SOURCE, "IPv4 source is broadcast, multicast, reserved, loopback or ours")            \
     X(IP_NOT_FOR_US, "IPv4 destination is not ours")                                               \
     X(IP_FRAGMENT, "IPv4 fragment (reassembly disabled)")                                          \
     X(IP_FRAG_INVALID, "IPv4 fragment with a bad length or offset, or contradicting another")      \

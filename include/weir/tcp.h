@@ -172,6 +172,17 @@ typedef enum weir_tcp_option {
                                      Before connect/listen only (WEIR_ESTATE after); 0 or 1,
                                      else WEIR_EINVAL. An accepted socket inherits its
                                      listener's */
+    WEIR_TCP_OPT_TOS = 16,        /* the IPv4 TOS byte, i.e. the Differentiated Services field
+                                     (RFC 2474: DSCP << 2), of every segment the connection
+                                     sends from now on — data, ACKs, SYNs, FINs, probes, RSTs
+                                     and its TIME-WAIT ACKs (RFC 9293 §3.9.1.9: MUST-48,
+                                     SHLD-21, SHLD-22; Linux's IP_TOS). 0 to 255, with the two
+                                     low bits (the ECN field, RFC 3168) 0: weir does not do ECN,
+                                     and a segment must not claim ECN-capable transport unless
+                                     ECN was negotiated; a value with them set is WEIR_EINVAL
+                                     (Linux masks them off instead). Any time. Default:
+                                     weir_tcp_config.tos. An accepted socket inherits its
+                                     listener's. A RST for no connection carries 0 */
     WEIR_TCP_OPT_SOFT_ERRORS = 17, /* 1 (the default): raise WEIR_EV_SOFT_ERROR for this socket
                                      (ICMP soft errors, a segment resent r1_retries times); 0:
                                      not (RFC 9293 SHLD-20). The errors still count and an ICMP

@@ -164,6 +164,9 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
  * transport layer routes first when it must know whether the interface computes its checksum. */
 int weir_ip_send_via(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, uint32_t dst,
                      uint8_t protocol, size_t payload_len);
+/* weir_ip_send_via with a TOS byte (the Differentiated Services field; the others send 0). */
+int weir_ip_send_via_tos(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, uint32_t dst,
+                         uint8_t protocol, uint8_t tos, size_t payload_len);
 /* True when interface `netif` (>= 0) computes and verifies the checksum `what`
  * (WEIR_NETIF_CSUM_* of netif.h); false for -1 (no route: nothing goes out anyway). */
 /* Whether interface `netif` takes a frame now (weir_tx_ready_fn); a bad index says yes, so that
@@ -190,6 +193,11 @@ void weir_ip_route_cache_flush(weir_stack *s);
 void weir_ip_negative_advice(weir_stack *s, uint32_t dst);
 /* True when ip is the limited broadcast or the directed broadcast of n's subnet. */
 bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip);
+/* True when addr names no single host (RFC 1122 §3.2.1.3): 0/8, 224/4, 240/4 (the limited
+ * broadcast among them), the directed broadcast of any of our subnets, and 127/8 unless the
+ * interface `netif` (any of ours when netif < 0) is itself numbered in 127/8. Never a source we
+ * answer (MUST-63), never a TCP peer (MUST-46). */
+bool weir_ip_not_single_host(const weir_stack *s, int netif, uint32_t addr);
 /* True when addr is one of our interface addresses. */
 bool weir_ip_is_local(const weir_stack *s, uint32_t addr);
 void weir_ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len);

@@ -101,6 +101,7 @@ static bool config_valid(const weir_stack_config *cfg)
            t->keepalive_interval_us > 0 &&
            t->user_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&
            t->connect_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
+           (t->tos & WEIR_IP_ECN_MASK) == 0 &&
            cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;
 }
 

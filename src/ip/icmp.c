@@ -135,13 +135,11 @@ void weir_icmp_input(weir_stack *s, const weir_ipv4_repr *ip, const uint8_t *pkt
  * fragment, or a datagram whose source address does not define a single host." */
 static bool may_answer(const weir_stack *s, const weir_ipv4_repr *ip)
 {
-    if (ip->frag_offset != 0 || (ip->dst >> 28) == 0xe)
+    /* IPv4 input has refused such sources already, knowing the interface (MUST-63); the same
+     * predicate here keeps this rule whole for any caller. */
+    if (ip->frag_offset != 0 || weir_ip_not_single_host(s, -1, ip->dst) ||
+        weir_ip_not_single_host(s, -1, ip->src))
         return false;
-    if (ip->src == 0 || ip->src == 0xffffffffu || (ip->src >> 28) == 0xe || (ip->src >> 24) == 127)
-        return false;
-    for (int i = 0; i < WEIR_MAX_NETIFS; i++)
-        if (s->netifs[i].used && weir_ip_is_broadcast(&s->netifs[i], ip->dst))
-            return false;
     if (ip->protocol == WEIR_IP_PROTO_ICMP && ip->payload_len >= 1) {
         uint8_t t = ip->payload[0];
         if (t != WEIR_ICMP_ECHO_REQUEST && t != WEIR_ICMP_ECHO_REPLY && t != 13 && t != 14 &&

@@ -116,6 +116,40 @@ bool weir_ip_is_broadcast(const weir_netif_slot *n, uint32_t ip)
     return (ip & m) == (n->ip & m) && (ip & ~m) == ~m;
 }
 
+/* RFC 1122 §3.2.1.3: the forms of address that name no single host. A host never answers
+ * one, takes one as a source (§3.2.1.3 (a)-(g), §3.2.2, RFC 9293 MUST-63), nor opens a
+ * connection to one (MUST-46):
+ *   0/8         "this network": a source only while a host learns its address (§3.2.1.3 (a),
+ *               (b)); weir never does that;
+ *   127/8       loopback, which "MUST NOT appear outside a host" (g). weir has no loopback
+ *               device: an interface numbered in 127/8 is the embedder's, and only it carries
+ *               these (netif < 0: any of ours, for callers that do not know the interface);
+ *   224/4       multicast (RFC 1112), never a source and never a TCP peer;
+ *   240/4       reserved class E (RFC 1112 §4), which holds 255.255.255.255, the limited
+ *               broadcast (c);
+ *   directed    the broadcast address of any of our subnets (d)-(f), whichever interface the
+ *               packet came on or would leave by. */
+static bool loopback_netif(const weir_netif_slot *n) { return n->used && (n->ip >> 24) == 127; }
+
+bool weir_ip_not_single_host(const weir_stack *s, int netif, uint32_t addr)
+{
+    uint32_t net8 = addr >> 24;
+    if (net8 == 0 || (addr >> 28) >= 0xe)
+        return true;
+    if (net8 == 127) {
+        if (netif >= 0)
+            return !loopback_netif(&s->netifs[netif]);
+        for (int i = 0; i < WEIR_MAX_NETIFS; i++)
+            if (loopback_netif(&s->netifs[i]))
+                return false;
+        return true;
+    }
+    for (int i = 0; i < WEIR_MAX_NETIFS; i++)
+        if (s->netifs[i].used && weir_ip_is_broadcast(&s->netifs[i], addr))
+            return true;
+    return false;
+}
+
 static bool on_link(const weir_stack *s, uint32_t addr)
 {
     for (int i = 0; i < WEIR_MAX_NETIFS; i++) {
@@ -182,6 +216,12 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
 int weir_ip_send_via(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, uint32_t dst,
                      uint8_t protocol, size_t payload_len)
 {
+    return weir_ip_send_via_tos(s, idx, next_hop, src, dst, protocol, 0, payload_len);
+}
+
+int weir_ip_send_via_tos(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, uint32_t dst,
+                         uint8_t protocol, uint8_t tos, size_t payload_len)
+{
     if (idx < 0) {
         weir_drop(s, WEIR_DROP_IP_NO_ROUTE, NULL, 0);
         return WEIR_ENETUNREACH;
@@ -194,7 +234,7 @@ int weir_ip_send_via(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, ui
      * predecessors; a counter from a random start does, without asking the embedder's random
      * source (a system call in hosted programs) for every packet. */
     weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = protocol, .ttl = s->cfg.ip_ttl,
-                         .ident = s->ip_ident++, .dont_fragment = true,
+                         .tos = tos, .ident = s->ip_ident++, .dont_fragment = true,
                          .payload_len = payload_len};
     uint8_t *pkt = s->tx_buf + WEIR_LINK_HEADROOM;
     bool checksum = !weir_netif_csum_offloaded(s, idx, WEIR_NETIF_CSUM_IPV4);
@@ -238,11 +278,14 @@ static weir_drop_reason tcp_drop_reason(weir_wire_status st)
     }
 }
 
-/* An address we must never answer: broadcast, multicast, zero or our own (RFC 1122 §3.2.1.3,
- * RFC 9293 §3.10.7.2 "a SYN from a broadcast or multicast address should be ignored"). */
-static bool bad_source(const weir_stack *s, uint32_t src)
+/* A source we must never answer, for every protocol: no single host (weir_ip_not_single_host:
+ * broadcast, multicast, reserved, 0/8, loopback off a loopback interface) or one of our own
+ * addresses. RFC 9293 §3.9.2.3 (MUST-63): "An incoming SYN with an invalid source address MUST
+ * be ignored either by TCP or by the IP layer"; done here, so UDP and ICMP never answer one
+ * either (RFC 1122 §3.2.1.3, §3.2.2). */
+static bool bad_source(const weir_stack *s, int netif, uint32_t src)
 {
-    return src == 0 || src == 0xffffffffu || (src >> 28) == 0xe || weir_ip_is_local(s, src);
+    return weir_ip_not_single_host(s, netif, src) || weir_ip_is_local(s, src);
 }
 
 static void tcp_packet_input(weir_stack *s, int netif, const weir_ipv4_repr *ip,
@@ -276,7 +319,7 @@ static void ip_input(weir_stack *s, int netif, const uint8_t *pkt, size_t len, u
         weir_drop(s, WEIR_DROP_IP_NOT_FOR_US, pkt, len);
         return;
     }
-    if (bad_source(s, ip.src)) {
+    if (bad_source(s, netif, ip.src)) {
         weir_drop(s, WEIR_DROP_IP_BAD_SOURCE, pkt, len);
         return;
     }

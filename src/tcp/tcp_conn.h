@@ -194,8 +194,12 @@ struct tcp_conn {
     /* SND.UP (RFC 9293 §3.8.5): the octet after the last urgent one the application gave
      * (WEIR_TCP_SEND_URGENT). Urgent data is unacknowledged while it is ahead of SND.UNA; else
      * it follows SND.UNA (ISS before the SYN is acknowledged), so it cannot drift into the
-     * window as sequence numbers wrap. Here, in what was the record's tail padding. */
+     * window as sequence numbers wrap. In the record's tail padding, with the TOS byte below. */
     uint32_t snd_up;
+
+    /* WEIR_TCP_OPT_TOS: the IPv4 TOS byte (Differentiated Services field, ECN bits 0) of every
+     * segment this connection sends (RFC 9293 §3.9.1.9). In the tail padding: costs nothing. */
+    uint8_t tos;
 };
 
 /* The clock in milliseconds, its low 32 bits: what the record keeps of past instants. */
@@ -338,6 +342,10 @@ void tcp_send_rst_for(weir_stack *s, tcp_conn *c);
 /* Reply to a segment that has no connection (RFC 9293 §3.10.7.1): RST with seq/ack derived from
  * the offending segment. */
 void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg);
+/* The same reply made on a connection's behalf (an unacceptable ACK in SYN-SENT or SYN-RECEIVED,
+ * data after close): it carries the connection's TOS byte. */
+void tcp_send_rst_reply_tos(weir_stack *s, uint8_t tos, uint32_t src_ip, uint32_t dst_ip,
+                            const weir_tcp_repr *seg);
 /* Offer of our receive window right now (unscaled, capped at 65535). */
 uint32_t tcp_rcv_window(const tcp_conn *c);
 uint32_t tcp_flight_size(const tcp_conn *c);

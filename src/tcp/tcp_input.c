@@ -217,6 +217,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->cork = l->cork;
     c->pacing = l->pacing;
     c->noopt = l->noopt;
+    c->tos = l->tos;
     c->keepalive = l->keepalive;
     c->snd_cap = l->snd_cap;
     c->rcv_cap = l->rcv_cap;
@@ -270,7 +271,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (x->ack) {
         if (seq_leq(seg->ack, c->iss) || seq_gt(seg->ack, c->snd_max)) {
             if (!x->rst)
-                tcp_send_rst_reply(s, x->src_ip, x->dst_ip, seg);
+                tcp_send_rst_reply_tos(s, c->tos, x->src_ip, x->dst_ip, seg);
             return drop(s, x, WEIR_DROP_TCP_SYN_SENT_BAD_ACK);
         }
         ack_ok = seq_lt(c->snd_una, seg->ack) && seq_leq(seg->ack, c->snd_max);
@@ -713,7 +714,7 @@ static step_result ack_in_syn_received(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (!(seq_lt(c->snd_una, ack) && seq_leq(ack, c->snd_max))) {
         /* "If the segment acknowledgment is not acceptable, form a reset segment
          * <SEQ=SEG.ACK><CTL=RST> and send it." */
-        tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
+        tcp_send_rst_reply_tos(s, c->tos, x->src_ip, x->dst_ip, x->seg);
         return drop(s, x, WEIR_DROP_TCP_ACK_UNACCEPTABLE);
     }
     take_window(c, x);
@@ -905,7 +906,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
          * SND.NXT is one beyond it when the peer never got our FIN), as Linux and FreeBSD do. */
         bool detached = c->handle < 0;
         weir_drop(s, WEIR_DROP_TCP_DATA_AFTER_CLOSE, x->frame, x->frame_len);
-        tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
+        tcp_send_rst_reply_tos(s, c->tos, x->src_ip, x->dst_ip, x->seg);
         tcp_fail(s, c, WEIR_ECONNABORTED, "data arrived after close: reset");
         tcp_conn_reap(s, c);
         return detached ? STEP_GONE : STEP_DONE;

@@ -209,9 +209,11 @@ static bool gather_payload(const tcp_conn *c, weir_tcp_repr *r, uint8_t *buf, si
 
 /* Emit one segment. The payload, if any, is copied from `payload`, or from the send ring when
  * that is NULL (gather_payload). */
-/* Build and send one segment for a connection `c` or a TIME-WAIT record `tw` (the other NULL). */
-static int emit_for(weir_stack *s, tcp_conn *c, const tcp_tw *tw, uint32_t src, uint32_t dst,
-                    weir_tcp_repr *r, bool retransmission)
+/* Build and send one segment for a connection `c` or a TIME-WAIT record `tw` (the other NULL),
+ * with `tos` as its IPv4 TOS byte: the connection's (WEIR_TCP_OPT_TOS), handed to IP unchanged
+ * (RFC 9293 §3.9.1.9, SHLD-22). */
+static int emit_for(weir_stack *s, tcp_conn *c, const tcp_tw *tw, uint8_t tos, uint32_t src,
+                    uint32_t dst, weir_tcp_repr *r, bool retransmission)
 {
     size_t cap;
     uint8_t *buf = weir_ip_payload_buf(s, &cap);
@@ -235,13 +237,13 @@ static int emit_for(weir_stack *s, tcp_conn *c, const tcp_tw *tw, uint32_t src, 
         weir_count(s, WEIR_CTR_TCP_RST_SENT);
     if (c)
         c->segs_out++;
-    return weir_ip_send_via(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, (size_t)n);
+    return weir_ip_send_via_tos(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, tos, (size_t)n);
 }
 
 static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp_repr *r,
                 bool retransmission)
 {
-    return emit_for(s, c, NULL, src, dst, r, retransmission);
+    return emit_for(s, c, NULL, c ? c->tos : 0, src, dst, r, retransmission);
 }
 
 static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
@@ -892,6 +894,12 @@ void tcp_send_rst_for(weir_stack *s, tcp_conn *c)
 
 void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg)
 {
+    tcp_send_rst_reply_tos(s, 0, src_ip, dst_ip, seg);
+}
+
+void tcp_send_rst_reply_tos(weir_stack *s, uint8_t tos, uint32_t src_ip, uint32_t dst_ip,
+                            const weir_tcp_repr *seg)
+{
     /* RFC 9293 §3.10.7.1: If the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
      * if it is on, <SEQ=SEG.ACK><CTL=RST>. Never in reply to a RST. */
     if (seg->flags & WEIR_TCP_FLAG_RST)
@@ -909,7 +917,7 @@ void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const w
         r.ack = seg->seq + seg_len;
         r.flags = WEIR_TCP_FLAG_RST | WEIR_TCP_FLAG_ACK;
     }
-    emit(s, NULL, dst_ip, src_ip, &r, false);
+    emit_for(s, NULL, NULL, tos, dst_ip, src_ip, &r, false);
 }
 
 /* TIME-WAIT's only output (§3.10.7.4): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with the window the
@@ -931,5 +939,5 @@ void tcp_tw_send_ack(weir_stack *s, const tcp_tw *tw)
         r.opt.ts_val = tcp_ts_clock(s, tcp_ts_offset(s, &tw->tuple));
         r.opt.ts_ecr = tw->ts_recent;
     }
-    emit_for(s, NULL, tw, tw->tuple.local_ip, tw->tuple.remote_ip, &r, false);
+    emit_for(s, NULL, tw, tw->tos, tw->tuple.local_ip, tw->tuple.remote_ip, &r, false);
 }

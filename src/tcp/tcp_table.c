@@ -222,6 +222,7 @@ tcp_conn *tcp_conn_new(weir_stack *s)
     c->rto = s->cfg.tcp.rto_initial_us;
     c->nodelay = !s->cfg.tcp.nagle;
     c->pacing = s->cfg.tcp.pacing;
+    c->tos = s->cfg.tcp.tos;
     c->keepcnt = s->cfg.tcp.keepalive_count;
     c->user_timeout_ms = (uint32_t)(s->cfg.tcp.user_timeout_us / 1000);
     c->connect_timeout_ms = (uint32_t)(s->cfg.tcp.connect_timeout_us / 1000);
@@ -681,6 +682,7 @@ bool tcp_table_compact_time_wait(weir_stack *s, tcp_conn *c)
     tw->iss = c->iss;
     tw->irs = c->irs;
     tw->window = (uint16_t)(tcp_rcv_window(c) >> c->rcv_wscale);
+    tw->tos = c->tos;
     tw->flags = (uint8_t)((c->ts_on ? TCP_TW_TS_ON : 0) | (c->port_held ? TCP_TW_PORT_HELD : 0) |
                           (c->port_bound ? TCP_TW_PORT_BOUND : 0));
     c->port_held = false; /* the record holds the port now */

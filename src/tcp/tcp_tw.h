@@ -38,6 +38,7 @@ typedef struct tcp_tw {
     uint32_t iss, irs;            /* for the trace's relative sequence numbers */
     uint16_t window;              /* the window field our ACKs carry (already scaled) */
     uint8_t flags;                /* TCP_TW_* */
+    uint8_t tos;                  /* the connection's TOS byte, for our ACKs (WEIR_TCP_OPT_TOS) */
 } tcp_tw;
 
 /* What tcp_tw_input decided. */

@@ -6,6 +6,7 @@
 
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_tw.h"
+#include "wire/ipv4.h"
 
 static int lookup(weir_stack *s, int sock, tcp_conn **out)
 {
@@ -113,9 +114,12 @@ int weir_tcp_connect(weir_stack *s, int sock, weir_endpoint remote)
         return c->state == WEIR_TCP_LISTEN ? WEIR_EINVAL : WEIR_EISCONN;
     if (c->error || c->app_closed)
         return WEIR_EINVAL; /* a failed connection is not reused: open a new socket */
-    if (remote.ip == 0 || remote.port == 0 || remote.ip == 0xffffffffu || (remote.ip >> 28) == 0xe)
-        return WEIR_EINVAL;
+    /* MUST-46: "A TCP implementation MUST reject as an error a local OPEN call for an invalid
+     * remote IP address (e.g., a broadcast or multicast address)": any address that names no
+     * single host (RFC 1122 §3.2.1.3), judged on the interface the route would take. */
     int n = weir_ip_route(s, remote.ip);
+    if (remote.port == 0 || weir_ip_not_single_host(s, n, remote.ip))
+        return WEIR_EINVAL;
     if (n < 0)
         return WEIR_ENETUNREACH;
     weir_tuple t = c->tuple;
@@ -568,6 +572,12 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
         c->pacing = value == 1;
         tcp_output(s, c); /* turned off: what waited for its time may go now */
         return 0;
+    case WEIR_TCP_OPT_TOS:
+        /* MUST-48, SHLD-21: any time; the next segment carries it. ECN bits: see tcp.h. */
+        if (value < 0 || value > 255 || (value & WEIR_IP_ECN_MASK))
+            return WEIR_EINVAL;
+        c->tos = (uint8_t)value;
+        return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         c->keepalive = value != 0;
         tcp_arm_keepalive(s, c);
@@ -662,6 +672,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_NOOPT:
         *value = c->noopt;
+        return 0;
+    case WEIR_TCP_OPT_TOS:
+        *value = c->tos;
         return 0;
     case WEIR_TCP_OPT_KEEPALIVE:
         *value = c->keepalive;

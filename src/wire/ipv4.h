@@ -9,6 +9,9 @@
 #define WEIR_IP_PROTO_ICMP 1
 #define WEIR_IP_PROTO_TCP 6
 #define WEIR_IP_PROTO_UDP 17
+/* The TOS byte is the Differentiated Services field: DSCP in the high six bits (RFC 2474), ECN in
+ * the low two (RFC 3168 §5). */
+#define WEIR_IP_ECN_MASK 0x03u
 
 typedef struct weir_ipv4_repr {
     uint32_t src, dst;       /* host order */

@@ -228,17 +228,19 @@ void h_finish_at(const char *file, int line, harness *h)
 /* ------------------------------------------------------------------------------------------ */
 /* Peer -> stack. */
 
-void h_inject(harness *h, weir_tcp_repr *r)
+void h_inject(harness *h, weir_tcp_repr *r) { h_inject_from(h, H_PEER_IP, r); }
+
+void h_inject_from(harness *h, uint32_t src_ip, weir_tcp_repr *r)
 {
     if (r->src_port == 0)
         r->src_port = h->pport;
     if (r->dst_port == 0)
         r->dst_port = h->lport;
     static uint8_t frame[WEIR_IPV4_MAX_DATAGRAM]; /* the peer may send more than our MTU */
-    int n = weir_tcp_emit(r, H_PEER_IP, H_LOCAL_IP, frame + WEIR_IPV4_MIN_HEADER,
+    int n = weir_tcp_emit(r, src_ip, H_LOCAL_IP, frame + WEIR_IPV4_MIN_HEADER,
                           sizeof frame - WEIR_IPV4_MIN_HEADER);
     assert_true(n > 0);
-    weir_ipv4_repr ip = {.src = H_PEER_IP, .dst = H_LOCAL_IP, .protocol = WEIR_IP_PROTO_TCP,
+    weir_ipv4_repr ip = {.src = src_ip, .dst = H_LOCAL_IP, .protocol = WEIR_IP_PROTO_TCP,
                          .ttl = 64, .ident = 1, .dont_fragment = true, .payload_len = (size_t)n};
     assert_int_equal(weir_ipv4_emit_header(&ip, frame, sizeof frame), WEIR_IPV4_MIN_HEADER);
     int rc = weir_netif_input(h->s, h->netif, frame, WEIR_IPV4_MIN_HEADER + (size_t)n, h->now);
@@ -306,6 +308,7 @@ bool h_pop(harness *h, h_seg *out)
     out->rseq = r.seq - h->iss;
     out->rack = r.ack - h->irs;
     out->flags = r.flags;
+    out->tos = ip.tos;
     out->window = r.window;
     out->urgent = r.urgent;
     out->opt = r.opt;

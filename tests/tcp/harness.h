@@ -63,6 +63,7 @@ typedef struct h_seg {
     uint32_t seq, ack;   /* absolute */
     uint32_t rseq, rack; /* relative: seq - iss, ack - irs */
     uint8_t flags;
+    uint8_t tos; /* the IPv4 header's TOS byte (WEIR_TCP_OPT_TOS) */
     uint16_t window;
     uint16_t urgent; /* the urgent pointer field (meaningful with URG) */
     weir_tcp_options opt;
@@ -149,6 +150,8 @@ void h_send_abs(harness *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t 
                 const void *payload, size_t len);
 /* Anything: ports 0 are filled from h->pport/h->lport. */
 void h_inject(harness *h, weir_tcp_repr *r);
+/* h_inject from another source address than the peer's. */
+void h_inject_from(harness *h, uint32_t src_ip, weir_tcp_repr *r);
 
 /* ---- stack -> peer ---- */
 /* Pop the next captured segment; false when there is none. */

@@ -137,6 +137,15 @@ static void bind_errors(void **state)
     h_finish(h);
 }
 
+static int no_transmit(void *ctx, const uint8_t *frame, size_t len)
+{
+    (void)ctx;
+    (void)frame;
+    (void)len;
+    fail_msg("nothing may leave by the second interface");
+    return 0;
+}
+
 static void connect_to_bad_addresses_is_einval(void **state)
 {
     (void)state;
@@ -147,8 +156,23 @@ static void connect_to_bad_addresses_is_einval(void **state)
     assert_int_equal(weir_tcp_connect(h->s, s, (weir_endpoint){H_PEER_IP, 0}), WEIR_EINVAL);
     assert_int_equal(weir_tcp_connect(h->s, s, (weir_endpoint){0xffffffffu, 80}), WEIR_EINVAL);
     assert_int_equal(weir_tcp_connect(h->s, s, (weir_endpoint){0xe0000001u, 80}), WEIR_EINVAL);
+    /* MUST-46: every address that names no single host (RFC 1122 §3.2.1.3): our subnet's
+     * directed broadcast, class E, the rest of 0/8, and loopback (no interface of ours is one). */
+    const uint32_t bad[] = {0x0a0000ffu, 0xf0000001u, 0xfffffffeu, 0x00010203u, 0x7f000001u};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(weir_tcp_connect(h->s, s, (weir_endpoint){bad[i], 80}), WEIR_EINVAL);
+    /* The directed broadcast of another interface's subnet, whichever way the route goes. */
+    weir_netif_config nc = {.name = "t1", .medium = WEIR_MEDIUM_IP, .mtu = H_MTU,
+                            .ip = 0xc0a80701u, .prefix_len = 24, .transmit = no_transmit};
+    assert_true(weir_netif_add(h->s, &nc) >= 0);
+    assert_int_equal(weir_tcp_connect(h->s, s, (weir_endpoint){0xc0a807ffu, 80}), WEIR_EINVAL);
     h_expect_none(h);
     assert_int_equal(h_counter(h, WEIR_CTR_TCP_ACTIVE_OPENS), 0);
+    /* Refusals leave the socket as it was: a host is still reachable. */
+    assert_int_equal(weir_tcp_connect(h->s, s, (weir_endpoint){H_PEER_IP, 80}), 0);
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    assert_int_equal(g.flags, H_SYN);
     h_finish(h);
 }
 
