@@ -202,6 +202,14 @@ struct tcp_conn {
     uint8_t tos;
 };
 
+/* Our SYN is not acknowledged yet. SND.UNA == ISS alone does not say so: after 2^32 bytes SND.UNA
+ * comes round to ISS again (and seq_gt(SND.UNA, ISS) turns false after 2^31), so a connection
+ * with data acknowledged is past its SYN whatever the numbers say. */
+static inline bool tcp_syn_unacked(const tcp_conn *c)
+{
+    return c->snd_una == c->iss && c->bytes_acked == 0;
+}
+
 /* The clock in milliseconds, its low 32 bits: what the record keeps of past instants. */
 static inline uint32_t tcp_now_ms(const weir_stack *s) { return (uint32_t)(s->now_us / 1000u); }
 

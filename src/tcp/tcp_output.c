@@ -710,13 +710,16 @@ void tcp_output(weir_stack *s, tcp_conn *c)
     default:
         break;
     }
-    /* Our SYN was rewound by a timeout (a close in SYN-RECEIVED can get us here): resend it. */
-    if (c->snd_nxt == c->iss)
-        send_syn(s, c);
-    if (seq_gt(c->snd_nxt, c->iss) && seq_gt(c->snd_una, c->iss))
+    if (!tcp_syn_unacked(c)) {
         send_data(s, c);
-    else if (c->fin_queued && !c->fin_sent && c->snd.len == 0 && c->snd_nxt == c->iss + 1)
-        send_data(s, c); /* FIN right after an unacknowledged SYN (CLOSE in SYN-RECEIVED) */
+    } else {
+        /* A close in SYN-RECEIVED gets here with our SYN unacknowledged: resend it when a
+         * timeout rewound it, and send the FIN right after it. */
+        if (c->snd_nxt == c->iss)
+            send_syn(s, c);
+        if (c->fin_queued && !c->fin_sent && c->snd.len == 0 && c->snd_nxt == c->iss + 1)
+            send_data(s, c);
+    }
     maybe_arm_persist(s, c);
     if (c->ack_now)
         tcp_send_ack_or_hold(s, c);
@@ -773,7 +776,7 @@ void tcp_forget_deferred_ack(weir_stack *s, tcp_conn *c)
  * windows say, without disturbing snd_nxt. */
 void tcp_retransmit_head(weir_stack *s, tcp_conn *c)
 {
-    if (c->snd_una == c->iss) {
+    if (tcp_syn_unacked(c)) {
         uint32_t saved = c->snd_nxt;
         c->snd_nxt = c->iss;
         send_syn(s, c);

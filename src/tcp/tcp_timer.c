@@ -22,7 +22,7 @@ static void sync_wheel(weir_stack *s, tcp_conn *c)
 
 static bool synchronizing(const tcp_conn *c)
 {
-    return c->snd_una == c->iss; /* our SYN is not acknowledged yet */
+    return tcp_syn_unacked(c);
 }
 
 static uint32_t ms_of(uint64_t us) { return (uint32_t)(us / 1000); }

@@ -100,6 +100,34 @@ static void newreno_without_sack_retransmits_about_what_the_link_lost(void **sta
     expect_retransmits_near_losses(WEIR_TCP_CC_NEWRENO, 0.02);
 }
 
+/* ---- sequence space: one connection past 2^31 and 2^32 bytes ------------------------------
+ * SND.UNA runs 2^31 ahead of ISS after 2 GiB (a "greater than ISS" test turns false) and comes
+ * round to ISS after 4 GiB (an "equal to ISS" test turns true): "our SYN is acknowledged" must be
+ * told otherwise (tcp_syn_unacked). A connection used to stall for good at exactly 2^31 bytes.
+ * A 64 kB MTU keeps the segment count, and the test's time, down. */
+
+static void one_connection_carries_more_than_four_gibibytes(void **state)
+{
+    (void)state;
+    ll_run *r = test_calloc(1, sizeof *r);
+    assert_non_null(r);
+    bench_pair_config cfg;
+    bench_pair_config_init(&cfg);
+    cfg.mtu = 65000;
+    cfg.fault.delay_min_us = cfg.fault.delay_max_us = 20;
+    weir_tcp_config *t = &cfg.stack.tcp;
+    t->send_buffer = t->recv_buffer = t->recv_buffer_max = LL_BUFFER;
+    assert_int_equal(bench_pair_create(&r->pair, &cfg), 0);
+    const uint64_t bytes = (UINT64_C(1) << 32) + (UINT64_C(300) << 20);
+    r->flow.now_us = 1000000;
+    assert_int_equal(bench_flow_listen(&r->flow, &r->pair, LL_PORT, bytes), 0);
+    assert_int_equal(bench_flow_connect(&r->flow), 0);
+    assert_null(bench_flow_run(&r->flow, LL_MAX_TURNS, LL_TIME_LIMIT_US));
+    assert_int_equal(r->flow.received, bytes);
+    bench_pair_destroy(&r->pair);
+    test_free(r);
+}
+
 /* ---- back-pressure on a lossy link ----------------------------------------------------------
  * A link whose transmit ring holds only BP_RING frames a side (weir_memlink_config.tx_ring): the
  * stacks hold data and ACKs while it is full (weir_tx_ready_fn), and loss recovery (fast
@@ -178,6 +206,7 @@ static void a_full_ring_on_a_lossy_link_still_delivers_every_byte(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(one_connection_carries_more_than_four_gibibytes),
         cmocka_unit_test(a_full_ring_on_a_lossy_link_still_delivers_every_byte),
         cmocka_unit_test(cubic_without_sack_retransmits_about_what_the_link_lost),
         cmocka_unit_test(newreno_without_sack_retransmits_about_what_the_link_lost),
