@@ -189,6 +189,13 @@ typedef enum weir_tcp_option {
                                      one still becomes the final error if the connection times
                                      out. Any time; 0 or 1, else WEIR_EINVAL; an accepted socket
                                      inherits its listener's */
+    WEIR_TCP_OPT_REUSEADDR = 18,  /* 1 (SO_REUSEADDR): bind() may take a local port that
+                                     connections hold (connecting, established or in TIME-WAIT,
+                                     bound or not) as long as no listener has it, so that an
+                                     application can LISTEN on the port of a connection being
+                                     set up (RFC 9293 §3.9.1.1, MUST-42). listen() then refuses
+                                     (WEIR_EADDRINUSE) a port another listener has. Before bind
+                                     (WEIR_ESTATE after); 0 or 1, else WEIR_EINVAL */
 } weir_tcp_option;
 /* The largest WEIR_TCP_OPT_USER_TIMEOUT / CONNECT_TIMEOUT, as Linux's limit for TCP_USER_TIMEOUT
  * (INT_MAX ms, about 24.8 days): long enough to stand for "never" (MUST-21's "infinity"). */

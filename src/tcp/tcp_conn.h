@@ -200,6 +200,7 @@ struct tcp_conn {
     /* WEIR_TCP_OPT_TOS: the IPv4 TOS byte (Differentiated Services field, ECN bits 0) of every
      * segment this connection sends (RFC 9293 §3.9.1.9). In the tail padding: costs nothing. */
     uint8_t tos;
+    bool reuse_addr; /* WEIR_TCP_OPT_REUSEADDR: bind() may share a port connections hold */
 };
 
 /* Our SYN is not acknowledged yet. SND.UNA == ISS alone does not say so: after 2^32 bytes SND.UNA
@@ -241,6 +242,10 @@ tcp_conn *tcp_table_listener(weir_stack *s, uint32_t local_ip, uint16_t local_po
 /* bind(): take (local_ip, port), port 0 = an ephemeral one no one holds (tcp_ports.h). Sets
  * c's local address and port. 0, WEIR_EADDRINUSE or WEIR_ENOMEM. */
 int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t port);
+/* A listener other than c on an address overlapping local_ip (either may be the wildcard) and
+ * port, or NULL. */
+tcp_conn *tcp_table_other_listener(weir_stack *s, const tcp_conn *c, uint32_t local_ip,
+                                   uint16_t port);
 /* connect(): t has both addresses and the remote port. A local port of 0 is chosen (RFC 6056
  * Algorithm 3) so that t is unique and no bound socket holds it; else t must be unique. When t
  * was a reusable TIME-WAIT record's (time_wait_reuse), *isn_given and *isn say the ISN. */

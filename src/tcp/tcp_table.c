@@ -503,13 +503,26 @@ static int rehold_port(weir_stack *s, tcp_conn *c, uint32_t local_ip)
     return rc;
 }
 
+tcp_conn *tcp_table_other_listener(weir_stack *s, const tcp_conn *c, uint32_t local_ip,
+                                   uint16_t port)
+{
+    for (tcp_conn *l = s->tcp->listeners; l; l = l->hash_next)
+        if (l != c && l->tuple.local_port == port &&
+            (local_ip == 0 || l->tuple.local_ip == 0 || l->tuple.local_ip == local_ip))
+            return l;
+    return NULL;
+}
+
 int tcp_table_bind_port(weir_stack *s, tcp_conn *c, uint32_t local_ip, uint16_t port)
 {
     if (port == 0) {
         int rc = pick_ephemeral(s, c, local_ip, NULL, &port, NULL);
         if (rc)
             return rc;
-    } else if (tcp_ports_taken(&s->tcp->ports, local_ip, port, false)) {
+    } else if (c->reuse_addr ? tcp_table_other_listener(s, c, local_ip, port) != NULL
+                             : tcp_ports_taken(&s->tcp->ports, local_ip, port, false)) {
+        /* MUST-42: with REUSEADDR only a listener's port is refused; connections (SYN-SENT
+         * among them) leave theirs to share, as their four-tuples stay unique. */
         return WEIR_EADDRINUSE;
     }
     int rc = hold_port(s, c, local_ip, port, true);

@@ -60,6 +60,9 @@ int weir_tcp_listen(weir_stack *s, int sock, int backlog)
         backlog = 1;
     if (backlog > WEIR_TCP_MAX_BACKLOG)
         backlog = WEIR_TCP_MAX_BACKLOG;
+    /* Two sockets bound to one port with REUSEADDR: only one of them may listen on it. */
+    if (tcp_table_other_listener(s, c, c->tuple.local_ip, c->tuple.local_port))
+        return WEIR_EADDRINUSE;
     rc = tcp_table_listen(s, c, (uint16_t)backlog);
     if (rc)
         return rc;
@@ -625,6 +628,13 @@ int weir_tcp_setopt(weir_stack *s, int sock, weir_tcp_option opt, int value)
             return WEIR_EINVAL;
         c->keepcnt = (uint8_t)value;
         return 0;
+    case WEIR_TCP_OPT_REUSEADDR:
+        if (value != 0 && value != 1)
+            return WEIR_EINVAL;
+        if (!before_open(c) || c->tuple.local_port != 0)
+            return WEIR_ESTATE;
+        c->reuse_addr = value == 1;
+        return 0;
     case WEIR_TCP_OPT_SOFT_ERRORS:
         if (value != 0 && value != 1)
             return WEIR_EINVAL;
@@ -696,6 +706,9 @@ int weir_tcp_getopt(weir_stack *s, int sock, weir_tcp_option opt, int *value)
         return 0;
     case WEIR_TCP_OPT_KEEPCNT:
         *value = c->keepcnt;
+        return 0;
+    case WEIR_TCP_OPT_REUSEADDR:
+        *value = c->reuse_addr;
         return 0;
     case WEIR_TCP_OPT_SOFT_ERRORS:
         *value = !c->soft_errors_off;

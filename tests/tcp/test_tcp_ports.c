@@ -170,6 +170,57 @@ static void closed_listener_port_can_be_bound_again(void **state)
     h_finish(h);
 }
 
+/* RFC 9293 §3.9.1.1 MUST-42: an application can LISTEN on a port while a connection from that
+ * port is in SYN-SENT. With WEIR_TCP_OPT_REUSEADDR, bind() takes the port the connecting socket
+ * holds; a SYN from another peer then reaches the listener while the SYN-ACK of the active open
+ * reaches its connection. Without the option the port is taken, and a second listener on it is
+ * refused either way. */
+static void reuseaddr_lets_a_listener_share_the_port_of_a_connection_being_set_up(void **state)
+{
+    (void)state;
+    harness *h = h_new();
+    h_syn_sent(h);
+    uint16_t port = h->lport;
+    int plain = weir_tcp_socket(h->s), l = weir_tcp_socket(h->s), l2 = weir_tcp_socket(h->s);
+    h_track(h, plain);
+    h_track(h, l);
+    h_track(h, l2);
+    assert_int_equal(weir_tcp_bind(h->s, plain, (weir_endpoint){0, port}), WEIR_EADDRINUSE);
+    assert_int_equal(weir_tcp_setopt(h->s, l, WEIR_TCP_OPT_REUSEADDR, 2), WEIR_EINVAL);
+    assert_int_equal(weir_tcp_setopt(h->s, l, WEIR_TCP_OPT_REUSEADDR, 1), 0);
+    int v = 0;
+    assert_int_equal(weir_tcp_getopt(h->s, l, WEIR_TCP_OPT_REUSEADDR, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(weir_tcp_bind(h->s, l, (weir_endpoint){0, port}), 0);
+    assert_int_equal(weir_tcp_setopt(h->s, l, WEIR_TCP_OPT_REUSEADDR, 0), WEIR_ESTATE);
+    /* A second socket with the option binds there too, while nobody listens; once one listens,
+     * the other can neither listen nor a third bind. */
+    assert_int_equal(weir_tcp_setopt(h->s, l2, WEIR_TCP_OPT_REUSEADDR, 1), 0);
+    assert_int_equal(weir_tcp_bind(h->s, l2, (weir_endpoint){H_LOCAL_IP, port}), 0);
+    assert_int_equal(weir_tcp_listen(h->s, l, 4), 0);
+    assert_int_equal(weir_tcp_listen(h->s, l2, 4), WEIR_EADDRINUSE);
+    int l3 = weir_tcp_socket(h->s);
+    h_track(h, l3);
+    assert_int_equal(weir_tcp_setopt(h->s, l3, WEIR_TCP_OPT_REUSEADDR, 1), 0);
+    assert_int_equal(weir_tcp_bind(h->s, l3, (weir_endpoint){0, port}), WEIR_EADDRINUSE);
+    /* The active open completes: its SYN-ACK goes to the connection, not to the listener. */
+    h_send(h, H_SYN | H_ACK, 0, 1, H_WIN, NULL, 0);
+    h_expect(h, H_ACK, 1, 1, 0);
+    h_assert_state(h, WEIR_TCP_ESTABLISHED);
+    /* A SYN from another peer port reaches the listener. */
+    uint16_t peer = h->pport;
+    h->pport = (uint16_t)(peer + 1);
+    h_send(h, H_SYN, 0, 0, H_WIN, NULL, 0);
+    h_seg g;
+    assert_true(h_pop(h, &g));
+    assert_int_equal(g.flags, H_SYN | H_ACK);
+    assert_int_equal(g.sport, port);
+    assert_int_equal(g.dport, h->pport);
+    h->pport = peer;
+    h_flush(h);
+    h_finish(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +229,7 @@ int main(void)
         H_TEST(bound_ports_are_kept_out_of_connect),
         H_TEST(wildcard_bound_socket_keeps_its_port_through_connect),
         H_TEST(closed_listener_port_can_be_bound_again),
+        H_TEST(reuseaddr_lets_a_listener_share_the_port_of_a_connection_being_set_up),
     };
     return cmocka_run_group_tests_name("tcp_ports", tests, NULL, NULL);
 }

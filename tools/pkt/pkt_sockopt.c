@@ -255,7 +255,9 @@ static sysres do_setsockopt(pkt_runner *R, const pkt_syscall *sc, pkt_fd *f)
     }
     if (sc->nargs >= 4)
         pkt_sys_eval(sc->args[3], &v);
-    if (strcmp(n, "SO_REUSEADDR") == 0 || strcmp(n, "SO_REUSEPORT") == 0)
+    if (strcmp(n, "SO_REUSEADDR") == 0) /* MUST-42's port sharing, as Linux and FreeBSD */
+        return setopt(R, f, WEIR_TCP_OPT_REUSEADDR, v != 0);
+    if (strcmp(n, "SO_REUSEPORT") == 0)
         return ok(0);
     if (strcmp(n, "SO_RCVBUF") == 0) {
         f->rcvbuf = (int)v;
@@ -358,10 +360,6 @@ static bool getopt_value(pkt_runner *R, pkt_fd *f, const char *n, int64_t *v, co
         *v = sndbuf_value(R, f);
         return true;
     }
-    if (strcmp(n, "SO_REUSEADDR") == 0) {
-        *v = 1;
-        return true;
-    }
     if (strcmp(n, "TCP_MAXSEG") == 0)
         return maxseg_value(R, f, v, e);
     static const struct {
@@ -370,6 +368,7 @@ static bool getopt_value(pkt_runner *R, pkt_fd *f, const char *n, int64_t *v, co
         int64_t div;
     } k_map[] = {{"SO_KEEPALIVE", WEIR_TCP_OPT_KEEPALIVE, 1},
                  {"TCP_NODELAY", WEIR_TCP_OPT_NODELAY, 1},
+                 {"SO_REUSEADDR", WEIR_TCP_OPT_REUSEADDR, 1},
                  {"TCP_KEEPIDLE", WEIR_TCP_OPT_KEEPIDLE, 1},
                  {"TCP_KEEPINTVL", WEIR_TCP_OPT_KEEPINTVL, 1},
                  {"TCP_KEEPCNT", WEIR_TCP_OPT_KEEPCNT, 1},
