@@ -40,6 +40,9 @@ typedef enum weir_tcp_option_layout {
     WEIR_TCP_LAYOUT_BSD = 1,   /* <mss,nop,wscale,sackOK,TS>; EOL padding at the end */
 } weir_tcp_option_layout;
 
+/* weir_tcp_config.ecn. */
+enum { WEIR_TCP_ECN_OFF = 0, WEIR_TCP_ECN_ON = 1, WEIR_TCP_ECN_PASSIVE = 2 };
+
 /* Run-time TCP settings. weir_stack_config_init() fills the defaults shown. */
 typedef struct weir_tcp_config {
     uint32_t send_buffer;     /* bytes per connection (65536) */
@@ -175,6 +178,9 @@ typedef struct weir_tcp_config {
     bool pacing; /* new connections pace their data segments (WEIR_TCP_OPT_PACING) (false) */
     uint8_t tos; /* WEIR_TCP_OPT_TOS of new sockets: the Differentiated Services field of their
                     segments (0); the two ECN bits must be 0 */
+    uint8_t ecn; /* Explicit Congestion Notification (RFC 3168): WEIR_TCP_ECN_OFF, _ON (ask for it
+                    on our SYNs and agree when asked) or _PASSIVE (agree when a peer's SYN asks,
+                    never ask: Linux's and FreeBSD's default, and ours) */
     bool rfc5961;         /* RFC 5961 challenge ACKs for RST/SYN and the ACK check (true) */
     bool time_wait_reuse; /* connect() may take the four-tuple of a TIME-WAIT record at least 1 s
                              old that used timestamps, as Linux's tcp_tw_reuse=1 (false) */

@@ -102,6 +102,8 @@ extern "C" {
     X(TCP_TLP_PROBES, "tail loss probes sent (RFC 8985)")                                          \
     X(TCP_TIMEOUT_DROPS, "connections ended by the retry limit")                                   \
     X(TCP_R1_REACHED, "segments resent r1_retries times (negative advice, a soft error)")          \
+    X(TCP_ECN_CE_RECEIVED, "segments that arrived marked CE (congestion experienced)")             \
+    X(TCP_ECN_REDUCTIONS, "windows reduced for an ECN-Echo (RFC 3168 §6.1.2)")                     \
     X(TCP_RST_SENT, "RST segments sent")                                                           \
     X(TCP_RST_RECEIVED, "RST segments that reset a connection")                                    \
     X(TCP_CHALLENGE_ACKS, "challenge ACKs sent (RFC 5961)")                                        \

@@ -177,7 +177,7 @@ typedef enum weir_tcp_option {
                                      sends from now on — data, ACKs, SYNs, FINs, probes, RSTs
                                      and its TIME-WAIT ACKs (RFC 9293 §3.9.1.9: MUST-48,
                                      SHLD-21, SHLD-22; Linux's IP_TOS). 0 to 255, with the two
-                                     low bits (the ECN field, RFC 3168) 0: weir does not do ECN,
+                                     low bits (the ECN field, RFC 3168) 0: they are TCP's, for ECN,
                                      and a segment must not claim ECN-capable transport unless
                                      ECN was negotiated; a value with them set is WEIR_EINVAL
                                      (Linux masks them off instead). Any time. Default:
@@ -241,6 +241,7 @@ enum {
     WEIR_TCPI_OPT_TIMESTAMPS = 1,
     WEIR_TCPI_OPT_SACK = 2,
     WEIR_TCPI_OPT_WSCALE = 4,
+    WEIR_TCPI_OPT_ECN = 8, /* RFC 3168: ECT on our data, CE echoed with ECE */
 };
 
 /* Snapshot of one connection, comparable to Linux tcp_info. Times in microseconds. */

@@ -56,6 +56,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->rto_max_us = 60000000;
     t->syn_retries = 7;
     t->max_retries = 15;
+    t->ecn = WEIR_TCP_ECN_PASSIVE;
     t->r1_retries = 3;
     t->msl_us = 30000000;
     t->delayed_ack_us = 40000;
@@ -101,7 +102,7 @@ static bool config_valid(const weir_stack_config *cfg)
            t->keepalive_interval_us > 0 &&
            t->user_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&
            t->connect_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
-           (t->tos & WEIR_IP_ECN_MASK) == 0 &&
+           (t->tos & WEIR_IP_ECN_MASK) == 0 && t->ecn <= WEIR_TCP_ECN_PASSIVE &&
            cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;
 }
 

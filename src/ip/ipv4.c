@@ -303,7 +303,7 @@ static void tcp_packet_input(weir_stack *s, int netif, const weir_ipv4_repr *ip,
         return;
     }
     weir_count(s, WEIR_CTR_TCP_SEGMENTS_IN);
-    tcp_input(s, netif, ip->src, ip->dst, &seg, pkt, len);
+    tcp_input(s, netif, ip->src, ip->dst, &seg, pkt, len, ip->tos & WEIR_IP_ECN_MASK);
 }
 
 /* `offload`: the WEIR_NETIF_CSUM_* bits whose checksums the link has verified already. */

@@ -201,6 +201,11 @@ struct tcp_conn {
      * segment this connection sends (RFC 9293 §3.9.1.9). In the tail padding: costs nothing. */
     uint8_t tos;
     bool reuse_addr; /* WEIR_TCP_OPT_REUSEADDR: bind() may share a port connections hold */
+    /* ECN (RFC 3168; tcp_input.c ecn_input, tcp_output.c emit): TCP_ECN_* bits, and the
+     * sequence number SND.UNA must reach before an ECN-Echo may reduce the window again (once
+     * per window of data, §6.1.2). */
+    uint8_t ecn;
+    uint32_t ecn_high;
 };
 
 /* Our SYN is not acknowledged yet. SND.UNA == ISS alone does not say so: after 2^32 bytes SND.UNA
@@ -218,6 +223,15 @@ static inline tcp_conn *tcp_child_listener(const tcp_conn *c)
 {
     return c->is_listener ? NULL : c->listener;
 }
+
+/* tcp_conn.ecn bits. */
+enum {
+    TCP_ECN_OK = 1,       /* both SYNs agreed (RFC 3168 §6.1.1): our new data is ECT(0); in
+                             SYN-RECEIVED, the peer's SYN asked and our SYN-ACK agrees */
+    TCP_ECN_ECHO = 2,     /* CE arrived: our ACKs carry ECE until a CWR arrives (§6.1.3) */
+    TCP_ECN_SEND_CWR = 4, /* we reduced for an ECE: the next new data carries CWR */
+    TCP_ECN_REDUCED = 8   /* ... and no ECE reduces again until SND.UNA reaches ecn_high */
+};
 
 /* ---- tcp_table.c ---- */
 int tcp_table_create(weir_stack *s);
@@ -276,7 +290,7 @@ void tcp_soft_error(weir_stack *s, tcp_conn *c, int err);
 /* ---- tcp_input.c ---- */
 /* A TCP segment arrived in an IPv4 packet (checksum verified). */
 void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg,
-               const uint8_t *frame, size_t frame_len);
+               const uint8_t *frame, size_t frame_len, uint8_t ip_ecn);
 
 /* The options our SYN offers (a SYN-ACK offers only what the peer's SYN did), and what the
  * peer's SYN or SYN-ACK agreed to (tcp_input.c). */

@@ -9,6 +9,7 @@
 
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_tw.h"
+#include "wire/ipv4.h"
 
 typedef enum step_result {
     STEP_CONTINUE, /* go on with the next step */
@@ -27,6 +28,7 @@ typedef struct seg_ctx {
     uint32_t data_len;
     bool syn, fin, rst, ack, urg;
     bool dup_noted; /* a D-SACK was noted for this segment's old data */
+    uint8_t ip_ecn; /* the IP header's ECN field (RFC 3168 §5) */
     bool isn_given; /* a SYN that ended TIME-WAIT: the new connection's ISN is `isn` */
     uint32_t isn;
 } seg_ctx;
@@ -243,6 +245,11 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->ts_offset = tcp_ts_offset(s, &c->tuple);
     c->ts_first = tcp_ts_now(s, c);
     apply_syn_options(s, c, x->seg);
+    /* RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) is answered with an ECN-setup SYN-ACK
+     * (ECE alone), unless ECN is off here. */
+    uint8_t ecn_setup = WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR;
+    if (s->cfg.tcp.ecn != WEIR_TCP_ECN_OFF && (x->seg->flags & ecn_setup) == ecn_setup)
+        c->ecn = TCP_ECN_OK;
     take_window(c, x);
     weir_count(s, WEIR_CTR_TCP_PASSIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received on a listening port");
@@ -305,6 +312,11 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         c->backoff = 0;
         tcp_timer_stop(s, c, WEIR_TIMER_RETRANSMIT);
         take_window(c, x);
+        /* RFC 3168 §6.1.1: our ECN-setup SYN is agreed to by an ECN-setup SYN-ACK (ECE, no
+         * CWR); anything else leaves ECN off. */
+        if (s->cfg.tcp.ecn == WEIR_TCP_ECN_ON &&
+            (seg->flags & (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR)) == WEIR_TCP_FLAG_ECE)
+            c->ecn = TCP_ECN_OK;
         tcp_set_state(s, c, WEIR_TCP_ESTABLISHED, "SYN-ACK received: our SYN is acknowledged");
         c->ack_now = true;
         tcp_on_established(s, c);
@@ -319,6 +331,12 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
      * not yet acknowledged. */
     hold_syn_text(s, c, x);
     take_window(c, x);
+    /* Both SYNs ECN-setup: ECN is agreed, and our SYN-ACK says so with ECE, as FreeBSD does
+     * (RFC 3168 §6.1.1 defines the exchange for one SYN and one SYN-ACK). */
+    if (s->cfg.tcp.ecn == WEIR_TCP_ECN_ON &&
+        (seg->flags & (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR)) ==
+            (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR))
+        c->ecn = TCP_ECN_OK;
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received in SYN-SENT: simultaneous open");
     c->snd_nxt = c->iss; /* resend our SYN, now with an ACK */
     tcp_timer_stop(s, c, WEIR_TIMER_RETRANSMIT);
@@ -1031,6 +1049,35 @@ static void update_ts_recent(const weir_stack *s, tcp_conn *c, const seg_ctx *x)
     }
 }
 
+/* RFC 3168 on an acceptable segment of an ECN connection, after its ACK was processed.
+ * Receiver (§6.1.3): a CWR ends our ECN-Echo; a CE mark starts it, and is ACKed at once so that
+ * the sender hears of the congestion within an RTT. Sender (§6.1.2): an ECN-Echo is congestion
+ * as a loss is, without the retransmission: ssthresh and cwnd are reduced as for a loss (the
+ * module's beta: 1/2 for NewReno, 0.7 for CUBIC, RFC 9438 §4.6), at most once per window of
+ * data and not during fast recovery, which already reduced; the next new data carries CWR. */
+static void ecn_input(weir_stack *s, tcp_conn *c, const seg_ctx *x)
+{
+    uint8_t flags = x->seg->flags;
+    if (flags & WEIR_TCP_FLAG_CWR)
+        c->ecn &= (uint8_t)~TCP_ECN_ECHO;
+    if (x->ip_ecn == WEIR_IP_ECN_CE) {
+        weir_count(s, WEIR_CTR_TCP_ECN_CE_RECEIVED);
+        c->ecn |= TCP_ECN_ECHO;
+        c->ack_now = true;
+        s->ack_at_once = true;
+    }
+    /* Checked on every ACK, so ecn_high is never far behind (no wrap): the window is over. */
+    if ((c->ecn & TCP_ECN_REDUCED) && seq_geq(c->snd_una, c->ecn_high))
+        c->ecn &= (uint8_t)~TCP_ECN_REDUCED;
+    if (!x->ack || !(flags & WEIR_TCP_FLAG_ECE) || (c->ecn & TCP_ECN_REDUCED) || c->in_recovery)
+        return;
+    weir_count(s, WEIR_CTR_TCP_ECN_REDUCTIONS);
+    c->cc_ops->on_loss(&c->cc, tcp_flight_size(c), s->now_us);
+    c->cc_ops->on_recovery_end(&c->cc, s->now_us);
+    c->ecn |= TCP_ECN_REDUCED | TCP_ECN_SEND_CWR;
+    c->ecn_high = c->snd_max;
+}
+
 static step_result synchronized_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
 {
     step_result r = check_sequence(s, c, x);
@@ -1043,6 +1090,8 @@ static step_result synchronized_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         r = check_syn(s, c, x);
     if (r == STEP_CONTINUE)
         r = check_ack(s, c, x);
+    if (r == STEP_CONTINUE && (c->ecn & TCP_ECN_OK))
+        ecn_input(s, c, x);
     if (r == STEP_CONTINUE)
         r = check_urg(s, c, x);
     if (r == STEP_CONTINUE)
@@ -1064,11 +1113,12 @@ static step_result after_syn_sent(weir_stack *s, tcp_conn *c, seg_ctx *x)
 }
 
 void tcp_input(weir_stack *s, int netif, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg,
-               const uint8_t *frame, size_t frame_len)
+               const uint8_t *frame, size_t frame_len, uint8_t ip_ecn)
 {
     (void)netif;
     s->ack_at_once = false;
     seg_ctx x = {.seg = seg,
+                 .ip_ecn = ip_ecn,
                  .src_ip = src_ip,
                  .dst_ip = dst_ip,
                  .frame = frame,

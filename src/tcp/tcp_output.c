@@ -240,10 +240,26 @@ static int emit_for(weir_stack *s, tcp_conn *c, const tcp_tw *tw, uint8_t tos, u
     return weir_ip_send_via_tos(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, tos, (size_t)n);
 }
 
+/* RFC 3168 §6.1.4–6.1.6: on an ECN connection new data goes ECT(0) — not retransmissions, not
+ * window probes (sent into a zero window), not pure ACKs, SYNs or RSTs — and the first one
+ * after a reduction carries CWR (§6.1.2). */
+static uint8_t ecn_mark(tcp_conn *c, weir_tcp_repr *r, bool retransmission)
+{
+    if (!c || !(c->ecn & TCP_ECN_OK) || r->payload_len == 0 || retransmission || c->snd_wnd == 0)
+        return 0;
+    if (c->ecn & TCP_ECN_SEND_CWR) {
+        r->flags |= WEIR_TCP_FLAG_CWR;
+        c->ecn &= (uint8_t)~TCP_ECN_SEND_CWR;
+    }
+    return WEIR_IP_ECN_ECT0;
+}
+
 static int emit(weir_stack *s, tcp_conn *c, uint32_t src, uint32_t dst, weir_tcp_repr *r,
                 bool retransmission)
 {
-    return emit_for(s, c, NULL, c ? c->tos : 0, src, dst, r, retransmission);
+    uint8_t tos = c ? c->tos : 0;
+    tos |= ecn_mark(c, r, retransmission);
+    return emit_for(s, c, NULL, tos, src, dst, r, retransmission);
 }
 
 static void base_repr(const tcp_conn *c, weir_tcp_repr *r)
@@ -292,6 +308,8 @@ static void fill_ack(weir_stack *s, tcp_conn *c, weir_tcp_repr *r)
     }
     r->flags |= WEIR_TCP_FLAG_ACK;
     r->ack = c->rcv_nxt;
+    if (c->ecn & (syn ? TCP_ECN_OK : TCP_ECN_ECHO))
+        r->flags |= WEIR_TCP_FLAG_ECE; /* RFC 3168: an ECN-setup SYN-ACK, or the ECN-Echo */
     uint32_t wnd = tcp_rcv_window(c);
     if (syn && wnd > 65535)
         wnd = 65535;
@@ -343,6 +361,8 @@ static void send_syn(weir_stack *s, tcp_conn *c)
     weir_tcp_repr r;
     base_repr(c, &r);
     r.flags = WEIR_TCP_FLAG_SYN;
+    if (c->state == WEIR_TCP_SYN_SENT && s->cfg.tcp.ecn == WEIR_TCP_ECN_ON)
+        r.flags |= WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR; /* RFC 3168 §6.1.1: ECN-setup SYN */
     r.seq = c->iss;
     tcp_syn_options(s, c, &r.opt);
     fill_ack(s, c, &r); /* SYN-ACK in SYN-RECEIVED (and when a simultaneous open resends) */

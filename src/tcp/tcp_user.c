@@ -797,7 +797,9 @@ static void fill_recovery_info(const tcp_conn *c, weir_tcp_info *info)
     info->reordering_seen = c->hist.reordering_seen;
     info->fast_recoveries = c->fast_recoveries;
     info->options = (c->ts_on ? WEIR_TCPI_OPT_TIMESTAMPS : 0u) |
-                    (c->sack_on ? WEIR_TCPI_OPT_SACK : 0u) | (c->ws_on ? WEIR_TCPI_OPT_WSCALE : 0u);
+                    (c->sack_on ? WEIR_TCPI_OPT_SACK : 0u) | (c->ws_on ? WEIR_TCPI_OPT_WSCALE : 0u) |
+                    ((c->ecn & TCP_ECN_OK) && c->state >= WEIR_TCP_ESTABLISHED ? WEIR_TCPI_OPT_ECN
+                                                                             : 0u);
     info->snd_wscale = c->snd_wscale;
     info->rcv_wscale = c->rcv_wscale;
 }

@@ -12,6 +12,8 @@
 /* The TOS byte is the Differentiated Services field: DSCP in the high six bits (RFC 2474), ECN in
  * the low two (RFC 3168 §5). */
 #define WEIR_IP_ECN_MASK 0x03u
+#define WEIR_IP_ECN_ECT0 0x02u /* ECN-Capable Transport, ECT(0) */
+#define WEIR_IP_ECN_CE 0x03u   /* Congestion Experienced */
 
 typedef struct weir_ipv4_repr {
     uint32_t src, dst;       /* host order */

@@ -241,7 +241,8 @@ void h_inject_from(harness *h, uint32_t src_ip, weir_tcp_repr *r)
                           sizeof frame - WEIR_IPV4_MIN_HEADER);
     assert_true(n > 0);
     weir_ipv4_repr ip = {.src = src_ip, .dst = H_LOCAL_IP, .protocol = WEIR_IP_PROTO_TCP,
-                         .ttl = 64, .ident = 1, .dont_fragment = true, .payload_len = (size_t)n};
+                         .tos = h->peer_tos, .ttl = 64, .ident = 1, .dont_fragment = true,
+                         .payload_len = (size_t)n};
     assert_int_equal(weir_ipv4_emit_header(&ip, frame, sizeof frame), WEIR_IPV4_MIN_HEADER);
     int rc = weir_netif_input(h->s, h->netif, frame, WEIR_IPV4_MIN_HEADER + (size_t)n, h->now);
     assert_int_equal(rc, 0);

@@ -102,6 +102,7 @@ typedef struct harness {
     uint16_t peer_mss; /* MSS option on the peer's SYN; 0 = none */
     bool peer_sack;    /* the peer's SYN offers SACK (SACK-permitted) */
     uint16_t peer_win; /* window on the peer's segments in the factories */
+    uint8_t peer_tos;  /* TOS byte of the peer's packets (its low bits: ECN, CE = 3) */
     int sock;          /* its handle, or -1 */
     int lsock;         /* a listener's handle, or -1 */
     int extra[H_MAX_SOCKS]; /* more handles to abort at the end */

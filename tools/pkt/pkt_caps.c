@@ -6,7 +6,8 @@
  *   --ip_version=ipv6            skipped unless ipv6 mapping is on (then run over IPv4 with the
  *                                IPv6 MSS, and the verdict says so)
  *   ICMP packets                 icmp
- *   [ect0]/[ce] marks, E/W/A     ecn (weir does not do ECN)
+ *   [ect01]/[tos ..], the AE bit  ecn (RFC 3168 ECN is weir's: [noecn] [ect0] [ect1] [ce] and
+ *                                ECE/CWR run; AccECN is not)
  *   TCP options outside the subset (FO, FOEXP, md5, AccECN)  tcp-option:NAME
  *   syscalls, sockopts, flags    pkt_sys_supported() (pkt_sockopt.c)
  *   shell lines                  pkt_shell_classify() (pkt_shell.c)
@@ -26,12 +27,18 @@ static bool packet_supported(const pkt_packet *pk, char *why, size_t len)
         snprintf(why, len, "icmp");
         return false;
     }
-    if (pk->ip_info != NULL && strcmp(pk->ip_info, "noecn") != 0) {
+    /* RFC 3168 ECN is weir's (the ECN field and ECE/CWR); AccECN (the AE bit, ect01) and a
+     * whole TOS byte are not. */
+    static const char *const k_ecn_fields[] = {"noecn", "ect0", "ect1", "ce"};
+    bool known = pk->ip_info == NULL;
+    for (size_t i = 0; !known && i < sizeof k_ecn_fields / sizeof k_ecn_fields[0]; i++)
+        known = strcmp(pk->ip_info, k_ecn_fields[i]) == 0;
+    if (!known) {
         snprintf(why, len, "ecn:[%s]", pk->ip_info);
         return false;
     }
-    if (pk->flags & (PKT_ECE | PKT_CWR | PKT_AE)) {
-        snprintf(why, len, "ecn:flags");
+    if (pk->flags & PKT_AE) {
+        snprintf(why, len, "ecn:accecn");
         return false;
     }
     for (int i = 0; i < pk->nopts; i++)

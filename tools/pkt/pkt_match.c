@@ -191,6 +191,19 @@ static void map_inbound_opts(pkt_runner *R, const pkt_packet *pk, pkt_seg *seg)
     }
 }
 
+/* The IP ECN field a script's [noecn] / [ect0] / [ect1] / [ce] names, or -1 for none. */
+static int ecn_field(const char *ip_info)
+{
+    static const struct {
+        const char *name;
+        int value;
+    } k_ecn[] = {{"noecn", 0}, {"ect1", 1}, {"ect0", 2}, {"ce", 3}};
+    for (size_t i = 0; ip_info && i < sizeof k_ecn / sizeof k_ecn[0]; i++)
+        if (strcmp(ip_info, k_ecn[i].name) == 0)
+            return k_ecn[i].value;
+    return -1;
+}
+
 /* Does the stack hold a connection record for the flow under test (in any state)? */
 static bool flow_has_record(pkt_runner *R)
 {
@@ -223,12 +236,9 @@ void pkt_inject(pkt_runner *R, const pkt_event *ev)
     pkt_seg seg = {.src = PKT_REMOTE_IP, .dst = PKT_LOCAL_IP, .sport = R->rport,
                    .dport = R->lport, .seq = pk->seq, .flags = pk->flags,
                    .win = (uint16_t)pk->win, .urg = (uint16_t)pk->urg};
-    if (pk->ip_info && strcmp(pk->ip_info, "ect0") == 0)
-        seg.tos = 2;
-    else if (pk->ip_info && strcmp(pk->ip_info, "ect1") == 0)
-        seg.tos = 1;
-    else if (pk->ip_info && strcmp(pk->ip_info, "ce") == 0)
-        seg.tos = 3;
+    int ecn = ecn_field(pk->ip_info);
+    if (ecn > 0)
+        seg.tos = (uint8_t)ecn;
     if (pk->has_ack)
         seg.ack = pk->ack + (R->isn_known ? R->seq_off : 0);
     map_inbound_opts(R, pk, &seg);
@@ -463,6 +473,9 @@ static bool compare_fields(cmp *c)
         return mismatch(c, "flags: expected %s", wf);
     if (l->reserved != 0)
         return mismatch(c, "reserved header bits set (%u)", l->reserved);
+    int ecn = ecn_field(pk->ip_info);
+    if (ecn >= 0 && (l->tos & 3) != ecn)
+        return mismatch(c, "IP ECN field: expected [%s], got %u", pk->ip_info, l->tos & 3u);
     if (!pk->seq_any && c->live_seq != pk->seq)
         return mismatch(c, "seq: expected %" PRIu32, pk->seq);
     if (l->len != pk->len)

@@ -79,6 +79,7 @@ typedef enum sysctl_kind {
     SC_SLOW_START_AFTER_IDLE,
     SC_EARLY_RETRANS,
     SC_TOLERATE_MISSING_TS,
+    SC_ECN, /* 0 off, 1 ask and agree, 2 agree when asked: Linux's tcp_ecn, FreeBSD's ecn.enable */
     SC_DROP_SYNFIN,
     SC_RECVBUF_AUTO, /* FreeBSD's receive-buffer auto-tuning: on/off ... */
     SC_RECVBUF_MAX,  /* ... and its ceiling (recv_buffer_auto_max when on) */
@@ -99,7 +100,7 @@ static const sysctl_entry k_sysctls[] = {
     {"kern.ipc.maxsockbuf", SC_MAXSOCKBUF, NULL},
     {"net.inet.tcp.hostcache.purgenow", SC_NOOP, NULL},
     {"net.inet.tcp.blackhole", SC_NOOP_IF, "0"},
-    {"net.inet.tcp.ecn.enable", SC_NOOP_IF, "2"},
+    {"net.inet.tcp.ecn.enable", SC_ECN, NULL},
     {"net.inet.tcp.insecure_rst", SC_INSECURE_RST, NULL},
     {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL},
     {"net.inet.tcp.drop_synfin", SC_DROP_SYNFIN, NULL},
@@ -134,7 +135,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.ipv4.tcp_reordering", SC_NOOP_IF, "3"},
     {"net.ipv4.tcp_tso_win_divisor", SC_NOOP, NULL},
     {"net.ipv4.tcp_min_tso_segs", SC_NOOP, NULL},
-    {"net.ipv4.tcp_ecn", SC_NOOP_IF, "0"},
+    {"net.ipv4.tcp_ecn", SC_ECN, NULL},
     {"net.ipv4.tcp_fastopen", SC_NOOP_IF, "0"},
     {"net.ipv4.tcp_slow_start_after_idle", SC_SLOW_START_AFTER_IDLE, NULL},
     {"net.ipv4.tcp_syncookies", SC_NOOP, NULL},
@@ -175,7 +176,9 @@ static bool classify_sysctl(const words *ws, char *why, size_t len)
         const sysctl_entry *e = find_sysctl(name);
         if (e == NULL || (e->kind == SC_NOOP_IF && strcmp(value, e->only) != 0) ||
             (e->kind == SC_CONGESTION && strcmp(value, "reno") != 0 &&
-             strcmp(value, "cubic") != 0)) {
+             strcmp(value, "cubic") != 0) ||
+            (e->kind == SC_ECN && strcmp(value, "0") != 0 && strcmp(value, "1") != 0 &&
+             strcmp(value, "2") != 0)) {
             snprintf(why, len, "unsupported-sysctl:%s=%s", name, value);
             return false;
         }
@@ -284,6 +287,9 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_TOLERATE_MISSING_TS:
         t->drop_missing_timestamps = v == 0;
+        break;
+    case SC_ECN: /* the same three values as weir_tcp_config.ecn */
+        t->ecn = (uint8_t)v;
         break;
     case SC_DROP_SYNFIN:
         t->drop_synfin = v != 0;
