@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "wire/ipv4.h"
+
 static void fx_random(void *ctx, void *buf, size_t len)
 {
     fixture *f = ctx;
@@ -92,4 +94,16 @@ bool fx_event(fixture *f, int sock, weir_event_type type, int *err)
         }
     }
     return seen;
+}
+
+void fx_inject_ip_on(fixture *f, int netif, uint32_t src, uint32_t dst, uint8_t proto,
+                     const uint8_t *payload, size_t len)
+{
+    uint8_t pkt[FX_MTU];
+    assert_true(len <= sizeof pkt - 20);
+    weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = proto, .ttl = 61, .ident = 7,
+                         .payload_len = len};
+    assert_int_equal(weir_ipv4_emit_header(&ip, pkt, sizeof pkt), 20);
+    memcpy(pkt + 20, payload, len);
+    assert_int_equal(weir_netif_input(f->s, netif, pkt, 20 + len, f->now), 0);
 }

@@ -42,5 +42,8 @@ uint64_t fx_drops(fixture *f, weir_drop_reason r);
 uint64_t fx_counter(fixture *f, weir_counter c);
 /* Drain the stack's events; true when one of `type` came for `sock` (its err in *err). */
 bool fx_event(fixture *f, int sock, weir_event_type type, int *err);
+/* An IPv4 packet from src to dst carrying payload[0..len) arrives on interface `netif`. */
+void fx_inject_ip_on(fixture *f, int netif, uint32_t src, uint32_t dst, uint8_t proto,
+                     const uint8_t *payload, size_t len);
 
 #endif

@@ -34,12 +34,7 @@ static void fx_expect_none(fixture *f) { assert_int_equal(f->next, f->count); }
 static void fx_inject_ip(fixture *f, uint32_t src, uint32_t dst, uint8_t proto,
                          const uint8_t *payload, size_t len)
 {
-    uint8_t pkt[MTU];
-    weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = proto, .ttl = 61, .ident = 7,
-                         .payload_len = len};
-    assert_int_equal(weir_ipv4_emit_header(&ip, pkt, sizeof pkt), 20);
-    memcpy(pkt + 20, payload, len);
-    assert_int_equal(weir_netif_input(f->s, f->netif, pkt, 20 + len, f->now), 0);
+    fx_inject_ip_on(f, f->netif, src, dst, proto, payload, len);
 }
 
 static void fx_inject_udp(fixture *f, uint32_t dst, uint16_t sport, uint16_t dport,

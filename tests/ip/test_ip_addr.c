@@ -36,17 +36,6 @@ static int add_netif(fixture *f, const char *name, uint32_t ip, uint8_t prefix_l
     return n;
 }
 
-static void inject_ip(fixture *f, int netif, uint32_t src, uint32_t dst, uint8_t proto,
-                      const uint8_t *payload, size_t len)
-{
-    uint8_t pkt[FX_MTU];
-    weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = proto, .ttl = 61, .ident = 7,
-                         .payload_len = len};
-    assert_int_equal(weir_ipv4_emit_header(&ip, pkt, sizeof pkt), 20);
-    memcpy(pkt + 20, payload, len);
-    assert_int_equal(weir_netif_input(f->s, netif, pkt, 20 + len, f->now), 0);
-}
-
 static void inject_udp(fixture *f, int netif, uint32_t src, uint32_t dst, uint16_t dport)
 {
     uint8_t buf[64];
@@ -54,7 +43,7 @@ static void inject_udp(fixture *f, int netif, uint32_t src, uint32_t dst, uint16
                        .payload_len = 2};
     int n = weir_udp_emit(&u, src, dst, buf, sizeof buf);
     assert_true(n > 0);
-    inject_ip(f, netif, src, dst, WEIR_IP_PROTO_UDP, buf, (size_t)n);
+    fx_inject_ip_on(f, netif, src, dst, WEIR_IP_PROTO_UDP, buf, (size_t)n);
 }
 
 static void inject_echo_request(fixture *f, uint32_t src)
@@ -64,7 +53,7 @@ static void inject_echo_request(fixture *f, uint32_t src)
                         .payload = (const uint8_t *)"abc", .payload_len = 3};
     int n = weir_icmp_emit(&r, buf, sizeof buf);
     assert_true(n > 0);
-    inject_ip(f, f->netif, src, LOCAL_IP, WEIR_IP_PROTO_ICMP, buf, (size_t)n);
+    fx_inject_ip_on(f, f->netif, src, LOCAL_IP, WEIR_IP_PROTO_ICMP, buf, (size_t)n);
 }
 
 static void inject_syn(fixture *f, uint32_t src, uint16_t dport)
@@ -74,7 +63,7 @@ static void inject_syn(fixture *f, uint32_t src, uint16_t dport)
                        .flags = WEIR_TCP_FLAG_SYN, .window = 65535};
     int n = weir_tcp_emit(&r, src, LOCAL_IP, seg, sizeof seg);
     assert_true(n > 0);
-    inject_ip(f, f->netif, src, LOCAL_IP, WEIR_IP_PROTO_TCP, seg, (size_t)n);
+    fx_inject_ip_on(f, f->netif, src, LOCAL_IP, WEIR_IP_PROTO_TCP, seg, (size_t)n);
 }
 
 /* The predicate itself, form by form, with a second subnet and a /31 (no broadcast, RFC 3021). */
