@@ -13,6 +13,10 @@
  *              active open's ephemeral port is not known in advance)
  *   bit 15     after the frame, close the newest accepted connection
  *
+ * An input of odd length is fed as one input burst (weir_netif_input_begin/end around all of
+ * it: ACKs for in-order data wait for its end). ECN is on (our SYN asks, a peer's is agreed
+ * to), so the frames' ECN field and ECE/CWR flags reach RFC 3168's paths.
+ *
  * Between frames the harness polls and drains events the way an application would: accept
  * everything acceptable, read everything readable, send a few bytes on each connection that
  * becomes connected or readable. The stack must never crash, hang, leak (ASan) or misbehave
@@ -266,6 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     weir_stack_config cfg;
     weir_stack_config_init(&cfg);
     cfg.random = fuzz_random;
+    cfg.tcp.ecn = WEIR_TCP_ECN_ON;
     cfg.random_ctx = &h;
     weir_stack *s = NULL;
     if (weir_stack_create(&cfg, &s) != 0)
@@ -295,6 +300,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     drain_events(&h, s, listener);
 
+    bool burst = (size & 1) != 0;
+    if (burst && weir_netif_input_begin(s) != 0)
+        abort();
     while (size >= 2) {
         uint16_t prefix = rd16(data);
         data += 2;
@@ -326,6 +334,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (prefix & FLAG_CLOSE)
             close_newest(&h, s);
     }
+    if (burst && weir_netif_input_end(s) != 0)
+        abort();
 
     /* Let every timer run out a few times: retransmissions, TIME-WAIT, keepalive. */
     for (int i = 0; i < 32; i++) {
