@@ -2,9 +2,11 @@
  *
  * Each connection keeps one absolute deadline per timer; the stack asks for the earliest one
  * (weir_stack_next_deadline) and runs whatever is due when polled. Timers: retransmission
- * (RFC 6298 §5), persist (zero-window probes, MUST-36), delayed ACK (MUST-40: < 0.5 s),
- * keepalive (§3.8.4), TIME-WAIT's 2*MSL (§3.10.8 "TIME-WAIT timeout"), and a FIN-WAIT-2 bound for
- * connections the application already closed. */
+ * (RFC 6298 §5, with RFC 8985's tail loss probe), persist (zero-window probes, MUST-36), delayed
+ * ACK (MUST-40: < 0.5 s), RACK's reordering timer, keepalive (§3.8.4), TIME-WAIT's 2*MSL (§3.10.8
+ * "TIME-WAIT timeout"), a FIN-WAIT-2 bound for connections the application already closed, and
+ * the connection-establishment bound (WEIR_TCP_OPT_CONNECT_TIMEOUT). Giving up (§3.8.3): R1's
+ * soft error and negative advice, and R2 by count or, with a user timeout, in time (MUST-21). */
 #include <assert.h>
 
 #include "tcp/tcp_conn.h"
@@ -18,11 +20,6 @@ static void sync_wheel(weir_stack *s, tcp_conn *c)
     weir_wheel_node *n = &c->timer_node;
     if (weir_wheel_is_scheduled(n) ? weir_wheel_deadline(n) != d : d != UINT64_MAX)
         weir_wheel_schedule(tcp_table_wheel(s), n, d);
-}
-
-static bool synchronizing(const tcp_conn *c)
-{
-    return tcp_syn_unacked(c);
 }
 
 static uint32_t ms_of(uint64_t us) { return (uint32_t)(us / 1000); }
@@ -191,7 +188,7 @@ static void arm_retransmit(weir_stack *s, tcp_conn *c, bool tlp)
     }
     /* A backed-off timer fires no later than the user timeout ends the stall (Linux's
      * tcp_clamp_rto_to_user_timeout), so the connection ends on time, not an RTO after. */
-    if (c->backoff > 0 && !synchronizing(c))
+    if (c->backoff > 0 && !tcp_syn_unacked(c))
         wait = until_user_timeout(s, c, wait);
     /* One setting, not the RTO then the probe: this runs for every new segment. */
     tcp_timer_set(s, c, WEIR_TIMER_RETRANSMIT, s->now_us + wait);
@@ -309,7 +306,7 @@ static void on_tail_loss_probe(weir_stack *s, tcp_conn *c)
  * (as Linux's retransmits_timed_out). Returns true when R2 is reached. */
 static bool retransmission_r2_reached(weir_stack *s, tcp_conn *c, uint64_t due)
 {
-    if (synchronizing(c))
+    if (tcp_syn_unacked(c))
         return c->backoff >= s->cfg.tcp.syn_retries;
     /* From the deadline, not from now: a late poll does not shorten the stall. Kept without a
      * user timeout too, as one may be set during the stall. */
@@ -340,7 +337,7 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
     }
     weir_count(s, WEIR_CTR_TCP_RTO_EXPIRED);
     if (retransmission_r2_reached(s, c, due))
-        return give_up(s, c, c->user_timeout_ms && !synchronizing(c)
+        return give_up(s, c, c->user_timeout_ms && !tcp_syn_unacked(c)
                                  ? "user timeout: data unacknowledged"
                                  : "retransmission limit reached");
     if (c->backoff < UINT8_MAX) /* a user timeout of days backs off more times than this */
@@ -364,9 +361,9 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
     c->recover = c->snd_max; /* RFC 6582 §3.2 step 4 */
     c->recover_after_rto = true;
     c->rtt_measuring = false; /* Karn: the retransmission cannot be timed */
-    if (synchronizing(c))
+    if (tcp_syn_unacked(c))
         c->syn_retransmitted = true;
-    if (!synchronizing(c) && tcp_sb_has_flight(c)) {
+    if (!tcp_syn_unacked(c) && tcp_sb_has_flight(c)) {
         /* RFC 6675 §5.1: resend what was not SACKed, in order, as the window reopens. */
         tcp_sack_on_rto(s, c);
     } else {
