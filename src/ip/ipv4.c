@@ -144,6 +144,10 @@ bool weir_ip_not_single_host(const weir_stack *s, int netif, uint32_t addr)
                 return false;
         return true;
     }
+    /* A directed broadcast has every host bit set, and a subnet with one (at most /30) has at
+     * least two host bits: most unicast addresses are told apart here, for every packet. */
+    if ((addr & 3u) != 3u)
+        return false;
     for (int i = 0; i < WEIR_MAX_NETIFS; i++)
         if (s->netifs[i].used && weir_ip_is_broadcast(&s->netifs[i], addr))
             return true;
