@@ -161,12 +161,10 @@ void weir_random_bytes(weir_stack *s, void *buf, size_t len);
 uint8_t *weir_ip_payload_buf(weir_stack *s, size_t *cap);
 int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, size_t payload_len);
 /* The same once the caller has routed (weir_ip_route_via: netif >= 0, its next hop): the
- * transport layer routes first when it must know whether the interface computes its checksum. */
+ * transport layer routes first when it must know whether the interface computes its checksum.
+ * `tos`: the packet's TOS byte (TCP's Differentiated Services field and ECN; 0 otherwise). */
 int weir_ip_send_via(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, uint32_t dst,
-                     uint8_t protocol, size_t payload_len);
-/* weir_ip_send_via with a TOS byte (the Differentiated Services field; the others send 0). */
-int weir_ip_send_via_tos(weir_stack *s, int netif, uint32_t next_hop, uint32_t src, uint32_t dst,
-                         uint8_t protocol, uint8_t tos, size_t payload_len);
+                     uint8_t protocol, uint8_t tos, size_t payload_len);
 /* True when interface `netif` (>= 0) computes and verifies the checksum `what`
  * (WEIR_NETIF_CSUM_* of netif.h); false for -1 (no route: nothing goes out anyway). */
 /* Whether interface `netif` takes a frame now (weir_tx_ready_fn); a bad index says yes, so that

@@ -380,7 +380,7 @@ int weir_udp_sendto(weir_stack *s, int sock, const void *data, size_t len,
     int n = weir_udp_emit_csum(&u, src, dst.ip, out, cap, checksum);
     if (n < 0)
         return WEIR_EMSGSIZE;
-    rc = weir_ip_send_via(s, netif, hop, src, dst.ip, WEIR_IP_PROTO_UDP, (size_t)n);
+    rc = weir_ip_send_via(s, netif, hop, src, dst.ip, WEIR_IP_PROTO_UDP, 0, (size_t)n);
     if (rc)
         return rc;
     weir_count(s, WEIR_CTR_UDP_DATAGRAMS_OUT);

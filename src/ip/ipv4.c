@@ -214,17 +214,11 @@ int weir_ip_send(weir_stack *s, uint32_t src, uint32_t dst, uint8_t protocol, si
 {
     uint32_t next_hop;
     int idx = weir_ip_route_via(s, dst, &next_hop);
-    return weir_ip_send_via(s, idx, next_hop, src, dst, protocol, payload_len);
+    return weir_ip_send_via(s, idx, next_hop, src, dst, protocol, 0, payload_len);
 }
 
 int weir_ip_send_via(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, uint32_t dst,
-                     uint8_t protocol, size_t payload_len)
-{
-    return weir_ip_send_via_tos(s, idx, next_hop, src, dst, protocol, 0, payload_len);
-}
-
-int weir_ip_send_via_tos(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, uint32_t dst,
-                         uint8_t protocol, uint8_t tos, size_t payload_len)
+                     uint8_t protocol, uint8_t tos, size_t payload_len)
 {
     if (idx < 0) {
         weir_drop(s, WEIR_DROP_IP_NO_ROUTE, NULL, 0);

@@ -366,13 +366,11 @@ void tcp_send_window_probe(weir_stack *s, tcp_conn *c);
 void tcp_send_keepalive(weir_stack *s, tcp_conn *c);
 /* Send a RST for a connection: <SEQ=SND.NXT><CTL=RST> (abort). */
 void tcp_send_rst_for(weir_stack *s, tcp_conn *c);
-/* Reply to a segment that has no connection (RFC 9293 §3.10.7.1): RST with seq/ack derived from
- * the offending segment. */
-void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg);
-/* The same reply made on a connection's behalf (an unacceptable ACK in SYN-SENT or SYN-RECEIVED,
- * data after close): it carries the connection's TOS byte. */
-void tcp_send_rst_reply_tos(weir_stack *s, uint8_t tos, uint32_t src_ip, uint32_t dst_ip,
-                            const weir_tcp_repr *seg);
+/* Reply to a segment (RFC 9293 §3.10.7.1): RST with seq/ack derived from the offending segment.
+ * `tos`: 0 for a segment with no connection; a connection's TOS byte when the reply is made on
+ * its behalf (an unacceptable ACK in SYN-SENT or SYN-RECEIVED, data after close). */
+void tcp_send_rst_reply(weir_stack *s, uint8_t tos, uint32_t src_ip, uint32_t dst_ip,
+                        const weir_tcp_repr *seg);
 /* Offer of our receive window right now (unscaled, capped at 65535). */
 uint32_t tcp_rcv_window(const tcp_conn *c);
 uint32_t tcp_flight_size(const tcp_conn *c);

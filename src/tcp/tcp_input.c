@@ -178,7 +178,7 @@ static void take_window(tcp_conn *c, const seg_ctx *x)
 static void closed_input(weir_stack *s, const seg_ctx *x)
 {
     weir_drop(s, WEIR_DROP_TCP_NO_SOCKET, x->frame, x->frame_len);
-    tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
+    tcp_send_rst_reply(s, 0, x->src_ip, x->dst_ip, x->seg);
 }
 
 /* §3.10.7.2 LISTEN. */
@@ -192,7 +192,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     /* Second, check for an ACK: nothing here could have been acknowledged; reset it. */
     if (x->ack) {
         weir_drop(s, WEIR_DROP_TCP_LISTEN_NO_SYN, x->frame, x->frame_len);
-        tcp_send_rst_reply(s, x->src_ip, x->dst_ip, x->seg);
+        tcp_send_rst_reply(s, 0, x->src_ip, x->dst_ip, x->seg);
         return;
     }
     /* Third, check for a SYN (the security-compartment check of §3.10.7.2 does not apply: weir
@@ -278,7 +278,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (x->ack) {
         if (seq_leq(seg->ack, c->iss) || seq_gt(seg->ack, c->snd_max)) {
             if (!x->rst)
-                tcp_send_rst_reply_tos(s, c->tos, x->src_ip, x->dst_ip, seg);
+                tcp_send_rst_reply(s, c->tos, x->src_ip, x->dst_ip, seg);
             return drop(s, x, WEIR_DROP_TCP_SYN_SENT_BAD_ACK);
         }
         ack_ok = seq_lt(c->snd_una, seg->ack) && seq_leq(seg->ack, c->snd_max);
@@ -732,7 +732,7 @@ static step_result ack_in_syn_received(weir_stack *s, tcp_conn *c, seg_ctx *x)
     if (!(seq_lt(c->snd_una, ack) && seq_leq(ack, c->snd_max))) {
         /* "If the segment acknowledgment is not acceptable, form a reset segment
          * <SEQ=SEG.ACK><CTL=RST> and send it." */
-        tcp_send_rst_reply_tos(s, c->tos, x->src_ip, x->dst_ip, x->seg);
+        tcp_send_rst_reply(s, c->tos, x->src_ip, x->dst_ip, x->seg);
         return drop(s, x, WEIR_DROP_TCP_ACK_UNACCEPTABLE);
     }
     take_window(c, x);
@@ -924,7 +924,7 @@ static step_result process_text(weir_stack *s, tcp_conn *c, seg_ctx *x)
          * SND.NXT is one beyond it when the peer never got our FIN), as Linux and FreeBSD do. */
         bool detached = c->handle < 0;
         weir_drop(s, WEIR_DROP_TCP_DATA_AFTER_CLOSE, x->frame, x->frame_len);
-        tcp_send_rst_reply_tos(s, c->tos, x->src_ip, x->dst_ip, x->seg);
+        tcp_send_rst_reply(s, c->tos, x->src_ip, x->dst_ip, x->seg);
         tcp_fail(s, c, WEIR_ECONNABORTED, "data arrived after close: reset");
         tcp_conn_reap(s, c);
         return detached ? STEP_GONE : STEP_DONE;

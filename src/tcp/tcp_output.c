@@ -237,7 +237,7 @@ static int emit_for(weir_stack *s, tcp_conn *c, const tcp_tw *tw, uint8_t tos, u
         weir_count(s, WEIR_CTR_TCP_RST_SENT);
     if (c)
         c->segs_out++;
-    return weir_ip_send_via_tos(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, tos, (size_t)n);
+    return weir_ip_send_via(s, netif, hop, src, dst, WEIR_IP_PROTO_TCP, tos, (size_t)n);
 }
 
 /* RFC 3168 §6.1.4–6.1.6: on an ECN connection new data goes ECT(0) — not retransmissions, not
@@ -765,12 +765,10 @@ static bool ack_waits_for_burst_end(weir_stack *s, tcp_conn *c)
 
 void tcp_send_ack_or_hold(weir_stack *s, tcp_conn *c)
 {
-    if (ack_waits_for_burst_end(s, c))
-        c->ack_now = true;
-    else if (link_takes_ack(s, c))
-        tcp_send_ack(s, c);
+    if (ack_waits_for_burst_end(s, c) || !link_takes_ack(s, c))
+        c->ack_now = true; /* owed: it goes later, or rides on the next segment */
     else
-        c->ack_now = true;
+        tcp_send_ack(s, c);
 }
 
 void tcp_send_deferred_acks(weir_stack *s)
@@ -915,13 +913,8 @@ void tcp_send_rst_for(weir_stack *s, tcp_conn *c)
     emit(s, c, c->tuple.local_ip, c->tuple.remote_ip, &r, false);
 }
 
-void tcp_send_rst_reply(weir_stack *s, uint32_t src_ip, uint32_t dst_ip, const weir_tcp_repr *seg)
-{
-    tcp_send_rst_reply_tos(s, 0, src_ip, dst_ip, seg);
-}
-
-void tcp_send_rst_reply_tos(weir_stack *s, uint8_t tos, uint32_t src_ip, uint32_t dst_ip,
-                            const weir_tcp_repr *seg)
+void tcp_send_rst_reply(weir_stack *s, uint8_t tos, uint32_t src_ip, uint32_t dst_ip,
+                        const weir_tcp_repr *seg)
 {
     /* RFC 9293 §3.10.7.1: If the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
      * if it is on, <SEQ=SEG.ACK><CTL=RST>. Never in reply to a RST. */
