@@ -128,6 +128,20 @@ static void negotiate_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
     c->sack_on = ours && t->sack && seg->opt.sack_permitted;
 }
 
+/* RFC 3168 §6.1.1: ECN is agreed on the SYNs, the peer's given by `flags` (called before the
+ * state moves on). An ECN-setup SYN has ECE and CWR, an ECN-setup SYN-ACK ECE alone. In SYN-SENT
+ * our SYN asked (ecn on), and the peer's SYN-ACK agrees, or in a simultaneous open its own
+ * ECN-setup SYN does (as FreeBSD); a SYN to a listener is agreed to by any setting but off. */
+static void ecn_negotiate(const weir_stack *s, tcp_conn *c, uint8_t flags)
+{
+    bool we_asked = c->state == WEIR_TCP_SYN_SENT;
+    uint8_t setup = (flags & WEIR_TCP_FLAG_ACK) ? WEIR_TCP_FLAG_ECE
+                                                : WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR;
+    bool willing = we_asked ? s->cfg.tcp.ecn == WEIR_TCP_ECN_ON : s->cfg.tcp.ecn != WEIR_TCP_ECN_OFF;
+    if (willing && (flags & (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR)) == setup)
+        c->ecn = TCP_ECN_OK;
+}
+
 /* Initial window: RFC 6928's 10 segments by default, else RFC 5681 (3.1). */
 uint32_t tcp_initial_window(const weir_stack *s, uint32_t mss)
 {
@@ -245,11 +259,7 @@ static void listen_input(weir_stack *s, tcp_conn *l, const seg_ctx *x)
     c->ts_offset = tcp_ts_offset(s, &c->tuple);
     c->ts_first = tcp_ts_now(s, c);
     apply_syn_options(s, c, x->seg);
-    /* RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) is answered with an ECN-setup SYN-ACK
-     * (ECE alone), unless ECN is off here. */
-    uint8_t ecn_setup = WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR;
-    if (s->cfg.tcp.ecn != WEIR_TCP_ECN_OFF && (x->seg->flags & ecn_setup) == ecn_setup)
-        c->ecn = TCP_ECN_OK;
+    ecn_negotiate(s, c, x->seg->flags);
     take_window(c, x);
     weir_count(s, WEIR_CTR_TCP_PASSIVE_OPENS);
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received on a listening port");
@@ -312,11 +322,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
         c->backoff = 0;
         tcp_timer_stop(s, c, WEIR_TIMER_RETRANSMIT);
         take_window(c, x);
-        /* RFC 3168 §6.1.1: our ECN-setup SYN is agreed to by an ECN-setup SYN-ACK (ECE, no
-         * CWR); anything else leaves ECN off. */
-        if (s->cfg.tcp.ecn == WEIR_TCP_ECN_ON &&
-            (seg->flags & (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR)) == WEIR_TCP_FLAG_ECE)
-            c->ecn = TCP_ECN_OK;
+        ecn_negotiate(s, c, seg->flags);
         tcp_set_state(s, c, WEIR_TCP_ESTABLISHED, "SYN-ACK received: our SYN is acknowledged");
         c->ack_now = true;
         tcp_on_established(s, c);
@@ -331,12 +337,7 @@ static step_result syn_sent_input(weir_stack *s, tcp_conn *c, seg_ctx *x)
      * not yet acknowledged. */
     hold_syn_text(s, c, x);
     take_window(c, x);
-    /* Both SYNs ECN-setup: ECN is agreed, and our SYN-ACK says so with ECE, as FreeBSD does
-     * (RFC 3168 §6.1.1 defines the exchange for one SYN and one SYN-ACK). */
-    if (s->cfg.tcp.ecn == WEIR_TCP_ECN_ON &&
-        (seg->flags & (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR)) ==
-            (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR))
-        c->ecn = TCP_ECN_OK;
+    ecn_negotiate(s, c, seg->flags); /* our SYN-ACK then says ECE */
     tcp_set_state(s, c, WEIR_TCP_SYN_RECEIVED, "SYN received in SYN-SENT: simultaneous open");
     c->snd_nxt = c->iss; /* resend our SYN, now with an ACK */
     tcp_timer_stop(s, c, WEIR_TIMER_RETRANSMIT);
