@@ -90,9 +90,8 @@ void weir_memlink_config_init(weir_memlink_config *cfg)
 static bool config_valid(const weir_memlink_config *cfg)
 {
     return cfg != NULL && cfg->mtu > 0 && cfg->queue_limit > 0 &&
-           cfg->tx_ring <= cfg->queue_limit &&
-           cfg->queue_limit <= MEMLINK_MAX_QUEUE && weir_fault_config_valid(&cfg->fault[0]) &&
-           weir_fault_config_valid(&cfg->fault[1]);
+           cfg->tx_ring <= cfg->queue_limit && cfg->queue_limit <= MEMLINK_MAX_QUEUE &&
+           weir_fault_config_valid(&cfg->fault[0]) && weir_fault_config_valid(&cfg->fault[1]);
 }
 
 weir_memlink *weir_memlink_create(const weir_memlink_config *cfg)

@@ -30,10 +30,10 @@ typedef int (*weir_transmit_fn)(void *ctx, const uint8_t *frame, size_t len);
  * segment (new data and resends of lost data) and each pure ACK of the ACK clock. While it says
  * 0, TCP holds the data in the send buffer instead of handing the link a frame it would drop:
  * an ACK for data in flight sends it, and a connection with nothing in flight (or none an ACK
- * will come for, after a timeout) retries WEIR_TCP_LINK_RETRY_US later; an ACK held stays owed and goes with the next segment, or that
- * long later. SYNs, RSTs, window updates and timer-driven retransmissions are never held. Must
- * not call back into the stack. NULL: the link always takes frames (it may still drop them,
- * counted by the transmit error). */
+ * will come for, after a timeout) retries WEIR_TCP_LINK_RETRY_US later; an ACK held stays owed
+ * and goes with the next segment, or that long later. SYNs, RSTs, window updates and
+ * timer-driven retransmissions are never held. Must not call back into the stack. NULL: the
+ * link always takes frames (it may still drop them, counted by the transmit error). */
 typedef int (*weir_tx_ready_fn)(void *ctx);
 
 /* Checksum offload (weir_netif_config.csum_offload), as a NIC or Linux's veth offers it and as

@@ -77,8 +77,8 @@ const char *weir_tcp_state_name(weir_tcp_state st)
 const char *weir_tcp_timer_name(weir_tcp_timer t)
 {
     static const char *const names[WEIR_TIMER_COUNT] = {
-        "retransmit", "persist",    "delayed-ack", "reorder",
-        "keepalive",  "time-wait", "fin-wait-2",  "connect", "loss-probe",
+        "retransmit", "persist",    "delayed-ack", "reorder",    "keepalive",
+        "time-wait",  "fin-wait-2", "connect",     "loss-probe",
     };
     return (unsigned)t < WEIR_TIMER_COUNT ? names[t] : "?";
 }

@@ -99,9 +99,9 @@ static bool config_valid(const weir_stack_config *cfg)
            t->rto_initial_us <= t->rto_max_us && t->rto_slop_us <= t->rto_max_us && t->msl_us > 0 &&
            t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&
            t->delayed_ack_us < 500000 /* MUST-40 */ && (t->mss == 0 || t->mss >= 64) &&
-           t->keepalive_interval_us > 0 &&
-           t->user_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&
-           t->connect_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS && (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
+           t->keepalive_interval_us > 0 && t->user_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&
+           t->connect_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&
+           (unsigned)t->congestion_control < WEIR_TCP_CC_COUNT &&
            (t->tos & WEIR_IP_ECN_MASK) == 0 && t->ecn <= WEIR_TCP_ECN_PASSIVE &&
            cfg->frag_max_datagrams <= WEIR_MAX_FRAG_DATAGRAMS;
 }
@@ -601,9 +601,9 @@ void weir_sock_release(weir_stack *s, int handle)
  * past it, and SOFT_ERROR before ERROR. Indexed by type: notify, which runs for every segment
  * that brings data, needs no search. */
 static const uint16_t k_event_bit[] = {
-    [WEIR_EV_CONNECTED] = 1u << 0,   [WEIR_EV_ACCEPTABLE] = 1u << 1, [WEIR_EV_URGENT] = 1u << 2,
-    [WEIR_EV_READABLE] = 1u << 3,    [WEIR_EV_WRITABLE] = 1u << 4,   [WEIR_EV_PEER_CLOSED] = 1u << 5,
-    [WEIR_EV_CLOSED] = 1u << 6,      [WEIR_EV_SOFT_ERROR] = 1u << 7, [WEIR_EV_ERROR] = 1u << 8,
+    [WEIR_EV_CONNECTED] = 1u << 0, [WEIR_EV_ACCEPTABLE] = 1u << 1, [WEIR_EV_URGENT] = 1u << 2,
+    [WEIR_EV_READABLE] = 1u << 3,  [WEIR_EV_WRITABLE] = 1u << 4,   [WEIR_EV_PEER_CLOSED] = 1u << 5,
+    [WEIR_EV_CLOSED] = 1u << 6,    [WEIR_EV_SOFT_ERROR] = 1u << 7, [WEIR_EV_ERROR] = 1u << 8,
 };
 #define EVENT_TYPES (sizeof k_event_bit / sizeof k_event_bit[0] - 1)
 _Static_assert(EVENT_TYPES == WEIR_EV_URGENT, "every event type has its place in the order");

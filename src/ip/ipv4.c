@@ -231,8 +231,13 @@ int weir_ip_send_via(weir_stack *s, int idx, uint32_t next_hop, uint32_t src, ui
     /* RFC 6864: our packets are atomic (DF set), so the ID only has to differ from its recent
      * predecessors; a counter from a random start does, without asking the embedder's random
      * source (a system call in hosted programs) for every packet. */
-    weir_ipv4_repr ip = {.src = src, .dst = dst, .protocol = protocol, .ttl = s->cfg.ip_ttl,
-                         .tos = tos, .ident = s->ip_ident++, .dont_fragment = true,
+    weir_ipv4_repr ip = {.src = src,
+                         .dst = dst,
+                         .protocol = protocol,
+                         .ttl = s->cfg.ip_ttl,
+                         .tos = tos,
+                         .ident = s->ip_ident++,
+                         .dont_fragment = true,
                          .payload_len = payload_len};
     uint8_t *pkt = s->tx_buf + WEIR_LINK_HEADROOM;
     bool checksum = !weir_netif_csum_offloaded(s, idx, WEIR_NETIF_CSUM_IPV4);

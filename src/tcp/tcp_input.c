@@ -73,10 +73,7 @@ uint16_t tcp_our_mss(const weir_stack *s, const tcp_conn *c)
     return s->cfg.tcp.mss ? s->cfg.tcp.mss : default_snd_mss(s, c);
 }
 
-uint16_t tcp_syn_mss(const tcp_conn *c, uint16_t mss)
-{
-    return c->noopt ? 536 : mss;
-}
+uint16_t tcp_syn_mss(const tcp_conn *c, uint16_t mss) { return c->noopt ? 536 : mss; }
 
 /* The MSS a SYN-ACK advertises. RFC 9293 §3.7.1 has each side state the largest segment it
  * can receive; stating less is allowed, and syn_ack_mss_clamp states no more than the peer's
@@ -135,9 +132,10 @@ static void negotiate_options(const weir_stack *s, tcp_conn *c, const weir_tcp_r
 static void ecn_negotiate(const weir_stack *s, tcp_conn *c, uint8_t flags)
 {
     bool we_asked = c->state == WEIR_TCP_SYN_SENT;
-    uint8_t setup = (flags & WEIR_TCP_FLAG_ACK) ? WEIR_TCP_FLAG_ECE
-                                                : WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR;
-    bool willing = we_asked ? s->cfg.tcp.ecn == WEIR_TCP_ECN_ON : s->cfg.tcp.ecn != WEIR_TCP_ECN_OFF;
+    uint8_t setup =
+        (flags & WEIR_TCP_FLAG_ACK) ? WEIR_TCP_FLAG_ECE : WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR;
+    bool willing =
+        we_asked ? s->cfg.tcp.ecn == WEIR_TCP_ECN_ON : s->cfg.tcp.ecn != WEIR_TCP_ECN_OFF;
     if (willing && (flags & (WEIR_TCP_FLAG_ECE | WEIR_TCP_FLAG_CWR)) == setup)
         c->ecn = TCP_ECN_OK;
 }

@@ -423,8 +423,7 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
          * before SND.MAX); what it still covers is old data, resent at once up to the edge
          * (after an RTO's go-back-N), not held for SWS avoidance, which is about new data (as
          * BSD's tcp_output sends whenever SND.NXT < SND.MAX). */
-        bool old_data_to_edge =
-            len == wnd_room && seq_leq(c->snd_una + c->snd_wnd, c->snd_max);
+        bool old_data_to_edge = len == wnd_room && seq_leq(c->snd_una + c->snd_wnd, c->snd_max);
         /* Sender SWS avoidance (MUST-38): a short segment only when it empties the buffer (and
          * Nagle agrees), or when it is at least half the largest window the peer offered. */
         if (!all_of_it && !old_data_to_edge && len < c->max_snd_wnd / 2)
@@ -565,7 +564,10 @@ static bool ack_will_come(const tcp_conn *c)
 
 /* output_timer says what the persist timer is for only while it is armed: something else may
  * have stopped it (a window reopening stops the probe timer). */
-static bool persist_armed(const tcp_conn *c) { return tcp_timer_deadline(c, WEIR_TIMER_PERSIST) != UINT64_MAX; }
+static bool persist_armed(const tcp_conn *c)
+{
+    return tcp_timer_deadline(c, WEIR_TIMER_PERSIST) != UINT64_MAX;
+}
 
 static bool link_takes_segment(weir_stack *s, tcp_conn *c)
 {
@@ -702,7 +704,8 @@ bool tcp_send_override(weir_stack *s, tcp_conn *c)
 static void maybe_arm_persist(weir_stack *s, tcp_conn *c)
 {
     if (tcp_unsent_bytes(c) == 0 || c->snd_nxt != c->snd_una ||
-        tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) != UINT64_MAX || tcp_timer_deadline(c, WEIR_TIMER_PERSIST) != UINT64_MAX)
+        tcp_timer_deadline(c, WEIR_TIMER_RETRANSMIT) != UINT64_MAX ||
+        tcp_timer_deadline(c, WEIR_TIMER_PERSIST) != UINT64_MAX)
         return;
     uint64_t wait = tcp_persist_interval(s, c);
     if (corked(c) && peer_window_room(c) > 0)

@@ -424,8 +424,7 @@ static void rfc6675_detect_loss(weir_stack *s, tcp_conn *c)
  * nothing): the first hole not yet sent again below the highest sequence number SACKed, cut to
  * `max_len`, may go although IsLost does not say so yet. RACK instead marks such holes lost by
  * time. */
-bool tcp_sb_next_hole(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq,
-                      uint32_t *len)
+bool tcp_sb_next_hole(weir_stack *s, tcp_conn *c, uint32_t max_len, uint32_t *seq, uint32_t *len)
 {
     tcp_scoreboard *sb = c->sb;
     if (!tcp_sb_active(c) || s->cfg.tcp.rack_loss_detection || !c->in_recovery || !sb)
@@ -751,8 +750,8 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
         acked = 0;
     }
     if (acked > 0)
-        tcp_cc_on_ack(c->cc_ops, &c->cc, growth_credit(s, acked, delivered), cwnd_limited,
-                      c->srtt, s->now_us, s->cfg.tcp.slow_start_whole_ack);
+        tcp_cc_on_ack(c->cc_ops, &c->cc, growth_credit(s, acked, delivered), cwnd_limited, c->srtt,
+                      s->now_us, s->cfg.tcp.slow_start_whole_ack);
     if (sb && sb->count == 0)
         tcp_sb_release(s, c);
 }

@@ -226,8 +226,7 @@ void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)
 void tcp_arm_connect_timeout(weir_stack *s, tcp_conn *c)
 {
     if (c->connect_timeout_ms)
-        tcp_timer_set(s, c, WEIR_TIMER_CONNECT,
-                      s->now_us + (uint64_t)c->connect_timeout_ms * 1000);
+        tcp_timer_set(s, c, WEIR_TIMER_CONNECT, s->now_us + (uint64_t)c->connect_timeout_ms * 1000);
 }
 
 uint64_t tcp_keepidle_us(const weir_stack *s, const tcp_conn *c)
@@ -337,9 +336,10 @@ static bool on_retransmit_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
     }
     weir_count(s, WEIR_CTR_TCP_RTO_EXPIRED);
     if (retransmission_r2_reached(s, c, due))
-        return give_up(s, c, c->user_timeout_ms && !tcp_syn_unacked(c)
-                                 ? "user timeout: data unacknowledged"
-                                 : "retransmission limit reached");
+        return give_up(s, c,
+                       c->user_timeout_ms && !tcp_syn_unacked(c)
+                           ? "user timeout: data unacknowledged"
+                           : "retransmission limit reached");
     if (c->backoff < UINT8_MAX) /* a user timeout of days backs off more times than this */
         c->backoff++;
     if (c->backoff == s->cfg.tcp.r1_retries)
@@ -395,15 +395,16 @@ static bool on_persist_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
     /* MUST-37: probes the peer answers (an acceptable ACK resets `probes`) keep it open for as
      * long as it likes; unanswered ones end it after max_retries, or after the user timeout. */
     if (probes_exhausted(s, c, due, s->cfg.tcp.max_retries, 0))
-        return give_up(s, c, c->user_timeout_ms ? "user timeout: zero-window probes unanswered"
-                                                : "zero-window probes unanswered");
+        return give_up(s, c,
+                       c->user_timeout_ms ? "user timeout: zero-window probes unanswered"
+                                          : "zero-window probes unanswered");
     if (c->probes < UINT8_MAX)
         c->probes++;
     if (c->persist_shift < 16)
         c->persist_shift++;
     tcp_send_window_probe(s, c);
-    tcp_timer_set(s, c, WEIR_TIMER_PERSIST, s->now_us + until_user_timeout(s, c,
-                                                                tcp_persist_interval(s, c)));
+    tcp_timer_set(s, c, WEIR_TIMER_PERSIST,
+                  s->now_us + until_user_timeout(s, c, tcp_persist_interval(s, c)));
     return false;
 }
 
@@ -422,13 +423,14 @@ static bool on_keepalive_timeout(weir_stack *s, tcp_conn *c, uint64_t due)
     }
     /* The silence began at the last segment received, an idle time before the first probe. */
     if (probes_exhausted(s, c, due, c->keepcnt, tcp_keepidle_us(s, c) / 1000))
-        return give_up(s, c, c->user_timeout_ms ? "user timeout: keepalive probes unanswered"
-                                                : "keepalive probes unanswered");
+        return give_up(s, c,
+                       c->user_timeout_ms ? "user timeout: keepalive probes unanswered"
+                                          : "keepalive probes unanswered");
     if (c->probes < UINT8_MAX)
         c->probes++;
     tcp_send_keepalive(s, c);
-    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE, s->now_us + until_user_timeout(s, c,
-                                                                  tcp_keepintvl_us(s, c)));
+    tcp_timer_set(s, c, WEIR_TIMER_KEEPALIVE,
+                  s->now_us + until_user_timeout(s, c, tcp_keepintvl_us(s, c)));
     return false;
 }
 

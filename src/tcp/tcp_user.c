@@ -241,8 +241,8 @@ static bool window_update_worth_it(const weir_stack *s, const tcp_conn *c, uint3
     if (!s->cfg.tcp.window_update_quarter)
         return grew >= 2u * c->rcv_mss;
     uint32_t mss = c->snd_mss ? c->snd_mss : c->rcv_mss; /* FreeBSD's t_maxseg */
-    return grew >= 2u * mss && (grew >= c->rcv_cap / 4 || now <= c->rcv_cap / 8 ||
-                                c->rcv_cap <= 8u * mss);
+    return grew >= 2u * mss &&
+           (grew >= c->rcv_cap / 4 || now <= c->rcv_cap / 8 || c->rcv_cap <= 8u * mss);
 }
 
 /* After the application read, the window may have opened enough to be worth announcing, and
@@ -796,10 +796,10 @@ static void fill_recovery_info(const tcp_conn *c, weir_tcp_info *info)
     info->min_rtt_us = c->hist.min_rtt_us;
     info->reordering_seen = c->hist.reordering_seen;
     info->fast_recoveries = c->fast_recoveries;
-    info->options = (c->ts_on ? WEIR_TCPI_OPT_TIMESTAMPS : 0u) |
-                    (c->sack_on ? WEIR_TCPI_OPT_SACK : 0u) | (c->ws_on ? WEIR_TCPI_OPT_WSCALE : 0u) |
-                    ((c->ecn & TCP_ECN_OK) && c->state >= WEIR_TCP_ESTABLISHED ? WEIR_TCPI_OPT_ECN
-                                                                             : 0u);
+    info->options =
+        (c->ts_on ? WEIR_TCPI_OPT_TIMESTAMPS : 0u) | (c->sack_on ? WEIR_TCPI_OPT_SACK : 0u) |
+        (c->ws_on ? WEIR_TCPI_OPT_WSCALE : 0u) |
+        ((c->ecn & TCP_ECN_OK) && c->state >= WEIR_TCP_ESTABLISHED ? WEIR_TCPI_OPT_ECN : 0u);
     info->snd_wscale = c->snd_wscale;
     info->rcv_wscale = c->rcv_wscale;
 }

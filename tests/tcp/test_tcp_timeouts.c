@@ -1,6 +1,7 @@
 /* test_tcp_timeouts.c — how long a connection waits before it gives up, and what it says on
- * the way: R1's soft error (RFC 9293 §3.8.3); in time rather than in counts: the user timeout (RFC 9293 §3.8.3 MUST-21, RFC 5482; WEIR_TCP_OPT_USER_TIMEOUT) over
- * retransmissions, zero-window probes and keepalive probes; the connection-establishment bound
+ * the way: R1's soft error (RFC 9293 §3.8.3); in time rather than in counts: the user timeout
+ * (§3.8.3 MUST-21, RFC 5482; WEIR_TCP_OPT_USER_TIMEOUT) over retransmissions, zero-window
+ * probes and keepalive probes; the connection-establishment bound
  * (WEIR_TCP_OPT_CONNECT_TIMEOUT, FreeBSD's TCP_KEEPINIT) on SYN-SENT and SYN-RECEIVED; and the
  * timer slot those per-state timers share (keepalive, the FIN-WAIT-2 bound, the handshake bound). */
 #include "harness.h"
