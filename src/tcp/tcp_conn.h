@@ -216,8 +216,10 @@ static inline bool tcp_syn_unacked(const tcp_conn *c)
     return c->snd_una == c->iss && c->bytes_acked == 0;
 }
 
-/* The clock in milliseconds, its low 32 bits: what the record keeps of past instants. */
-static inline uint32_t tcp_now_ms(const weir_stack *s) { return (uint32_t)(s->now_us / 1000u); }
+/* An instant (or the clock) in milliseconds, the low 32 bits: what the record keeps of past
+ * instants (the last data sent and received, when a stall began). */
+static inline uint32_t tcp_ms(uint64_t us) { return (uint32_t)(us / 1000u); }
+static inline uint32_t tcp_now_ms(const weir_stack *s) { return tcp_ms(s->now_us); }
 
 static inline tcp_conn *tcp_child_listener(const tcp_conn *c)
 {

@@ -22,14 +22,12 @@ static void sync_wheel(weir_stack *s, tcp_conn *c)
         weir_wheel_schedule(tcp_table_wheel(s), n, d);
 }
 
-static uint32_t ms_of(uint64_t us) { return (uint32_t)(us / 1000); }
-
 /* µs until the user timeout ends the current stall (0 once it has), UINT64_MAX without one. */
 static uint64_t user_timeout_left_us(const weir_stack *s, const tcp_conn *c)
 {
     if (c->user_timeout_ms == 0)
         return UINT64_MAX;
-    uint32_t stalled = ms_of(s->now_us) - c->stall_since_ms;
+    uint32_t stalled = tcp_now_ms(s) - c->stall_since_ms;
     return stalled >= c->user_timeout_ms ? 0 : (uint64_t)(c->user_timeout_ms - stalled) * 1000;
 }
 
@@ -47,7 +45,7 @@ static bool probes_exhausted(weir_stack *s, tcp_conn *c, uint64_t due, uint8_t l
                              uint64_t silent_before_ms)
 {
     if (c->probes == 0)
-        c->stall_since_ms = ms_of(due) - (uint32_t)silent_before_ms;
+        c->stall_since_ms = tcp_ms(due) - (uint32_t)silent_before_ms;
     if (c->user_timeout_ms == 0)
         return c->probes >= limit;
     return c->probes > 0 && user_timeout_left_us(s, c) == 0;
@@ -310,7 +308,7 @@ static bool retransmission_r2_reached(weir_stack *s, tcp_conn *c, uint64_t due)
     /* From the deadline, not from now: a late poll does not shorten the stall. Kept without a
      * user timeout too, as one may be set during the stall. */
     if (c->backoff == 0)
-        c->stall_since_ms = ms_of(due) - tcp_rto_timer(s, c) / 1000;
+        c->stall_since_ms = tcp_ms(due) - tcp_rto_timer(s, c) / 1000;
     if (c->user_timeout_ms == 0)
         return c->backoff >= s->cfg.tcp.max_retries;
     return c->backoff > 0 && user_timeout_left_us(s, c) == 0;
