@@ -225,6 +225,8 @@ typedef struct pkt_run_opts {
     const char *topic;   /* for the relaxed window rule; may be NULL */
     bool verbose;
     bool ipv6_map;       /* run --ip_version=ipv6 scripts over IPv4 with the IPv6 MSS */
+    int64_t tolerance_us; /* --tolerance-usecs: overrides the script's, as packetdrill's command
+                             line does (0: the script's, or its collection runner's) */
     FILE *log;           /* -v output */
 } pkt_run_opts;
 

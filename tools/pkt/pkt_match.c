@@ -607,6 +607,8 @@ void pkt_expect_outbound(pkt_runner *R, const pkt_event *ev, int64_t t, int64_t 
                      (double)when / 1e6, (double)(when < lo ? tol_lo : tol_hi) / 1e6, c.got);
             return;
         }
+        int64_t off = when < lo ? when - lo : when > hi ? when - hi : 0;
+        pkt_note_harness_timing(R, ev->line, off, when < lo ? lo : hi, R->last_actual_t);
     }
     const pkt_opt *wts = NULL;
     for (int i = 0; i < pk->nopts; i++)

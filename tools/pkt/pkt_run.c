@@ -29,11 +29,27 @@ void pkt_fail(pkt_runner *R, int line, const char *fmt, ...)
     va_end(ap);
 }
 
-int64_t pkt_tolerance(const pkt_runner *R, int64_t expected, int64_t base)
+static int64_t tolerance_of(int64_t tol_us, double tol_pct, int64_t expected, int64_t base)
 {
     int64_t span = expected - base;
-    int64_t pct = span > 0 ? (int64_t)((double)span * R->tol_pct / 100.0) : 0;
-    return pct > R->tol_us ? pct : R->tol_us;
+    int64_t pct = span > 0 ? (int64_t)((double)span * tol_pct / 100.0) : 0;
+    return pct > tol_us ? pct : tol_us;
+}
+
+int64_t pkt_tolerance(const pkt_runner *R, int64_t expected, int64_t base)
+{
+    return tolerance_of(R->tol_us, R->tol_pct, expected, base);
+}
+
+void pkt_note_harness_timing(pkt_runner *R, int line, int64_t off, int64_t expected, int64_t base)
+{
+    int64_t own = tolerance_of(R->script_tol_us, R->tol_pct, expected, base);
+    if (R->harness_note == NULL || (off <= own && off >= -own))
+        return;
+    char what[96];
+    snprintf(what, sizeof what, "line %d's timing (%+.3f s) only within %s", line,
+             (double)off / 1e6, R->harness_note);
+    pkt_result_soft(R->r, what);
 }
 
 /* ---- the stack's callbacks ---------------------------------------------------------------- */
@@ -318,6 +334,19 @@ static void run_event(pkt_runner *R, const pkt_event *ev)
     R->last_inbound = inbound;
 }
 
+/* Collections whose own runner gives packetdrill options on its command line, which override
+ * the script's (packetdrill's config.c: "Command line options overwrite options in script").
+ * The gsoc-shivansh suite's run-tests runs every script with --tolerance_usecs=1000000 ("A
+ * default tolerance value of 1 second is used"); its README's results were taken so. A pass
+ * that needs more than the script's own tolerance is reported as PASS*, naming the line. */
+static const struct {
+    const char *path;
+    int64_t tol_us;
+    const char *note;
+} k_harness[] = {
+    {"gsoc-shivansh/", 1000000, "gsoc run-tests' 1 s tolerance"},
+};
+
 static void run_options(pkt_runner *R)
 {
     const pkt_script *s = R->s;
@@ -328,6 +357,16 @@ static void run_options(pkt_runner *R)
         R->tol_us = strtoll(v, NULL, 10);
     if ((v = pkt_script_option(s, "tolerance_percent")) != NULL)
         R->tol_pct = strtod(v, NULL);
+    R->script_tol_us = R->tol_us;
+    for (size_t i = 0; i < sizeof k_harness / sizeof k_harness[0]; i++)
+        if (strstr(s->path, k_harness[i].path) != NULL) {
+            R->tol_us = k_harness[i].tol_us;
+            R->harness_note = k_harness[i].note;
+        }
+    if (R->o->tolerance_us > 0) {
+        R->tol_us = R->o->tolerance_us;
+        R->harness_note = "--tolerance-usecs";
+    }
     if ((v = pkt_script_option(s, "tcp_ts_tick_usecs")) != NULL)
         R->ts_tick_us = strtoll(v, NULL, 10);
     bool v6 = (v = pkt_script_option(s, "ip_version")) != NULL && strcmp(v, "ipv6") == 0;

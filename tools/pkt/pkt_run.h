@@ -89,9 +89,11 @@ typedef struct pkt_runner {
     uint32_t ts_script[PKT_MAX_TS], ts_live[PKT_MAX_TS];
     int64_t ts_tick_us; /* --tcp_ts_tick_usecs, 0 = vals not checked */
 
-    /* Timing. */
-    int64_t tol_us;
+    /* Timing. tol_us is the tolerance the run checks with; script_tol_us the script's own,
+     * which differ when the collection's runner overrides it (harness_note says so). */
+    int64_t tol_us, script_tol_us;
     double tol_pct;
+    const char *harness_note;
     int64_t last_script_t; /* script time of the previous event */
     int64_t last_actual_t; /* when the previous event completed */
     bool last_inbound;
@@ -130,6 +132,9 @@ void pkt_drain_events(pkt_runner *R); /* events only */
 void pkt_after_input(pkt_runner *R);  /* events, then retry the pending call */
 bool pkt_wait_pending(pkt_runner *R, int64_t limit);
 int64_t pkt_tolerance(const pkt_runner *R, int64_t expected, int64_t base);
+/* A timing check at `line` passed `off` µs from `expected`: note it (PASS*) when only the
+ * collection runner's tolerance let it pass. */
+void pkt_note_harness_timing(pkt_runner *R, int line, int64_t off, int64_t expected, int64_t base);
 
 /* pkt_match.c */
 void pkt_inject(pkt_runner *R, const pkt_event *ev);

@@ -450,7 +450,9 @@ static void check_end_time(pkt_runner *R, const pkt_pending *b)
             pkt_fail(R, b->ev->line, "%s() blocked until %.3f s; the script expects it to "
                      "return at once (%.3f s)", b->ev->sys->name,
                      (double)b->finished_at / 1e6, (double)b->end / 1e6);
+        return;
     }
+    pkt_note_harness_timing(R, b->ev->line, d, b->end, b->start);
 }
 
 void pkt_sys_call(pkt_runner *R, const pkt_event *ev, bool blocking, int64_t start, int64_t end)
