@@ -62,6 +62,9 @@ typedef struct weir_tcp_config {
     bool window_scale; /* RFC 7323 §2: offer/accept window scaling (true) */
     bool timestamps;   /* RFC 7323 §3: offer/accept timestamps (true) */
     bool sack;         /* RFC 2018: offer/accept SACK, report SACK blocks (true) */
+    bool dsack;        /* RFC 2883: with SACK, report data received twice as a D-SACK
+                          block (true, as Linux's tcp_dsack=1; false: as FreeBSD did before
+                          it had them). D-SACKs received are used either way */
     weir_tcp_option_layout option_layout; /* (WEIR_TCP_LAYOUT_LINUX) */
     weir_tcp_cc congestion_control;       /* the module new connections use (WEIR_TCP_CC_CUBIC) */
     uint8_t initial_window;               /* segments in the first flight; 0 = RFC 5681's 2-4 by MSS
@@ -74,6 +77,11 @@ typedef struct weir_tcp_config {
     uint32_t rto_max_us;                  /* upper bound of the backed-off RTO (60 s) */
     uint32_t rto_slop_us;    /* added to every RTO computed from RTT samples or backed off, as
                                 FreeBSD adds tcp_rexmit_slop (200 ms there) to its timer (0) */
+    uint32_t persist_min_us; /* bounds of the persist timer (zero-window probes, MUST-36, and
+                                the sender SWS override), which runs the backed-off RTO: at
+                                least this long (0: no floor beyond the RTO's) ... */
+    uint32_t persist_max_us; /* ... and at most this (0: rto_max_us). FreeBSD clamps it to 5 s
+                                and 60 s (tcp_persmin, tcp_persmax), Linux only to its RTO cap */
     bool drop_missing_timestamps; /* RFC 7323 §3.2: once timestamps are negotiated, a non-RST
                                      segment without them is silently dropped (true, the
                                      RFC's SHOULD; FreeBSD's tolerate_missing_ts=0). false:
@@ -132,6 +140,10 @@ typedef struct weir_tcp_config {
                                  SACKed bytes, above a hole), with NextSeg's rule 3 resending
                                  holes below the highest SACK in recovery, as FreeBSD's default
                                  stack */
+    bool fack_loss_detection; /* with rack_loss_detection off: a segment is lost once DupThresh
+                                 segments, SACKed or not, lie between it and the highest
+                                 SACKed one (FACK, Mathis and Mahdavi 1996; Linux's tcp_fack=1
+                                 until 4.15) instead of DupThresh SACKed ones (false) */
     bool tail_loss_probe;    /* RFC 8985 §7 tail loss probes on SACK connections: when the
                                 ACKs stop, resend the last segment after about 2*SRTT instead
                                 of waiting for the RTO (true, as Linux; FreeBSD's default stack:
@@ -146,6 +158,12 @@ typedef struct weir_tcp_config {
     bool cwnd_credit_delivered;   /* an ACK grows cwnd by the bytes it newly delivers (SACKed
                                      or cumulatively acknowledged for the first time), as Linux
                                      (false: by how far SND.UNA moved, RFC 5681 §3.1) */
+    bool prr;                     /* RFC 6937 Proportional Rate Reduction sets the window in
+                                     fast recovery (true). false: FreeBSD's rule before it had
+                                     PRR (net.inet.tcp.do_prr=0): one segment on entry, one more
+                                     per duplicate ACK while the flight is below ssthresh, and
+                                     what recovery has out plus one or two segments on a partial
+                                     ACK */
     bool prr_ssrb_needs_progress; /* PRR below ssthresh adds its extra SMSS (RFC 6937 §3
                                      PRR-SSRB) only on ACKs that move SND.UNA and find no new
                                      loss, else bounds by what was delivered, as Linux (false:

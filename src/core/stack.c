@@ -47,6 +47,8 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->window_scale = true;
     t->timestamps = true;
     t->sack = true;
+    t->dsack = true;
+    t->prr = true;
     t->option_layout = WEIR_TCP_LAYOUT_LINUX;
     t->congestion_control = WEIR_TCP_CC_CUBIC;
     t->initial_window = 10;
@@ -96,8 +98,9 @@ static bool config_valid(const weir_stack_config *cfg)
            recv_buffer_auto_max_valid(t) &&
            (t->option_layout == WEIR_TCP_LAYOUT_LINUX || t->option_layout == WEIR_TCP_LAYOUT_BSD) &&
            t->rto_min_us > 0 && t->rto_min_us <= t->rto_initial_us &&
-           t->rto_initial_us <= t->rto_max_us && t->rto_slop_us <= t->rto_max_us && t->msl_us > 0 &&
-           t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&
+           t->rto_initial_us <= t->rto_max_us && t->rto_slop_us <= t->rto_max_us &&
+           t->persist_min_us <= (t->persist_max_us ? t->persist_max_us : t->rto_max_us) &&
+           t->msl_us > 0 && t->msl_us <= WEIR_MAX_MSL_US && t->isn_tick_ns > 0 &&
            t->delayed_ack_us < 500000 /* MUST-40 */ && (t->mss == 0 || t->mss >= 64) &&
            t->keepalive_interval_us > 0 && t->user_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&
            t->connect_timeout_us / 1000 <= WEIR_TCP_TIMEOUT_MAX_MS &&

@@ -399,7 +399,7 @@ static void trim_to_window(const tcp_conn *c, seg_ctx *x, uint32_t wnd)
 /* RFC 2883: data we already had is reported once, as the first SACK block of the next ACK. */
 static bool note_duplicate(weir_stack *s, tcp_conn *c, uint32_t left, uint32_t right)
 {
-    if (!c->sack_on || !seq_lt(left, right) || !tcp_ooo_get(s, &c->ooo))
+    if (!c->sack_on || !s->cfg.tcp.dsack || !seq_lt(left, right) || !tcp_ooo_get(s, &c->ooo))
         return false;
     c->ooo->dsack_pending = true;
     c->ooo->dsack_left = left;

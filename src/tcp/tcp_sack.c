@@ -139,15 +139,27 @@ static uint32_t find_rec(const tcp_scoreboard *sb, uint32_t seq)
     return lo;
 }
 
+/* RFC 6675 §4 SetPipe: every byte neither SACKed nor deemed lost, and once more each byte sent
+ * again while it was not deemed lost (a byte resent after being deemed lost counts once). */
 uint32_t tcp_sb_pipe(const tcp_conn *c)
 {
     uint32_t flight = c->snd_max - c->snd_una;
     uint32_t out = tcp_sb_sacked(c) + tcp_sb_lost(c);
-    return flight > out ? flight - out : 0;
+    uint32_t twice = c->sb ? c->sb->twice : 0;
+    return flight > out ? flight - out + twice : twice;
+}
+
+static bool counts_twice(uint8_t flags)
+{
+    return (flags & (TCP_SEG_TWICE | TCP_SEG_SACKED | TCP_SEG_LOST)) == TCP_SEG_TWICE;
 }
 
 static void count_flag_change(tcp_scoreboard *sb, uint32_t len, uint8_t old, uint8_t now)
 {
+    if (counts_twice(old) && !counts_twice(now))
+        sb->twice -= len;
+    else if (!counts_twice(old) && counts_twice(now))
+        sb->twice += len;
     if ((old & TCP_SEG_LOST) && !(now & TCP_SEG_LOST))
         sb->lost -= len;
     else if (!(old & TCP_SEG_LOST) && (now & TCP_SEG_LOST)) {
@@ -199,7 +211,9 @@ static void note_resent(weir_stack *s, tcp_conn *c, uint32_t seq, uint32_t len)
         tcp_seg_rec *r = rec_at(sb, i);
         if (r->flags & TCP_SEG_SACKED)
             continue;
-        set_flags(sb, i, (uint8_t)((r->flags & ~TCP_SEG_LOST) | TCP_SEG_RETRANS));
+        uint8_t kept = r->flags & ~(TCP_SEG_LOST | TCP_SEG_TWICE);
+        uint8_t twice = r->flags & TCP_SEG_LOST ? 0 : TCP_SEG_TWICE; /* a second copy now */
+        set_flags(sb, i, (uint8_t)(kept | TCP_SEG_RETRANS | twice));
         r->xmit_us = now32(s);
         if (c->in_recovery && c->undo)
             c->undo->retrans++;
@@ -398,25 +412,41 @@ static uint32_t rack_detect_loss(weir_stack *s, tcp_conn *c)
     return wait;
 }
 
-/* RFC 6675 §4 IsLost (rack_loss_detection off): a record neither SACKed nor sent again is lost
- * once DupThresh SACKed segments, or more than (DupThresh - 1) * SMSS SACKed bytes, lie above
- * it. One walk down from the highest record, counting what lies above. */
+/* Whether the record with `sacked_segs`/`sacked_bytes` SACKed above it, and `upto_fack`
+ * records of any kind between it and the forward-most SACKed one (that one included), is lost.
+ * RFC 6675 §4 IsLost: DupThresh SACKed segments, or more than (DupThresh - 1) * SMSS SACKed
+ * bytes, lie above it. FACK (Mathis and Mahdavi, SIGCOMM 1996; Linux's tcp_fack before 4.15):
+ * DupThresh segments of sequence space lie between it and the forward-most SACK, whether
+ * SACKed or not, so one SACK far ahead marks every hole it leaves behind. */
+static bool sack_count_says_lost(const weir_stack *s, const tcp_conn *c, uint32_t sacked_segs,
+                                 uint32_t sacked_bytes, uint32_t upto_fack)
+{
+    if (s->cfg.tcp.fack_loss_detection)
+        return upto_fack >= DUP_THRESH;
+    return sacked_segs >= DUP_THRESH || sacked_bytes > (DUP_THRESH - 1u) * c->snd_mss;
+}
+
+/* Loss by what the SACKs cover (rack_loss_detection off): a record neither SACKed nor sent
+ * again is marked lost by sack_count_says_lost. One walk down from the highest record,
+ * counting what lies above. */
 static void rfc6675_detect_loss(weir_stack *s, tcp_conn *c)
 {
     tcp_scoreboard *sb = c->sb;
     if (!sb)
         return;
-    uint32_t segs = 0, bytes = 0, limit = (DUP_THRESH - 1u) * c->snd_mss;
+    uint32_t segs = 0, bytes = 0, upto_fack = 0;
     for (uint32_t i = sb->count; i-- > 0;) {
         tcp_seg_rec *r = rec_at(sb, i);
         if (r->flags & TCP_SEG_SACKED) {
             segs++;
             bytes += rec_len(sb, i);
         } else if (!(r->flags & (TCP_SEG_LOST | TCP_SEG_RETRANS)) &&
-                   (segs >= DUP_THRESH || bytes > limit)) {
+                   sack_count_says_lost(s, c, segs, bytes, upto_fack)) {
             set_flags(sb, i, (uint8_t)(r->flags | TCP_SEG_LOST));
             weir_count(s, WEIR_CTR_TCP_SACK_LOST);
         }
+        if (segs > 0)
+            upto_fack++;
     }
 }
 
@@ -586,6 +616,53 @@ static void prr_update(const weir_stack *s, tcp_conn *c, uint32_t delivered, boo
     c->cc.cwnd = pipe + (uint32_t)sndcnt;
 }
 
+/* Bytes sent again that are still out: neither SACKed nor acknowledged since (FreeBSD's
+ * sackhint.sack_bytes_rexmit). */
+static uint32_t resent_out(const tcp_scoreboard *sb)
+{
+    uint32_t bytes = 0;
+    for (uint32_t i = 0; i < sb->count; i++)
+        if ((rec_at(sb, i)->flags & (TCP_SEG_RETRANS | TCP_SEG_SACKED)) == TCP_SEG_RETRANS)
+            bytes += rec_len(sb, i);
+    return bytes;
+}
+
+/* Fast recovery without PRR, as FreeBSD's before it had PRR (prr off): its own window, kept in
+ * the scoreboard, counts what recovery sent that is still out (resends into the holes, and new
+ * data). It is one segment on entry; a duplicate ACK adds a segment while the data above the
+ * highest SACK plus the resends is below ssthresh; a partial ACK sets it to what is out plus one
+ * segment, or two when the ACK covered two or more (tcp_sack_partialack). Never above
+ * ssthresh. Ours is then the pipe plus what that window still allows. */
+static void bsd_recovery_update(tcp_conn *c, uint32_t acked, bool entered, bool dup_ack)
+{
+    tcp_scoreboard *sb = c->sb;
+    uint32_t mss = c->snd_mss, ssthresh = c->cc.ssthresh;
+    uint32_t resent = resent_out(sb);
+    uint32_t sent = resent + (seq_gt(c->snd_nxt, c->recover) ? c->snd_nxt - c->recover : 0);
+    if (entered) {
+        sb->bsd_cwnd = mss;
+    } else if (acked > 0) {
+        sb->bsd_cwnd = sent + (acked >= 2 * mss ? 2 : 1) * mss;
+    } else if (dup_ack) {
+        uint32_t above_fack = seq_gt(c->snd_nxt, sb->fack) ? c->snd_nxt - sb->fack : 0;
+        if (above_fack + resent < ssthresh)
+            sb->bsd_cwnd += mss;
+    }
+    if (sb->bsd_cwnd > ssthresh)
+        sb->bsd_cwnd = ssthresh;
+    c->cc.cwnd = tcp_sb_pipe(c) + (sb->bsd_cwnd > sent ? sb->bsd_cwnd - sent : 0);
+}
+
+/* The window in fast recovery, after an ACK (`entered`: the one that started it). */
+static void recovery_window_update(const weir_stack *s, tcp_conn *c, uint32_t delivered,
+                                   uint32_t acked, bool progress, bool entered, bool dup_ack)
+{
+    if (s->cfg.tcp.prr)
+        prr_update(s, c, delivered, progress);
+    else
+        bsd_recovery_update(c, acked, entered, dup_ack);
+}
+
 /* RFC 2883 §5 / RFC 8985 §9: when D-SACKs show every retransmission of this episode arrived
  * twice, the loss was not real: put the window back. */
 static void note_dsack_for_undo(weir_stack *s, tcp_conn *c)
@@ -739,11 +816,13 @@ void tcp_sack_on_ack(weir_stack *s, tcp_conn *c, const weir_tcp_repr *seg, uint3
     }
     if (c->recover_after_rto && seq_geq(c->snd_una, c->recover))
         c->recover_after_rto = false; /* everything sent before the timeout is accounted for */
-    if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0)
+    bool entered = !c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0;
+    if (entered)
         enter_recovery(s, c);
     if (c->in_recovery) {
         if (seq_lt(c->snd_una, c->recover)) {
-            prr_update(s, c, delivered, acked > 0 && c->sb->lost_marks == marks);
+            recovery_window_update(s, c, delivered, acked, acked > 0 && c->sb->lost_marks == marks,
+                                   entered, dup_ack);
             return;
         }
         exit_recovery(s, c); /* the window is ssthresh now: no growth on this ACK */
@@ -770,7 +849,7 @@ void tcp_rack_timeout(weir_stack *s, tcp_conn *c)
         mark_head_lost(er); /* the wait delay_early_retransmit armed is over */
     if (!c->in_recovery && !c->recover_after_rto && tcp_sb_lost(c) > 0) {
         enter_recovery(s, c);
-        prr_update(s, c, 0, false);
+        recovery_window_update(s, c, 0, 0, false, true, false);
     }
     tcp_output(s, c);
 }

@@ -21,6 +21,8 @@ enum {
     TCP_SEG_SACKED = 1,  /* reported by a SACK block */
     TCP_SEG_LOST = 2,    /* deemed lost (RACK, or everything at an RTO); not sent again yet */
     TCP_SEG_RETRANS = 4, /* its latest transmission was a retransmission (RACK's ambiguity) */
+    TCP_SEG_TWICE = 8,   /* sent again while not deemed lost (a hole, a loss probe): until it
+                            is SACKed or deemed lost, two copies may be in flight */
 };
 
 typedef struct tcp_seg_rec {
@@ -38,6 +40,7 @@ typedef struct tcp_scoreboard {
     uint32_t cap, head, count;
     uint32_t base, end;    /* the sequence space the records cover */
     uint32_t sacked, lost; /* bytes SACKed, bytes LOST (not yet sent again) */
+    uint32_t twice;        /* bytes TWICE, neither SACKed nor LOST: counted twice in the pipe */
     uint32_t sacked_segs;  /* records SACKed (RACK's DupThresh test) */
     uint32_t lost_marks;   /* times a record was deemed lost (did this ACK find a new loss?) */
     uint32_t fack;         /* highest sequence number ACKed or SACKed (RACK.fack) */
@@ -47,6 +50,7 @@ typedef struct tcp_scoreboard {
     bool rack_valid;
     /* PRR (RFC 6937), during fast recovery (which ends before the flight can). */
     uint32_t prr_delivered, prr_out, recover_fs;
+    uint32_t bsd_cwnd; /* the window of fast recovery without PRR (bsd_recovery_update) */
     tcp_seg_rec inline_rec[TCP_SB_INLINE];
 } tcp_scoreboard;
 

@@ -203,10 +203,16 @@ void tcp_retransmit_timer_on_send(weir_stack *s, tcp_conn *c, bool new_data)
         arm_retransmit(s, c, tlp);
 }
 
+/* The backed-off RTO, within the configured bounds (BSD's TCPT_RANGESET over tcp_persmin and
+ * tcp_persmax in tcp_setpersist). */
 uint64_t tcp_persist_interval(const weir_stack *s, const tcp_conn *c)
 {
+    const weir_tcp_config *cfg = &s->cfg.tcp;
     uint64_t t = (uint64_t)c->rto << c->persist_shift; /* persist_shift stays <= 16 */
-    return t < s->cfg.tcp.rto_max_us ? t : s->cfg.tcp.rto_max_us;
+    uint64_t most = cfg->persist_max_us ? cfg->persist_max_us : cfg->rto_max_us;
+    if (t < cfg->persist_min_us)
+        t = cfg->persist_min_us;
+    return t < most ? t : most;
 }
 
 void tcp_arm_keepalive(weir_stack *s, tcp_conn *c)

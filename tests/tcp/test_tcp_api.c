@@ -451,7 +451,13 @@ static void bad_tcp_configuration_is_einval(void **state)
     assert_int_equal(weir_stack_create(&cfg, &s), WEIR_EINVAL);
     assert_null(s);
     cfg = h->cfg;
+    cfg.tcp.persist_min_us = 5000000;
+    cfg.tcp.persist_max_us = 4000000; /* a floor above the ceiling */
+    assert_int_equal(weir_stack_create(&cfg, &s), WEIR_EINVAL);
+    assert_null(s);
+    cfg = h->cfg;
     cfg.tcp.rto_slop_us = cfg.tcp.rto_max_us;
+    cfg.tcp.persist_min_us = 5000000; /* no ceiling of its own: rto_max_us is it */
     assert_int_equal(weir_stack_create(&cfg, &s), 0);
     weir_stack_destroy(s);
     h_start(h);

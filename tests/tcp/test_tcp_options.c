@@ -305,9 +305,8 @@ static void no_sack_blocks_without_sack_permitted(void **state)
 }
 
 /* A passive connection that negotiated SACK (no timestamps: four blocks fit). */
-static harness *sack_connection(void)
+static harness *sack_connection_on(harness *h)
 {
-    harness *h = h_new();
     h_listen(h);
     weir_tcp_repr r = {.flags = H_SYN, .seq = h->irs, .window = H_WIN};
     r.opt.has_mss = true;
@@ -319,6 +318,8 @@ static harness *sack_connection(void)
     h_expect_none(h);
     return h;
 }
+
+static harness *sack_connection(void) { return sack_connection_on(h_new()); }
 
 static void duplicate_below_rcv_nxt_is_reported_as_dsack(void **state)
 {
@@ -346,6 +347,31 @@ static void duplicate_below_rcv_nxt_is_reported_as_dsack(void **state)
     h_send(h, H_ACK, 201, 1, H_WIN, payload + 200, 100); /* fills the hole */
     g = h_expect(h, H_ACK, 1, 401, 0);
     assert_int_equal(g->opt.sack_count, 0);
+    h_finish(h);
+}
+
+/* dsack off (FreeBSD before it had D-SACKs; Linux's tcp_dsack=0): the same duplicates are
+ * answered at once as before, but the ACKs report only the island. */
+static void without_dsack_duplicates_draw_acks_without_a_dsack_block(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.dsack = false;
+    h_start(h);
+    sack_connection_on(h);
+    h_pattern(payload, 400, 0);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 100);
+    h_expect(h, H_ACK, 1, 101, 0);
+    h_send(h, H_ACK, 301, 1, H_WIN, payload + 300, 100);
+    h_expect(h, H_ACK, 1, 101, 0);
+    h_send(h, H_ACK, 1, 1, H_WIN, payload, 50); /* entirely old */
+    const h_seg *g = h_expect(h, H_ACK, 1, 101, 0);
+    assert_int_equal(g->opt.sack_count, 1);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 301);
+    h_send(h, H_ACK, 51, 1, H_WIN, payload + 50, 150); /* partly old */
+    g = h_expect(h, H_ACK, 1, 201, 0);
+    assert_int_equal(g->opt.sack_count, 1);
+    assert_int_equal(g->opt.sack[0].left, h->irs + 301);
     h_finish(h);
 }
 
@@ -644,6 +670,7 @@ int main(void)
         H_TEST(sack_blocks_report_holes_newest_first),
         H_TEST(no_sack_blocks_without_sack_permitted),
         H_TEST(duplicate_below_rcv_nxt_is_reported_as_dsack),
+        H_TEST(without_dsack_duplicates_draw_acks_without_a_dsack_block),
         H_TEST(duplicate_of_an_island_is_reported_as_dsack),
         H_TEST(bsd_policy_acks_every_second_segment_of_any_size),
         H_TEST(bsd_policy_repeats_an_unacknowledged_fin_on_acks),

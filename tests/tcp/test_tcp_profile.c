@@ -13,6 +13,38 @@ static void connect_mss_1000(harness *h, bool sack)
     h_established_passive(h);
 }
 
+/* ---- persist_min_us / persist_max_us -------------------------------------------------------- */
+
+/* The window closed with 500 bytes waiting; the peer answers every probe with the window still
+ * closed. The probes back off from one RTO (RFC 9293 §3.8.6.1); with FreeBSD's bounds (here 5 s
+ * and 12 s, tcp_persmin and a lowered tcp_persmax) each wait is the backed-off RTO held within
+ * them. */
+static void persist_waits_stay_within_the_configured_bounds(void **state)
+{
+    (void)state;
+    harness *h = h_new_config();
+    h->cfg.tcp.persist_min_us = 5000000;
+    h->cfg.tcp.persist_max_us = 12000000;
+    connect_mss_1000(h, false);
+    h_app_send(h, 1000);
+    h_expect(h, H_ACK | H_PSH, 1, 1, 1000);
+    h_send(h, H_ACK, 1, 1001, 0, NULL, 0);
+    h_app_send(h, 500);
+    h_expect_none(h);
+    uint64_t rto = h_info(h).rto_us;
+    assert_true(rto < 5000000 / 4); /* so that the floor holds for the first three probes */
+    for (unsigned k = 0; k < 8; k++) {
+        uint64_t want = rto << k;
+        want = want < 5000000 ? 5000000 : want > 12000000 ? 12000000 : want;
+        uint64_t t = h->now;
+        assert_int_equal(h_run_to_deadline(h), t + want);
+        h_expect(h, H_ACK, 1001, 1, 1);
+        h_send(h, H_ACK, 1, 1001, 0, NULL, 0);
+        h_expect_none(h);
+    }
+    h_finish(h);
+}
+
 /* ---- slow_start_whole_ack ------------------------------------------------------------------ */
 
 /* IW10 out, then one ACK for four segments (a receiver that ACKs every fourth): cwnd after it,
@@ -320,6 +352,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         H_TEST(slow_start_whole_ack_counts_every_segment_of_a_stretch_ack),
         H_TEST(zero_window_probe_is_new_data_or_a_bare_ack_below_snd_una),
+        H_TEST(persist_waits_stay_within_the_configured_bounds),
         H_TEST(rto_min_is_granularity_keeps_the_rto_rto_min_above_srtt),
         H_TEST(syn_fin_to_a_listener_is_answered_unless_drop_synfin),
         H_TEST(syn_fin_in_syn_sent_is_a_simultaneous_open_unless_drop_synfin),

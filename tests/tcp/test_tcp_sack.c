@@ -196,8 +196,84 @@ static void without_rack_a_hole_below_the_highest_sack_goes_on_the_next_ack(void
     h_advance(h, 1000);
     peer_sack(h, 2001, 1, (uint32_t[]){4001, 6001}); /* the resend arrived */
     h_expect(h, H_ACK, 2001, 1, 1000); /* rule 3: the first hole below 6001 */
+    /* RFC 6675 SetPipe: 2001:4001 is out once, and 2001:3001 once more, for its first copy was
+     * never deemed lost. */
+    assert_int_equal(h_info(h).in_flight, 3000);
     h_flush(h);
     assert_int_equal(h_counter(h, WEIR_CTR_TCP_SACK_LOST), 0); /* the holes were not deemed lost */
+    h_finish(h);
+}
+
+/* fack_loss_detection (FACK; Linux's tcp_fack before 4.15): one SACK far ahead marks lost every
+ * hole DupThresh segments or more below it, here the seven below 9001:10001, where RFC 6675
+ * waits for three SACKed segments above each. Recovery starts on that first duplicate ACK, and
+ * PRR lets two of them go at once (pipe 2000 below ssthresh 5000). */
+static void with_fack_one_sack_far_ahead_marks_the_holes_below_it_lost(void **state)
+{
+    (void)state;
+    harness *h = sack_config();
+    h->cfg.tcp.rack_loss_detection = false;
+    h->cfg.tcp.fack_loss_detection = true;
+    sack_connection_on(h);
+    send_segments(h, 10);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){9001, 10001});
+    assert_int_equal(h_counter(h, WEIR_CTR_TCP_SACK_LOST), 7);
+    assert_int_equal(h_info(h).ca_state, WEIR_TCP_CA_RECOVERY);
+    h_expect(h, H_ACK, 1, 1, 1000);
+    h_expect(h, H_ACK, 1001, 1, 1000);
+    h_expect_none(h);
+    h_finish(h);
+}
+
+/* The first half of gsoc-shivansh's fast-recovery script: ten segments, 1:1001, 3001:5001 and
+ * 7001:8001 lost, recovery entered on the third duplicate ACK (RFC 6675 IsLost, NewReno:
+ * ssthresh 5000), then an ACK of 3001 that leaves 8001:9001 SACKed. */
+static harness *recovery_then_partial_ack(bool prr)
+{
+    harness *h = sack_config();
+    h->cfg.tcp.rack_loss_detection = false;
+    h->cfg.tcp.prr = prr;
+    sack_connection_on(h);
+    send_segments(h, 10);
+    h_advance(h, 10000);
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
+    peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
+    peer_sack(h, 1, 2, (uint32_t[]){1001, 3001, 8001, 9001});
+    h_expect(h, H_ACK, 1, 1, 1000); /* the fast retransmit alone */
+    h_expect_none(h);
+    h_advance(h, 10000);
+    peer_sack(h, 3001, 1, (uint32_t[]){8001, 9001});
+    return h;
+}
+
+/* prr off (FreeBSD's fast recovery before PRR): the window is one segment on entry; a partial
+ * ACK that covers two segments or more sets it to what recovery has out plus two segments
+ * (tcp_sack_partialack), so two holes go; a duplicate ACK that SACKs more adds a segment while
+ * the data above the highest SACK plus what was resent stays below ssthresh (1000 + 2000 <
+ * 5000), so the next hole goes. */
+static void without_prr_a_partial_ack_sends_two_and_a_dup_ack_one_more(void **state)
+{
+    (void)state;
+    harness *h = recovery_then_partial_ack(false);
+    h_expect(h, H_ACK, 3001, 1, 1000);
+    h_expect(h, H_ACK, 4001, 1, 1000);
+    h_expect_none(h);
+    h_advance(h, 10000);
+    peer_sack(h, 3001, 2, (uint32_t[]){5001, 7001, 8001, 9001});
+    h_expect(h, H_ACK, 7001, 1, 1000);
+    h_expect_none(h);
+    h_finish(h);
+}
+
+/* The same with PRR (RFC 6937): after the partial ACK the pipe (6000) is still above ssthresh,
+ * and the proportional share of what was delivered (2000 of 10000, times 5000) is already sent:
+ * nothing goes until more is delivered. */
+static void with_prr_the_same_partial_ack_sends_nothing_yet(void **state)
+{
+    (void)state;
+    harness *h = recovery_then_partial_ack(true);
+    h_expect_none(h);
     h_finish(h);
 }
 
@@ -582,6 +658,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         H_TEST(without_rack_a_hole_is_lost_after_three_sacked_segments),
         H_TEST(without_rack_a_hole_below_the_highest_sack_goes_on_the_next_ack),
+        H_TEST(with_fack_one_sack_far_ahead_marks_the_holes_below_it_lost),
+        H_TEST(without_prr_a_partial_ack_sends_two_and_a_dup_ack_one_more),
+        H_TEST(with_prr_the_same_partial_ack_sends_nothing_yet),
         H_TEST(several_holes_are_repaired_in_one_round_trip),
         H_TEST(a_single_hole_is_resent_after_a_quarter_rtt),
         H_TEST(early_retransmit_resends_at_once_when_nothing_else_can_go),
