@@ -57,6 +57,8 @@ typedef enum sysctl_kind {
     SC_NOOP_IF,    /* no-op when the value is `only`, unsupported otherwise */
     SC_BOOL_WS_TS, /* rfc1323 */
     SC_SACK,
+    SC_DSACK,
+    SC_PRR,
     SC_TS,
     SC_WS,
     SC_RECVSPACE,
@@ -95,6 +97,7 @@ static const sysctl_entry k_sysctls[] = {
     /* FreeBSD */
     {"net.inet.tcp.rfc1323", SC_BOOL_WS_TS, NULL},
     {"net.inet.tcp.sack.enable", SC_SACK, NULL},
+    {"net.inet.tcp.do_prr", SC_PRR, NULL},
     {"net.inet.tcp.recvspace", SC_RECVSPACE, NULL},
     {"net.inet.tcp.sendspace", SC_SENDSPACE, NULL},
     {"kern.ipc.maxsockbuf", SC_MAXSOCKBUF, NULL},
@@ -130,7 +133,7 @@ static const sysctl_entry k_sysctls[] = {
     {"net.ipv4.tcp_rto_max_ms", SC_RTO_MAX_MS, NULL},
     {"net.ipv4.tcp_early_retrans", SC_EARLY_RETRANS, NULL},
     {"net.ipv4.tcp_congestion_control", SC_CONGESTION, NULL},
-    {"net.ipv4.tcp_dsack", SC_NOOP, NULL},
+    {"net.ipv4.tcp_dsack", SC_DSACK, NULL},
     {"net.ipv4.tcp_fack", SC_NOOP, NULL},
     {"net.ipv4.tcp_reordering", SC_NOOP_IF, "3"},
     {"net.ipv4.tcp_tso_win_divisor", SC_NOOP, NULL},
@@ -216,6 +219,12 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         break;
     case SC_SACK:
         t->sack = v != 0;
+        break;
+    case SC_DSACK:
+        t->dsack = v != 0;
+        break;
+    case SC_PRR:
+        t->prr = v != 0;
         break;
     case SC_TS:
         t->timestamps = v != 0;
@@ -701,15 +710,23 @@ void pkt_profile_config(pkt_runner *R)
         t->rto_max_us = 64000000;
         t->rto_min_us = 30000;   /* tcp_rexmit_min */
         t->rto_slop_us = 200000; /* tcp_rexmit_slop */
+        t->persist_min_us = 5000000;    /* tcp_persmin: TCPTV_PERSMIN */
+        t->persist_max_us = 60000000;   /* tcp_persmax: TCPTV_PERSMAX */
         t->resend_full_segments = true; /* go-back-N and holes resent in t_maxseg pieces */
         t->syn_retries = 12;
         t->connect_timeout_us = 75000000; /* tcp_keepinit: TCPTV_KEEP_INIT */
         t->keepalive_interval_us = 75000000;
         t->keepalive_count = 8;
         t->msl_us = 30000000;
-        /* The gsoc-* collections were written on FreeBSD <= 12: initial RTO 3 s. */
-        if (strstr(R->s->path, "gsoc-") != NULL)
+        /* The gsoc-* collections were written in 2016, on a FreeBSD 11 whose initial RTO was
+         * 3 s, which sent no D-SACKs (the freebsd/ collection's newer one does), and whose
+         * default congestion control was NewReno, with fast recovery before PRR. */
+        if (strstr(R->s->path, "gsoc-") != NULL) {
             t->rto_initial_us = 3000000;
+            t->dsack = false;
+            t->congestion_control = WEIR_TCP_CC_NEWRENO;
+            t->prr = false;
+        }
     } else {
         R->recvspace = 131072;
         R->sendspace = 16384;
@@ -728,6 +745,15 @@ void pkt_profile_config(pkt_runner *R)
         t->cwnd_credit_delivered = true;   /* tcp_cong_avoid(sk, ack, acked_sacked) */
         t->slow_start_whole_ack = true;    /* tcp_slow_start: cwnd + acked, no L */
         t->prr_ssrb_needs_progress = true; /* tcp_cwnd_reduction */
+        /* nplab's Linux scripts come from packetdrill's 2013 release, written against a Linux
+         * 3.x: before RACK (4.4), with FACK marking losses (tcp_fack=1, removed in 4.15), holes
+         * below the highest SACK resent as "forward retransmissions" (RFC 6675's NextSeg rule
+         * 3), and PRR-SSRB adding its segment on every ACK (RFC 6937 as published). */
+        if (strstr(R->s->path, "nplab/") != NULL) {
+            t->rack_loss_detection = false;
+            t->fack_loss_detection = true;
+            t->prr_ssrb_needs_progress = false;
+        }
         t->sack_whole_segments = true;     /* tcp_match_skb_to_sack */
         t->window_probe_bare_ack = true;   /* tcp_write_wakeup -> tcp_xmit_probe_skb */
         t->rto_min_is_granularity = true;  /* tcp_set_rto: srtt + max(rto_min, mdev) */
