@@ -156,10 +156,12 @@ static bool counts_twice(uint8_t flags)
 
 static void count_flag_change(tcp_scoreboard *sb, uint32_t len, uint8_t old, uint8_t now)
 {
-    if (counts_twice(old) && !counts_twice(now))
-        sb->twice -= len;
-    else if (!counts_twice(old) && counts_twice(now))
-        sb->twice += len;
+    if ((old | now) & TCP_SEG_TWICE) { /* rare: only resends while not deemed lost */
+        if (counts_twice(old) && !counts_twice(now))
+            sb->twice -= len;
+        else if (!counts_twice(old) && counts_twice(now))
+            sb->twice += len;
+    }
     if ((old & TCP_SEG_LOST) && !(now & TCP_SEG_LOST))
         sb->lost -= len;
     else if (!(old & TCP_SEG_LOST) && (now & TCP_SEG_LOST)) {
