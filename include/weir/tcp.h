@@ -268,7 +268,8 @@ typedef struct weir_tcp_info {
     weir_tcp_ca_state ca_state;
     weir_tcp_cc congestion_control;
     uint32_t in_flight;       /* bytes in flight as the congestion window counts them (RFC 6675
-                                 "pipe" with SACK: SACKed and lost bytes excluded) */
+                                 "pipe" with SACK: SACKed and lost bytes excluded, bytes resent
+                                 while not deemed lost counted twice) */
     uint32_t sacked;          /* bytes above snd_una the peer reported with SACK */
     uint32_t lost;            /* bytes deemed lost and not yet sent again */
     uint32_t min_rtt_us;      /* smallest RTT seen by RACK (0 before the first) */

@@ -144,9 +144,11 @@ static uint32_t find_rec(const tcp_scoreboard *sb, uint32_t seq)
 uint32_t tcp_sb_pipe(const tcp_conn *c)
 {
     uint32_t flight = c->snd_max - c->snd_una;
-    uint32_t out = tcp_sb_sacked(c) + tcp_sb_lost(c);
-    uint32_t twice = c->sb ? c->sb->twice : 0;
-    return flight > out ? flight - out + twice : twice;
+    const tcp_scoreboard *sb = c->sb;
+    if (sb == NULL)
+        return flight;
+    uint32_t out = sb->sacked + sb->lost;
+    return (flight > out ? flight - out : 0) + sb->twice;
 }
 
 static bool counts_twice(uint8_t flags)

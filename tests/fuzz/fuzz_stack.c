@@ -261,6 +261,28 @@ static void close_newest(harness *h, weir_stack *s)
     (void)weir_tcp_close(s, h->accepted[--h->n_accepted]);
 }
 
+/* The loss-recovery variants, chosen by the input's length so that every corpus file keeps
+ * its meaning: RACK with PRR (the default), RFC 6675's IsLost with PRR, and FACK with the
+ * recovery FreeBSD had before PRR, persist bounds and no D-SACKs. */
+static void choose_recovery(weir_tcp_config *t, size_t size)
+{
+    switch (size % 3) {
+    case 1:
+        t->rack_loss_detection = false;
+        break;
+    case 2:
+        t->rack_loss_detection = false;
+        t->fack_loss_detection = true;
+        t->prr = false;
+        t->dsack = false;
+        t->persist_min_us = 5000000;
+        t->persist_max_us = 60000000;
+        break;
+    default:
+        break;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     harness h;
@@ -271,6 +293,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     weir_stack_config_init(&cfg);
     cfg.random = fuzz_random;
     cfg.tcp.ecn = WEIR_TCP_ECN_ON;
+    choose_recovery(&cfg.tcp, size);
     cfg.random_ctx = &h;
     weir_stack *s = NULL;
     if (weir_stack_create(&cfg, &s) != 0)
