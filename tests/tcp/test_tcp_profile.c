@@ -13,6 +13,18 @@ static void connect_mss_1000(harness *h, bool sack)
     h_established_passive(h);
 }
 
+/* Connected (the knobs set on h->cfg), 1000 bytes sent and acknowledged with the window
+ * closed, 500 more waiting: nothing goes until the persist timer. */
+static void window_closed_with_data_waiting(harness *h)
+{
+    connect_mss_1000(h, false);
+    h_app_send(h, 1000);
+    h_expect(h, H_ACK | H_PSH, 1, 1, 1000);
+    h_send(h, H_ACK, 1, 1001, 0, NULL, 0);
+    h_app_send(h, 500);
+    h_expect_none(h);
+}
+
 /* ---- persist_min_us / persist_max_us -------------------------------------------------------- */
 
 /* The window closed with 500 bytes waiting; the peer answers every probe with the window still
@@ -25,12 +37,7 @@ static void persist_waits_stay_within_the_configured_bounds(void **state)
     harness *h = h_new_config();
     h->cfg.tcp.persist_min_us = 5000000;
     h->cfg.tcp.persist_max_us = 12000000;
-    connect_mss_1000(h, false);
-    h_app_send(h, 1000);
-    h_expect(h, H_ACK | H_PSH, 1, 1, 1000);
-    h_send(h, H_ACK, 1, 1001, 0, NULL, 0);
-    h_app_send(h, 500);
-    h_expect_none(h);
+    window_closed_with_data_waiting(h);
     uint64_t rto = h_info(h).rto_us;
     assert_true(rto < 5000000 / 4); /* so that the floor holds for the first three probes */
     for (unsigned k = 0; k < 8; k++) {
@@ -91,12 +98,7 @@ static void zero_window_probe_is_new_data_or_a_bare_ack_below_snd_una(void **sta
     for (int bare = 0; bare <= 1; bare++) {
         harness *h = h_new_config();
         h->cfg.tcp.window_probe_bare_ack = bare;
-        connect_mss_1000(h, false);
-        h_app_send(h, 1000);
-        h_expect(h, H_ACK | H_PSH, 1, 1, 1000);
-        h_send(h, H_ACK, 1, 1001, 0, NULL, 0);
-        h_app_send(h, 500);
-        h_expect_none(h);
+        window_closed_with_data_waiting(h);
         uint64_t rto = h_info(h).rto_us;
         for (uint64_t k = 1; k <= 2; k++) {
             uint64_t t = h->now;

@@ -204,6 +204,15 @@ static void without_rack_a_hole_below_the_highest_sack_goes_on_the_next_ack(void
     h_finish(h);
 }
 
+/* RACK off (and the caller's knobs on h->cfg): ten segments out, then 10 ms (one RTT). */
+static void ten_segments_out_without_rack(harness *h)
+{
+    h->cfg.tcp.rack_loss_detection = false;
+    sack_connection_on(h);
+    send_segments(h, 10);
+    h_advance(h, 10000);
+}
+
 /* fack_loss_detection (FACK; Linux's tcp_fack before 4.15): one SACK far ahead marks lost every
  * hole DupThresh segments or more below it, here the seven below 9001:10001, where RFC 6675
  * waits for three SACKed segments above each. Recovery starts on that first duplicate ACK, and
@@ -212,11 +221,8 @@ static void with_fack_one_sack_far_ahead_marks_the_holes_below_it_lost(void **st
 {
     (void)state;
     harness *h = sack_config();
-    h->cfg.tcp.rack_loss_detection = false;
     h->cfg.tcp.fack_loss_detection = true;
-    sack_connection_on(h);
-    send_segments(h, 10);
-    h_advance(h, 10000);
+    ten_segments_out_without_rack(h);
     peer_sack(h, 1, 1, (uint32_t[]){9001, 10001});
     assert_int_equal(h_counter(h, WEIR_CTR_TCP_SACK_LOST), 7);
     assert_int_equal(h_info(h).ca_state, WEIR_TCP_CA_RECOVERY);
@@ -232,11 +238,8 @@ static void with_fack_one_sack_far_ahead_marks_the_holes_below_it_lost(void **st
 static harness *recovery_then_partial_ack(bool prr)
 {
     harness *h = sack_config();
-    h->cfg.tcp.rack_loss_detection = false;
     h->cfg.tcp.prr = prr;
-    sack_connection_on(h);
-    send_segments(h, 10);
-    h_advance(h, 10000);
+    ten_segments_out_without_rack(h);
     peer_sack(h, 1, 1, (uint32_t[]){1001, 2001});
     peer_sack(h, 1, 1, (uint32_t[]){1001, 3001});
     peer_sack(h, 1, 2, (uint32_t[]){1001, 3001, 8001, 9001});
