@@ -193,6 +193,11 @@ typedef struct weir_tcp_config {
     uint64_t keepalive_interval_us; /* between probes (75 s) */
     uint8_t keepalive_count;        /* unanswered probes before the connection is dropped (9) */
     bool nagle;                     /* RFC 9293 §3.7.4 Nagle algorithm (true) */
+    bool nagle_whole_write; /* Nagle judges "unacknowledged data" once per output: a write
+                               that finds nothing unacknowledged goes out whole, its short
+                               tail included, as BSD's tcp_output and Linux's Minshall variant
+                               (RFC 9293 Appendix A.3) send it (true). false: §3.7.4 to the
+                               letter, the tail waits for the ACK of the segments before it */
     bool pacing; /* new connections pace their data segments (WEIR_TCP_OPT_PACING) (false) */
     uint8_t tos; /* WEIR_TCP_OPT_TOS of new sockets: the Differentiated Services field of their
                     segments (0); the two ECN bits must be 0 */

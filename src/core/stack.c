@@ -73,6 +73,7 @@ void weir_stack_config_init(weir_stack_config *cfg)
     t->keepalive_interval_us = 75000000;
     t->keepalive_count = 9;
     t->nagle = true;
+    t->nagle_whole_write = true;
     t->rfc5961 = true;
     t->isn_tick_ns = 4000;
 }

@@ -400,8 +400,9 @@ static bool urgent_unsent(const tcp_conn *c)
     return urgent_mode(c) && seq_gt(c->snd_up, c->snd_nxt);
 }
 
-/* Bytes to send in the next data segment, or 0 to wait (windows, cork, Nagle, SWS avoidance). */
-static uint32_t next_data_len(const tcp_conn *c, bool *fin)
+/* Bytes to send in the next data segment, or 0 to wait (windows, cork, Nagle, SWS avoidance).
+ * `began_idle`: nothing was unacknowledged when this tcp_output began. */
+static uint32_t next_data_len(const weir_stack *s, const tcp_conn *c, bool began_idle, bool *fin)
 {
     uint32_t end = tcp_data_end_seq(c);
     uint32_t avail = tcp_unsent_bytes(c);
@@ -418,7 +419,10 @@ static uint32_t next_data_len(const tcp_conn *c, bool *fin)
         return 0;
     if (len < mss) {
         bool all_of_it = len == avail;
-        bool idle = c->snd_nxt == c->snd_una;
+        /* nagle_whole_write: "unacknowledged data" is judged once per output, as BSD's
+         * tcp_output does, so a write that finds the connection idle goes out whole, its short
+         * tail included (Linux's Minshall variant, RFC 9293 Appendix A.3, sends it too). */
+        bool idle = c->snd_nxt == c->snd_una || (began_idle && s->cfg.tcp.nagle_whole_write);
         /* SHLD-16 (§3.8.6): the peer shrank its window below data we sent (right edge at or
          * before SND.MAX); what it still covers is old data, resent at once up to the edge
          * (after an RTO's go-back-N), not held for SWS avoidance, which is about new data (as
@@ -658,10 +662,10 @@ static bool resend_hole(weir_stack *s, tcp_conn *c)
 
 /* NextSeg rule 2: new data, as the windows, Nagle, cork, pacing and the link allow. False when
  * nothing more can go now. */
-static bool send_new_data(weir_stack *s, tcp_conn *c)
+static bool send_new_data(weir_stack *s, tcp_conn *c, bool began_idle)
 {
     bool fin;
-    uint32_t len = next_data_len(c, &fin);
+    uint32_t len = next_data_len(s, c, began_idle, &fin);
     if ((len == 0 && !fin) || !segment_may_go(s, c))
         return false;
     send_data_segment(s, c, len, fin);
@@ -671,10 +675,11 @@ static bool send_new_data(weir_stack *s, tcp_conn *c)
 
 static void send_data(weir_stack *s, tcp_conn *c)
 {
+    bool began_idle = c->snd_max == c->snd_una;
     restart_after_idle(s, c);
     while (resend_lost(s, c))
         ;
-    while (send_new_data(s, c))
+    while (send_new_data(s, c, began_idle))
         ;
     while (resend_hole(s, c))
         ;

@@ -422,9 +422,9 @@ static void no_mss_option_means_536(void **state)
     h_app_send(h, 1200);
     h_expect(h, H_ACK, 1, 1, 536);
     h_expect(h, H_ACK, 537, 1, 536);
-    h_expect_none(h); /* Nagle: the 128-byte tail waits for the ACK */
-    h_send(h, H_ACK, 1, 1073, H_WIN, NULL, 0);
-    h_expect(h, H_ACK, 1073, 1, 128);
+    h_expect(h, H_ACK | H_PSH, 1073, 1, 128); /* the write found the connection idle */
+    h_expect_none(h);
+    h_send(h, H_ACK, 1, 1201, H_WIN, NULL, 0);
     h_finish(h);
 }
 
@@ -511,6 +511,42 @@ static void nagle_holds_small_segment_while_data_unacked(void **state)
     assert_int_equal(weir_tcp_send(h->s, h->sock, payload + 20, 10), 10);
     h_expect(h, H_ACK, 21, 1, 10);
     h_finish(h);
+}
+
+/* A 2500-byte write on an idle connection (MSS 1000): nagle_whole_write judges "unacknowledged
+ * data" once per output, so the 500-byte tail goes with the two full segments (as BSD and
+ * Linux's Minshall variant send it); to the letter of §3.7.4 it waits for their ACK. A second
+ * short write while the first is unacknowledged waits either way. */
+static void a_write_that_finds_the_connection_idle_goes_whole(void **state)
+{
+    (void)state;
+    for (int whole = 0; whole <= 1; whole++) {
+        harness *h = h_new_config();
+        h->cfg.tcp.nagle_whole_write = whole;
+        h_start(h);
+        h->peer_mss = 1000;
+        h_established_active(h);
+        h_app_send(h, 2500);
+        h_expect(h, H_ACK, 1, 1, 1000);
+        h_expect(h, H_ACK, 1001, 1, 1000);
+        if (whole)
+            h_expect(h, H_ACK | H_PSH, 2001, 1, 500);
+        h_expect_none(h);
+        assert_int_equal(weir_tcp_send(h->s, h->sock, payload, 10), 10);
+        h_expect_none(h); /* data unacknowledged when this output began */
+        if (whole) {
+            h_send(h, H_ACK, 1, 2001, H_WIN, NULL, 0);
+            h_expect_none(h); /* the tail is still out */
+            h_send(h, H_ACK, 1, 2501, H_WIN, NULL, 0);
+            h_expect(h, H_ACK | H_PSH, 2501, 1, 10);
+        } else {
+            h_send(h, H_ACK, 1, 2001, H_WIN, NULL, 0);
+            const h_seg *g = h_expect(h, H_ACK | H_PSH, 2001, 1, 510); /* tail and the 10 */
+            assert_memory_equal(g->data + 500, payload, 10);
+        }
+        h_expect_none(h);
+        h_finish(h);
+    }
 }
 
 static void send_buffer_full_is_eagain_then_writable(void **state)
@@ -844,6 +880,7 @@ int main(void)
         H_TEST(persist_probes_back_off_and_data_flows_when_window_opens),
         H_TEST(persist_probe_accepted_by_peer_advances),
         H_TEST(nagle_holds_small_segment_while_data_unacked),
+        H_TEST(a_write_that_finds_the_connection_idle_goes_whole),
         H_TEST(send_buffer_full_is_eagain_then_writable),
         H_TEST(close_with_unread_data_sends_rst),
         H_TEST(abort_sends_rst_with_snd_nxt),

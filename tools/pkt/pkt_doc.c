@@ -35,11 +35,6 @@ static const cause k_causes[] = {
      "same collection, the same situation (100 ms RTT, one later segment SACKed), expects "
      "+27 ms, which fits HZ=1000, and passes: no one clock gives both, so weir keeps RFC "
      "8985's time"},
-    {-1, "mss-getsockopt-tcp_maxseg-server-advmss-ts", "", "policy",
-     "Nagle: a 1500-byte write with a 1448-byte MSS; FreeBSD sends the 52-byte tail at once "
-     "(its tcp_output judges 'unacknowledged data' once per call, which started idle; Linux's "
-     "Minshall variant, RFC 9293 Appendix A.3, would too); weir holds it until the first "
-     "segment is acknowledged (RFC 9293 §3.7.4)"},
     {-1, "mss-setsockopt-tcp_maxseg-client", "TCP options", "policy",
      "option layout: this gsoc script, adapted from a Linux one, expects Linux's SYN option "
      "order (<mss,sackOK,TS,nop,wscale>); the freebsd profile writes FreeBSD's"},
