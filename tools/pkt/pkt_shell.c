@@ -8,6 +8,7 @@
  * `tcpdrop -s STATE` aborts connections with weir_tcp_drop(). Anything else is classified
  * UNSUPPORTED, which pkt_caps.c turns into a static SKIP before the script runs. */
 #define _POSIX_C_SOURCE 200809L
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +57,7 @@ typedef enum sysctl_kind {
     SC_NOOP,       /* no meaning for weir (or restates the profile's default) */
     SC_NOOP_IF,    /* no-op when the value is `only`, unsupported otherwise */
     SC_BOOL_WS_TS, /* rfc1323 */
-    SC_SACK,
-    SC_DSACK,
-    SC_PRR,
-    SC_TS,
-    SC_WS,
+    SC_TCP_FLAG,   /* a weir_tcp_config bool (`flag`): on for any value but 0 */
     SC_RECVSPACE,
     SC_SENDSPACE,
     SC_MAXSOCKBUF,
@@ -78,11 +75,9 @@ typedef enum sysctl_kind {
     SC_SYN_RETRIES,
     SC_RTO_MAX_MS,
     SC_CONGESTION, /* reno or cubic: weir's two modules; anything else is unsupported */
-    SC_SLOW_START_AFTER_IDLE,
     SC_EARLY_RETRANS,
     SC_TOLERATE_MISSING_TS,
     SC_ECN, /* 0 off, 1 ask and agree, 2 agree when asked: Linux's tcp_ecn, FreeBSD's ecn.enable */
-    SC_DROP_SYNFIN,
     SC_RECVBUF_AUTO, /* FreeBSD's receive-buffer auto-tuning: on/off ... */
     SC_RECVBUF_MAX,  /* ... and its ceiling (recv_buffer_auto_max when on) */
 } sysctl_kind;
@@ -91,58 +86,61 @@ typedef struct sysctl_entry {
     const char *name;
     sysctl_kind kind;
     const char *only; /* SC_NOOP_IF */
+    size_t flag;      /* SC_TCP_FLAG: offsetof(weir_tcp_config, the bool) */
 } sysctl_entry;
+
+#define TCP_FLAG(field) SC_TCP_FLAG, NULL, offsetof(weir_tcp_config, field)
 
 static const sysctl_entry k_sysctls[] = {
     /* FreeBSD */
-    {"net.inet.tcp.rfc1323", SC_BOOL_WS_TS, NULL},
-    {"net.inet.tcp.sack.enable", SC_SACK, NULL},
-    {"net.inet.tcp.do_prr", SC_PRR, NULL},
-    {"net.inet.tcp.recvspace", SC_RECVSPACE, NULL},
-    {"net.inet.tcp.sendspace", SC_SENDSPACE, NULL},
-    {"kern.ipc.maxsockbuf", SC_MAXSOCKBUF, NULL},
-    {"net.inet.tcp.hostcache.purgenow", SC_NOOP, NULL},
-    {"net.inet.tcp.blackhole", SC_NOOP_IF, "0"},
-    {"net.inet.tcp.ecn.enable", SC_ECN, NULL},
-    {"net.inet.tcp.insecure_rst", SC_INSECURE_RST, NULL},
-    {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL},
-    {"net.inet.tcp.drop_synfin", SC_DROP_SYNFIN, NULL},
-    {"net.inet.tcp.recvbuf_auto", SC_RECVBUF_AUTO, NULL},
-    {"net.inet.tcp.recvbuf_max", SC_RECVBUF_MAX, NULL},
+    {"net.inet.tcp.rfc1323", SC_BOOL_WS_TS, NULL, 0},
+    {"net.inet.tcp.sack.enable", TCP_FLAG(sack)},
+    {"net.inet.tcp.do_prr", TCP_FLAG(prr)},
+    {"net.inet.tcp.recvspace", SC_RECVSPACE, NULL, 0},
+    {"net.inet.tcp.sendspace", SC_SENDSPACE, NULL, 0},
+    {"kern.ipc.maxsockbuf", SC_MAXSOCKBUF, NULL, 0},
+    {"net.inet.tcp.hostcache.purgenow", SC_NOOP, NULL, 0},
+    {"net.inet.tcp.blackhole", SC_NOOP_IF, "0", 0},
+    {"net.inet.tcp.ecn.enable", SC_ECN, NULL, 0},
+    {"net.inet.tcp.insecure_rst", SC_INSECURE_RST, NULL, 0},
+    {"net.inet.tcp.insecure_syn", SC_INSECURE_SYN, NULL, 0},
+    {"net.inet.tcp.drop_synfin", TCP_FLAG(drop_synfin)},
+    {"net.inet.tcp.recvbuf_auto", SC_RECVBUF_AUTO, NULL, 0},
+    {"net.inet.tcp.recvbuf_max", SC_RECVBUF_MAX, NULL, 0},
     /* The step FreeBSD's auto-tuning grows the buffer by; weir's sizes it from what the
      * application reads per RTT and has no step: only FreeBSD's default runs. */
-    {"net.inet.tcp.recvbuf_inc", SC_NOOP_IF, "16384"},
-    {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL},
-    {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL},
-    {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0"},
-    {"net.inet.tcp.tolerate_missing_ts", SC_TOLERATE_MISSING_TS, NULL},
-    {"net.inet.tcp.delacktime", SC_DELACK_MS, NULL},
-    {"net.inet.tcp.keepidle", SC_KEEPIDLE_MS, NULL},
-    {"net.inet.tcp.keepintvl", SC_KEEPINTVL_MS, NULL},
-    {"net.inet.tcp.keepcnt", SC_KEEPCNT, NULL},
-    {"net.inet.tcp.keepinit", SC_KEEPINIT_MS, NULL},
-    {"net.inet.tcp.syncookies", SC_NOOP, NULL},
-    {"net.inet.tcp.syncookies_only", SC_NOOP_IF, "0"},
+    {"net.inet.tcp.recvbuf_inc", SC_NOOP_IF, "16384", 0},
+    {"net.inet.tcp.rexmit_initial", SC_RTO_INITIAL_MS, NULL, 0},
+    {"net.inet.tcp.rexmit_slop", SC_RTO_SLOP_MS, NULL, 0},
+    {"net.inet.tcp.rexmit_drop_options", SC_NOOP_IF, "0", 0},
+    {"net.inet.tcp.tolerate_missing_ts", SC_TOLERATE_MISSING_TS, NULL, 0},
+    {"net.inet.tcp.delacktime", SC_DELACK_MS, NULL, 0},
+    {"net.inet.tcp.keepidle", SC_KEEPIDLE_MS, NULL, 0},
+    {"net.inet.tcp.keepintvl", SC_KEEPINTVL_MS, NULL, 0},
+    {"net.inet.tcp.keepcnt", SC_KEEPCNT, NULL, 0},
+    {"net.inet.tcp.keepinit", SC_KEEPINIT_MS, NULL, 0},
+    {"net.inet.tcp.syncookies", SC_NOOP, NULL, 0},
+    {"net.inet.tcp.syncookies_only", SC_NOOP_IF, "0", 0},
     /* Linux */
-    {"net.ipv4.tcp_rmem", SC_LINUX_RMEM, NULL},
-    {"net.ipv4.tcp_wmem", SC_LINUX_WMEM, NULL},
-    {"net.ipv4.tcp_timestamps", SC_TS, NULL},
-    {"net.ipv4.tcp_sack", SC_SACK, NULL},
-    {"net.ipv4.tcp_window_scaling", SC_WS, NULL},
-    {"net.ipv4.tcp_syn_retries", SC_SYN_RETRIES, NULL},
-    {"net.ipv4.tcp_rto_max_ms", SC_RTO_MAX_MS, NULL},
-    {"net.ipv4.tcp_early_retrans", SC_EARLY_RETRANS, NULL},
-    {"net.ipv4.tcp_congestion_control", SC_CONGESTION, NULL},
-    {"net.ipv4.tcp_dsack", SC_DSACK, NULL},
-    {"net.ipv4.tcp_fack", SC_NOOP, NULL},
-    {"net.ipv4.tcp_reordering", SC_NOOP_IF, "3"},
-    {"net.ipv4.tcp_tso_win_divisor", SC_NOOP, NULL},
-    {"net.ipv4.tcp_min_tso_segs", SC_NOOP, NULL},
-    {"net.ipv4.tcp_ecn", SC_ECN, NULL},
-    {"net.ipv4.tcp_fastopen", SC_NOOP_IF, "0"},
-    {"net.ipv4.tcp_slow_start_after_idle", SC_SLOW_START_AFTER_IDLE, NULL},
-    {"net.ipv4.tcp_syncookies", SC_NOOP, NULL},
-    {"net.ipv4.tcp_mtu_probing", SC_NOOP_IF, "0"},
+    {"net.ipv4.tcp_rmem", SC_LINUX_RMEM, NULL, 0},
+    {"net.ipv4.tcp_wmem", SC_LINUX_WMEM, NULL, 0},
+    {"net.ipv4.tcp_timestamps", TCP_FLAG(timestamps)},
+    {"net.ipv4.tcp_sack", TCP_FLAG(sack)},
+    {"net.ipv4.tcp_window_scaling", TCP_FLAG(window_scale)},
+    {"net.ipv4.tcp_syn_retries", SC_SYN_RETRIES, NULL, 0},
+    {"net.ipv4.tcp_rto_max_ms", SC_RTO_MAX_MS, NULL, 0},
+    {"net.ipv4.tcp_early_retrans", SC_EARLY_RETRANS, NULL, 0},
+    {"net.ipv4.tcp_congestion_control", SC_CONGESTION, NULL, 0},
+    {"net.ipv4.tcp_dsack", TCP_FLAG(dsack)},
+    {"net.ipv4.tcp_fack", SC_NOOP, NULL, 0},
+    {"net.ipv4.tcp_reordering", SC_NOOP_IF, "3", 0},
+    {"net.ipv4.tcp_tso_win_divisor", SC_NOOP, NULL, 0},
+    {"net.ipv4.tcp_min_tso_segs", SC_NOOP, NULL, 0},
+    {"net.ipv4.tcp_ecn", SC_ECN, NULL, 0},
+    {"net.ipv4.tcp_fastopen", SC_NOOP_IF, "0", 0},
+    {"net.ipv4.tcp_slow_start_after_idle", TCP_FLAG(slow_start_after_idle)},
+    {"net.ipv4.tcp_syncookies", SC_NOOP, NULL, 0},
+    {"net.ipv4.tcp_mtu_probing", SC_NOOP_IF, "0", 0},
 };
 
 static const sysctl_entry *find_sysctl(const char *name)
@@ -213,24 +211,12 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
     case SC_NOOP:
     case SC_NOOP_IF:
         break;
+    case SC_TCP_FLAG:
+        *(bool *)((char *)t + e->flag) = v != 0;
+        break;
     case SC_BOOL_WS_TS:
         t->window_scale = v == 1 || v == 2;
         t->timestamps = v == 1 || v == 3;
-        break;
-    case SC_SACK:
-        t->sack = v != 0;
-        break;
-    case SC_DSACK:
-        t->dsack = v != 0;
-        break;
-    case SC_PRR:
-        t->prr = v != 0;
-        break;
-    case SC_TS:
-        t->timestamps = v != 0;
-        break;
-    case SC_WS:
-        t->window_scale = v != 0;
         break;
     case SC_RECVSPACE:
         R->recvspace = v;
@@ -291,17 +277,11 @@ static void apply_sysctl(pkt_runner *R, const sysctl_entry *e, const char *value
         t->congestion_control =
             strcmp(value, "reno") == 0 ? WEIR_TCP_CC_NEWRENO : WEIR_TCP_CC_CUBIC;
         break;
-    case SC_SLOW_START_AFTER_IDLE:
-        t->slow_start_after_idle = v != 0;
-        break;
     case SC_TOLERATE_MISSING_TS:
         t->drop_missing_timestamps = v == 0;
         break;
     case SC_ECN: /* the same three values as weir_tcp_config.ecn */
         t->ecn = (uint8_t)v;
-        break;
-    case SC_DROP_SYNFIN:
-        t->drop_synfin = v != 0;
         break;
     case SC_RECVBUF_AUTO:
         R->recvbuf_auto = v != 0;
