@@ -642,13 +642,13 @@ static void bsd_recovery_update(tcp_conn *c, uint32_t acked, bool entered, bool 
     tcp_scoreboard *sb = c->sb;
     uint32_t mss = c->snd_mss, ssthresh = c->cc.ssthresh;
     uint32_t resent = resent_out(sb);
-    uint32_t sent = resent + (seq_gt(c->snd_nxt, c->recover) ? c->snd_nxt - c->recover : 0);
+    uint32_t sent = resent + (seq_max(c->snd_nxt, c->recover) - c->recover);
     if (entered) {
         sb->bsd_cwnd = mss;
     } else if (acked > 0) {
         sb->bsd_cwnd = sent + (acked >= 2 * mss ? 2 : 1) * mss;
     } else if (dup_ack) {
-        uint32_t above_fack = seq_gt(c->snd_nxt, sb->fack) ? c->snd_nxt - sb->fack : 0;
+        uint32_t above_fack = seq_max(c->snd_nxt, sb->fack) - sb->fack;
         if (above_fack + resent < ssthresh)
             sb->bsd_cwnd += mss;
     }

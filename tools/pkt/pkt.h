@@ -235,6 +235,9 @@ typedef struct pkt_run_opts {
 typedef enum pkt_verdict { PKT_PASS = 0, PKT_PASS_SOFT, PKT_FAIL, PKT_SKIP } pkt_verdict;
 
 #define PKT_MAX_SOFT 8
+/* In a PASS* note: a timing check that held only within a collection runner's tolerance (written
+ * by pkt_note_harness_timing, listed by the conformance report). */
+#define PKT_HARNESS_NOTE " only within "
 
 typedef struct pkt_result {
     pkt_verdict verdict;

@@ -254,14 +254,14 @@ static void write_failures(FILE *f, const pkt_report *r)
 static void write_harness_passes(FILE *f, const pkt_report *r)
 {
     fputs("## Passes that needed the collection runner's tolerance\n\n"
-          "The gsoc-shivansh suite's `run-tests` gives packetdrill `--tolerance_usecs=1000000`, "
-          "which overrides a script's own (packetdrill's command line wins); these passes held "
-          "only within it.\n\n| script | mode | what |\n|---|---|---|\n",
+          "These passes held only within the tolerance a collection's runner gives on "
+          "packetdrill's command line (see Tolerance above), not within the script's own.\n\n"
+          "| script | mode | what |\n|---|---|---|\n",
           f);
     for (int i = 0; i < r->n; i++)
         for (int m = 0; m < 2; m++)
             for (int k = 0; k < r->e[i].res[m].nsoft; k++)
-                if (strstr(r->e[i].res[m].soft[k], " only within ") != NULL) {
+                if (strstr(r->e[i].res[m].soft[k], PKT_HARNESS_NOTE) != NULL) {
                     fprintf(f, "| `%s` | %s | ", r->e[i].path, m ? "relaxed" : "strict");
                     md_escape(f, r->e[i].res[m].soft[k]);
                     fputs(" |\n", f);

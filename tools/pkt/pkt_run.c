@@ -47,7 +47,7 @@ void pkt_note_harness_timing(pkt_runner *R, int line, int64_t off, int64_t expec
     if (R->harness_note == NULL || (off <= own && off >= -own))
         return;
     char what[96];
-    snprintf(what, sizeof what, "line %d's timing (%+.3f s) only within %s", line,
+    snprintf(what, sizeof what, "line %d's timing (%+.3f s)" PKT_HARNESS_NOTE "%s", line,
              (double)off / 1e6, R->harness_note);
     pkt_result_soft(R->r, what);
 }
